@@ -1,0 +1,3 @@
+export { CONTEXT_MAP_PATH, loadContextMap, parseContextMap, stageSpecOf } from "./context-map.ts";
+export { lineOf, parseYamlWithSchema } from "./parse-yaml.ts";
+export { ContextMap, Duration, ExecutorKind, parseDuration, StageSpec, SuccessCheck } from "./schema.ts";

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/** `10m`, `90s`, `1h30m`, `500ms` → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text.trim());
+  if (!match || text.trim() === "") {
+    return undefined;
+  }
+  const [, h = "0", m = "0", s = "0", ms = "0"] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(ms);
+}
+
+export const Duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: "expected a duration like 10m" });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const StageName = z.string().regex(/^[a-z][a-z0-9-]*$/, "stage names are lower-case words like talos or infra");
+
+export const SuccessCheck = z
+  .object({
+    name: z.string().min(1),
+    command: z.string().min(1),
+    expect_exit: z.number().int().min(0).max(255).default(0),
+    expect_output: z
+      .string()
+      .refine(isValidRegExp, "expected a valid regular expression")
+      .optional(),
+    timeout: Duration.optional(),
+  })
+  .strict();
+export type SuccessCheck = z.output<typeof SuccessCheck>;
+
+export const StageSpec = z
+  .object({
+    description: z.string().optional(),
+    command: z.string().min(1).optional(),
+    cwd: z.string().optional(),
+    timeout: Duration.default(20 * 60_000),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    needs: z.array(StageName).default([]),
+    files: z.array(z.string()).default([]),
+    memo_sections: z.array(z.string()).default([]),
+    success_criteria: z.array(SuccessCheck).default([]),
+    diagnostics: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type StageSpec = z.output<typeof StageSpec>;
+
+const PositiveInt = z.number().int().positive();
+
+export const ExecutorKind = z.enum(["auto", "codex", "openai-compatible", "command", "playbook", "none"]);
+export type ExecutorKind = z.output<typeof ExecutorKind>;
+
+export const FileSettings = z
+  .object({
+    executor_retry_threshold: PositiveInt.optional(),
+    api_call_budget: z.number().int().min(0).optional(),
+    ai_branch: z.string().min(1).optional(),
+    retry_backoff: Duration.optional(),
+    executor: ExecutorKind.optional(),
+    executor_command: z.string().optional(),
+    case_file_token_budget: PositiveInt.optional(),
+    patch_max_files: PositiveInt.optional(),
+    patch_max_lines: PositiveInt.optional(),
+    openai_model: z.string().optional(),
+    openai_base_url: z.url().optional(),
+  })
+  .strict();
+export type FileSettings = z.output<typeof FileSettings>;
+
+export const ContextMap = z
+  .object({
+    version: z.literal(1),
+    settings: FileSettings.default({}),
+    protected: z.array(z.string()).default([]),
+    secrets: z.array(z.string()).default([]),
+    stages: z.record(StageName, StageSpec).refine((stages) => Object.keys(stages).length > 0, "name at least one stage"),
+  })
+  .strict();
+export type ContextMap = z.output<typeof ContextMap>;
+
+function isValidRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
