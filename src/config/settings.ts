@@ -1,0 +1,161 @@
+import { UserError } from "../errors/index.ts";
+import { type ContextMap, ExecutorKind, parseDuration } from "./schema.ts";
+
+/** Everything the loop is tuned by, after flags, environment, file and defaults are merged. */
+export interface Settings {
+  executorRetryThreshold: number;
+  apiCallBudget: number;
+  aiBranch: string;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  executor: ExecutorKind;
+  executorCommand: string | undefined;
+  executorBaseUrl: string | undefined;
+  executorModel: string | undefined;
+  executorContextTokens: number;
+  caseFileTokenBudget: number;
+  patchMaxFiles: number;
+  patchMaxLines: number;
+  openai: {
+    baseUrl: string;
+    apiKey: string | undefined;
+    model: string;
+    api: "chat" | "responses";
+  };
+}
+
+/** The seed's default (gpt-4-turbo-preview) is retired; this is a current, inexpensive model with structured output. */
+export const DEFAULT_OPENAI_MODEL = "gpt-5-mini";
+
+export const DEFAULT_SETTINGS: Settings = {
+  executorRetryThreshold: 3,
+  apiCallBudget: 3,
+  aiBranch: "ai/orchestrator-stage1",
+  retryBackoffMs: 10_000,
+  retryBackoffMaxMs: 5 * 60_000,
+  executor: "auto",
+  executorCommand: undefined,
+  executorBaseUrl: undefined,
+  executorModel: undefined,
+  executorContextTokens: 8_000,
+  caseFileTokenBudget: 24_000,
+  patchMaxFiles: 5,
+  patchMaxLines: 80,
+  openai: { baseUrl: "https://api.openai.com/v1", apiKey: undefined, model: DEFAULT_OPENAI_MODEL, api: "chat" },
+};
+
+/** Command-line flags that override settings; names follow the environment variables. */
+export interface SettingFlags {
+  executorRetryThreshold?: string;
+  apiCallBudget?: string;
+  aiBranch?: string;
+  retryBackoff?: string;
+  executor?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Flags over environment over file over defaults. An invalid value is an error naming where it came from. */
+export function resolveSettings(contextMap: ContextMap | undefined, env: Env, flags: SettingFlags = {}): Settings {
+  const file = contextMap?.settings ?? {};
+  const pick = (flag: string | undefined, envName: string): { value: string; source: string } | undefined => {
+    if (flag !== undefined) {
+      return { value: flag, source: `--${kebab(envName)}` };
+    }
+    const fromEnv = env[envName];
+    return fromEnv === undefined || fromEnv === "" ? undefined : { value: fromEnv, source: envName };
+  };
+  const d = DEFAULT_SETTINGS;
+  return {
+    executorRetryThreshold:
+      integer(pick(flags.executorRetryThreshold, "EXECUTOR_RETRY_THRESHOLD"), 1) ?? file.executor_retry_threshold ?? d.executorRetryThreshold,
+    apiCallBudget: integer(pick(flags.apiCallBudget, "API_CALL_BUDGET"), 0) ?? file.api_call_budget ?? d.apiCallBudget,
+    aiBranch: branch(pick(flags.aiBranch, "AI_BRANCH")) ?? file.ai_branch ?? d.aiBranch,
+    retryBackoffMs: duration(pick(flags.retryBackoff, "RETRY_BACKOFF")) ?? file.retry_backoff ?? d.retryBackoffMs,
+    retryBackoffMaxMs: d.retryBackoffMaxMs,
+    executor: executorKind(pick(flags.executor, "EXECUTOR")) ?? file.executor ?? d.executor,
+    executorCommand: pick(undefined, "EXECUTOR_COMMAND")?.value ?? file.executor_command,
+    executorBaseUrl: url(pick(undefined, "EXECUTOR_BASE_URL")),
+    executorModel: pick(undefined, "EXECUTOR_MODEL")?.value,
+    executorContextTokens: integer(pick(undefined, "EXECUTOR_CONTEXT_TOKENS"), 512) ?? d.executorContextTokens,
+    caseFileTokenBudget:
+      integer(pick(undefined, "CASE_FILE_TOKEN_BUDGET"), 1000) ?? file.case_file_token_budget ?? d.caseFileTokenBudget,
+    patchMaxFiles: file.patch_max_files ?? d.patchMaxFiles,
+    patchMaxLines: file.patch_max_lines ?? d.patchMaxLines,
+    openai: {
+      baseUrl: url(pick(undefined, "OPENAI_BASE_URL")) ?? file.openai_base_url ?? d.openai.baseUrl,
+      apiKey: pick(undefined, "OPENAI_API_KEY")?.value,
+      model: pick(undefined, "OPENAI_MODEL")?.value ?? file.openai_model ?? d.openai.model,
+      api: apiKind(pick(undefined, "OPENAI_API")) ?? d.openai.api,
+    },
+  };
+}
+
+type Picked = { value: string; source: string } | undefined;
+
+function integer(picked: Picked, min: number): number | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  const value = Number(picked.value);
+  if (!/^\d+$/.test(picked.value.trim()) || value < min) {
+    throw new UserError(`${picked.source}="${picked.value}": expected a whole number of at least ${min}`);
+  }
+  return value;
+}
+
+function duration(picked: Picked): number | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  const value = picked.value.trim() === "0" ? 0 : parseDuration(picked.value);
+  if (value === undefined) {
+    throw new UserError(`${picked.source}="${picked.value}": expected a duration like 10s, 2m or 0`);
+  }
+  return value;
+}
+
+function branch(picked: Picked): string | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9._/-]+$/.test(picked.value) || picked.value.includes("..") || picked.value.startsWith("-")) {
+    throw new UserError(`${picked.source}="${picked.value}": not a valid git branch name`);
+  }
+  return picked.value;
+}
+
+function executorKind(picked: Picked): ExecutorKind | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  const parsed = ExecutorKind.safeParse(picked.value);
+  if (!parsed.success) {
+    throw new UserError(`${picked.source}="${picked.value}": expected one of ${ExecutorKind.options.join(", ")}`);
+  }
+  return parsed.data;
+}
+
+function url(picked: Picked): string | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  if (!URL.canParse(picked.value) || !/^https?:/.test(picked.value)) {
+    throw new UserError(`${picked.source}="${picked.value}": expected an http(s) URL`);
+  }
+  return picked.value.replace(/\/+$/, "");
+}
+
+function apiKind(picked: Picked): "chat" | "responses" | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  if (picked.value !== "chat" && picked.value !== "responses") {
+    throw new UserError(`${picked.source}="${picked.value}": expected chat or responses`);
+  }
+  return picked.value;
+}
+
+function kebab(envName: string): string {
+  return envName.toLowerCase().replaceAll("_", "-");
+}
