@@ -1,0 +1,11 @@
+export {
+  DiagnosticRequest,
+  DiagnosticsAnswer,
+  ESCALATION_ANSWER_JSON_SCHEMA,
+  ESCALATION_ANSWER_SCHEMA_NAME,
+  EscalationAnswer,
+  GiveUpAnswer,
+  type ParsedAnswer,
+  PatchAnswer,
+  parseEscalationAnswer,
+} from "./answer.ts";
