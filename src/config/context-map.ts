@@ -14,7 +14,12 @@ export function parseContextMap(text: string, file = CONTEXT_MAP_PATH): ContextM
   if (problem) {
     const lineCounter = new LineCounter();
     const document = parseDocument(text, { lineCounter });
-    throw new ConfigError(file, lineOf(document, lineCounter, problem.path), problem.path.join("."), problem.reason);
+    throw new ConfigError(
+      file,
+      lineOf(document, lineCounter, problem.path),
+      problem.path.join("."),
+      problem.reason,
+    );
   }
   return contextMap;
 }
@@ -28,7 +33,10 @@ function checkStageOrder(contextMap: ContextMap): { path: (string | number)[]; r
         return { path: ["stages", name, "needs", index], reason: `unknown stage "${needed}"` };
       }
       if (!seen.has(needed)) {
-        return { path: ["stages", name, "needs", index], reason: `"${needed}" must come before "${name}" in stages` };
+        return {
+          path: ["stages", name, "needs", index],
+          reason: `"${needed}" must come before "${name}" in stages`,
+        };
       }
     }
     seen.add(name);
@@ -53,7 +61,9 @@ export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
 export function stageSpecOf(contextMap: ContextMap, stage: string) {
   const spec = contextMap.stages[stage];
   if (!spec) {
-    throw new UserError(`unknown stage "${stage}"; ${CONTEXT_MAP_PATH} names: ${Object.keys(contextMap.stages).join(", ")}`);
+    throw new UserError(
+      `unknown stage "${stage}"; ${CONTEXT_MAP_PATH} names: ${Object.keys(contextMap.stages).join(", ")}`,
+    );
   }
   return spec;
 }

@@ -10,28 +10,25 @@ export function parseDuration(text: string): number | undefined {
   return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(ms);
 }
 
-export const Duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
-    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: "expected a duration like 10m" });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    ctx.addIssue({ code: "custom", message: "expected a duration like 10m" });
+    return z.NEVER;
+  }
+  return ms;
+});
 
-const StageName = z.string().regex(/^[a-z][a-z0-9-]*$/, "stage names are lower-case words like talos or infra");
+const StageName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, "stage names are lower-case words like talos or infra");
 
 export const SuccessCheck = z
   .object({
     name: z.string().min(1),
     command: z.string().min(1),
     expect_exit: z.number().int().min(0).max(255).default(0),
-    expect_output: z
-      .string()
-      .refine(isValidRegExp, "expected a valid regular expression")
-      .optional(),
+    expect_output: z.string().refine(isValidRegExp, "expected a valid regular expression").optional(),
     timeout: Duration.optional(),
   })
   .strict();
@@ -81,7 +78,9 @@ export const ContextMap = z
     settings: FileSettings.default({}),
     protected: z.array(z.string()).default([]),
     secrets: z.array(z.string()).default([]),
-    stages: z.record(StageName, StageSpec).refine((stages) => Object.keys(stages).length > 0, "name at least one stage"),
+    stages: z
+      .record(StageName, StageSpec)
+      .refine((stages) => Object.keys(stages).length > 0, "name at least one stage"),
   })
   .strict();
 export type ContextMap = z.output<typeof ContextMap>;

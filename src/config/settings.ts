@@ -41,7 +41,12 @@ export const DEFAULT_SETTINGS: Settings = {
   caseFileTokenBudget: 24_000,
   patchMaxFiles: 5,
   patchMaxLines: 80,
-  openai: { baseUrl: "https://api.openai.com/v1", apiKey: undefined, model: DEFAULT_OPENAI_MODEL, api: "chat" },
+  openai: {
+    baseUrl: "https://api.openai.com/v1",
+    apiKey: undefined,
+    model: DEFAULT_OPENAI_MODEL,
+    api: "chat",
+  },
 };
 
 /** Command-line flags that override settings; names follow the environment variables. */
@@ -56,7 +61,11 @@ export interface SettingFlags {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Flags over environment over file over defaults. An invalid value is an error naming where it came from. */
-export function resolveSettings(contextMap: ContextMap | undefined, env: Env, flags: SettingFlags = {}): Settings {
+export function resolveSettings(
+  contextMap: ContextMap | undefined,
+  env: Env,
+  flags: SettingFlags = {},
+): Settings {
   const file = contextMap?.settings ?? {};
   const pick = (flag: string | undefined, envName: string): { value: string; source: string } | undefined => {
     if (flag !== undefined) {
@@ -68,18 +77,25 @@ export function resolveSettings(contextMap: ContextMap | undefined, env: Env, fl
   const d = DEFAULT_SETTINGS;
   return {
     executorRetryThreshold:
-      integer(pick(flags.executorRetryThreshold, "EXECUTOR_RETRY_THRESHOLD"), 1) ?? file.executor_retry_threshold ?? d.executorRetryThreshold,
-    apiCallBudget: integer(pick(flags.apiCallBudget, "API_CALL_BUDGET"), 0) ?? file.api_call_budget ?? d.apiCallBudget,
+      integer(pick(flags.executorRetryThreshold, "EXECUTOR_RETRY_THRESHOLD"), 1) ??
+      file.executor_retry_threshold ??
+      d.executorRetryThreshold,
+    apiCallBudget:
+      integer(pick(flags.apiCallBudget, "API_CALL_BUDGET"), 0) ?? file.api_call_budget ?? d.apiCallBudget,
     aiBranch: branch(pick(flags.aiBranch, "AI_BRANCH")) ?? file.ai_branch ?? d.aiBranch,
-    retryBackoffMs: duration(pick(flags.retryBackoff, "RETRY_BACKOFF")) ?? file.retry_backoff ?? d.retryBackoffMs,
+    retryBackoffMs:
+      duration(pick(flags.retryBackoff, "RETRY_BACKOFF")) ?? file.retry_backoff ?? d.retryBackoffMs,
     retryBackoffMaxMs: d.retryBackoffMaxMs,
     executor: executorKind(pick(flags.executor, "EXECUTOR")) ?? file.executor ?? d.executor,
     executorCommand: pick(undefined, "EXECUTOR_COMMAND")?.value ?? file.executor_command,
     executorBaseUrl: url(pick(undefined, "EXECUTOR_BASE_URL")),
     executorModel: pick(undefined, "EXECUTOR_MODEL")?.value,
-    executorContextTokens: integer(pick(undefined, "EXECUTOR_CONTEXT_TOKENS"), 512) ?? d.executorContextTokens,
+    executorContextTokens:
+      integer(pick(undefined, "EXECUTOR_CONTEXT_TOKENS"), 512) ?? d.executorContextTokens,
     caseFileTokenBudget:
-      integer(pick(undefined, "CASE_FILE_TOKEN_BUDGET"), 1000) ?? file.case_file_token_budget ?? d.caseFileTokenBudget,
+      integer(pick(undefined, "CASE_FILE_TOKEN_BUDGET"), 1000) ??
+      file.case_file_token_budget ??
+      d.caseFileTokenBudget,
     patchMaxFiles: file.patch_max_files ?? d.patchMaxFiles,
     patchMaxLines: file.patch_max_lines ?? d.patchMaxLines,
     openai: {
@@ -119,7 +135,11 @@ function branch(picked: Picked): string | undefined {
   if (!picked) {
     return undefined;
   }
-  if (!/^[A-Za-z0-9._/-]+$/.test(picked.value) || picked.value.includes("..") || picked.value.startsWith("-")) {
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(picked.value) ||
+    picked.value.includes("..") ||
+    picked.value.startsWith("-")
+  ) {
     throw new UserError(`${picked.source}="${picked.value}": not a valid git branch name`);
   }
   return picked.value;
@@ -131,7 +151,9 @@ function executorKind(picked: Picked): ExecutorKind | undefined {
   }
   const parsed = ExecutorKind.safeParse(picked.value);
   if (!parsed.success) {
-    throw new UserError(`${picked.source}="${picked.value}": expected one of ${ExecutorKind.options.join(", ")}`);
+    throw new UserError(
+      `${picked.source}="${picked.value}": expected one of ${ExecutorKind.options.join(", ")}`,
+    );
   }
   return parsed.data;
 }

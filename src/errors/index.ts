@@ -33,7 +33,9 @@ export class LockHeldError extends UserError {
   readonly since: string;
 
   constructor(pid: number, host: string, since: string) {
-    super(`another orchestrator run holds the lock (pid ${pid} on ${host}, since ${since}); wait for it or stop it`);
+    super(
+      `another orchestrator run holds the lock (pid ${pid} on ${host}, since ${since}); wait for it or stop it`,
+    );
     this.pid = pid;
     this.host = host;
     this.since = since;

@@ -39,7 +39,10 @@ describe("runShell", () => {
 
   it("runs in the given folder with the given environment", async () => {
     const dir = await mkdtemp(join(tmpdir(), "proc-"));
-    const result = await runShell('pwd; echo "$STAGE_VAR"', { cwd: dir, env: { ...process.env, STAGE_VAR: "hello" } });
+    const result = await runShell('pwd; echo "$STAGE_VAR"', {
+      cwd: dir,
+      env: { ...process.env, STAGE_VAR: "hello" },
+    });
     expect(result.tail).toEqual([dir, "hello"]);
   });
 
@@ -77,7 +80,18 @@ describe("runShell", () => {
 
   it("keeps only a bounded tail of a long output", async () => {
     const result = await runShell("seq 1 5000", { cwd: tmpdir(), tailLines: 10 });
-    expect(result.tail).toEqual(["4991", "4992", "4993", "4994", "4995", "4996", "4997", "4998", "4999", "5000"]);
+    expect(result.tail).toEqual([
+      "4991",
+      "4992",
+      "4993",
+      "4994",
+      "4995",
+      "4996",
+      "4997",
+      "4998",
+      "4999",
+      "5000",
+    ]);
   });
 
   it("does not hang when a background child keeps the output pipe open", async () => {

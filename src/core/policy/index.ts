@@ -60,7 +60,10 @@ export function decide(facts: StageFacts, outcome: RunOutcome, settings: PolicyS
   }
   if (attempts < threshold) {
     if (facts.executorAvailable) {
-      return { kind: "executor", reason: `attempt ${attempts} of ${threshold} for this error: asking the local executor` };
+      return {
+        kind: "executor",
+        reason: `attempt ${attempts} of ${threshold} for this error: asking the local executor`,
+      };
     }
     const afterMs = backoff(attempts, settings);
     return {
@@ -88,7 +91,10 @@ export function decide(facts: StageFacts, outcome: RunOutcome, settings: PolicyS
 }
 
 /** Doubles from the base per attempt, capped; a base of 0 means no waiting. */
-export function backoff(attempt: number, settings: Pick<PolicySettings, "retryBackoffMs" | "retryBackoffMaxMs">): number {
+export function backoff(
+  attempt: number,
+  settings: Pick<PolicySettings, "retryBackoffMs" | "retryBackoffMaxMs">,
+): number {
   if (settings.retryBackoffMs <= 0) {
     return 0;
   }

@@ -1,0 +1,95 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LockHeldError } from "../../errors/index.ts";
+import { StateStore } from "./index.ts";
+
+async function store() {
+  const root = await mkdtemp(join(tmpdir(), "state-"));
+  const state = new StateStore(root);
+  await state.ensure();
+  return state;
+}
+
+describe("StateStore", () => {
+  it("keeps fields it does not know when it rewrites a stage", async () => {
+    const state = await store();
+    await writeFile(
+      state.path("stage_status.json"),
+      JSON.stringify({
+        version: 1,
+        future: "kept",
+        stages: { talos: { status: "green", since: "x", extra: 1 } },
+      }),
+    );
+    const entries = await state.stageStatuses();
+    await state.setStageStatus("talos", { ...entries.talos!, status: "failed" });
+    const written = JSON.parse(await readFile(state.path("stage_status.json"), "utf8"));
+    expect(written.stages.talos).toMatchObject({ status: "failed", extra: 1 });
+  });
+
+  it("drops an unreadable stage entry with a warning instead of failing", async () => {
+    const state = await store();
+    await writeFile(
+      state.path("errors.json"),
+      JSON.stringify({ version: 1, stages: { talos: { attempts: "many" }, vms: { attempts: { abc: 2 } } } }),
+    );
+    const all = await state.allStageErrors();
+    expect(Object.keys(all)).toEqual(["vms"]);
+    expect(state.warnings.join("\n")).toContain('dropped the unreadable entry for stage "talos"');
+  });
+
+  it("sets a corrupt state file aside and starts afresh", async () => {
+    const state = await store();
+    await writeFile(state.path("stage_status.json"), '{"version":1,"stages":{"tal');
+    expect(await state.stageStatuses()).toEqual({});
+    expect(state.warnings[0]).toMatch(/could not be read; kept it as .*unreadable/);
+  });
+
+  it("skips a journal line cut short by a crash", async () => {
+    const state = await store();
+    await state.journal({ type: "run_started" });
+    await writeFile(
+      state.path("journal.jsonl"),
+      `${await readFile(state.path("journal.jsonl"), "utf8")}{"type":"st`,
+    );
+    await state.journal({ type: "run_finished" });
+    const events = await state.readJournal();
+    expect(events.map((e) => e.type)).toEqual(["run_started"]);
+  });
+});
+
+describe("the run lock", () => {
+  it("refuses a second holder while the first is alive", async () => {
+    const state = await store();
+    const held = await state.lock("talos");
+    await expect(state.lock("talos")).rejects.toBeInstanceOf(LockHeldError);
+    await held.release();
+    const again = await state.lock("talos");
+    await again.release();
+  });
+
+  it("takes over a lock whose process is gone and says whose it was", async () => {
+    const state = await store();
+    const child = spawn("true");
+    await new Promise((resolve) => child.on("exit", resolve));
+    const { hostname } = await import("node:os");
+    await writeFile(
+      state.path("lock"),
+      JSON.stringify({ pid: child.pid, host: hostname(), since: "earlier" }),
+    );
+    const held = await state.lock("all");
+    expect(held.takenOverFrom?.pid).toBe(child.pid);
+    await held.release();
+  });
+
+  it("takes over a lock file left empty by a crash", async () => {
+    const state = await store();
+    await writeFile(state.path("lock"), "");
+    const held = await state.lock("all");
+    expect(held.takenOverFrom).toBeDefined();
+    await held.release();
+  });
+});

@@ -1,0 +1,89 @@
+import { open, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { LockHeldError } from "../../errors/index.ts";
+import { readIfExists } from "./atomic-file.ts";
+import { LockOwner } from "./schema.ts";
+
+export interface HeldLock {
+  release(): Promise<void>;
+  /** Set when the lock was taken over from a process that no longer exists. */
+  takenOverFrom: LockOwner | undefined;
+}
+
+/**
+ * One run per repo. The lock file holds pid, host and start time; a lock whose
+ * process is gone (same host, pid not running) is taken over, and the caller is told.
+ */
+export async function acquireLock(path: string, command: string): Promise<HeldLock> {
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
+  let takenOverFrom: LockOwner | undefined;
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const handle = await open(path, "wx", 0o644);
+      try {
+        await handle.writeFile(`${JSON.stringify(owner)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return { release: () => releaseIfOurs(path, owner), takenOverFrom };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw error;
+      }
+    }
+    const text = await readIfExists(path);
+    if (text === undefined) {
+      continue;
+    }
+    const holder = parseOwner(text);
+    if (holder && (holder.host !== owner.host || processExists(holder.pid))) {
+      throw new LockHeldError(holder.pid, holder.host, holder.since);
+    }
+    // Dead holder, or a lock file cut short by a crash. Re-read just before removing, so a
+    // fresh lock another run took in the meantime is never deleted.
+    if ((await readIfExists(path)) === text) {
+      await unlink(path).catch(() => undefined);
+      takenOverFrom = holder ?? { pid: 0, host: "unknown", since: "unknown" };
+    }
+  }
+  const holder = parseOwner((await readIfExists(path)) ?? "");
+  throw new LockHeldError(holder?.pid ?? 0, holder?.host ?? "unknown", holder?.since ?? "unknown");
+}
+
+/** The lock's holder, if a live process holds it. */
+export async function lockHolder(path: string): Promise<LockOwner | undefined> {
+  const holder = parseOwner((await readIfExists(path)) ?? "");
+  if (!holder) {
+    return undefined;
+  }
+  return holder.host !== hostname() || processExists(holder.pid) ? holder : undefined;
+}
+
+async function releaseIfOurs(path: string, owner: LockOwner): Promise<void> {
+  const holder = parseOwner((await readIfExists(path)) ?? "");
+  if (holder && holder.pid === owner.pid && holder.since === owner.since) {
+    await unlink(path).catch(() => undefined);
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const parsed = LockOwner.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function processExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
