@@ -1,0 +1,198 @@
+import { type EscalationAnswer, parseEscalationAnswer } from "../../core/escalation/index.ts";
+import { type LlmMessage, type LlmUsage, type SendOutcome, sendOnce } from "./transport.ts";
+
+export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+/** Per call (all retries and the re-ask included). */
+export const DEFAULT_DEADLINE_MS = 120_000;
+/** A server asking us to wait longer than this is treated as "not now". */
+export const MAX_RETRY_AFTER_MS = 60_000;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+
+/** What the client needs of the redactor (`Redactor` from src/core/redaction fits). */
+export interface TextRedactor {
+  redact(text: string): string;
+}
+
+export interface LlmClientOptions {
+  /** OPENAI_BASE_URL; any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio). */
+  baseURL?: string;
+  apiKey: string;
+  /** OPENAI_MODEL; the project default is `DEFAULT_OPENAI_MODEL` ("gpt-5-mini") in src/config. */
+  model: string;
+  /** Chat Completions (works with nearly every server) or the Responses API. */
+  api: "chat" | "responses";
+  /** Budget in time for one `ask`, retries and re-ask included. */
+  deadlineMs: number;
+  /** Every outgoing text passes through it. */
+  redactor: TextRedactor;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface LlmRequest {
+  system: string;
+  user: string;
+  /** Hard cap on HTTP requests this call may send; every retry and re-ask counts. */
+  remainingRequests: number;
+  signal?: AbortSignal;
+}
+
+export type LlmResult =
+  | {
+      ok: true;
+      answer: EscalationAnswer;
+      requests: number;
+      usage: LlmUsage;
+      rawText: string;
+      attempts: LlmAttempt[];
+    }
+  | {
+      ok: false;
+      reason: string;
+      requests: number;
+      usage: LlmUsage;
+      rawText?: string;
+      attempts: LlmAttempt[];
+    };
+
+/** One HTTP request and what became of it, for the escalation record. */
+export interface LlmAttempt {
+  outcome: "answer" | "schema_break" | "retryable_error" | "error";
+  detail: string;
+}
+
+export interface LlmClient {
+  readonly model: string;
+  readonly api: "chat" | "responses";
+  ask(request: LlmRequest): Promise<LlmResult>;
+}
+
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  const sleep = options.sleep ?? sleepFor;
+  let openaiPromise: Promise<import("openai").OpenAI> | undefined;
+  const openai = () => {
+    // Imported on first use: the SDK costs startup time the CLI's other commands should not pay.
+    openaiPromise ??= import("openai").then(
+      ({ OpenAI }) =>
+        new OpenAI({
+          apiKey: options.apiKey,
+          baseURL: options.baseURL ?? DEFAULT_OPENAI_BASE_URL,
+          maxRetries: 0,
+          timeout: options.deadlineMs,
+        }),
+    );
+    return openaiPromise;
+  };
+
+  return {
+    model: options.model,
+    api: options.api,
+    async ask(request) {
+      const deadlineAt = Date.now() + options.deadlineMs;
+      const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+      const attempts: LlmAttempt[] = [];
+      const conversation: LlmMessage[] = [
+        { role: "system", content: request.system },
+        { role: "user", content: request.user },
+      ];
+      let requests = 0;
+      let transientFailures = 0;
+      let reasked = false;
+      let rawText: string | undefined;
+      const fail = (reason: string): LlmResult => ({
+        ok: false,
+        reason: options.redactor.redact(reason),
+        requests,
+        usage,
+        ...(rawText === undefined ? {} : { rawText }),
+        attempts,
+      });
+
+      for (;;) {
+        if (requests >= request.remainingRequests) {
+          return fail(
+            requests === 0
+              ? "no API requests are left in this escalation's budget"
+              : `stopped after ${requests} request(s): the API budget allows no more`,
+          );
+        }
+        const timeLeft = deadlineAt - Date.now();
+        if (timeLeft <= 0) {
+          return fail(`the ${options.deadlineMs} ms deadline for this call passed`);
+        }
+        requests += 1;
+        const outcome: SendOutcome = await sendOnce({
+          openai: await openai(),
+          api: options.api,
+          model: options.model,
+          // The one place every outgoing text passes: each message is redacted on every send.
+          messages: conversation.map((message) => ({
+            ...message,
+            content: options.redactor.redact(message.content),
+          })),
+          timeoutMs: timeLeft,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+
+        if (!outcome.ok) {
+          attempts.push({ outcome: outcome.retryable ? "retryable_error" : "error", detail: outcome.reason });
+          if (!outcome.retryable) {
+            return fail(outcome.reason);
+          }
+          const wait = Math.min(
+            outcome.retryAfterMs ?? Math.min(BACKOFF_BASE_MS * 2 ** transientFailures, BACKOFF_MAX_MS),
+            MAX_RETRY_AFTER_MS,
+          );
+          transientFailures += 1;
+          if (requests >= request.remainingRequests) {
+            return fail(`${outcome.reason}; no requests left in the budget to retry`);
+          }
+          if (Date.now() + wait >= deadlineAt) {
+            return fail(`${outcome.reason}; the ${options.deadlineMs} ms deadline leaves no time to retry`);
+          }
+          await sleep(wait, request.signal);
+          continue;
+        }
+
+        addUsage(usage, outcome.usage);
+        rawText = outcome.text;
+        const parsed = parseEscalationAnswer(outcome.text);
+        if (parsed.ok) {
+          attempts.push({ outcome: "answer", detail: parsed.answer.action });
+          return { ok: true, answer: parsed.answer, requests, usage, rawText, attempts };
+        }
+        attempts.push({ outcome: "schema_break", detail: parsed.reason });
+        if (reasked) {
+          return fail(`the model's answer broke the schema again after one re-ask: ${parsed.reason}`);
+        }
+        reasked = true;
+        transientFailures = 0;
+        conversation.push(
+          { role: "assistant", content: outcome.text },
+          {
+            role: "user",
+            content: `Your answer could not be used: ${parsed.reason}. Answer again with exactly one JSON object that matches the answer schema, and nothing else.`,
+          },
+        );
+      }
+    },
+  };
+}
+
+function addUsage(total: LlmUsage, more: LlmUsage): void {
+  total.inputTokens += more.inputTokens;
+  total.outputTokens += more.outputTokens;
+  total.totalTokens += more.totalTokens;
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,187 @@
+import type OpenAI from "openai";
+import { ESCALATION_ANSWER_JSON_SCHEMA, ESCALATION_ANSWER_SCHEMA_NAME } from "../../core/escalation/index.ts";
+
+export interface LlmMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface LlmUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+/** The outcome of exactly one HTTP request. */
+export type SendOutcome =
+  | { ok: true; text: string; usage: LlmUsage }
+  | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number };
+
+export interface SendRequest {
+  openai: OpenAI;
+  api: "chat" | "responses";
+  model: string;
+  messages: LlmMessage[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Sends one request (the SDK's own retries are off) and classifies what came back. */
+export async function sendOnce(request: SendRequest): Promise<SendOutcome> {
+  const { openai, api, model, messages, timeoutMs, signal } = request;
+  const options = { timeout: timeoutMs, maxRetries: 0, ...(signal ? { signal } : {}) };
+  try {
+    if (api === "responses") {
+      const response = await openai.responses.create(
+        {
+          model,
+          input: messages.map((message) => ({ role: message.role, content: message.content })),
+          text: {
+            format: {
+              type: "json_schema",
+              name: ESCALATION_ANSWER_SCHEMA_NAME,
+              schema: ESCALATION_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>,
+              strict: true,
+            },
+          },
+          // Case files describe a private network; nothing needs to be kept on the provider's side.
+          store: false,
+        },
+        options,
+      );
+      return fromResponses(response);
+    }
+    const completion = await openai.chat.completions.create(
+      {
+        model,
+        messages,
+        response_format: {
+          type: "json_schema",
+          json_schema: {
+            name: ESCALATION_ANSWER_SCHEMA_NAME,
+            schema: ESCALATION_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>,
+            strict: true,
+          },
+        },
+      },
+      options,
+    );
+    return fromChat(completion);
+  } catch (error) {
+    return await classifyError(error, signal);
+  }
+}
+
+function fromChat(completion: OpenAI.Chat.Completions.ChatCompletion): SendOutcome {
+  const message = completion.choices?.[0]?.message;
+  if (message?.refusal) {
+    return { ok: false, retryable: false, reason: `the model refused to answer: ${message.refusal}` };
+  }
+  const usage = completion.usage;
+  return {
+    ok: true,
+    text: message?.content ?? "",
+    usage: {
+      inputTokens: usage?.prompt_tokens ?? 0,
+      outputTokens: usage?.completion_tokens ?? 0,
+      totalTokens: usage?.total_tokens ?? (usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0),
+    },
+  };
+}
+
+function fromResponses(response: OpenAI.Responses.Response): SendOutcome {
+  let text = "";
+  for (const item of response.output ?? []) {
+    if (item.type !== "message") {
+      continue;
+    }
+    for (const part of item.content) {
+      if (part.type === "output_text") {
+        text += part.text;
+      } else if (part.type === "refusal") {
+        return { ok: false, retryable: false, reason: `the model refused to answer: ${part.refusal}` };
+      }
+    }
+  }
+  const usage = response.usage;
+  return {
+    ok: true,
+    text,
+    usage: {
+      inputTokens: usage?.input_tokens ?? 0,
+      outputTokens: usage?.output_tokens ?? 0,
+      totalTokens: usage?.total_tokens ?? (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0),
+    },
+  };
+}
+
+async function classifyError(error: unknown, signal: AbortSignal | undefined): Promise<SendOutcome> {
+  const { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } = await import(
+    "openai"
+  );
+  if (signal?.aborted || error instanceof APIUserAbortError) {
+    return { ok: false, retryable: false, reason: "the request was cancelled" };
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return { ok: false, retryable: true, reason: "the request timed out" };
+  }
+  if (error instanceof APIConnectionError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    return { ok: false, retryable: true, reason: `the connection to the model API failed${cause}` };
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    const status = error.status;
+    const detail = firstLine(error.message);
+    if (status === 429) {
+      const retryAfterMs = retryAfterFrom(error.headers);
+      return {
+        ok: false,
+        retryable: true,
+        reason: `the model API is rate limiting (429): ${detail}`,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
+    }
+    if (status === 408 || status === 409 || status >= 500) {
+      const retryAfterMs = retryAfterFrom(error.headers);
+      return {
+        ok: false,
+        retryable: true,
+        reason: `the model API failed (${status}): ${detail}`,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
+    }
+    return {
+      ok: false,
+      retryable: false,
+      reason: `the model API refused the request (${status}): ${detail}`,
+    };
+  }
+  // The SDK throws plain errors when a 200 body is not JSON, or is cut off mid-way.
+  const detail = error instanceof Error ? firstLine(error.message) : String(error);
+  return {
+    ok: false,
+    retryable: true,
+    reason: `the model API sent a response that could not be read: ${detail}`,
+  };
+}
+
+/** `retry-after-ms` (OpenAI's), else `retry-after` as seconds or an HTTP date. */
+export function retryAfterFrom(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+  const ms = headers?.get("retry-after-ms");
+  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) {
+    return Number(ms);
+  }
+  const after = headers?.get("retry-after");
+  if (!after) {
+    return undefined;
+  }
+  if (/^\d+(\.\d+)?$/.test(after.trim())) {
+    return Number(after) * 1000;
+  }
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n")[0] ?? "").slice(0, 300);
+}
