@@ -46,6 +46,22 @@ async function clientFor(script: ScriptItem[], overrides: Partial<LlmClientOptio
   return { client, sleeps, server };
 }
 
+interface SentBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  response_format?: unknown;
+  text?: unknown;
+  store?: boolean;
+}
+
+function bodyOf(fake: FakeLlmServer, index: number): SentBody {
+  const body = fake.requests[index]?.json;
+  if (body === undefined) {
+    throw new Error(`request ${index} was not JSON`);
+  }
+  return body as SentBody;
+}
+
 const ask = { system: "You fix homelabs.", user: "# Case file\nthe stage failed", remainingRequests: 3 };
 
 describe("createLlmClient", () => {
@@ -61,11 +77,11 @@ describe("createLlmClient", () => {
       usage: { inputTokens: 900, outputTokens: 40, totalTokens: 940 },
     });
     expect(server.requests).toHaveLength(1);
-    const body = server.requests[0]?.json as Record<string, unknown>;
+    const body = bodyOf(server, 0);
     expect(server.requests[0]?.path).toBe("/v1/chat/completions");
-    expect(body["model"]).toBe("test-model");
-    expect(body["response_format"]).toMatchObject({ type: "json_schema", json_schema: { strict: true } });
-    expect(body["messages"]).toEqual([
+    expect(body.model).toBe("test-model");
+    expect(body.response_format).toMatchObject({ type: "json_schema", json_schema: { strict: true } });
+    expect(body.messages).toEqual([
       { role: "system", content: ask.system },
       { role: "user", content: ask.user },
     ]);
@@ -192,7 +208,7 @@ describe("createLlmClient", () => {
     ]);
     const result = await client.ask(ask);
     expect(result).toMatchObject({ ok: true, answer: giveUp, requests: 2 });
-    const messages = (server.requests[1]?.json as { messages: { role: string; content: string }[] }).messages;
+    const { messages } = bodyOf(server, 1);
     expect(messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(messages[3]?.content).toContain("hypothesis:");
   });
