@@ -98,11 +98,11 @@ describe("createLlmClient", () => {
     const result = await client.ask(ask);
     expect(result).toMatchObject({ ok: true, answer: giveUp, requests: 1, usage: { totalTokens: 15 } });
     expect(server.requests[0]?.path).toBe("/v1/responses");
-    const body = server.requests[0]?.json as Record<string, unknown>;
-    expect(body["text"]).toMatchObject({
+    const body = bodyOf(server, 0);
+    expect(body.text).toMatchObject({
       format: { type: "json_schema", strict: true, name: "escalation_answer" },
     });
-    expect(body["store"]).toBe(false);
+    expect(body.store).toBe(false);
   });
 
   it("waits as long as a 429's retry-after says, then retries", async () => {
