@@ -25,7 +25,7 @@ describe("StateStore", () => {
       }),
     );
     const entries = await state.stageStatuses();
-    await state.setStageStatus("talos", { ...entries.talos!, status: "failed" });
+    await state.setStageStatus("talos", { ...entries["talos"]!, status: "failed" });
     const written = JSON.parse(await readFile(state.path("stage_status.json"), "utf8"));
     expect(written.stages.talos).toMatchObject({ status: "failed", extra: 1 });
   });
