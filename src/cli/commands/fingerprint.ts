@@ -1,0 +1,168 @@
+import type { Readable, Writable } from "node:stream";
+import type { Command } from "commander";
+import type { TemplateMiner } from "../../core/fingerprint/index.ts";
+import { UserError } from "../../errors/index.ts";
+
+/** Where the loop keeps the miner's learned templates; the commands read it and never write it. */
+const MINER_STATE_PATH = "ai/state/templates.json";
+/** Output is written in blocks of about this size: one write per line would dominate the run time. */
+const OUTPUT_BLOCK_CHARS = 1 << 20;
+
+export function registerFingerprintCommands(program: Command): void {
+  program
+    .command("fingerprint")
+    .description("print the error fingerprint (template hash) of a log file's tail")
+    .argument("<file>", "log file, or - for standard input")
+    .option("--explain", "show the chosen lines, their templates and both hashes")
+    .option("--json", "print the whole fingerprint as JSON")
+    .action(async (file: string, options: { explain?: boolean; json?: boolean }) => {
+      const { fingerprintLogTail } = await import("../../core/fingerprint/index.ts");
+      const tail = file === "-" ? await readStreamTail(process.stdin) : await readTailOf(file);
+      const miner = await loadMinerReadOnly();
+      const fingerprint = fingerprintLogTail(tail, miner);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(fingerprint)}\n`);
+      } else if (options.explain) {
+        const rows = fingerprint.lines.map(
+          (line, k) => `  line:     ${line}\n  template: ${fingerprint.templates[k] ?? ""}\n`,
+        );
+        process.stdout.write(
+          `template hash: ${fingerprint.template}\nexact hash:    ${fingerprint.exact}\n` +
+            `chosen lines (${fingerprint.lines.length}):\n${rows.join("")}`,
+        );
+      } else {
+        process.stdout.write(`${fingerprint.template}\n`);
+      }
+    });
+
+  program
+    .command("templates")
+    .description("group messages by template: one JSON object per input line (stdin without FILE)")
+    .argument("[file]", "one message per line")
+    .action(async (file: string | undefined) => {
+      const { TemplateMiner } = await import("../../core/fingerprint/index.ts");
+      const input = file === undefined || file === "-" ? process.stdin : await openForReading(file);
+      await writeTemplates(input, process.stdout, new TemplateMiner());
+    });
+}
+
+async function readTailOf(file: string): Promise<string> {
+  const { readLogTail } = await import("../../adapters/log-tail/index.ts");
+  try {
+    return await readLogTail(file);
+  } catch (error) {
+    throw userErrorForFile(file, error);
+  }
+}
+
+function userErrorForFile(file: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") {
+    return new UserError(`${file}: no such file`);
+  }
+  if (code === "EISDIR") {
+    return new UserError(`${file}: is a directory, not a log file`);
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new UserError(`${file}: permission denied`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function openForReading(file: string): Promise<Readable> {
+  const { open } = await import("node:fs/promises");
+  try {
+    const handle = await open(file, "r");
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error("directory"), { code: "EISDIR" });
+    }
+    return handle.createReadStream();
+  } catch (error) {
+    throw userErrorForFile(file, error);
+  }
+}
+
+/** Standard input kept to its last few MiB: enough for any tail, bounded for any input. */
+async function readStreamTail(input: Readable, keepBytes = 4 * 1024 * 1024): Promise<string> {
+  let kept: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    kept.push(buffer);
+    size += buffer.length;
+    if (size > keepBytes * 2) {
+      const joined = Buffer.concat(kept);
+      kept = [joined.subarray(joined.length - keepBytes)];
+      size = keepBytes;
+    }
+  }
+  const all = Buffer.concat(kept);
+  return all.subarray(Math.max(0, all.length - keepBytes)).toString("utf8");
+}
+
+async function loadMinerReadOnly(): Promise<TemplateMiner> {
+  const { TemplateMiner } = await import("../../core/fingerprint/index.ts");
+  const { readFile } = await import("node:fs/promises");
+  try {
+    return TemplateMiner.fromJSON(JSON.parse(await readFile(MINER_STATE_PATH, "utf8")));
+  } catch {
+    return new TemplateMiner();
+  }
+}
+
+/**
+ * Stream `input` through the miner, one JSON object per line, in order. Lines are split by
+ * hand and output is gathered into large blocks, because at a million lines a second the cost
+ * of `readline` and of one write per line would be most of the run.
+ */
+export async function writeTemplates(
+  input: Readable,
+  output: Writable,
+  miner: TemplateMiner,
+): Promise<number> {
+  input.setEncoding("utf8");
+  let pending = "";
+  let lineNumber = 0;
+  let block = "";
+  const tailOfJson = new Map<string, { template: string; json: string }>();
+
+  const emit = (raw: string) => {
+    lineNumber++;
+    const message = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const { template, group } = miner.add(message);
+    let cached = tailOfJson.get(group);
+    if (cached === undefined || cached.template !== template) {
+      cached = { template, json: `,"template":${JSON.stringify(template)},"group":"${group}"}\n` };
+      tailOfJson.set(group, cached);
+    }
+    block += `{"line":${lineNumber}${cached.json}`;
+  };
+  const flush = async () => {
+    if (block.length > 0) {
+      const text = block;
+      block = "";
+      if (!output.write(text)) {
+        await new Promise<void>((resolve) => output.once("drain", resolve));
+      }
+    }
+  };
+
+  for await (const chunk of input) {
+    const text = pending + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      emit(text.slice(start, nl));
+      start = nl + 1;
+    }
+    pending = text.slice(start);
+    if (block.length >= OUTPUT_BLOCK_CHARS) {
+      await flush();
+    }
+  }
+  if (pending.length > 0) {
+    emit(pending);
+  }
+  await flush();
+  return lineNumber;
+}

@@ -1,0 +1,196 @@
+/**
+ * Deterministic masking of variable parts of one log message. This is the part of the
+ * fingerprint that never depends on what a miner has learned, so it carries the stability
+ * guarantee (DESIGN.md §4): the same message always masks to the same tokens.
+ */
+export const WILDCARD = "<*>";
+
+/** Words that contain digits but name a thing rather than vary between runs. */
+const KEPT_DIGIT_WORDS = new Set([
+  "x509",
+  "ipv4",
+  "ipv6",
+  "sha1",
+  "sha256",
+  "sha512",
+  "md5",
+  "utf8",
+  "k8s",
+  "k3s",
+  "http2",
+  "h2",
+  "oauth2",
+  "base64",
+  "amd64",
+  "arm64",
+  "x86",
+  "i386",
+  "e2e",
+  "s3",
+  "ec2",
+  "v1alpha1",
+  "v1beta1",
+  "v2beta1",
+  "v2beta2",
+  "v1beta2",
+]);
+
+/** `key=value`: the value is masked when the key names something that varies per run. */
+const VARIABLE_KEY =
+  /(?:^|[_.-])(?:id|uid|uuid|guid|pid|tid|port|ts|time|timestamp|date|revision|rev|generation|duration|elapsed|latency|took|attempt|attempts|retry|retries|count|seq|nonce|session|token|trace|span|reconcileid|requestid|lease|resourceversion)$|(?:id|uid|uuid|pid|port)$/i;
+
+const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+const IPV6 = /(?:\[?)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?:\]?)(?::\d+)?/g;
+const TEMP_PATH = /(?:\/private)?\/(?:tmp|var\/tmp|var\/folders|dev\/shm)\/[^\s'"`,;:)\]}>]*/g;
+// Kubernetes pod names: <owner>-<replicaset hash>-<5 char suffix> or <owner>-<5 char suffix>.
+const POD_SUFFIX =
+  /\b([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(?:[a-z0-9]{5,10}-)?[bcdfghjklmnpqrstvwxz2-9]{5}\b/g;
+const UPID = /UPID:[^\s'"]+/g;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/** Characters that glue parts of one variable value together (IP dots, port colon, version dots). */
+function isConnector(code: number): boolean {
+  // . : - _ / , +
+  return (
+    code === 46 || code === 58 || code === 45 || code === 95 || code === 47 || code === 44 || code === 43
+  );
+}
+
+/**
+ * Replace every alphanumeric word that contains a digit by the wildcard and fold runs of
+ * wildcards joined only by connector characters (`10.0.0.1:50000`, `1.5s`, `-42`) into one.
+ */
+function maskDigitWords(token: string): string {
+  let out = "";
+  let lastWildEnd = -1; // index in `out` just after the last wildcard emitted
+  let i = 0;
+  const n = token.length;
+  while (i < n) {
+    const code = token.charCodeAt(i);
+    if (!isAlnum(code)) {
+      out += token[i];
+      i++;
+      continue;
+    }
+    let j = i;
+    let hasDigit = false;
+    while (j < n) {
+      const c = token.charCodeAt(j);
+      if (!isAlnum(c)) {
+        break;
+      }
+      if (isDigit(c)) {
+        hasDigit = true;
+      }
+      j++;
+    }
+    const word = token.slice(i, j);
+    if (hasDigit && !KEPT_DIGIT_WORDS.has(word.toLowerCase())) {
+      if (lastWildEnd >= 0 && onlyConnectors(out, lastWildEnd)) {
+        out = out.slice(0, lastWildEnd);
+      } else {
+        // A sign glued to a number belongs to it: "-42" and "42" are the same variable.
+        const last = out.charCodeAt(out.length - 1);
+        if ((last === 45 || last === 43) && !isAlnum(out.charCodeAt(out.length - 2))) {
+          out = out.slice(0, -1);
+        }
+        out += WILDCARD;
+      }
+      lastWildEnd = out.length;
+    } else {
+      out += word;
+    }
+    i = j;
+  }
+  return out;
+}
+
+function onlyConnectors(text: string, from: number): boolean {
+  for (let k = from; k < text.length; k++) {
+    if (!isConnector(text.charCodeAt(k))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Mask one whitespace-free token that needs more than the fast path. */
+function maskToken(token: string): string {
+  let t = token;
+  const eq = t.indexOf("=");
+  if (eq > 0 && eq < t.length - 1) {
+    const key = t.slice(0, eq).replace(/^[^A-Za-z0-9_]+/, "");
+    const value = t.slice(eq + 1);
+    if (VARIABLE_KEY.test(key)) {
+      const trail = /[,;)\]}]+$/.exec(value)?.[0] ?? "";
+      return `${t.slice(0, eq + 1)}${WILDCARD}${trail}`;
+    }
+    return `${t.slice(0, eq + 1)}${maskToken(value)}`;
+  }
+  if (t.includes("UPID:")) {
+    t = t.replace(UPID, WILDCARD);
+  }
+  if (t.includes("/tmp") || t.includes("/var/") || t.includes("/dev/shm")) {
+    t = t.replace(TEMP_PATH, WILDCARD);
+  }
+  if (t.length >= 36 && t.includes("-")) {
+    t = t.replace(UUID, WILDCARD);
+  }
+  if (t.indexOf(":") !== t.lastIndexOf(":")) {
+    t = t.replace(IPV6, (m) => (/[0-9a-fA-F]/.test(m) && m.length > 3 ? WILDCARD : m));
+  }
+  if (t.includes("-")) {
+    t = t.replace(POD_SUFFIX, (m, owner: string) =>
+      /\d/.test(m.slice(owner.length)) ? `${owner}-${WILDCARD}` : m,
+    );
+  }
+  return maskDigitWords(t);
+}
+
+/** True when a token can only change under masking (it has a digit, `=`, `/` or a `:` pair). */
+function needsMasking(token: string): boolean {
+  for (let k = 0; k < token.length; k++) {
+    const c = token.charCodeAt(k);
+    if (isDigit(c) || c === 61 /* = */ || c === 47 /* / */) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Split on whitespace and mask each token; the result is the message's deterministic template. */
+export function maskTokens(message: string): string[] {
+  const tokens: string[] = [];
+  const n = message.length;
+  let i = 0;
+  while (i < n) {
+    let c = message.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n) {
+      c = message.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) {
+        break;
+      }
+      i++;
+    }
+    const token = message.slice(start, i);
+    tokens.push(needsMasking(token) ? maskToken(token) : token);
+  }
+  return tokens;
+}
+
+/** The deterministic template of one message: masked tokens joined by single spaces. */
+export function maskMessage(message: string): string {
+  return maskTokens(message).join(" ");
+}
