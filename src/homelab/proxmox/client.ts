@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
+import { ProxmoxError, ProxmoxTaskError } from "./errors.ts";
+import {
+  envelope,
+  PveNetworkInterface,
+  PveStorage,
+  PveTaskLogLine,
+  PveTaskStatus,
+  PveTaskSummary,
+  PveVersion,
+  PveVmConfig,
+  PveVmStatus,
+  PveVolume,
+  Upid,
+} from "./schemas.ts";
+import { type ProxmoxConnection, type ProxmoxParams, proxmoxRequest } from "./transport.ts";
+import { parseUpid } from "./upid.ts";
+
+/** Parameters for `POST /nodes/{node}/qemu`, in Proxmox's own names (`net0`, `scsi0`, `ide2`, …). */
+export interface CreateVmParams extends ProxmoxParams {
+  readonly vmid: number;
+  readonly name: string;
+}
+
+export interface DownloadUrlParams {
+  readonly url: string;
+  readonly filename: string;
+  readonly content: "iso" | "vztmpl" | "import";
+  readonly checksum?: string;
+  readonly checksumAlgorithm?: "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
+}
+
+export interface WaitOptions {
+  /** Between status polls; default 1000 ms. */
+  readonly pollMs?: number;
+  /** Default 10 minutes. */
+  readonly timeoutMs?: number;
+}
+
+/** Task exit statuses that mean success. */
+export function isTaskSuccess(exitstatus: string | undefined): boolean {
+  return exitstatus === "OK" || /^WARNINGS: \d+$/.test(exitstatus ?? "");
+}
+
+/**
+ * A typed Proxmox VE API client. It can read, create, download and start, and nothing else: there
+ * are deliberately no delete, stop, reset or resize methods, because the tool must never destroy.
+ */
+export class ProxmoxClient {
+  readonly #connection: ProxmoxConnection;
+
+  constructor(connection: ProxmoxConnection) {
+    this.#connection = connection;
+  }
+
+  version(): Promise<PveVersion> {
+    return this.#get("/version", PveVersion);
+  }
+
+  nodeStorage(node: string, options: { content?: string } = {}): Promise<PveStorage[]> {
+    return this.#get(`/nodes/${seg(node)}/storage`, PveStorage.array(), { content: options.content });
+  }
+
+  storageContent(node: string, storage: string, options: { content?: string } = {}): Promise<PveVolume[]> {
+    return this.#get(`/nodes/${seg(node)}/storage/${seg(storage)}/content`, PveVolume.array(), {
+      content: options.content,
+    });
+  }
+
+  nodeNetwork(node: string, options: { type?: string } = {}): Promise<PveNetworkInterface[]> {
+    return this.#get(`/nodes/${seg(node)}/network`, PveNetworkInterface.array(), { type: options.type });
+  }
+
+  /** Starts a download into a storage; returns the task's UPID. */
+  downloadUrl(node: string, storage: string, params: DownloadUrlParams): Promise<string> {
+    return this.#post(`/nodes/${seg(node)}/storage/${seg(storage)}/download-url`, {
+      url: params.url,
+      filename: params.filename,
+      content: params.content,
+      checksum: params.checksum,
+      "checksum-algorithm": params.checksumAlgorithm,
+    });
+  }
+
+  /** The VM's configuration, or undefined when no VM has this vmid on this node. */
+  async vmConfig(node: string, vmid: number): Promise<PveVmConfig | undefined> {
+    try {
+      return await this.#get(`/nodes/${seg(node)}/qemu/${vmid}/config`, PveVmConfig);
+    } catch (error) {
+      if (error instanceof ProxmoxError && error.status === 500 && /^Configuration file .* does not exist/.test(error.reason)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /** Creates a VM; returns the task's UPID. */
+  createVm(node: string, params: CreateVmParams): Promise<string> {
+    return this.#post(`/nodes/${seg(node)}/qemu`, params);
+  }
+
+  vmStatus(node: string, vmid: number): Promise<PveVmStatus> {
+    return this.#get(`/nodes/${seg(node)}/qemu/${vmid}/status/current`, PveVmStatus);
+  }
+
+  /** Starts a VM; returns the task's UPID. */
+  startVm(node: string, vmid: number): Promise<string> {
+    return this.#post(`/nodes/${seg(node)}/qemu/${vmid}/status/start`, {});
+  }
+
+  /** Recent tasks on a node, e.g. the failed ones of one VM (a read-only diagnostic). */
+  nodeTasks(node: string, filter: { vmid?: number; errors?: boolean; limit?: number } = {}): Promise<PveTaskSummary[]> {
+    return this.#get(`/nodes/${seg(node)}/tasks`, PveTaskSummary.array(), filter);
+  }
+
+  taskStatus(upid: string): Promise<PveTaskStatus> {
+    return this.#get(`/nodes/${seg(nodeOf(upid))}/tasks/${seg(upid)}/status`, PveTaskStatus);
+  }
+
+  taskLog(upid: string, options: { start?: number; limit?: number } = {}): Promise<PveTaskLogLine[]> {
+    return this.#get(`/nodes/${seg(nodeOf(upid))}/tasks/${seg(upid)}/log`, PveTaskLogLine.array(), options);
+  }
+
+  /**
+   * Polls a task until it has stopped. Returns its status when it succeeded (`OK` or
+   * `WARNINGS: n`); otherwise throws a `ProxmoxTaskError` carrying the exitstatus and the
+   * task log's last lines. A 400 right after creation is retried: Proxmox may not know the task yet.
+   */
+  async waitForTask(upid: string, options: WaitOptions = {}): Promise<PveTaskStatus> {
+    const pollMs = options.pollMs ?? 1000;
+    const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+    const started = Date.now();
+    let unknownAnswers = 0;
+    for (;;) {
+      let status: PveTaskStatus | undefined;
+      try {
+        status = await this.taskStatus(upid);
+      } catch (error) {
+        if (!(error instanceof ProxmoxError && error.status === 400 && ++unknownAnswers <= 5)) {
+          throw error;
+        }
+      }
+      if (status?.status === "stopped") {
+        if (isTaskSuccess(status.exitstatus)) {
+          return status;
+        }
+        const tail = await this.#logTail(upid);
+        throw new ProxmoxTaskError(upid, `${taskName(upid)} failed: ${status.exitstatus ?? "no exit status"}`, status.exitstatus, tail);
+      }
+      if (Date.now() - started > timeoutMs) {
+        const tail = await this.#logTail(upid);
+        throw new ProxmoxTaskError(upid, `${taskName(upid)} still running after ${Math.round(timeoutMs / 1000)} s`, undefined, tail);
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  async #logTail(upid: string): Promise<string[]> {
+    const lines = await this.taskLog(upid, { start: 0, limit: 500 });
+    return lines.slice(-20).map((line) => line.t);
+  }
+
+  async #get<S extends z.ZodType>(path: string, schema: S, params: ProxmoxParams = {}): Promise<z.output<S>> {
+    const response = await proxmoxRequest(this.#connection, "GET", path, params);
+    return this.#data("GET", path, response.body, schema);
+  }
+
+  async #post(path: string, params: ProxmoxParams): Promise<string> {
+    const response = await proxmoxRequest(this.#connection, "POST", path, params);
+    return this.#data("POST", path, response.body, Upid);
+  }
+
+  #data<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S): z.output<S> {
+    const parsed = envelope(schema).safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid";
+      throw new ProxmoxError(method, path, 200, `unexpected answer (${where})`);
+    }
+    return (parsed.data as { data: z.output<S> }).data;
+  }
+}
+
+/** `proxmox: task qmstart of 121 on pve` */
+function taskName(upid: string): string {
+  const parsed = parseUpid(upid);
+  return parsed ? `proxmox: task ${parsed.type}${parsed.id ? ` of ${parsed.id}` : ""} on ${parsed.node}` : `proxmox: task ${upid}`;
+}
+
+function nodeOf(upid: string): string {
+  const parsed = parseUpid(upid);
+  if (!parsed) {
+    throw new Error(`not a Proxmox task id: ${upid}`);
+  }
+  return parsed.node;
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
