@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:fingerprint`: grouping accuracy on Loghub-2k, miner throughput, and the cost
+ * of fingerprinting a 1 GiB log's tail against a 1 MiB one (issue 3 §4).
+ */
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { readLogTail } from "../src/adapters/log-tail/index.ts";
+import { writeTemplates } from "../src/cli/commands/fingerprint.ts";
+import { fingerprintLogTail, TemplateMiner } from "../src/core/fingerprint/index.ts";
+import { readLabelled, SYSTEMS, scoreGrouping, VARIANTS, variantAvailable } from "./fingerprint-loghub.ts";
+
+const THROUGHPUT_LINES = 1_000_000;
+const THROUGHPUT_RUNS = 5;
+const TAIL_RUNS = 30;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function groupsOf(contents: readonly string[]): string[] {
+  const miner = new TemplateMiner();
+  return contents.map((line) => miner.add(line).group);
+}
+
+function accuracyTables(dir: string): string[][] {
+  const corpora: string[][] = [];
+  for (const variant of VARIANTS) {
+    console.log(`\nGrouping accuracy, ${variant.name}`);
+    console.log(
+      `${"system".padEnd(12)} ${"GA".padStart(6)} ${"FGA".padStart(6)} ${"groups".padStart(7)} ${"truth".padStart(6)}`,
+    );
+    const gas: number[] = [];
+    const fgas: number[] = [];
+    for (const system of SYSTEMS) {
+      if (!variantAvailable(dir, variant, system)) {
+        continue;
+      }
+      const { contents, labels } = readLabelled(variant.file(dir, system), variant.label);
+      if (variant === VARIANTS[0]) {
+        corpora.push(contents);
+      }
+      const score = scoreGrouping(groupsOf(contents), labels);
+      gas.push(score.ga);
+      fgas.push(score.fga);
+      console.log(
+        `${system.padEnd(12)} ${score.ga.toFixed(3).padStart(6)} ${score.fga.toFixed(3).padStart(6)} ` +
+          `${String(score.predictedGroups).padStart(7)} ${String(score.trueGroups).padStart(6)}`,
+      );
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    console.log(
+      `${"average".padEnd(12)} ${mean(gas).toFixed(3).padStart(6)} ${mean(fgas).toFixed(3).padStart(6)}` +
+        `   (${gas.length} systems, lowest GA ${Math.min(...gas).toFixed(3)})`,
+    );
+  }
+  return corpora;
+}
+
+function millionLines(corpora: string[][]): string[] {
+  const one = corpora.flat();
+  const lines: string[] = [];
+  while (lines.length < THROUGHPUT_LINES) {
+    lines.push(...one);
+  }
+  return lines;
+}
+
+async function throughput(lines: string[]): Promise<void> {
+  const inProcess: number[] = [];
+  for (let run = 0; run < THROUGHPUT_RUNS; run++) {
+    const miner = new TemplateMiner();
+    const start = process.hrtime.bigint();
+    for (const line of lines) {
+      miner.add(line);
+    }
+    inProcess.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const text = `${lines.join("\n")}\n`;
+  const commandPath: number[] = [];
+  let outputBytes = 0;
+  for (let run = 0; run < THROUGHPUT_RUNS; run++) {
+    const sink = new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        outputBytes += chunk.length;
+        done();
+      },
+    });
+    const input = Readable.from(chunksOf(text, 64 * 1024));
+    const start = process.hrtime.bigint();
+    await writeTemplates(input, sink, new TemplateMiner());
+    commandPath.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const rate = (seconds: number) => Math.round(lines.length / seconds).toLocaleString("en-US");
+  console.log(
+    `\nThroughput on ${lines.length.toLocaleString("en-US")} lines (16 systems repeated), median of ${THROUGHPUT_RUNS}`,
+  );
+  console.log(`  miner.add in process:            ${rate(median(inProcess))} lines/s`);
+  console.log(
+    `  templates command path (JSON out): ${rate(median(commandPath))} lines/s ` +
+      `(${Math.round(outputBytes / THROUGHPUT_RUNS / 1e6)} MB of output per run)`,
+  );
+}
+
+function* chunksOf(text: string, size: number): Generator<string> {
+  for (let k = 0; k < text.length; k += size) {
+    yield text.slice(k, k + size);
+  }
+}
+
+async function tailCost(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "fingerprint-bench-"));
+  try {
+    const ending = Array.from(
+      { length: 300 },
+      (_, k) =>
+        `2025-11-25T17:02:${String(k % 60).padStart(2, "0")}Z error: dial tcp 10.0.0.${k % 250}:50000: i/o timeout`,
+    ).join("\n");
+    const timeTail = async (size: number): Promise<number> => {
+      const file = join(dir, `log-${size}`);
+      await writeFile(file, "start\n");
+      await truncate(file, size - ending.length - 1); // sparse: costs no disk and no time to make
+      const { appendFile } = await import("node:fs/promises");
+      await appendFile(file, `\n${ending}`);
+      const times: number[] = [];
+      for (let run = 0; run < TAIL_RUNS; run++) {
+        const start = process.hrtime.bigint();
+        fingerprintLogTail(await readLogTail(file), new TemplateMiner());
+        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+      await rm(file);
+      return median(times);
+    };
+    const small = await timeTail(1024 ** 2);
+    const large = await timeTail(1024 ** 3);
+    console.log(`\nFingerprint of a log's tail (read from the end), median of ${TAIL_RUNS}`);
+    console.log(`  1 MiB log: ${small.toFixed(2)} ms`);
+    console.log(`  1 GiB log: ${large.toFixed(2)} ms   (${(large / small).toFixed(2)}x the 1 MiB time)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = resolve(process.env["LOGHUB_DIR"] ?? join(process.cwd(), "..", "shared", "bench", "loghub-2k"));
+  let corpora: string[][] = [];
+  if (variantAvailable(dir, VARIANTS[0] ?? { name: "", file: () => "", label: "EventId" }, "HDFS")) {
+    corpora = accuracyTables(dir);
+  } else {
+    console.log(`Loghub-2k not found at ${dir} (set LOGHUB_DIR): skipping grouping accuracy and throughput.`);
+  }
+  if (corpora.length > 0) {
+    await throughput(millionLines(corpora));
+  }
+  await tailCost();
+}
+
+await main();
