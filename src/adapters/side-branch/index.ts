@@ -1,0 +1,290 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
+import { UserError } from "../../errors/index.ts";
+import { commitIdentityEnv, git, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import {
+  type AiCommit,
+  type PatchMeta,
+  patchCommitMessage,
+  readAiCommits,
+  revertCommitMessage,
+} from "./commits.ts";
+import { checkDiff, gitReason } from "./facts.ts";
+import {
+  ensureWorktree,
+  excludeWorktree,
+  findRepoRoot,
+  requireBranchName,
+  requireFirstCommit,
+  WORKTREE_PATH,
+} from "./worktree.ts";
+
+export type { AiCommit, PatchMeta } from "./commits.ts";
+export { checkDiff } from "./facts.ts";
+export { type PatchRecord, recordPatchVerdict } from "./record.ts";
+export { findRepoRoot, WORKTREE_PATH } from "./worktree.ts";
+
+export type ApplyResult =
+  | { status: "applied"; commit: string; files: string[] }
+  | { status: "refused"; reasons: string[] };
+
+export type SyncResult = "up-to-date" | "fast-forwarded" | "merged";
+
+export const DEFAULT_AI_BRANCH = "ai/orchestrator-stage1";
+
+/**
+ * The AI branch, checked out in its own worktree at `<repo>/ai/worktree`. Every change the
+ * tool makes happens there; the user's checkout (branch, HEAD, index, files) is never touched.
+ */
+export class SideBranch {
+  readonly repoRoot: string;
+  readonly branch: string;
+  readonly worktree: string;
+
+  private constructor(repoRoot: string, branch: string, worktree: string) {
+    this.repoRoot = repoRoot;
+    this.branch = branch;
+    this.worktree = worktree;
+  }
+
+  static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
+    const repoRoot = await findRepoRoot(opts.repoRoot);
+    const userHead = await requireFirstCommit(repoRoot);
+    await requireBranchName(repoRoot, opts.branch);
+    const exists = await git(["rev-parse", "--verify", "--quiet", `refs/heads/${opts.branch}`], {
+      cwd: repoRoot,
+      allowFailure: true,
+    });
+    if (exists.exitCode !== 0) {
+      await git(["branch", "--no-track", opts.branch, userHead], { cwd: repoRoot });
+    }
+    await excludeWorktree(repoRoot);
+    const worktree = await ensureWorktree(repoRoot, opts.branch);
+    return new SideBranch(repoRoot, opts.branch, worktree);
+  }
+
+  private get ref(): string {
+    return `refs/heads/${this.branch}`;
+  }
+
+  async headCommit(): Promise<string> {
+    return (
+      await git(["rev-parse", "--verify", `${this.ref}^{commit}`], { cwd: this.repoRoot })
+    ).stdout.trim();
+  }
+
+  /** A file's text at the branch tip, or undefined when it does not exist there. */
+  async readFileAtTip(path: string): Promise<string | undefined> {
+    const result = await git(["cat-file", "blob", `${this.ref}:${path}`], {
+      cwd: this.repoRoot,
+      allowFailure: true,
+    });
+    return result.exitCode === 0 ? result.stdout : undefined;
+  }
+
+  /** Brings the AI branch up to date with the user's HEAD: fast-forward, or a merge commit. */
+  async sync(): Promise<SyncResult> {
+    const userHead = (await git(["rev-parse", "HEAD"], { cwd: this.repoRoot })).stdout.trim();
+    const tip = await this.headCommit();
+    if (userHead === tip || (await this.isAncestor(userHead, tip))) {
+      return "up-to-date";
+    }
+    await this.requireClean("bring the AI branch up to date");
+    if (await this.isAncestor(tip, userHead)) {
+      await git([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead], { cwd: this.worktree });
+      return "fast-forwarded";
+    }
+    const userBranch = await this.userBranchName();
+    const env = await commitIdentityEnv(this.worktree);
+    const merge = await git(
+      [
+        ...QUIET_COMMIT_CONFIG,
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "--no-edit",
+        "-m",
+        `ai: merge ${userBranch} into ${this.branch}`,
+        userHead,
+      ],
+      { cwd: this.worktree, env, allowFailure: true },
+    );
+    if (merge.exitCode === 0) {
+      return "merged";
+    }
+    const conflicts = await this.conflictedFiles();
+    await git(["merge", "--abort"], { cwd: this.worktree, allowFailure: true });
+    if (conflicts.length > 0) {
+      throw new UserError(
+        `cannot bring ${this.branch} up to date with ${userBranch}: both changed ${conflicts.join(", ")}. ` +
+          `Merge ${this.branch} into ${userBranch} by hand and resolve them (or delete the AI branch with ` +
+          `"git worktree remove ${WORKTREE_PATH} && git branch -D ${this.branch}" to start it afresh), then run again`,
+      );
+    }
+    throw new UserError(
+      `cannot merge ${userBranch} into ${this.branch}: ${gitReason(merge.stderr || merge.stdout)}`,
+    );
+  }
+
+  /** The guard and `git apply --check` against the branch tip. Changes nothing. */
+  check(diffText: string, rules: GuardRules): Promise<PatchVerdict> {
+    return checkDiff(this.repoRoot, this.ref, diffText, rules, this.worktree);
+  }
+
+  /** Checks, applies and commits one patch; on refusal nothing changes at all. */
+  async apply(diffText: string, meta: PatchMeta, rules: GuardRules): Promise<ApplyResult> {
+    const verdict = await this.check(diffText, rules);
+    if (verdict.verdict === "refused") {
+      return { status: "refused", reasons: verdict.reasons };
+    }
+    await this.requireClean("apply a patch");
+    const applied = await git(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
+      cwd: this.worktree,
+      input: diffText,
+      allowFailure: true,
+    });
+    if (applied.exitCode !== 0) {
+      // git apply is all-or-nothing, so the worktree is as it was.
+      return {
+        status: "refused",
+        reasons: [`the patch does not apply to the worktree: ${gitReason(applied.stderr)}`],
+      };
+    }
+    try {
+      await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "-F", "-"], {
+        cwd: this.worktree,
+        input: patchCommitMessage(meta),
+        env: await commitIdentityEnv(this.worktree),
+      });
+    } catch (error) {
+      await this.discardChanges();
+      throw error;
+    }
+    return { status: "applied", commit: await this.headCommit(), files: verdict.files };
+  }
+
+  /** The worktree's uncommitted changes, new untracked files included, as a diff for `apply`. */
+  async harvest(): Promise<string> {
+    const folder = await mkdtemp(join(tmpdir(), "orchestrator-harvest-"));
+    // A scratch index: staging the executor's files must not disturb the worktree's own index.
+    const env = { GIT_INDEX_FILE: join(folder, "index") };
+    try {
+      await git(["read-tree", "HEAD"], { cwd: this.worktree, env });
+      await git(["add", "--all", "--", "."], { cwd: this.worktree, env });
+      const { stdout } = await git(
+        [
+          "diff",
+          "--cached",
+          "--binary",
+          "--no-color",
+          "--no-ext-diff",
+          "--no-textconv",
+          "--no-renames",
+          "--no-relative",
+          "--src-prefix=a/",
+          "--dst-prefix=b/",
+          "HEAD",
+        ],
+        { cwd: this.worktree, env },
+      );
+      return stdout;
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** Resets the worktree to the branch tip (tracked changes and untracked files; ignored files stay). */
+  async discardChanges(): Promise<void> {
+    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+    await git(["clean", "-fdq"], { cwd: this.worktree });
+  }
+
+  /** Reverts one of the tool's commits on the AI branch; the reason becomes a trailer. */
+  async revert(commit: string, reason: string): Promise<string> {
+    const resolved = await git(["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], {
+      cwd: this.repoRoot,
+      allowFailure: true,
+    });
+    const sha = resolved.stdout.trim();
+    if (resolved.exitCode !== 0 || sha === "") {
+      throw new UserError(`unknown commit "${commit}"; "orchestrator patches" lists the AI commits`);
+    }
+    const original = (await this.aiCommits()).find((candidate) => candidate.commit === sha);
+    if (!original) {
+      throw new UserError(
+        `${commit} is not a patch the orchestrator committed on ${this.branch}; revert it by hand`,
+      );
+    }
+    if (original.reverted) {
+      throw new UserError(
+        `${original.shortCommit} was already reverted by ${original.revertedBy?.slice(0, 12)}`,
+      );
+    }
+    await this.requireClean("revert a patch");
+    const revert = await git([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
+      cwd: this.worktree,
+      allowFailure: true,
+    });
+    if (revert.exitCode !== 0) {
+      const conflicts = await this.conflictedFiles();
+      await git(["revert", "--abort"], { cwd: this.worktree, allowFailure: true });
+      await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+      throw new UserError(
+        `cannot revert ${original.shortCommit}: later commits changed ${conflicts.join(", ") || "the same lines"}; ` +
+          "revert it by hand in the AI branch",
+      );
+    }
+    await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"], {
+      cwd: this.worktree,
+      input: revertCommitMessage(original, reason),
+      env: await commitIdentityEnv(this.worktree),
+    });
+    return this.headCommit();
+  }
+
+  /** The tool's patch commits on the branch, newest first, each with whether it was reverted. */
+  async aiCommits(opts: { stage?: string } = {}): Promise<AiCommit[]> {
+    const commits = await readAiCommits(this.repoRoot, this.ref);
+    return opts.stage === undefined ? commits : commits.filter((commit) => commit.stage === opts.stage);
+  }
+
+  private async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await git(["merge-base", "--is-ancestor", ancestor, descendant], {
+      cwd: this.repoRoot,
+      allowFailure: true,
+    });
+    return result.exitCode === 0;
+  }
+
+  private async conflictedFiles(): Promise<string[]> {
+    const { stdout } = await git(["diff", "--name-only", "--diff-filter=U"], {
+      cwd: this.worktree,
+      allowFailure: true,
+    });
+    return stdout.split("\n").filter((line) => line !== "");
+  }
+
+  private async userBranchName(): Promise<string> {
+    const name = await git(["symbolic-ref", "--short", "--quiet", "HEAD"], {
+      cwd: this.repoRoot,
+      allowFailure: true,
+    });
+    return name.exitCode === 0 ? name.stdout.trim() : "your HEAD";
+  }
+
+  private async requireClean(action: string): Promise<void> {
+    const { stdout } = await git(["status", "--porcelain", "--untracked-files=no"], { cwd: this.worktree });
+    if (stdout.trim() !== "") {
+      const files = stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => line.slice(3));
+      throw new UserError(
+        `cannot ${action}: the AI worktree ${this.worktree} has uncommitted changes (${files.join(", ")}); ` +
+          "harvest them as a patch or discard them first",
+      );
+    }
+  }
+}

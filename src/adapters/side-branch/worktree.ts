@@ -1,0 +1,138 @@
+import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { UserError } from "../../errors/index.ts";
+import { git, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+
+export const WORKTREE_PATH = "ai/worktree";
+const EXCLUDE_LINE = `/${WORKTREE_PATH}/`;
+
+type WorktreeEntry = { path: string; branch: string | undefined };
+
+async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
+  const { stdout } = await git(["worktree", "list", "--porcelain"], { cwd });
+  return stdout
+    .split("\n\n")
+    .filter((block) => block.startsWith("worktree "))
+    .map((block) => {
+      const lines = block.split("\n");
+      const path = (lines[0] ?? "").slice("worktree ".length);
+      const branch = lines.find((line) => line.startsWith("branch "))?.slice("branch ".length);
+      return { path, branch };
+    });
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  const [left, right] = await Promise.all([
+    realpath(a).catch(() => resolve(a)),
+    realpath(b).catch(() => resolve(b)),
+  ]);
+  return left === right;
+}
+
+/**
+ * The user's repository root, from anywhere inside it, including from inside the tool's own
+ * worktree (stage commands run there and may call the CLI).
+ */
+export async function findRepoRoot(start: string): Promise<string> {
+  const exists = await stat(start).catch(() => undefined);
+  if (!exists?.isDirectory()) {
+    throw new UserError(`${start} is not a folder`);
+  }
+  const top = await git(["rev-parse", "--show-toplevel"], { cwd: start, allowFailure: true });
+  if (top.exitCode !== 0 || top.stdout.trim() === "") {
+    throw new UserError(
+      `${start} is not inside a git repository: run "git init" there and commit your homelab files`,
+    );
+  }
+  const root = top.stdout.trim();
+  const main = (await listWorktrees(root))[0];
+  if (main && (await samePath(root, join(main.path, WORKTREE_PATH)))) {
+    return main.path;
+  }
+  return root;
+}
+
+export async function requireFirstCommit(repoRoot: string): Promise<string> {
+  const head = await git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
+    cwd: repoRoot,
+    allowFailure: true,
+  });
+  if (head.exitCode !== 0) {
+    throw new UserError(
+      `${repoRoot} has no commit yet: commit your homelab files first (git add . && git commit)`,
+    );
+  }
+  return head.stdout.trim();
+}
+
+export async function requireBranchName(repoRoot: string, branch: string): Promise<void> {
+  const check = await git(["check-ref-format", "--branch", branch], { cwd: repoRoot, allowFailure: true });
+  if (check.exitCode !== 0 || branch.startsWith("-")) {
+    throw new UserError(
+      `"${branch}" is not a valid branch name for the AI branch (settings.ai_branch or AI_BRANCH)`,
+    );
+  }
+}
+
+/** Keeps the worktree out of the user's `git status` without editing any tracked file. */
+export async function excludeWorktree(repoRoot: string): Promise<void> {
+  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
+  const infoDir = join(isAbsolute(common) ? common : join(repoRoot, common), "info");
+  const excludeFile = join(infoDir, "exclude");
+  const current = await readFile(excludeFile, "utf8").catch(() => "");
+  if (current.split("\n").some((line) => line.trim() === EXCLUDE_LINE)) {
+    return;
+  }
+  await mkdir(infoDir, { recursive: true });
+  const separator = current === "" || current.endsWith("\n") ? "" : "\n";
+  await appendFile(excludeFile, `${separator}# the homelab orchestrator's worktree\n${EXCLUDE_LINE}\n`);
+}
+
+/** Creates the worktree for `branch`, or repairs one that was deleted, moved or left stale. */
+export async function ensureWorktree(repoRoot: string, branch: string): Promise<string> {
+  const worktree = join(repoRoot, WORKTREE_PATH);
+  const ref = `refs/heads/${branch}`;
+  const entries = await listWorktrees(repoRoot);
+  const [main] = entries;
+  if (main?.branch === ref) {
+    throw new UserError(
+      `your checkout has the AI branch ${branch} checked out; switch back to your own branch (git switch main) and run again`,
+    );
+  }
+  const registered = await findAsync(entries.slice(1), (entry) => samePath(entry.path, worktree));
+  const hasGitFile = await stat(join(worktree, ".git")).then(
+    () => true,
+    () => false,
+  );
+  if (registered && hasGitFile) {
+    if (registered.branch !== ref) {
+      await git([...QUIET_COMMIT_CONFIG, "switch", "--quiet", branch], { cwd: worktree });
+    }
+    return worktree;
+  }
+  await git(["worktree", "prune"], { cwd: repoRoot });
+  const leftover = await stat(worktree).catch(() => undefined);
+  if (leftover) {
+    if (!hasGitFile && (await readdirCount(worktree)) > 0) {
+      throw new UserError(
+        `${worktree} exists but is not the orchestrator's worktree; move it away so the tool can create its own`,
+      );
+    }
+    await rm(worktree, { recursive: true, force: true }); // an orphaned copy of ours: its changes were never committed
+  }
+  await git([...QUIET_COMMIT_CONFIG, "worktree", "add", "--quiet", worktree, branch], { cwd: repoRoot });
+  return worktree;
+}
+
+async function readdirCount(folder: string): Promise<number> {
+  return (await readdir(folder)).length;
+}
+
+async function findAsync<T>(items: T[], predicate: (item: T) => Promise<boolean>): Promise<T | undefined> {
+  for (const item of items) {
+    if (await predicate(item)) {
+      return item;
+    }
+  }
+  return undefined;
+}

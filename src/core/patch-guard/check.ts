@@ -1,0 +1,190 @@
+import picomatch from "picomatch";
+import { destructiveProblems } from "./destructive.ts";
+import { changedLineCount, type FileChange, type ParsedPatch } from "./parse.ts";
+import { pathPrefixes, pathShapeProblem } from "./paths.ts";
+
+/** The seed's own files: a human's, always protected whatever the context map says. */
+export const SEED_PROTECTED_PATHS = [
+  "ai/master_memo.md",
+  "ai/context_map.yaml",
+  "ai/bootstrap_loop.sh",
+  "infrastructure/proxmox/wipe_proxmox.sh",
+];
+
+/** The tool's own runtime data: a patch that edits it could rewrite its own history. */
+export const TOOL_RUNTIME_PATHS = [
+  "ai/state/**",
+  "ai/logs/**",
+  "ai/escalations/**",
+  "ai/patches/**",
+  "ai/worktree/**",
+];
+
+const SEED_DESCRIPTIONS: Record<string, string> = {
+  "ai/master_memo.md": "the human's architecture memo",
+  "ai/context_map.yaml": "the human's map of stages and rules",
+  "ai/bootstrap_loop.sh": "the seed's entry script",
+  "infrastructure/proxmox/wipe_proxmox.sh": "it wipes the Proxmox host",
+};
+
+export type GuardRules = {
+  /** Exact paths, folders or globs (the context map's `protected`). */
+  protectedPaths: string[];
+  /** Globs of files that hold secrets (the context map's `secrets`). */
+  secretGlobs: string[];
+  maxFiles: number;
+  maxChangedLines: number;
+};
+
+export const DEFAULT_MAX_FILES = 5;
+export const DEFAULT_MAX_CHANGED_LINES = 80;
+
+/** What the adapter found in the worktree at the branch tip; the check itself reads nothing. */
+export type GuardFacts = {
+  /** Names at the top of the tree (files and folders). */
+  topLevelEntries: string[];
+  /** Paths the patch names, and their parent folders, that exist as regular files or folders. */
+  existingPaths: string[];
+  /** Symlinks among the patch's paths and their parent folders. */
+  symlinks: { path: string; target: string; insideWorktree: boolean }[];
+  /** Current text of the files `pathsNeedingContent` asked for. */
+  oldContents: Record<string, string>;
+};
+
+export type PatchVerdict =
+  | { verdict: "accepted"; files: string[]; changedLines: number }
+  | { verdict: "refused"; reasons: string[] };
+
+type ProtectionRule = { matches: (path: string) => boolean; why: string };
+
+function protectionRules(rules: GuardRules): ProtectionRule[] {
+  const pathRule = (pattern: string, why: string): ProtectionRule => {
+    const glob = picomatch(pattern, { dot: true, nocase: true });
+    const folder = pattern.replace(/\/+$/, "").toLowerCase();
+    return {
+      matches: (path) => glob(path) || path.toLowerCase().startsWith(`${folder}/`),
+      why,
+    };
+  };
+  return [
+    ...SEED_PROTECTED_PATHS.map((path) => pathRule(path, SEED_DESCRIPTIONS[path] ?? "a seed file")),
+    ...TOOL_RUNTIME_PATHS.map((glob) => pathRule(glob, "the orchestrator's own runtime data")),
+    ...rules.protectedPaths.map((pattern) =>
+      pathRule(pattern, `listed as protected (${pattern}) in ai/context_map.yaml`),
+    ),
+    ...rules.secretGlobs.map((pattern) =>
+      pathRule(pattern, `it matches the secrets glob ${pattern} in ai/context_map.yaml`),
+    ),
+  ];
+}
+
+/** Why `path` is protected, or undefined. Case-insensitive, as on macOS and Windows checkouts. */
+export function protectionOf(path: string, rules: GuardRules): string | undefined {
+  return protectionRules(rules).find((rule) => rule.matches(path))?.why;
+}
+
+/** Every path a change touches, deduplicated, old before new. */
+export function pathsOf(change: FileChange): string[] {
+  return [...new Set([change.oldPath, change.newPath].filter((path): path is string => path !== null))];
+}
+
+/** Every path the adapter should look at (each path and its parent folders). */
+export function pathsNeedingFacts(patch: ParsedPatch): string[] {
+  return [...new Set(patch.files.flatMap(pathsOf).flatMap(pathPrefixes))];
+}
+
+/**
+ * The guard: pure, exhaustive, every reason a sentence a human can act on. Runs every rule
+ * so that one refusal lists everything wrong, not just the first thing.
+ */
+export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRules): PatchVerdict {
+  const reasons: string[] = [];
+  const protection = protectionRules(rules);
+  const existing = new Set(facts.existingPaths);
+  const topLevel = new Set(facts.topLevelEntries);
+  for (const change of patch.files) {
+    const paths = pathsOf(change);
+    const shapeProblems = paths.map(pathShapeProblem).filter((problem) => problem !== undefined);
+    if (shapeProblems.length > 0) {
+      reasons.push(...shapeProblems);
+      continue; // the other rules assume a sane path
+    }
+    for (const path of paths) {
+      const rule = protection.find((candidate) => candidate.matches(path));
+      if (rule) {
+        reasons.push(`${path} is protected (${rule.why}); the patch would ${verbFor(change, path)} it`);
+      }
+      for (const link of facts.symlinks.filter((candidate) => pathPrefixes(path).includes(candidate.path))) {
+        const where = link.insideWorktree ? "" : ", outside the worktree";
+        reasons.push(
+          `${path} goes through the symlink ${link.path} (→ ${link.target}${where}); patches never write through symlinks`,
+        );
+      }
+    }
+    if (change.newPath?.includes("/")) {
+      const top = change.newPath.split("/")[0] as string;
+      if (!topLevel.has(top)) {
+        reasons.push(
+          `${change.newPath} would create the new top-level folder ${top}/; only a human adds top-level folders`,
+        );
+      }
+    }
+    if (change.binary) {
+      reasons.push(`${change.newPath ?? change.oldPath} has binary content; only text patches are accepted`);
+    }
+    for (const mode of [change.newMode]) {
+      if (mode === "120000") {
+        reasons.push(`${change.newPath} would become a symlink; patches may not create symlinks`);
+      } else if (mode === "160000") {
+        reasons.push(`${change.newPath} would become a submodule; patches may not add submodules`);
+      } else if (mode !== null && mode !== "100644" && mode !== "100755") {
+        reasons.push(`${change.newPath} gets the unusual mode ${mode}`);
+      }
+    }
+    if (change.kind !== "create" && change.oldPath !== null && !existing.has(change.oldPath)) {
+      reasons.push(
+        `${change.oldPath} does not exist on the AI branch, so the patch cannot ${verbFor(change, change.oldPath)} it`,
+      );
+    }
+    if (
+      (change.kind === "create" || change.kind === "rename" || change.kind === "copy") &&
+      change.newPath !== null
+    ) {
+      if (existing.has(change.newPath)) {
+        reasons.push(`${change.newPath} already exists on the AI branch; the patch would overwrite it`);
+      }
+    }
+  }
+  const files = [...new Set(patch.files.flatMap(pathsOf))];
+  const changedLines = patch.files.reduce((sum, change) => sum + changedLineCount(change), 0);
+  if (patch.files.length > rules.maxFiles) {
+    reasons.push(
+      `the patch changes ${patch.files.length} files; at most ${rules.maxFiles} are allowed (patch_max_files), so split it or ask a human`,
+    );
+  }
+  if (changedLines > rules.maxChangedLines) {
+    reasons.push(
+      `the patch changes ${changedLines} lines; at most ${rules.maxChangedLines} are allowed (patch_max_lines), so make it smaller or ask a human`,
+    );
+  }
+  reasons.push(...destructiveProblems(patch, facts.oldContents));
+  if (reasons.length > 0) {
+    return { verdict: "refused", reasons: [...new Set(reasons)] };
+  }
+  return { verdict: "accepted", files, changedLines };
+}
+
+function verbFor(change: FileChange, path: string): string {
+  switch (change.kind) {
+    case "create":
+      return "create";
+    case "delete":
+      return "delete";
+    case "rename":
+      return path === change.oldPath ? "rename away" : "rename a file onto";
+    case "copy":
+      return path === change.oldPath ? "copy" : "copy a file onto";
+    default:
+      return change.oldMode !== null && change.hunks.length === 0 ? "change the mode of" : "edit";
+  }
+}

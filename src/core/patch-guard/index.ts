@@ -1,0 +1,27 @@
+export {
+  checkPatch,
+  DEFAULT_MAX_CHANGED_LINES,
+  DEFAULT_MAX_FILES,
+  type GuardFacts,
+  type GuardRules,
+  type PatchVerdict,
+  pathsNeedingFacts,
+  pathsOf,
+  protectionOf,
+  SEED_PROTECTED_PATHS,
+  TOOL_RUNTIME_PATHS,
+} from "./check.ts";
+export { destructiveProblems, pathsNeedingContent } from "./destructive.ts";
+export {
+  applyHunks,
+  changedLineCount,
+  type FileChange,
+  type FileChangeKind,
+  type Hunk,
+  type HunkLine,
+  type ParsedPatch,
+  type PatchParseResult,
+  parseUnifiedDiff,
+  unquoteGitPath,
+} from "./parse.ts";
+export { asciiSkeleton, pathPrefixes, pathShapeProblem } from "./paths.ts";
