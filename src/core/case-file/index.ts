@@ -7,6 +7,7 @@ export {
   keepTail,
 } from "./budget.ts";
 export { buildCaseFile, rankFiles } from "./build.ts";
+export { extractMemoSections } from "./memo.ts";
 export { LOG_MARK } from "./render.ts";
 export type {
   CaseAttempt,
