@@ -148,11 +148,8 @@ class DiffReader {
       } else if (line === "GIT binary patch") {
         change.binary = true;
         this.index++;
-        while (
-          this.index < this.lines.length &&
-          this.current() !== "" &&
-          !this.current().startsWith("diff --git ")
-        ) {
+        // The payload (forward and reverse blocks) runs to the next file; it is refused anyway.
+        while (this.index < this.lines.length && !this.current().startsWith("diff --git ")) {
           this.index++;
         }
         continue;
