@@ -9,3 +9,4 @@ export {
   PatchAnswer,
   parseEscalationAnswer,
 } from "./answer.ts";
+export { ESCALATION_SYSTEM_PROMPT } from "./prompt.ts";
