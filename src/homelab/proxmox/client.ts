@@ -88,7 +88,11 @@ export class ProxmoxClient {
     try {
       return await this.#get(`/nodes/${seg(node)}/qemu/${vmid}/config`, PveVmConfig);
     } catch (error) {
-      if (error instanceof ProxmoxError && error.status === 500 && /^Configuration file .* does not exist/.test(error.reason)) {
+      if (
+        error instanceof ProxmoxError &&
+        error.status === 500 &&
+        /^Configuration file .* does not exist/.test(error.reason)
+      ) {
         return undefined;
       }
       throw error;
@@ -110,7 +114,10 @@ export class ProxmoxClient {
   }
 
   /** Recent tasks on a node, e.g. the failed ones of one VM (a read-only diagnostic). */
-  nodeTasks(node: string, filter: { vmid?: number; errors?: boolean; limit?: number } = {}): Promise<PveTaskSummary[]> {
+  nodeTasks(
+    node: string,
+    filter: { vmid?: number; errors?: boolean; limit?: number } = {},
+  ): Promise<PveTaskSummary[]> {
     return this.#get(`/nodes/${seg(node)}/tasks`, PveTaskSummary.array(), filter);
   }
 
@@ -146,11 +153,21 @@ export class ProxmoxClient {
           return status;
         }
         const tail = await this.#logTail(upid);
-        throw new ProxmoxTaskError(upid, `${taskName(upid)} failed: ${status.exitstatus ?? "no exit status"}`, status.exitstatus, tail);
+        throw new ProxmoxTaskError(
+          upid,
+          `${taskName(upid)} failed: ${status.exitstatus ?? "no exit status"}`,
+          status.exitstatus,
+          tail,
+        );
       }
       if (Date.now() - started > timeoutMs) {
         const tail = await this.#logTail(upid);
-        throw new ProxmoxTaskError(upid, `${taskName(upid)} still running after ${Math.round(timeoutMs / 1000)} s`, undefined, tail);
+        throw new ProxmoxTaskError(
+          upid,
+          `${taskName(upid)} still running after ${Math.round(timeoutMs / 1000)} s`,
+          undefined,
+          tail,
+        );
       }
       await sleep(pollMs);
     }
@@ -185,7 +202,9 @@ export class ProxmoxClient {
 /** `proxmox: task qmstart of 121 on pve` */
 function taskName(upid: string): string {
   const parsed = parseUpid(upid);
-  return parsed ? `proxmox: task ${parsed.type}${parsed.id ? ` of ${parsed.id}` : ""} on ${parsed.node}` : `proxmox: task ${upid}`;
+  return parsed
+    ? `proxmox: task ${parsed.type}${parsed.id ? ` of ${parsed.id}` : ""} on ${parsed.node}`
+    : `proxmox: task ${upid}`;
 }
 
 function nodeOf(upid: string): string {

@@ -15,7 +15,10 @@ export interface ConnectionSources {
  * The connection the cluster file describes. The secret comes from `proxmox.tokenSecretFile` when
  * set, else from the environment variable `proxmox.tokenSecretEnv`; never from the file itself.
  */
-export async function connectionFromCluster(cluster: ClusterFile, sources: ConnectionSources): Promise<ProxmoxConnection> {
+export async function connectionFromCluster(
+  cluster: ClusterFile,
+  sources: ConnectionSources,
+): Promise<ProxmoxConnection> {
   const { proxmox } = cluster;
   const tokenSecret = await readSecret(cluster, sources);
   let ca: string | undefined;
@@ -45,7 +48,9 @@ async function readSecret({ proxmox }: ClusterFile, { env }: ConnectionSources):
     });
     const secret = text.trim();
     if (secret === "") {
-      throw new UserError(`proxmox.tokenSecretFile ${path} is empty; it should hold the secret of ${proxmox.tokenId}`);
+      throw new UserError(
+        `proxmox.tokenSecretFile ${path} is empty; it should hold the secret of ${proxmox.tokenId}`,
+      );
     }
     return secret;
   }

@@ -11,7 +11,13 @@ export class ProxmoxError extends Error {
   readonly reason: string;
   readonly errors: Readonly<Record<string, string>>;
 
-  constructor(method: string, path: string, status: number, reason: string, errors: Record<string, string> = {}) {
+  constructor(
+    method: string,
+    path: string,
+    status: number,
+    reason: string,
+    errors: Record<string, string> = {},
+  ) {
     super(describe(method, path, status, reason, errors));
     this.method = method;
     this.path = path;

@@ -10,7 +10,13 @@
  * - `connectionFromCluster(cluster, env, readFile)` builds the connection from the cluster file.
  * - `parseUpid` / `formatUpid` for task ids (the lab server makes them too).
  */
-export { type CreateVmParams, type DownloadUrlParams, isTaskSuccess, ProxmoxClient, type WaitOptions } from "./client.ts";
+export {
+  type CreateVmParams,
+  type DownloadUrlParams,
+  isTaskSuccess,
+  ProxmoxClient,
+  type WaitOptions,
+} from "./client.ts";
 export { connectionFromCluster } from "./connection.ts";
 export { ProxmoxError, ProxmoxTaskError } from "./errors.ts";
 export {

@@ -4,7 +4,11 @@ import { z } from "zod";
 
 const Flag = z.union([z.number(), z.boolean()]).transform((value) => value === true || value === 1);
 
-export const PveVersion = z.looseObject({ version: z.string(), release: z.string().optional(), repoid: z.string().optional() });
+export const PveVersion = z.looseObject({
+  version: z.string(),
+  release: z.string().optional(),
+  repoid: z.string().optional(),
+});
 export type PveVersion = z.output<typeof PveVersion>;
 
 export const PveStorage = z.looseObject({

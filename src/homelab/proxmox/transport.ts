@@ -102,7 +102,15 @@ export function proxmoxRequest(
           resolve({ status, body: parsed });
           return;
         }
-        reject(new ProxmoxError(method, path, status, response.statusMessage || "(no reason given)", errorsMap(parsed)));
+        reject(
+          new ProxmoxError(
+            method,
+            path,
+            status,
+            response.statusMessage || "(no reason given)",
+            errorsMap(parsed),
+          ),
+        );
       });
     });
     request.end(body);
@@ -131,7 +139,12 @@ function tlsOptions(settings: ProxmoxTls, url: URL): https.RequestOptions {
             onCreate(null, socket);
           } else {
             socket.destroy();
-            onCreate(new Error(`the server certificate's SHA-256 fingerprint is ${actual}, not the pinned ${expected}`), socket);
+            onCreate(
+              new Error(
+                `the server certificate's SHA-256 fingerprint is ${actual}, not the pinned ${expected}`,
+              ),
+              socket,
+            );
           }
         });
         socket.once("error", (error) => onCreate(error, socket));
