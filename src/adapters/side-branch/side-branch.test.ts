@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
+import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { type HomelabRepo, hashTree, makeHomelabRepo, userCheckoutState } from "./homelab-repo.fixture.ts";
 import { findRepoRoot, recordPatchVerdict, SideBranch } from "./index.ts";
@@ -258,7 +258,7 @@ describe("applying, harvesting and reverting patches", () => {
   it("saves the diff and the verdict under ai/patches/<stage>/ without overwriting", async () => {
     const repo = newRepo();
     const at = new Date("2026-11-25T17:04:05Z");
-    const refused = { verdict: "refused", reasons: ["ai/master_memo.md is protected"] } as const;
+    const refused: PatchVerdict = { verdict: "refused", reasons: ["ai/master_memo.md is protected"] };
     const first = await recordPatchVerdict(repo.root, "talos", STORAGE_FIX, refused, { ...META, at });
     const second = await recordPatchVerdict(repo.root, "talos", STORAGE_FIX, refused, { ...META, at });
     expect(first.diffPath).toBe("ai/patches/talos/20261125-170405_api_refused.diff");
