@@ -259,4 +259,16 @@ describe("createLlmClient", () => {
       expect(request.bodyText).toContain("[REDACTED:openai-key#1]");
     }
   });
+
+  it("stops retrying once the caller cancels, without another request", async () => {
+    const controller = new AbortController();
+    const { client, server } = await clientFor([fakeReply.status(500), fakeReply.answer(giveUp)], {
+      sleep: async () => {
+        controller.abort();
+      },
+    });
+    const result = await client.ask({ ...ask, signal: controller.signal });
+    expect(result).toMatchObject({ ok: false, requests: 1, reason: "the call was cancelled" });
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -116,6 +116,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
               : `stopped after ${requests} request(s): the API budget allows no more`,
           );
         }
+        if (request.signal?.aborted) {
+          return fail("the call was cancelled");
+        }
         const timeLeft = deadlineAt - Date.now();
         if (timeLeft <= 0) {
           return fail(`the ${options.deadlineMs} ms deadline for this call passed`);
