@@ -122,10 +122,11 @@ function talosCase(overrides: Partial<CaseFileInput> = {}): CaseFileInput {
   };
 }
 
+// Snapshots end in .md.snap, not .md: the formatter would otherwise reflow the very text we send.
 describe("buildCaseFile", () => {
   it("writes a first case file a person can read", async () => {
     const caseFile = buildCaseFile(talosCase());
-    await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v1.md");
+    await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v1.md.snap");
     expect(caseFile.tokens).toBe(estimateTokens(caseFile.markdown));
     expect(caseFile.omitted).toEqual([
       "file `talos/talsecret.sops.yaml`: secret (matches **/talsecret*.yaml), never read",
@@ -164,7 +165,7 @@ describe("buildCaseFile", () => {
         ],
       }),
     );
-    await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v2.md");
+    await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v2.md.snap");
   });
 
   it("marks the fingerprint's lines in the log tail", () => {
