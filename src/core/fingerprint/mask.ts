@@ -47,6 +47,26 @@ const POD_SUFFIX =
   /\b([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(?:[a-z0-9]{5,10}-)?[bcdfghjklmnpqrstvwxz2-9]{5}\b/g;
 const UPID = /UPID:[^\s'"]+/g;
 
+/** A known digit word, or a lone name with a one-digit suffix (`SOCKS5`, `eth0`, `'vmbr0'`), names a thing. */
+function keepsDigits(word: string, soleWord: boolean): boolean {
+  return KEPT_DIGIT_WORDS.has(word.toLowerCase()) || (soleWord && NAME_WITH_DIGIT.test(word));
+}
+
+function alnumRuns(token: string): number {
+  let runs = 0;
+  let inRun = false;
+  for (let k = 0; k < token.length; k++) {
+    const alnum = isAlnum(token.charCodeAt(k));
+    if (alnum && !inRun) {
+      runs++;
+    }
+    inRun = alnum;
+  }
+  return runs;
+}
+
+const NAME_WITH_DIGIT = /^[A-Za-z]{2,}[0-9]$/;
+
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
@@ -68,6 +88,7 @@ function isConnector(code: number): boolean {
  * wildcards joined only by connector characters (`10.0.0.1:50000`, `1.5s`, `-42`) into one.
  */
 function maskDigitWords(token: string): string {
+  const soleWord = alnumRuns(token) === 1;
   let out = "";
   let lastWildEnd = -1; // index in `out` just after the last wildcard emitted
   let i = 0;
@@ -92,13 +113,16 @@ function maskDigitWords(token: string): string {
       j++;
     }
     const word = token.slice(i, j);
-    if (hasDigit && !KEPT_DIGIT_WORDS.has(word.toLowerCase())) {
+    if (hasDigit && !keepsDigits(word, soleWord)) {
       if (lastWildEnd >= 0 && onlyConnectors(out, lastWildEnd)) {
         out = out.slice(0, lastWildEnd);
       } else {
         // A sign glued to a number belongs to it: "-42" and "42" are the same variable.
         const last = out.charCodeAt(out.length - 1);
-        if ((last === 45 || last === 43) && !isAlnum(out.charCodeAt(out.length - 2))) {
+        if (
+          (last === 45 || last === 43 || last === 60 || last === 62 || last === 126) &&
+          !isAlnum(out.charCodeAt(out.length - 2))
+        ) {
           out = out.slice(0, -1);
         }
         out += WILDCARD;
@@ -165,8 +189,83 @@ function needsMasking(token: string): boolean {
   return false;
 }
 
+// `Fri Jun 17 07:07:00 2005`, `Jun 17 07:07:00`: the names change with the date, not the event.
+const CALENDAR_DATE =
+  /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +\d{1,2},? +(?:\d{4} +)?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?: +\d{4})?\b/g;
+
+/** Units that belong to the number before them: `18.4 KB`, `19.05 seconds`, `<1 sec`. */
+const UNITS = new Set([
+  "b",
+  "kb",
+  "mb",
+  "gb",
+  "tb",
+  "kib",
+  "mib",
+  "gib",
+  "tib",
+  "bytes",
+  "ms",
+  "us",
+  "ns",
+  "s",
+  "sec",
+  "secs",
+  "second",
+  "seconds",
+  "min",
+  "mins",
+  "minutes",
+  "h",
+  "hours",
+  "%",
+]);
+
+// An empty value in brackets, `()` or `[]`, is the same variable with nothing in it.
+const EMPTY_BRACKETS = /^[()[\]{}"']+$/;
+
+function isUnit(token: string): boolean {
+  return UNITS.has(token.replace(/^[([]+|[)\],.;:]+$/g, "").toLowerCase());
+}
+
+/**
+ * Variable parts whose token count varies (`1190 bytes (1.16 KB)`, `<1 sec` vs `00:01`) fold
+ * into one wildcard: a masked token swallows a unit after it and the masked tokens that follow.
+ */
+function foldVariableRuns(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    const previous = out[out.length - 1];
+    if (
+      previous !== undefined &&
+      previous.includes(WILDCARD) &&
+      (isUnit(token) || token.includes(WILDCARD) || EMPTY_BRACKETS.test(token))
+    ) {
+      if (previous !== WILDCARD && /^[^A-Za-z0-9]*<\*>[^A-Za-z0-9]*$/.test(previous) === false) {
+        out.push(token);
+        continue;
+      }
+      out[out.length - 1] = WILDCARD;
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
+}
+
 /** Split on whitespace and mask each token; the result is the message's deterministic template. */
 export function maskTokens(message: string): string[] {
+  const text = message.includes(":") ? message.replace(CALENDAR_DATE, WILDCARD) : message;
+  const tokens = splitAndMask(text);
+  for (const token of tokens) {
+    if (token.includes(WILDCARD)) {
+      return foldVariableRuns(tokens);
+    }
+  }
+  return tokens;
+}
+
+function splitAndMask(message: string): string[] {
   const tokens: string[] = [];
   const n = message.length;
   let i = 0;

@@ -3,20 +3,29 @@ import { shortHash } from "./hash.ts";
 import { maskTokens, WILDCARD } from "./mask.ts";
 
 /**
- * A streaming template miner in the spirit of Drain: messages are masked, bucketed by a
- * fixed-depth key (token count and leading constant tokens), and merged into the most
- * similar template of their bucket, which widens to `<*>` where its members differ.
- * A group's id is fixed when the group is created, so it stays the same as the template widens.
+ * A streaming template miner in the spirit of Drain, improved where Loghub shows Drain's
+ * weaknesses:
+ * - Messages are masked first; identical masked messages share a cluster (one Map lookup,
+ *   which is what makes a million lines a second possible).
+ * - A new cluster joins the most similar group of the same token count when they differ only
+ *   in variable-looking tokens (paths, hosts, identifiers, masked values): Drain's widening.
+ * - Two plain words at the same place ("VM Started" / "VM Paused", "GET" / "POST") usually
+ *   mean two statements, not a variable: such a place becomes a wildcard only once
+ *   `WORD_VARIANTS_TO_WIDEN` different words were seen there (user names, host names do that).
+ *   The clusters that waited are then merged into the group, so the final grouping is right
+ *   for them too.
+ * A group's id is fixed when it is created and stays as its template widens; a group merged
+ * into an older one answers with the older one's id from then on.
  */
 
 export const MinerState = z.object({
   version: z.literal(1),
+  clusters: z.array(z.object({ key: z.string(), group: z.number().int().nonnegative() })),
   groups: z.array(
     z.object({
       id: z.string(),
-      bucket: z.string(),
       template: z.array(z.string()),
-      count: z.number().int().nonnegative(),
+      parent: z.number().int().nonnegative().optional(),
     }),
   ),
 });
@@ -27,146 +36,276 @@ export interface TemplateMatch {
   group: string;
 }
 
-/** Share of equal tokens a message needs to join a template of its bucket. */
+/** Share of equal tokens a message needs to join a group (Drain's similarity threshold). */
 const SIMILARITY_THRESHOLD = 0.5;
+/** Different plain words seen at one place before that place is taken for a variable. */
+const WORD_VARIANTS_TO_WIDEN = 4;
 
 interface Group {
   id: string;
-  bucket: string;
   tokens: string[];
-  count: number;
+  parent: number; // itself when it is a root
   text: string | undefined; // cached joined template, cleared when the template widens
+  variants: Map<number, Set<string>> | undefined; // words seen per place, and the groups that waited
+  waiting: number[] | undefined;
 }
 
+// A word, possibly in light punctuation or as the value of `key=` or `key:`: `Started`, `(Lifecycle`, `user=root`.
+const WORD = /^(?:[A-Za-z_]+[=:])?[^A-Za-z0-9<>]{0,2}[A-Za-z][A-Za-z0-9]*[^A-Za-z0-9<>]{0,2}$/;
+
+/**
+ * Drain's fixed-depth key: token count and the first token when it is a plain word (usually the
+ * logging component or verb); messages that start with a variable share one bucket per length.
+ */
 function bucketOf(tokens: readonly string[]): string {
   const first = tokens[0] ?? "";
-  return `${tokens.length} ${first.includes(WILDCARD) ? WILDCARD : first}`;
+  return `${tokens.length} ${isPlainWord(first) ? first : WILDCARD}`;
 }
 
-function templateText(group: Group): string {
-  if (group.text === undefined) {
-    group.text = group.tokens.join(" ");
-  }
-  return group.text;
+function isPlainWord(token: string): boolean {
+  return WORD.test(token);
 }
 
 export class TemplateMiner {
-  private readonly buckets = new Map<string, Group[]>();
+  private readonly clusterOf = new Map<string, number>(); // masked message -> group index at creation
   private readonly groups: Group[] = [];
+  private readonly buckets = new Map<string, number[]>(); // bucketOf(template) -> root group indexes
   private readonly ids = new Set<string>();
 
   constructor(state?: MinerState) {
-    for (const saved of state?.groups ?? []) {
-      this.insert({
+    if (state === undefined) {
+      return;
+    }
+    for (const saved of state.groups) {
+      this.pushGroup({
         id: saved.id,
-        bucket: saved.bucket,
         tokens: [...saved.template],
-        count: saved.count,
+        parent: saved.parent ?? this.groups.length,
         text: undefined,
+        variants: undefined,
+        waiting: undefined,
       });
+    }
+    for (const cluster of state.clusters) {
+      if (cluster.group < this.groups.length) {
+        this.clusterOf.set(cluster.key, cluster.group);
+      }
     }
   }
 
   /** Tolerant load: a state file that is missing, damaged or from another version gives an empty miner. */
   static fromJSON(json: unknown): TemplateMiner {
     const parsed = MinerState.safeParse(json);
-    return new TemplateMiner(parsed.success ? parsed.data : undefined);
+    if (!parsed.success) {
+      return new TemplateMiner();
+    }
+    const valid = parsed.data.groups.every((g, k) => g.parent === undefined || g.parent <= k);
+    return valid ? new TemplateMiner(parsed.data) : new TemplateMiner();
   }
 
-  /** Learn from one message and return its (possibly widened) template and its stable group id. */
+  /** Learn from one message and return its template and group id as of now. */
   add(message: string): TemplateMatch {
+    return this.resolve(this.learn(message));
+  }
+
+  /**
+   * Learn from one message and return its cluster handle; `resolve(handle)` later gives the
+   * group as it is then, after any merges. Lets a caller report final groups for a whole input.
+   */
+  learn(message: string): number {
     const tokens = maskTokens(message);
-    const bucket = bucketOf(tokens);
-    const found = this.best(bucket, tokens);
-    if (found === undefined) {
-      const group = this.create(bucket, tokens);
-      return { template: templateText(group), group: group.id };
+    const key = tokens.join(" ");
+    const known = this.clusterOf.get(key);
+    if (known !== undefined) {
+      return known;
     }
-    found.count++;
-    const template = found.tokens;
-    for (let k = 0; k < template.length; k++) {
-      if (template[k] !== tokens[k] && template[k] !== WILDCARD) {
-        template[k] = WILDCARD;
-        found.text = undefined;
-      }
+    const group = this.place(tokens);
+    this.clusterOf.set(key, group);
+    return group;
+  }
+
+  /** The group a cluster handle belongs to now. */
+  resolve(handle: number): TemplateMatch {
+    const group = this.groups[this.root(handle)];
+    if (group === undefined) {
+      throw new Error(`unknown cluster handle ${handle}`);
     }
-    return { template: templateText(found), group: found.id };
+    if (group.text === undefined) {
+      group.text = group.tokens.join(" ");
+    }
+    return { template: group.text, group: group.id };
   }
 
   /** The template a message belongs to, without learning. An unknown message gets its masked form. */
   match(message: string): TemplateMatch {
     const tokens = maskTokens(message);
-    const found = this.best(bucketOf(tokens), tokens);
-    if (found !== undefined) {
-      return { template: templateText(found), group: found.id };
+    const known = this.clusterOf.get(tokens.join(" "));
+    if (known !== undefined) {
+      return this.resolve(known);
+    }
+    const candidate = this.nearest(tokens);
+    if (candidate !== undefined && candidate.wordPlace < 0) {
+      return this.resolve(candidate.group);
     }
     const template = tokens.join(" ");
-    return { template, group: shortHash(template) };
+    return { template, group: shortHash(`${tokens.length}\n${template}`) };
   }
 
   toJSON(): MinerState {
     return {
       version: 1,
-      groups: this.groups.map((g) => ({
-        id: g.id,
-        bucket: g.bucket,
-        template: [...g.tokens],
-        count: g.count,
-      })),
+      clusters: [...this.clusterOf].map(([key, group]) => ({ key, group })),
+      groups: this.groups.map((g, k) =>
+        g.parent === k
+          ? { id: g.id, template: [...g.tokens] }
+          : { id: g.id, template: [...g.tokens], parent: g.parent },
+      ),
     };
   }
 
-  private best(bucket: string, tokens: readonly string[]): Group | undefined {
-    const candidates = this.buckets.get(bucket);
-    if (candidates === undefined) {
+  private root(index: number): number {
+    let k = index;
+    for (let parent = this.groups[k]?.parent ?? k; parent !== k; parent = this.groups[k]?.parent ?? k) {
+      k = parent;
+    }
+    return k;
+  }
+
+  /**
+   * The most similar root group of the same length. `wordPlace` is -1 when the two differ only
+   * in variable-looking tokens, else the one place where two plain words differ.
+   */
+  private nearest(tokens: readonly string[]): { group: number; wordPlace: number } | undefined {
+    const roots = this.buckets.get(bucketOf(tokens));
+    if (roots === undefined) {
       return undefined;
     }
-    let best: Group | undefined;
-    let bestScore = -1;
-    let bestWild = -1;
-    for (const group of candidates) {
-      const template = group.tokens;
+    const needed = SIMILARITY_THRESHOLD * tokens.length;
+    let best: { group: number; wordPlace: number } | undefined;
+    let bestEqual = -1;
+    for (const index of roots) {
+      const template = this.groups[index]?.tokens ?? [];
       let equal = 0;
-      let wild = 0;
+      let wordPlace = -1;
+      let words = 0;
       for (let k = 0; k < template.length; k++) {
-        const t = template[k];
-        if (t === tokens[k]) {
+        const t = template[k] as string;
+        const token = tokens[k] as string;
+        if (t === token || t === WILDCARD) {
           equal++;
-        } else if (t === WILDCARD) {
-          wild++;
+        } else if (isPlainWord(t) && isPlainWord(token)) {
+          words++;
+          wordPlace = k;
         }
       }
-      if (equal > bestScore || (equal === bestScore && wild > bestWild)) {
-        best = group;
-        bestScore = equal;
-        bestWild = wild;
+      if (words > 1 || equal < needed) {
+        continue;
       }
-    }
-    if (best === undefined || bestScore < SIMILARITY_THRESHOLD * tokens.length) {
-      return undefined;
+      // A match without a word difference beats any with one; then the most equal tokens win.
+      const score = equal + (words === 0 ? tokens.length + 1 : 0);
+      if (score > bestEqual) {
+        bestEqual = score;
+        best = { group: index, wordPlace: words === 0 ? -1 : wordPlace };
+      }
     }
     return best;
   }
 
-  private create(bucket: string, tokens: string[]): Group {
-    const base = shortHash(`${bucket}\n${tokens.join(" ")}`);
+  private place(tokens: string[]): number {
+    const candidate = this.nearest(tokens);
+    if (candidate === undefined) {
+      return this.createGroup(tokens);
+    }
+    const target = this.groups[candidate.group] as Group;
+    if (candidate.wordPlace < 0) {
+      this.widen(target, tokens, -1);
+      return candidate.group;
+    }
+    // Two plain words differ at one place: a separate group for now, remembered as a variant.
+    const own = this.createGroup(tokens);
+    target.variants ??= new Map();
+    target.waiting ??= [];
+    const seen =
+      target.variants.get(candidate.wordPlace) ?? new Set([target.tokens[candidate.wordPlace] as string]);
+    target.variants.set(candidate.wordPlace, seen);
+    seen.add(tokens[candidate.wordPlace] as string);
+    target.waiting.push(own);
+    if (seen.size >= WORD_VARIANTS_TO_WIDEN) {
+      target.tokens[candidate.wordPlace] = WILDCARD;
+      target.text = undefined;
+      target.variants.delete(candidate.wordPlace);
+      this.absorbWaiting(candidate.group);
+    }
+    return own;
+  }
+
+  /** Merge into `index` every waiting group that now fits it without a word difference. */
+  private absorbWaiting(index: number): void {
+    const target = this.groups[index] as Group;
+    const still: number[] = [];
+    for (const waiting of target.waiting ?? []) {
+      const root = this.root(waiting);
+      const other = this.groups[root];
+      if (other === undefined || root === index) {
+        continue;
+      }
+      const fits = other.tokens.every(
+        (t, k) =>
+          target.tokens[k] === WILDCARD ||
+          t === target.tokens[k] ||
+          !(isPlainWord(t) && isPlainWord(target.tokens[k] ?? "")),
+      );
+      if (!fits) {
+        still.push(waiting);
+        continue;
+      }
+      this.widen(target, other.tokens, -1);
+      other.parent = index;
+      const roots = this.buckets.get(bucketOf(other.tokens)) ?? [];
+      roots.splice(roots.indexOf(root), 1);
+    }
+    target.waiting = still;
+  }
+
+  private widen(group: Group, tokens: readonly string[], _place: number): void {
+    const template = group.tokens;
+    for (let k = 0; k < template.length; k++) {
+      if (template[k] !== tokens[k] && template[k] !== WILDCARD) {
+        template[k] = WILDCARD;
+        group.text = undefined;
+      }
+    }
+  }
+
+  private createGroup(tokens: readonly string[]): number {
+    const base = shortHash(`${tokens.length}\n${tokens.join(" ")}`);
     let id = base;
     for (let n = 1; this.ids.has(id); n++) {
       id = shortHash(`${base}\n${n}`);
     }
-    const group: Group = { id, bucket, tokens: [...tokens], count: 1, text: undefined };
-    this.insert(group);
-    return group;
+    return this.pushGroup({
+      id,
+      tokens: [...tokens],
+      parent: this.groups.length,
+      text: undefined,
+      variants: undefined,
+      waiting: undefined,
+    });
   }
 
-  private insert(group: Group): void {
+  private pushGroup(group: Group): number {
+    const index = this.groups.length;
     this.groups.push(group);
     this.ids.add(group.id);
-    const list = this.buckets.get(group.bucket);
-    if (list === undefined) {
-      this.buckets.set(group.bucket, [group]);
-    } else {
-      list.push(group);
+    if (group.parent === index) {
+      const bucket = bucketOf(group.tokens);
+      const roots = this.buckets.get(bucket);
+      if (roots === undefined) {
+        this.buckets.set(bucket, [index]);
+      } else {
+        roots.push(index);
+      }
     }
+    return index;
   }
 }
