@@ -39,6 +39,19 @@ export type GuardRules = {
 export const DEFAULT_MAX_FILES = 5;
 export const DEFAULT_MAX_CHANGED_LINES = 80;
 
+/** The rules from the context map's lists and the resolved patch limits. */
+export function guardRulesFrom(
+  contextMap: { protected: string[]; secrets: string[] },
+  limits: { patchMaxFiles: number; patchMaxLines: number },
+): GuardRules {
+  return {
+    protectedPaths: contextMap.protected,
+    secretGlobs: contextMap.secrets,
+    maxFiles: limits.patchMaxFiles,
+    maxChangedLines: limits.patchMaxLines,
+  };
+}
+
 /** What the adapter found in the worktree at the branch tip; the check itself reads nothing. */
 export type GuardFacts = {
   /** Names at the top of the tree (files and folders). */

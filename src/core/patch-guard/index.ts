@@ -4,6 +4,7 @@ export {
   DEFAULT_MAX_FILES,
   type GuardFacts,
   type GuardRules,
+  guardRulesFrom,
   type PatchVerdict,
   pathsNeedingFacts,
   pathsOf,

@@ -1,0 +1,119 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type HomelabRepo, makeHomelabRepo } from "../../adapters/side-branch/homelab-repo.fixture.ts";
+import { SideBranch } from "../../adapters/side-branch/index.ts";
+import { registerPatchesCommands } from "./patches.ts";
+
+const STORAGE_FIX = [
+  "diff --git a/config/clusters/prox-n100.yaml b/config/clusters/prox-n100.yaml",
+  "--- a/config/clusters/prox-n100.yaml",
+  "+++ b/config/clusters/prox-n100.yaml",
+  "@@ -2,3 +2,3 @@",
+  "   node: pve",
+  "-  storage: local-lvm",
+  "+  storage: local-zfs",
+  "   bridge: vmbr0",
+  "",
+].join("\n");
+const MEMO_EDIT = [
+  "--- a/ai/master_memo.md",
+  "+++ b/ai/master_memo.md",
+  "@@ -1 +1 @@",
+  "-# Homelab",
+  "+# Mine now",
+  "",
+].join("\n");
+const META = { stage: "talos", summary: "use local-zfs", fingerprint: "ab12", source: "memory" };
+const RULES = { protectedPaths: [], secretGlobs: [], maxFiles: 5, maxChangedLines: 80 };
+
+let repo: HomelabRepo;
+let output: string[];
+
+beforeEach(() => {
+  repo = makeHomelabRepo();
+  output = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    output.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  repo.cleanup();
+});
+
+async function orchestrator(args: string[], env: Record<string, string> = {}) {
+  const program = new Command("orchestrator").exitOverride();
+  registerPatchesCommands(program, { cwd: () => repo.root, env, readStdin: async () => STORAGE_FIX });
+  await program.parseAsync(args, { from: "user" });
+  return output.join("");
+}
+
+describe("orchestrator patches check", () => {
+  it("prints accepted and exits 0 for a clean config fix, before any AI branch exists", async () => {
+    expect(await orchestrator(["patches", "check", "-"])).toBe("accepted\n");
+    expect(process.exitCode).toBeUndefined();
+    expect(repo.run(["branch", "--list", "ai/*"])).toBe("");
+  });
+
+  it("prints each reason and exits 1 for a protected edit", async () => {
+    writeFileSync(join(repo.root, "memo.diff"), MEMO_EDIT);
+    expect(await orchestrator(["patches", "check", "memo.diff", "--stage", "talos"])).toBe(
+      "refused: ai/master_memo.md is protected (the human's architecture memo); the patch would edit it\n",
+    );
+    expect(process.exitCode).toBe(1);
+  });
+
+  it("checks against the AI branch, where the fix is already applied", async () => {
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: "ai/orchestrator-stage1" });
+    await side.apply(STORAGE_FIX, META, RULES);
+    writeFileSync(join(repo.root, "fix.diff"), STORAGE_FIX);
+    expect(await orchestrator(["patches", "check", "fix.diff"])).toMatch(
+      /^refused: the patch does not apply cleanly/,
+    );
+    expect(process.exitCode).toBe(1);
+  });
+
+  it("names a diff file that cannot be read", async () => {
+    await expect(orchestrator(["patches", "check", "nope.diff"])).rejects.toThrow(
+      "cannot read nope.diff: ENOENT",
+    );
+  });
+
+  it("names an unknown stage", async () => {
+    await expect(orchestrator(["patches", "check", "-", "--stage", "nope"])).rejects.toThrow(
+      /unknown stage "nope"/,
+    );
+  });
+});
+
+describe("orchestrator patches and revert", () => {
+  it("lists AI commits with their outcome, and reverts one by hand", async () => {
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: "ai/orchestrator-stage1" });
+    const applied = await side.apply(STORAGE_FIX, META, RULES);
+    const commit = applied.status === "applied" ? applied.commit : "";
+    const listed = await orchestrator(["patches"]);
+    expect(listed).toMatch(/^COMMIT\s+DATE\s+STAGE\s+SOURCE\s+OUTCOME\s+SUMMARY\n/);
+    expect(listed).toMatch(
+      new RegExp(`${commit.slice(0, 7)}\\w*\\s+\\S+ \\S+\\s+talos\\s+memory\\s+applied\\s+use local-zfs\\n`),
+    );
+    output.length = 0;
+    expect(await orchestrator(["revert", commit.slice(0, 10), "--reason", "made it worse"])).toMatch(
+      new RegExp(`^reverted ${commit.slice(0, 10)} on ai/orchestrator-stage1: [0-9a-f]{12}\\n$`),
+    );
+    output.length = 0;
+    const json = JSON.parse(await orchestrator(["patches", "--json", "--stage", "talos"]));
+    expect(json.patches).toEqual([
+      expect.objectContaining({ commit, reverted: true, revertReason: "made it worse" }),
+    ]);
+  });
+
+  it("follows AI_BRANCH and says when there are no patches", async () => {
+    expect(await orchestrator(["patches"], { AI_BRANCH: "ai/elsewhere" })).toBe(
+      "no AI patches on ai/elsewhere\n",
+    );
+  });
+});
