@@ -271,4 +271,19 @@ describe("createLlmClient", () => {
     expect(result).toMatchObject({ ok: false, requests: 1, reason: "the call was cancelled" });
     expect(server.requests).toHaveLength(1);
   });
+
+  it("re-asks over the Responses API too, with the broken answer and what was wrong", async () => {
+    const { client, server } = await clientFor(
+      [fakeReply.text('{"action":"give_up"}'), fakeReply.answer(giveUp)],
+      {
+        api: "responses",
+      },
+    );
+    const result = await client.ask(ask);
+    expect(result).toMatchObject({ ok: true, answer: giveUp, requests: 2 });
+    const input =
+      (server.requests[1]?.json as { input: { role: string; content: string }[] } | undefined)?.input ?? [];
+    expect(input.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(input[3]?.content).toContain("reason: ");
+  });
 });
