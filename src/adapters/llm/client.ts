@@ -138,7 +138,11 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         });
 
         if (!outcome.ok) {
-          attempts.push({ outcome: outcome.retryable ? "retryable_error" : "error", detail: outcome.reason });
+          // Error texts can quote what was sent (a key in a 401, a line of the prompt in a 400).
+          attempts.push({
+            outcome: outcome.retryable ? "retryable_error" : "error",
+            detail: options.redactor.redact(outcome.reason),
+          });
           if (!outcome.retryable) {
             return fail(outcome.reason);
           }
@@ -164,7 +168,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
           attempts.push({ outcome: "answer", detail: parsed.answer.action });
           return { ok: true, answer: parsed.answer, requests, usage, rawText, attempts };
         }
-        attempts.push({ outcome: "schema_break", detail: parsed.reason });
+        attempts.push({ outcome: "schema_break", detail: options.redactor.redact(parsed.reason) });
         if (reasked) {
           return fail(`the model's answer broke the schema again after one re-ask: ${parsed.reason}`);
         }
