@@ -1,0 +1,286 @@
+import { createHash } from "node:crypto";
+import {
+  type ClusterFile,
+  type ResolvedNode,
+  resolveNodes,
+  talosIsoUrl,
+  VM_TAG,
+} from "../cluster-file/index.ts";
+import {
+  type ProxmoxClient,
+  ProxmoxTaskError,
+  type PveVmConfig,
+  type WaitOptions,
+} from "../proxmox/index.ts";
+
+/**
+ * The `vms` stage (research/homelab-stages.md §1): per node, idempotently, preflight the storage,
+ * ISO storage and bridge, download the Talos ISO once, create the VM when absent (adopting only a
+ * VM with our tag and name), start it when stopped, and wait on every task. It never deletes,
+ * stops, resets, resizes or reconfigures a VM: drift is reported, not repaired.
+ */
+
+/** The client calls this stage makes; `ProxmoxClient` satisfies it. */
+export type VmsProxmoxApi = Pick<
+  ProxmoxClient,
+  | "version"
+  | "nodeStorage"
+  | "nodeNetwork"
+  | "storageContent"
+  | "downloadUrl"
+  | "vmConfig"
+  | "createVm"
+  | "vmStatus"
+  | "startVm"
+  | "waitForTask"
+  | "taskLog"
+>;
+
+export interface VmsStageOptions {
+  readonly cluster: ClusterFile;
+  readonly client: VmsProxmoxApi;
+  /** One progress line at a time. */
+  readonly log: (line: string) => void;
+  readonly wait?: WaitOptions;
+}
+
+export interface VmsNodeResult {
+  readonly name: string;
+  readonly vmid: number;
+  readonly pveNode: string;
+  /** created: made by this run; started: existed stopped and was started; adopted: ours by tag and name
+   *  but not made by this tool; unchanged: already ours and running. */
+  readonly outcome: "created" | "adopted" | "started" | "unchanged";
+  /** Differences between the VM and the cluster file, reported and left alone. */
+  readonly drift: readonly string[];
+}
+
+export interface VmsStageSummary {
+  readonly isos: readonly {
+    readonly pveNode: string;
+    readonly volid: string;
+    readonly downloaded: boolean;
+  }[];
+  readonly nodes: readonly VmsNodeResult[];
+}
+
+/** A problem this stage found before any task ran; the message is the one line to show. */
+export class VmsStageError extends Error {
+  override name = "VmsStageError";
+}
+
+/** Written into the description of VMs this tool creates, to tell them from adopted ones. */
+const CREATED_MARK = "Created by homelab-orchestrator";
+
+export async function runVmsStage(options: VmsStageOptions): Promise<VmsStageSummary> {
+  const { cluster, client, log } = options;
+  const version = await client.version();
+  log(
+    `proxmox: Proxmox VE ${version.version} at ${cluster.proxmox.endpoint}, token ${cluster.proxmox.tokenId}`,
+  );
+  const nodes = resolveNodes(cluster);
+  const pveNodes = [...new Set(nodes.map((node) => node.pveNode))];
+  for (const pveNode of pveNodes) {
+    await preflight(options, pveNode);
+  }
+  const isos = [];
+  for (const pveNode of pveNodes) {
+    isos.push(await ensureIso(options, pveNode));
+  }
+  const results: VmsNodeResult[] = [];
+  for (const node of nodes) {
+    const iso = isos.find((candidate) => candidate.pveNode === node.pveNode);
+    results.push(await ensureVm(options, node, iso?.volid ?? ""));
+  }
+  const count = (outcome: VmsNodeResult["outcome"]) =>
+    results.filter((result) => result.outcome === outcome).length;
+  log(
+    `vms: ${results.length} VMs running (created ${count("created")}, started ${count("started")}, adopted ${count("adopted")}, unchanged ${count("unchanged")})`,
+  );
+  return { isos, nodes: results };
+}
+
+async function preflight({ cluster, client, log }: VmsStageOptions, pveNode: string): Promise<void> {
+  const { storage, isoStorage, bridge } = cluster.proxmox;
+  const storages = await client.nodeStorage(pveNode);
+  const names = storages.map((candidate) => candidate.storage).join(", ") || "none";
+  for (const [wanted, content, field] of [
+    [storage, "images", "proxmox.storage"],
+    [isoStorage, "iso", "proxmox.isoStorage"],
+  ] as const) {
+    const found = storages.find((candidate) => candidate.storage === wanted);
+    if (!found) {
+      throw new VmsStageError(
+        `proxmox: storage "${wanted}" does not exist on node ${pveNode} (it has: ${names}); set ${field}`,
+      );
+    }
+    const types = found.content.split(",");
+    if (!types.includes(content)) {
+      const fitting = storages
+        .filter((candidate) => candidate.content.split(",").includes(content))
+        .map((c) => c.storage);
+      throw new VmsStageError(
+        `proxmox: storage "${wanted}" on node ${pveNode} does not hold ${content} (content: ${found.content}); set ${field} to one that does (${fitting.join(", ") || "none on this node"})`,
+      );
+    }
+    if (found.active === false || found.enabled === false) {
+      throw new VmsStageError(`proxmox: storage "${wanted}" on node ${pveNode} is not active`);
+    }
+  }
+  const bridges = await client.nodeNetwork(pveNode, { type: "any_bridge" });
+  const found = bridges.find((candidate) => candidate.iface === bridge);
+  if (!found) {
+    const list = bridges.map((candidate) => candidate.iface).join(", ") || "none";
+    throw new VmsStageError(
+      `proxmox: bridge "${bridge}" does not exist on node ${pveNode} (it has: ${list}); set proxmox.bridge`,
+    );
+  }
+  if (found.active === false) {
+    throw new VmsStageError(
+      `proxmox: bridge "${bridge}" on node ${pveNode} is not active; apply the pending network configuration on the node`,
+    );
+  }
+  log(`proxmox: node ${pveNode}: storage ${storage}, ISO storage ${isoStorage}, bridge ${bridge}: ok`);
+}
+
+/** The ISO's file name carries a hash of its URL, so a changed URL means a new file, downloaded once. */
+export function isoFileName(cluster: ClusterFile): string {
+  const hash = createHash("sha256").update(talosIsoUrl(cluster)).digest("hex").slice(0, 16);
+  return `talos-${cluster.talos.version}-${hash}.iso`;
+}
+
+async function ensureIso(options: VmsStageOptions, pveNode: string) {
+  const { cluster, client, log } = options;
+  const { isoStorage } = cluster.proxmox;
+  const filename = isoFileName(cluster);
+  const volid = `${isoStorage}:iso/${filename}`;
+  const volumes = await client.storageContent(pveNode, isoStorage, { content: "iso" });
+  if (volumes.some((volume) => volume.volid === volid)) {
+    log(`iso: ${volid} already on node ${pveNode}`);
+    return { pveNode, volid, downloaded: false };
+  }
+  const url = talosIsoUrl(cluster);
+  const upid = await client.downloadUrl(pveNode, isoStorage, { url, filename, content: "iso" });
+  log(`iso: downloading ${url} to ${volid} (task ${upid})`);
+  await awaitTask(options, upid);
+  log(`iso: ${volid} downloaded`);
+  return { pveNode, volid, downloaded: true };
+}
+
+async function ensureVm(
+  options: VmsStageOptions,
+  node: ResolvedNode,
+  isoVolid: string,
+): Promise<VmsNodeResult> {
+  const { cluster, client, log } = options;
+  const label = `vm ${node.name} (${node.vmid} on ${node.pveNode})`;
+  const config = await client.vmConfig(node.pveNode, node.vmid);
+  let created = false;
+  let drift: string[] = [];
+  if (config === undefined) {
+    const upid = await client.createVm(node.pveNode, createParams(cluster, node, isoVolid));
+    log(`${label}: creating (task ${upid})`);
+    await awaitTask(options, upid);
+    created = true;
+  } else {
+    refuseForeign(cluster, node, config);
+    drift = driftOf(cluster, node, config);
+    for (const line of drift) {
+      log(`${label}: drift: ${line} (left as is: the tool never reconfigures a VM)`);
+    }
+  }
+  const status = await client.vmStatus(node.pveNode, node.vmid);
+  let started = false;
+  if (status.status === "stopped") {
+    const upid = await client.startVm(node.pveNode, node.vmid);
+    log(`${label}: starting (task ${upid})`);
+    await awaitTask(options, upid);
+    started = true;
+  } else if (status.status !== "running") {
+    throw new VmsStageError(
+      `proxmox: ${label} is ${status.status}; resume it in Proxmox (the tool does not change it)`,
+    );
+  }
+  const adopted = !created && !String(config?.["description"] ?? "").includes(CREATED_MARK);
+  const outcome = created ? "created" : started ? "started" : adopted ? "adopted" : "unchanged";
+  log(`${label}: ${outcome}, running`);
+  return { name: node.name, vmid: node.vmid, pveNode: node.pveNode, outcome, drift };
+}
+
+function createParams(cluster: ClusterFile, node: ResolvedNode, isoVolid: string) {
+  const { proxmox } = cluster;
+  return {
+    vmid: node.vmid,
+    name: node.name,
+    tags: VM_TAG,
+    description: `${CREATED_MARK} for cluster ${cluster.cluster.name} (${node.role}).`,
+    ostype: "l26",
+    cpu: node.cpuType,
+    cores: node.cores,
+    // Memory stays out of hotplug: Talos cannot see hot-plugged memory.
+    memory: node.memoryMiB,
+    scsihw: node.scsihw,
+    scsi0: `${proxmox.storage}:${node.diskGiB}`,
+    ide2: `${isoVolid},media=cdrom`,
+    net0: `virtio=${node.mac.toUpperCase()},bridge=${proxmox.bridge}${proxmox.vlan === null ? "" : `,tag=${proxmox.vlan}`}`,
+    boot: "order=scsi0;ide2",
+    agent: 1,
+    onboot: 1,
+  };
+}
+
+/** A VM we did not make stays untouched: it must carry our tag and the node's name. */
+function refuseForeign(cluster: ClusterFile, node: ResolvedNode, config: PveVmConfig): void {
+  const tags = String(config["tags"] ?? "")
+    .split(/[;, ]+/)
+    .filter(Boolean);
+  const name = String(config["name"] ?? "");
+  if (tags.includes(VM_TAG) && name === node.name) {
+    return;
+  }
+  const why = tags.includes(VM_TAG)
+    ? `it carries our tag but is named "${name}"`
+    : `it does not carry the tag ${VM_TAG}`;
+  throw new VmsStageError(
+    `proxmox: vmid ${node.vmid} on node ${node.pveNode} belongs to another VM ("${name}", tags: ${tags.join(";") || "none"}): ${why}; choose a free vmid for node ${node.name} in the cluster file (${cluster.cluster.name})`,
+  );
+}
+
+function driftOf(cluster: ClusterFile, node: ResolvedNode, config: PveVmConfig): string[] {
+  const drift: string[] = [];
+  const net0 = String(config["net0"] ?? "");
+  const mac = /=([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(net0)?.[1]?.toLowerCase();
+  if (mac !== node.mac) {
+    drift.push(`net0 MAC is ${mac ?? "missing"}, the cluster file says ${node.mac}`);
+  }
+  const bridge = /bridge=([^,]+)/.exec(net0)?.[1];
+  if (bridge !== cluster.proxmox.bridge) {
+    drift.push(`net0 bridge is ${bridge ?? "missing"}, the cluster file says ${cluster.proxmox.bridge}`);
+  }
+  if (Number(config["cores"] ?? 1) !== node.cores) {
+    drift.push(`cores is ${config["cores"] ?? 1}, the cluster file says ${node.cores}`);
+  }
+  if (Number(config["memory"] ?? 512) !== node.memoryMiB) {
+    drift.push(`memory is ${config["memory"] ?? 512} MiB, the cluster file says ${node.memoryMiB}`);
+  }
+  const size = /size=(\d+)G/.exec(String(config["scsi0"] ?? ""))?.[1];
+  if (size !== undefined && Number(size) !== node.diskGiB) {
+    drift.push(`scsi0 is ${size} GiB, the cluster file says ${node.diskGiB}`);
+  }
+  return drift;
+}
+
+/** Waits on a task; a failed one logs its last task-log lines before the error goes up. */
+async function awaitTask({ client, log, wait }: VmsStageOptions, upid: string): Promise<void> {
+  try {
+    await client.waitForTask(upid, wait ?? {});
+  } catch (error) {
+    if (error instanceof ProxmoxTaskError) {
+      log(`proxmox: task log of ${upid}:`);
+      for (const line of error.logTail) {
+        log(`  ${line}`);
+      }
+    }
+    throw error;
+  }
+}
