@@ -287,6 +287,7 @@ class DiffReader {
       const kind = raw === "" ? " " : raw[0];
       if (kind !== " " && kind !== "+" && kind !== "-") {
         if (raw.startsWith("\\")) {
+          markNoNewline(hunk);
           this.index++;
           continue;
         }
@@ -321,13 +322,7 @@ class DiffReader {
       this.index++;
     }
     while (this.index < this.lines.length && this.current().startsWith("\\")) {
-      const last = hunk.lines.at(-1);
-      if (last?.kind !== "+") {
-        hunk.oldNoNewlineAtEnd = true;
-      }
-      if (last?.kind !== "-") {
-        hunk.newNoNewlineAtEnd = true;
-      }
+      markNoNewline(hunk);
       this.index++;
     }
     const next = this.current() as string | undefined;
@@ -392,6 +387,17 @@ class DiffReader {
 
   private error(reason: string): MalformedDiff {
     return new MalformedDiff(this.index + 1, reason);
+  }
+}
+
+/** `\ No newline at end of file` applies to the line just before it. */
+function markNoNewline(hunk: Hunk): void {
+  const last = hunk.lines.at(-1);
+  if (last?.kind !== "+") {
+    hunk.oldNoNewlineAtEnd = true;
+  }
+  if (last?.kind !== "-") {
+    hunk.newNoNewlineAtEnd = true;
   }
 }
 
