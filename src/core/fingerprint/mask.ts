@@ -221,6 +221,9 @@ const UNITS = new Set([
   "%",
 ]);
 
+const PURE_WILDCARD = /^[^A-Za-z0-9]*<\*>[^A-Za-z0-9]*$/;
+// A bracketed aside holding a variable, `(24-54-76-216.bflony.adelphia.net)`, `(1.16 KB)`.
+const BRACKETED_VARIABLE = /^[([].*<\*>.*[)\]][,;:.]?$/;
 // An empty value in brackets, `()` or `[]`, is the same variable with nothing in it.
 const EMPTY_BRACKETS = /^[()[\]{}"']+$/;
 
@@ -238,13 +241,12 @@ function foldVariableRuns(tokens: string[]): string[] {
     const previous = out[out.length - 1];
     if (
       previous !== undefined &&
-      previous.includes(WILDCARD) &&
-      (isUnit(token) || token.includes(WILDCARD) || EMPTY_BRACKETS.test(token))
+      PURE_WILDCARD.test(previous) &&
+      (PURE_WILDCARD.test(token) ||
+        BRACKETED_VARIABLE.test(token) ||
+        isUnit(token) ||
+        EMPTY_BRACKETS.test(token))
     ) {
-      if (previous !== WILDCARD && /^[^A-Za-z0-9]*<\*>[^A-Za-z0-9]*$/.test(previous) === false) {
-        out.push(token);
-        continue;
-      }
       out[out.length - 1] = WILDCARD;
       continue;
     }

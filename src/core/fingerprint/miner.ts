@@ -50,8 +50,11 @@ interface Group {
   waiting: number[] | undefined;
 }
 
-// A word, possibly in light punctuation or as the value of `key=` or `key:`: `Started`, `(Lifecycle`, `user=root`.
-const WORD = /^(?:[A-Za-z_]+[=:])?[^A-Za-z0-9<>]{0,2}[A-Za-z][A-Za-z0-9]*[^A-Za-z0-9<>]{0,2}$/;
+// One word in light punctuation: what a message's first token must be to key its bucket.
+const SIMPLE_WORD = /^[^A-Za-z0-9<>]{0,2}[A-Za-z][A-Za-z0-9]*[^A-Za-z0-9<>]{0,2}$/;
+// A word or dotted identifier, possibly in light punctuation or as the value of `key=` or `key:`: `Started`, `(Lifecycle`, `user=root`.
+const WORD =
+  /^(?:[A-Za-z_]+[=:])?[^A-Za-z0-9<>]{0,2}[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*[^A-Za-z0-9<>]{0,2}$/;
 
 /**
  * Drain's fixed-depth key: token count and the first token when it is a plain word (usually the
@@ -59,7 +62,7 @@ const WORD = /^(?:[A-Za-z_]+[=:])?[^A-Za-z0-9<>]{0,2}[A-Za-z][A-Za-z0-9]*[^A-Za-
  */
 function bucketOf(tokens: readonly string[]): string {
   const first = tokens[0] ?? "";
-  return `${tokens.length} ${isPlainWord(first) ? first : WILDCARD}`;
+  return `${tokens.length} ${SIMPLE_WORD.test(first) ? first : WILDCARD}`;
 }
 
 function isPlainWord(token: string): boolean {
