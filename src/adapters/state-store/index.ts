@@ -157,3 +157,4 @@ export class StateStore {
     return entries;
   }
 }
+export { excludeRuntimeFolders, RUNTIME_FOLDERS } from "./git-exclude.ts";

@@ -1,0 +1,143 @@
+import { hostname } from "node:os";
+import { processExists, StateStore } from "../../adapters/state-store/index.ts";
+import { loadContextMap, resolveSettings } from "../../config/index.ts";
+import { findRepoRoot } from "../repo-root.ts";
+import type { GlobalOptions } from "./run.ts";
+
+export interface StageStatusRow {
+  stage: string;
+  status: "idle" | "running" | "green" | "failed" | "give_up" | "interrupted" | "not configured";
+  since: string | null;
+  reason: string | null;
+  fingerprint: string | null;
+  attempts: number;
+  executorRuns: number;
+  apiCalls: number;
+  apiCallsTotal: number;
+  tokens: { input: number; output: number };
+  lastLog: string | null;
+}
+
+export interface StatusReport {
+  version: 1;
+  repo: string;
+  lock: { pid: number; host: string; since: string } | null;
+  executor: string;
+  api: { configured: boolean; model: string; baseUrl: string };
+  stages: StageStatusRow[];
+  warnings: string[];
+}
+
+export async function statusReport(
+  repoRoot: string,
+  options: GlobalOptions,
+  env = process.env,
+): Promise<StatusReport> {
+  const contextMap = await loadContextMap(repoRoot);
+  const settings = resolveSettings(contextMap, env, options);
+  const state = new StateStore(repoRoot);
+  const [statuses, errors, lock] = await Promise.all([
+    state.stageStatuses(),
+    state.allStageErrors(),
+    state.lockHolder(),
+  ]);
+  const stages = Object.entries(contextMap.stages).map(([stage, spec]): StageStatusRow => {
+    const entry = statuses[stage];
+    const stageErrors = errors[stage];
+    const fingerprint = entry?.status === "green" ? undefined : stageErrors?.fingerprint;
+    let status: StageStatusRow["status"] = spec.command ? (entry?.status ?? "idle") : "not configured";
+    let reason = entry?.reason ?? null;
+    if (
+      status === "running" &&
+      entry?.pid !== undefined &&
+      entry.host === hostname() &&
+      !processExists(entry.pid)
+    ) {
+      status = "interrupted";
+      reason = `the run (pid ${entry.pid}) ended without finishing; run the stage again to continue`;
+    }
+    return {
+      stage,
+      status,
+      since: entry?.since ?? null,
+      reason,
+      fingerprint: fingerprint ?? null,
+      attempts: fingerprint ? (stageErrors?.attempts[fingerprint] ?? 0) : 0,
+      executorRuns: stageErrors?.executorRuns ?? 0,
+      apiCalls: fingerprint ? (stageErrors?.apiCalls[fingerprint] ?? 0) : 0,
+      apiCallsTotal: stageErrors?.apiCallsTotal ?? 0,
+      tokens: stageErrors
+        ? { input: stageErrors.tokens.input, output: stageErrors.tokens.output }
+        : { input: 0, output: 0 },
+      lastLog: entry?.lastRun?.logFile ?? null,
+    };
+  });
+  // Executors are not wired into the loop yet: below the threshold it retries plainly.
+  const executor = "none";
+  return {
+    version: 1,
+    repo: repoRoot,
+    lock: lock ? { pid: lock.pid, host: lock.host, since: lock.since } : null,
+    executor,
+    api: {
+      configured: settings.openai.apiKey !== undefined,
+      model: settings.openai.model,
+      baseUrl: settings.openai.baseUrl,
+    },
+    stages,
+    warnings: state.warnings,
+  };
+}
+
+export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<void> {
+  const repoRoot = findRepoRoot(options.repo ?? process.cwd());
+  const report = await statusReport(repoRoot, options);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(formatStatus(report));
+}
+
+export function formatStatus(report: StatusReport): string {
+  const header = ["STAGE", "STATUS", "SINCE", "FINGERPRINT", "ATTEMPTS", "CALLS", "LAST LOG"];
+  const rows = report.stages.map((row) => [
+    row.stage,
+    row.status,
+    row.since ? row.since.replace("T", " ").slice(0, 19) : "-",
+    row.fingerprint ?? "-",
+    String(row.attempts),
+    `${row.apiCalls}/${row.apiCallsTotal}`,
+    row.lastLog ?? "-",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  const notes = report.stages
+    .filter((row) => row.reason && row.status !== "green" && row.status !== "idle")
+    .map((row) => `  ${row.stage}: ${row.reason}`);
+  if (notes.length > 0) {
+    out.push("", ...notes);
+  }
+  const executor =
+    report.executor === "none"
+      ? "executor: none (plain retries below the threshold)"
+      : `executor: ${report.executor}`;
+  const api = report.api.configured
+    ? `API: ${report.api.model} at ${report.api.baseUrl}`
+    : "API: not configured (set OPENAI_API_KEY; without it a stage gives up at the threshold)";
+  out.push("", `${executor} · ${api}`);
+  if (report.lock) {
+    out.push(`running now: pid ${report.lock.pid} on ${report.lock.host} since ${report.lock.since}`);
+  }
+  for (const warning of report.warnings) {
+    out.push(`warning: ${warning}`);
+  }
+  return `${out.join("\n")}\n`;
+}

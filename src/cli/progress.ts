@@ -1,0 +1,89 @@
+import { stripVTControlCharacters } from "node:util";
+import type { StageRunResult } from "../adapters/stage-runner/index.ts";
+import { formatDuration } from "../core/duration/index.ts";
+import type { Reporter } from "../reconcile/index.ts";
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const PLAIN_LINE_CHARS = 200;
+
+/**
+ * On a terminal: one live line per running stage (spinner, elapsed time, last output line),
+ * replaced by a result line when it ends. Elsewhere (CI, pipes): plain, shortened lines.
+ */
+export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+  return stream.isTTY ? liveReporter(stream) : plainReporter(stream);
+}
+
+function plainReporter(stream: NodeJS.WritableStream): Reporter {
+  return {
+    stageStarted(stage, attempt, command) {
+      stream.write(`[${stage}] run ${attempt}: ${firstLine(command)}\n`);
+    },
+    line(stage, text) {
+      stream.write(`[${stage}]   ${shorten(text, PLAIN_LINE_CHARS)}\n`);
+    },
+    stageFinished(stage, result) {
+      stream.write(`[${stage}] ${resultLine(result)}\n`);
+    },
+    note(stage, text) {
+      stream.write(`[${stage}] ${text}\n`);
+    },
+  };
+}
+
+function liveReporter(stream: NodeJS.WriteStream): Reporter {
+  let timer: NodeJS.Timeout | undefined;
+  let frame = 0;
+  let started = 0;
+  let lastLine = "";
+  let label = "";
+  const draw = () => {
+    const width = Math.max(40, (stream.columns ?? 100) - 1);
+    const head = `${SPINNER[frame++ % SPINNER.length]} ${label} ${formatDuration(Date.now() - started)}  `;
+    stream.write(`\r\x1b[2K${shorten(head + lastLine, width)}`);
+  };
+  const clear = () => {
+    clearInterval(timer);
+    timer = undefined;
+    stream.write("\r\x1b[2K");
+  };
+  return {
+    stageStarted(stage, attempt) {
+      label = `${stage} (run ${attempt})`;
+      started = Date.now();
+      lastLine = "";
+      timer = setInterval(draw, 100);
+      timer.unref();
+      draw();
+    },
+    line(_stage, text) {
+      lastLine = stripVTControlCharacters(text).trim() || lastLine;
+    },
+    stageFinished(stage, result) {
+      clear();
+      stream.write(`${result.green ? "✔" : "✖"} ${stage}: ${resultLine(result)}\n`);
+    },
+    note(stage, text) {
+      if (timer) {
+        stream.write("\r\x1b[2K");
+      }
+      stream.write(`  ${stage}: ${text}\n`);
+    },
+  };
+}
+
+function resultLine(result: StageRunResult): string {
+  const took = formatDuration(result.process.durationMs);
+  return result.green
+    ? `green in ${took} (${result.logFile})`
+    : `${result.summary} after ${took} (${result.logFile})`;
+}
+
+function firstLine(command: string): string {
+  const lines = command.trim().split("\n");
+  return lines.length > 1 ? `${lines[0]} …` : (lines[0] ?? "");
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

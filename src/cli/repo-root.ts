@@ -1,0 +1,21 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { CONTEXT_MAP_PATH } from "../config/index.ts";
+import { UserError } from "../errors/index.ts";
+
+/** The nearest folder at or above `start` that holds ai/context_map.yaml. */
+export function findRepoRoot(start: string): string {
+  let folder = resolve(start);
+  for (;;) {
+    if (existsSync(join(folder, CONTEXT_MAP_PATH))) {
+      return folder;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) {
+      throw new UserError(
+        `no ${CONTEXT_MAP_PATH} in ${resolve(start)} or any folder above it: run "orchestrator init" in your homelab repo`,
+      );
+    }
+    folder = parent;
+  }
+}

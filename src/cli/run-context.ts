@@ -1,0 +1,78 @@
+import { SideBranch } from "../adapters/side-branch/index.ts";
+import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
+import { loadContextMap, resolveSettings, type SettingFlags } from "../config/index.ts";
+import { noFixers, type Reporter, type RunContext, type Workspace } from "../reconcile/index.ts";
+
+export interface OpenOptions {
+  repoRoot: string;
+  flags: SettingFlags;
+  reporter: Reporter;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Loads configuration and wires the adapters the loop runs with. */
+export async function openRunContext(options: OpenOptions): Promise<RunContext> {
+  const env = options.env ?? process.env;
+  const contextMap = await loadContextMap(options.repoRoot);
+  const settings = resolveSettings(contextMap, env, options.flags);
+  const state = new StateStore(options.repoRoot);
+  await state.ensure();
+  await excludeRuntimeFolders(options.repoRoot);
+  const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
+  return {
+    repoRoot: options.repoRoot,
+    contextMap,
+    settings,
+    state,
+    workspace: sideBranchWorkspace(sideBranch),
+    fixers: noFixers,
+    reporter: options.reporter,
+    env,
+    signal: options.signal,
+    sleep: abortableSleep,
+  };
+}
+
+/**
+ * The AI branch's worktree, cleared of anything a killed run left uncommitted there (the
+ * worktree is the tool's own), then brought up to date with the user's branch.
+ */
+async function openSideBranch(repoRoot: string, branch: string, state: StateStore): Promise<SideBranch> {
+  const sideBranch = await SideBranch.open({ repoRoot, branch });
+  const leftover = await sideBranch.harvest();
+  if (leftover.trim() !== "") {
+    await sideBranch.discardChanges();
+    state.warnings.push(`discarded uncommitted changes an interrupted run left in ${sideBranch.worktree}`);
+    await state.journal({ type: "worktree_discarded", diff: leftover.slice(0, 20_000) });
+  }
+  const synced = await sideBranch.sync();
+  if (synced !== "up-to-date") {
+    await state.journal({ type: "ai_branch_synced", how: synced, branch });
+  }
+  return sideBranch;
+}
+
+function sideBranchWorkspace(sideBranch: SideBranch): Workspace {
+  return {
+    workdir: sideBranch.worktree,
+    head: () => sideBranch.headCommit(),
+    revert: (commit, reason) => sideBranch.revert(commit, reason),
+  };
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

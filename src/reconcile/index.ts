@@ -1,0 +1,87 @@
+import { hostname } from "node:os";
+import { runSuccessChecks } from "../adapters/stage-runner/index.ts";
+import { StageErrors } from "../adapters/state-store/index.ts";
+import { stageSpecOf } from "../config/index.ts";
+import { UserError } from "../errors/index.ts";
+import type { RunContext } from "./context.ts";
+import { convergeStage, type StageOutcome } from "./stage.ts";
+
+export * from "./context.ts";
+export { convergeStage, type StageOutcome } from "./stage.ts";
+
+/**
+ * Every configured stage in order. A green stage whose checks still pass is skipped; one
+ * whose checks fail has drifted and runs again. Stops at the first stage that is not green.
+ */
+export async function convergeAll(ctx: RunContext): Promise<StageOutcome[]> {
+  const outcomes: StageOutcome[] = [];
+  const statuses = await ctx.state.stageStatuses();
+  const configured = Object.entries(ctx.contextMap.stages).filter(([, spec]) => spec.command);
+  if (configured.length === 0) {
+    throw new UserError('no stage in ai/context_map.yaml has a command yet: configure one, e.g. "talos"');
+  }
+  const green = new Set<string>();
+  for (const [stage, spec] of Object.entries(ctx.contextMap.stages)) {
+    if (!spec.command) {
+      ctx.reporter.note(stage, "not configured (no command): skipped");
+      continue;
+    }
+    const missing = spec.needs.filter((needed) => !green.has(needed));
+    if (missing.length > 0) {
+      return [
+        ...outcomes,
+        { stage, status: "give_up", reason: `needs ${missing.join(", ")}, which is not green`, runs: 0 },
+      ];
+    }
+    if (statuses[stage]?.status === "green") {
+      const checks = await runSuccessChecks({
+        spec,
+        workdir: ctx.workspace.workdir,
+        env: ctx.env,
+        signal: ctx.signal,
+      });
+      const failed = checks.find((check) => !check.passed);
+      if (!failed) {
+        ctx.reporter.note(stage, "green, and its checks still pass: skipped");
+        green.add(stage);
+        outcomes.push({ stage, status: "green", reason: "checks still pass", runs: 0 });
+        continue;
+      }
+      ctx.reporter.note(stage, `drift: check "${failed.name}" ${failed.detail}; running the stage again`);
+      await ctx.state.journal({ type: "drift", stage, check: failed.name, detail: failed.detail });
+    }
+    const outcome = await convergeStage(ctx, stage);
+    outcomes.push(outcome);
+    if (outcome.status !== "green") {
+      return outcomes;
+    }
+    green.add(stage);
+  }
+  return outcomes;
+}
+
+/** `--reset`: the stage goes back to idle with a fresh episode; totals and history stay. */
+export async function resetStage(
+  ctx: Pick<RunContext, "contextMap" | "state">,
+  stage: string,
+): Promise<void> {
+  stageSpecOf(ctx.contextMap, stage);
+  const previous = (await ctx.state.stageStatuses())[stage];
+  const errors = await ctx.state.stageErrors(stage);
+  await ctx.state.setStageErrors(
+    stage,
+    StageErrors.parse({
+      executorRuns: errors.executorRuns,
+      apiCallsTotal: errors.apiCallsTotal,
+      tokens: errors.tokens,
+      lastGreenCommit: errors.lastGreenCommit,
+      history: errors.history,
+    }),
+  );
+  await ctx.state.setStageStatus(stage, {
+    status: "idle",
+    since: new Date().toISOString(),
+    reason: `reset by a human on ${hostname()}${previous ? ` (was ${previous.status})` : ""}`,
+  });
+  await ctx.state.journal({ type: "reset", stage, previous: previous?.status });
+}
