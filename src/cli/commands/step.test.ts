@@ -1,0 +1,111 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterEach, describe, expect, it } from "vitest";
+import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
+import { readWorld } from "../../../lab/world/index.ts";
+import { ConfigError, UserError } from "../../errors/index.ts";
+import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
+import { registerStepCommands } from "./step.ts";
+
+let lab: LabFixture | undefined;
+
+afterEach(async () => {
+  process.exitCode = undefined;
+  await lab?.close();
+  lab = undefined;
+});
+
+/** A homelab repo in the lab's temp folder with a cluster file pointing at the lab Proxmox. */
+async function setUp(edit: (text: string) => string = (text) => text) {
+  lab = await startLabFixture({ taskPolls: 0 });
+  const secretFile = join(lab.dir, "proxmox-token");
+  await writeFile(secretFile, `${lab.token.secret}\n`);
+  const repo = join(lab.dir, "repo");
+  await mkdir(join(repo, "config", "clusters"), { recursive: true });
+  const text = EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", lab.server.url).replace(
+    "  # tokenSecretFile: ~/.config/homelab/proxmox-token",
+    `  tokenSecretFile: ${secretFile}`,
+  );
+  await writeFile(join(repo, "config", "clusters", "lab.yaml"), edit(text));
+  return { lab, repo };
+}
+
+async function step(repo: string, args: string[], env: Record<string, string> = {}) {
+  const output: string[] = [];
+  const program = new Command().exitOverride();
+  registerStepCommands(program, { cwd: () => repo, env, write: (text) => output.push(text) });
+  await program.parseAsync(["step", ...args], { from: "user" });
+  return output.join("").trimEnd().split("\n");
+}
+
+describe("orchestrator step vms", () => {
+  it("creates and starts the VMs of the only cluster file and exits 0", async () => {
+    const { lab, repo } = await setUp();
+    const lines = await step(repo, ["vms"]);
+    expect(process.exitCode).toBeUndefined();
+    expect(lines.at(-1)).toBe("step vms: done");
+    expect(lines).toContain("vms: 4 VMs running (created 4, started 0, adopted 0, unchanged 0)");
+    expect(Object.values(readWorld(lab.worldFile).proxmox.vms).every((vm) => vm.status === "running")).toBe(
+      true,
+    );
+  });
+
+  it("reads the token secret from the environment variable the file names", async () => {
+    const { lab, repo } = await setUp((text) => text.replace(/ {2}tokenSecretFile: .*\n/, ""));
+    const lines = await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"], {
+      PROXMOX_TOKEN_SECRET: lab.token.secret,
+    });
+    expect(lines.at(-1)).toBe("step vms: done");
+  });
+
+  it("refuses to run without the token secret", async () => {
+    const { lab, repo } = await setUp((text) => text.replace(/ {2}tokenSecretFile: .*\n/, ""));
+    const run = step(repo, ["vms"]);
+    await expect(run).rejects.toThrow(UserError);
+    await expect(step(repo, ["vms"])).rejects.toThrow(
+      "PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
+    );
+    expect(lab.server.requests).toEqual([]);
+  });
+
+  it("refuses a bad cluster file with one line naming file, line and field, and touches nothing", async () => {
+    const { lab, repo } = await setUp((text) => text.replace("ip: 192.168.1.22", "ip: 192.168.1.21"));
+    const error = await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(
+      /^config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1$/,
+    );
+    expect(lab.server.requests).toEqual([]);
+  });
+
+  it("exits 1 with the real Proxmox error on the last line when a task fails", async () => {
+    const { lab, repo } = await setUp();
+    lab.change((world) => {
+      world.faults.bridgeMissingInTask.push("vmbr0");
+    });
+    const lines = await step(repo, ["vms"]);
+    expect(process.exitCode).toBe(1);
+    expect(lines).toContain("  bridge 'vmbr0' does not exist");
+    expect(lines.at(-1)).toBe(
+      "step vms failed: proxmox: task qmstart of 121 on pve failed: start failed: QEMU exited with code 1",
+    );
+  });
+
+  it("exits 1 naming the missing storage before any task", async () => {
+    const { repo } = await setUp((text) => text.replace("storage: local-lvm", "storage: local-zfs"));
+    const lines = await step(repo, ["vms"]);
+    expect(process.exitCode).toBe(1);
+    expect(lines.at(-1)).toBe(
+      'step vms failed: proxmox: storage "local-zfs" does not exist on node pve (it has: local, local-lvm); set proxmox.storage',
+    );
+  });
+
+  it("names the known steps when asked for an unknown one", async () => {
+    const { repo } = await setUp();
+    await expect(step(repo, ["tlaos"])).rejects.toThrow('unknown step "tlaos"; steps: vms');
+  });
+});

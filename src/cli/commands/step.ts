@@ -1,0 +1,128 @@
+import { readdir, readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../errors/index.ts";
+import type { ClusterFile } from "../../homelab/cluster-file/index.ts";
+
+/** Where a step runs; tests pass their own. */
+export type StepCommandContext = {
+  cwd: () => string;
+  env: Readonly<Record<string, string | undefined>>;
+  write: (text: string) => void;
+};
+
+const DEFAULT_CONTEXT: StepCommandContext = {
+  cwd: () => process.cwd(),
+  env: process.env,
+  write: (text) => process.stdout.write(text),
+};
+
+/** What a step gets: the validated cluster file and a way to print progress. */
+export interface StepRunContext {
+  readonly cluster: ClusterFile;
+  readonly clusterFile: string;
+  readonly repoRoot: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+}
+
+/** `ok: false` is a stage failure (exit 1); `lastLine` carries the real tool's error text. */
+export type StepResult = { readonly ok: true } | { readonly ok: false; readonly lastLine: string };
+
+/**
+ * The steps, by name, each loading its modules only when run. A step returns a failure for the
+ * errors its domain expects (an API refusal, a failed task) and throws anything else (a bug).
+ * The talos, infra, apps, ingress and obs steps are added here by the same pattern.
+ */
+export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise<StepResult>>> = {
+  vms: async (context) => {
+    const [proxmox, vms] = await Promise.all([
+      import("../../homelab/proxmox/index.ts"),
+      import("../../homelab/stages/vms.ts"),
+    ]);
+    const connection = await proxmox.connectionFromCluster(context.cluster, {
+      env: context.env,
+      baseDir: context.repoRoot,
+    });
+    try {
+      await vms.runVmsStage({
+        cluster: context.cluster,
+        client: new proxmox.ProxmoxClient(connection),
+        log: context.log,
+      });
+      return { ok: true };
+    } catch (error) {
+      const expected =
+        error instanceof proxmox.ProxmoxError ||
+        error instanceof proxmox.ProxmoxTaskError ||
+        error instanceof vms.VmsStageError;
+      if (!expected) {
+        throw error;
+      }
+      return { ok: false, lastLine: (error as Error).message };
+    }
+  },
+  // talos: async (context) => { const { runTalosStage } = await import("../../homelab/stages/talos.ts"); … },
+};
+
+/**
+ * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
+ * once; the command a context map's stage points at. Exit 0 done, 1 failed (last line: why),
+ * 2 a bad cluster file or a missing secret.
+ */
+export function registerStepCommands(program: Command, context: StepCommandContext = DEFAULT_CONTEXT): void {
+  program
+    .command("step")
+    .description(`run one homelab step once against the cluster file (${Object.keys(STEPS).join(", ")})`)
+    .argument("<name>", `the step: ${Object.keys(STEPS).join(", ")}`)
+    .option("--cluster <file>", "the cluster file (default: the only one in config/clusters/)")
+    .action(async (name: string, options: { cluster?: string }) => {
+      await runStep(context, name, options.cluster);
+    });
+}
+
+async function runStep(
+  context: StepCommandContext,
+  name: string,
+  clusterOption: string | undefined,
+): Promise<void> {
+  const step = Object.hasOwn(STEPS, name) ? STEPS[name] : undefined;
+  if (!step) {
+    throw new UserError(`unknown step "${name}"; steps: ${Object.keys(STEPS).join(", ")}`);
+  }
+  const repoRoot = context.cwd();
+  const clusterFile = clusterOption ?? (await onlyClusterFile(repoRoot));
+  const cluster = await readClusterFile(repoRoot, clusterFile);
+  const log = (line: string) => context.write(`${line}\n`);
+  const result = await step({ cluster, clusterFile, repoRoot, env: context.env, log });
+  if (result.ok) {
+    log(`step ${name}: done`);
+    return;
+  }
+  log(`step ${name} failed: ${result.lastLine}`);
+  process.exitCode = 1;
+}
+
+/** Errors name the file as the user wrote it. */
+async function readClusterFile(repoRoot: string, clusterFile: string): Promise<ClusterFile> {
+  const { parseClusterFile } = await import("../../homelab/cluster-file/index.ts");
+  const text = await readFile(
+    isAbsolute(clusterFile) ? clusterFile : join(repoRoot, clusterFile),
+    "utf8",
+  ).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(`cluster file ${clusterFile} cannot be read: ${error.code ?? error.message}`);
+  });
+  return parseClusterFile(text, clusterFile);
+}
+
+async function onlyClusterFile(repoRoot: string): Promise<string> {
+  const dir = join("config", "clusters");
+  const names = await readdir(join(repoRoot, dir)).catch(() => [] as string[]);
+  const files = names.filter((file) => /\.ya?ml$/.test(file));
+  if (files.length !== 1) {
+    throw new UserError(
+      `name the cluster file with --cluster (${files.length === 0 ? `${dir}/ has none` : `${dir}/ has ${files.join(", ")}`})`,
+    );
+  }
+  return join(dir, files[0] ?? "");
+}
