@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -243,6 +244,33 @@ describe("applying, harvesting and reverting patches", () => {
       verdict: "refused",
       reasons: ["ai/master_memo.md is protected (the human's architecture memo); the patch would edit it"],
     });
+  });
+
+  it("commits without running the repo's git hooks", async () => {
+    const repo = newRepo();
+    const marker = join(repo.root, "..", "hook-ran");
+    const hook = join(repo.root, ".git", "hooks", "pre-commit");
+    writeFileSync(hook, `#!/bin/sh\ntouch ${marker}\nexit 1\n`, { mode: 0o755 });
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
+    expect((await side.apply(STORAGE_FIX, META, RULES)).status).toBe("applied");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("refuses a patch that writes through a symlink a stage left in the worktree", async () => {
+    const repo = newRepo();
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
+    symlinkSync(repo.outside, join(side.worktree, "talos", "generated"));
+    const verdict = await side.check(
+      "--- /dev/null\n+++ b/talos/generated/evil.sh\n@@ -0,0 +1 @@\n+echo pwned\n",
+      RULES,
+    );
+    expect(verdict).toEqual({
+      verdict: "refused",
+      reasons: [
+        `talos/generated/evil.sh goes through the symlink talos/generated (→ ${repo.outside}, outside the worktree); patches never write through symlinks`,
+      ],
+    });
+    expect(readdirSync(repo.outside)).toEqual([]);
   });
 
   it("refuses to apply over uncommitted edits in the worktree", async () => {
