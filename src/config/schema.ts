@@ -72,12 +72,31 @@ export const FileSettings = z
   .strict();
 export type FileSettings = z.output<typeof FileSettings>;
 
+/**
+ * Separate read-only credentials for diagnostics a model asks for, so "read-only" holds on the
+ * server too: a talosconfig with os:reader, a kubeconfig bound to the view ClusterRole, and the
+ * environment variable holding a PVEAuditor Proxmox token secret. Paths are relative to the repo.
+ */
+export const DiagnosticsCredentials = z
+  .object({
+    talosconfig: z.string().optional(),
+    kubeconfig: z.string().optional(),
+    proxmox_token_id: z.string().optional(),
+    proxmox_token_secret_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment variable name")
+      .optional(),
+  })
+  .strict();
+export type DiagnosticsCredentials = z.output<typeof DiagnosticsCredentials>;
+
 export const ContextMap = z
   .object({
     version: z.literal(1),
     settings: FileSettings.default({}),
     protected: z.array(z.string()).default([]),
     secrets: z.array(z.string()).default([]),
+    diagnostics_credentials: DiagnosticsCredentials.default({}),
     stages: z
       .record(StageName, StageSpec)
       .refine((stages) => Object.keys(stages).length > 0, "name at least one stage"),
