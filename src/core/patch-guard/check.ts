@@ -1,6 +1,7 @@
 import picomatch from "picomatch";
 import { destructiveProblems } from "./destructive.ts";
-import { changedLineCount, type FileChange, type ParsedPatch } from "./parse.ts";
+import { changedLineCount } from "./hunks.ts";
+import type { FileChange, ParsedPatch } from "./parse.ts";
 import { pathPrefixes, pathShapeProblem } from "./paths.ts";
 
 /** The seed's own files: a human's, always protected whatever the context map says. */

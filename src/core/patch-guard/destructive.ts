@@ -5,7 +5,8 @@
  */
 import picomatch from "picomatch";
 import { parseAllDocuments } from "yaml";
-import { applyHunks, type FileChange, type ParsedPatch } from "./parse.ts";
+import { applyHunks } from "./hunks.ts";
+import type { FileChange, ParsedPatch } from "./parse.ts";
 
 const TALOS_SECRET_GLOBS = [
   "**/talsecret*.{yaml,yml}",

@@ -13,9 +13,9 @@ export {
   TOOL_RUNTIME_PATHS,
 } from "./check.ts";
 export { destructiveProblems, pathsNeedingContent } from "./destructive.ts";
+export { parseGitHeaderPaths, unquoteGitPath } from "./git-paths.ts";
+export { applyHunks, changedLineCount } from "./hunks.ts";
 export {
-  applyHunks,
-  changedLineCount,
   type FileChange,
   type FileChangeKind,
   type Hunk,
@@ -23,6 +23,5 @@ export {
   type ParsedPatch,
   type PatchParseResult,
   parseUnifiedDiff,
-  unquoteGitPath,
 } from "./parse.ts";
 export { asciiSkeleton, pathPrefixes, pathShapeProblem } from "./paths.ts";

@@ -3,6 +3,7 @@
  * with `a/` and `b/` prefixes) and refuses anything it is not sure about, because whatever
  * it misreads `git apply` might still apply.
  */
+import { parseGitHeaderPaths, stripTimestamp, unquoteGitPath } from "./git-paths.ts";
 
 export type HunkLine = { kind: " " | "+" | "-"; text: string };
 
@@ -424,136 +425,6 @@ function splitExtendedHeader(line: string): [string | undefined, string] {
   return [undefined, line];
 }
 
-/** `a/x b/x` → both paths; quoted names are decoded. Ambiguous unquoted names with spaces → undefined. */
-function parseGitHeaderPaths(rest: string): { oldPath: string; newPath: string } | undefined {
-  if (rest.startsWith('"')) {
-    const end = closingQuote(rest);
-    const oldRaw = rest.slice(0, end + 1);
-    const newRaw = rest.slice(end + 2);
-    const oldPath = unquoteGitPath(oldRaw);
-    const newPath = newRaw.startsWith('"') ? unquoteGitPath(newRaw) : newRaw;
-    return stripPrefixes(oldPath, newPath);
-  }
-  if (rest.endsWith('"')) {
-    const open = rest.lastIndexOf(' "');
-    return stripPrefixes(rest.slice(0, open), unquoteGitPath(rest.slice(open + 1)));
-  }
-  // Unquoted: both names are equal unless it is a rename, whose real names come later.
-  const half = (rest.length - 1) / 2;
-  if (Number.isInteger(half) && rest[half] === " ") {
-    const result = stripPrefixes(rest.slice(0, half), rest.slice(half + 1));
-    if (result && result.oldPath === result.newPath) {
-      return result;
-    }
-  }
-  const parts = rest.split(" ");
-  return parts.length === 2 ? stripPrefixes(parts[0], parts[1]) : undefined;
-}
-
-function stripPrefixes(
-  oldPath: string | undefined,
-  newPath: string | undefined,
-): { oldPath: string; newPath: string } | undefined {
-  if (oldPath?.startsWith("a/") && newPath?.startsWith("b/")) {
-    return { oldPath: oldPath.slice(2), newPath: newPath.slice(2) };
-  }
-  return undefined;
-}
-
-function closingQuote(text: string): number {
-  for (let i = 1; i < text.length; i++) {
-    if (text[i] === "\\") {
-      i++;
-    } else if (text[i] === '"') {
-      return i;
-    }
-  }
-  return text.length - 1;
-}
-
-const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
-
-/** Decodes git's C-style quoted path (`"a/\303\244i"`); octal escapes are UTF-8 bytes. */
-export function unquoteGitPath(quoted: string): string | undefined {
-  if (!quoted.startsWith('"') || !quoted.endsWith('"') || quoted.length < 2) {
-    return undefined;
-  }
-  const body = quoted.slice(1, -1);
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] as string;
-    if (char !== "\\") {
-      bytes.push(...encoder.encode(char));
-      continue;
-    }
-    const next = body[i + 1] ?? "";
-    const octal = /^[0-3][0-7]{2}/.exec(body.slice(i + 1));
-    if (octal) {
-      bytes.push(Number.parseInt(octal[0], 8));
-      i += 3;
-    } else if (next in ESCAPES) {
-      bytes.push(ESCAPES[next] as number);
-      i += 1;
-    } else {
-      return undefined;
-    }
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes));
-  } catch {
-    return undefined;
-  }
-}
-
-function stripTimestamp(name: string): string {
-  const tab = name.indexOf("\t");
-  return tab === -1 ? name : name.slice(0, tab);
-}
-
 function clip(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Lines added plus lines removed. */
-export function changedLineCount(change: FileChange): number {
-  return change.hunks.reduce((sum, hunk) => sum + hunk.lines.filter((line) => line.kind !== " ").length, 0);
-}
-
-/**
- * The new text of a file after its hunks, or undefined when a hunk's old lines do not match
- * (then `git apply --check` refuses it anyway). Used to see what a YAML file becomes.
- */
-export function applyHunks(oldText: string, hunks: Hunk[]): string | undefined {
-  const hadFinalNewline = oldText === "" || oldText.endsWith("\n");
-  const oldLines = oldText === "" ? [] : (hadFinalNewline ? oldText.slice(0, -1) : oldText).split("\n");
-  const result: string[] = [];
-  let cursor = 0;
-  let finalNewline = hadFinalNewline;
-  for (const hunk of hunks) {
-    const start = hunk.oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
-    if (start < cursor || start > oldLines.length) {
-      return undefined;
-    }
-    result.push(...oldLines.slice(cursor, start));
-    cursor = start;
-    for (const line of hunk.lines) {
-      if (line.kind === "+") {
-        result.push(line.text);
-        continue;
-      }
-      if (oldLines[cursor] !== line.text) {
-        return undefined;
-      }
-      cursor++;
-      if (line.kind === " ") {
-        result.push(line.text);
-      }
-    }
-    if (cursor === oldLines.length) {
-      finalNewline = !hunk.newNoNewlineAtEnd;
-    }
-  }
-  result.push(...oldLines.slice(cursor));
-  return result.length === 0 ? "" : result.join("\n") + (finalNewline ? "\n" : "");
 }
