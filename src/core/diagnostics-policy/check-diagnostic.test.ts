@@ -126,6 +126,7 @@ describe("checkDiagnostic refuses the deny list whatever the stage allows", () =
       "reading Kubernetes Secrets is never allowed",
     ],
     ["kubectl get -f secret.sops.yaml", "names objects in local files"],
+    ["kubectl get --raw /api/v1/namespaces/network/secret%73", "may not contain percent-encoding"],
     // flags that point elsewhere
     ["kubectl get pods --kubeconfig=/root/.kube/config", "--kubeconfig is not allowed"],
     ["kubectl --kubeconfig /root/.kube/config get pods", "--kubeconfig is not allowed"],

@@ -166,6 +166,10 @@ function kubectlRead(args: ParsedArgs): string | undefined {
   if (raw?.value && /\/secrets(?:[/?]|$)/i.test(raw.value)) {
     return SECRETS_NEVER;
   }
+  if (raw?.value?.includes("%")) {
+    // The API server decodes the path, so `secret%73` would read Secrets past the check above.
+    return "kubectl get --raw paths may not contain percent-encoding";
+  }
   const file = hasFlag(args, "-f", "--filename", "-k", "--kustomize");
   if (file) {
     return `kubectl ${verb} ${file.flag} is not allowed: it names objects in local files, which may be Secrets`;
