@@ -159,11 +159,13 @@ function maskToken(token: string): string {
   if (eq > 0 && eq < t.length - 1) {
     const key = t.slice(0, eq).replace(/^[^A-Za-z0-9_]+/, "");
     const value = t.slice(eq + 1);
+    // The part before `=` can itself vary (`https://10.0.0.5:6443/api?timeout=`).
+    const before = needsMasking(t.slice(0, eq)) ? maskToken(t.slice(0, eq)) : t.slice(0, eq);
     if (VARIABLE_KEY.test(key)) {
       const trail = /[,;)\]}]+$/.exec(value)?.[0] ?? "";
-      return `${t.slice(0, eq + 1)}${WILDCARD}${trail}`;
+      return `${before}=${WILDCARD}${trail}`;
     }
-    return `${t.slice(0, eq + 1)}${maskToken(value)}`;
+    return `${before}=${maskToken(value)}`;
   }
   if (t.includes("UPID:")) {
     t = t.replace(UPID, WILDCARD);

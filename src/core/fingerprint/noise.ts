@@ -15,8 +15,9 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]+/g;
 const BRAILLE_SPINNER = /[\u2800-\u28ff]/g;
+const LEADING_SPINNER = /^\s*[\u2800-\u28ff]+\s*/;
 const OTHER_SPINNER = /^\s*[|/\\-]\s+(?=\S)/;
-const PROGRESS_BAR = /\[?[=#>█▓▒░■□●○·.-]{6,}\]?|[█▓▒░■□]{2,}/g;
+const PROGRESS_BAR = /\[[=#>. -]{6,}\]|\[?[=#>█▓▒░■□●○·.-]{6,}\]?|[█▓▒░■□]{2,}/g;
 const PERCENT = /\b\d{1,3}(?:\.\d+)?\s?%/g;
 // klog: E1125 17:02:11.123456   12345 file.go:123]
 const KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.-]+:\d+\]\s?/;
@@ -89,7 +90,11 @@ function terminalText(raw: string): string {
   if (cr >= 0) {
     line = line.slice(cr + 1);
   }
-  return line.replace(CONTROL, " ").replace(BRAILLE_SPINNER, "").replace(OTHER_SPINNER, "");
+  return line
+    .replace(CONTROL, " ")
+    .replace(LEADING_SPINNER, "")
+    .replace(BRAILLE_SPINNER, "")
+    .replace(OTHER_SPINNER, "");
 }
 
 /**
