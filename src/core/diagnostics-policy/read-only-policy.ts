@@ -1,6 +1,9 @@
-import { CILIUM, CLOUDFLARED, FLUX, KUBECTL, TALOSCTL } from "./cluster-tools.ts";
+import { CILIUM, CLOUDFLARED } from "./cilium-and-cloudflared.ts";
+import { FLUX } from "./flux.ts";
+import { KUBECTL } from "./kubectl.ts";
 import { CURL, DIG } from "./network-tools.ts";
 import { parseArgs } from "./parse-args.ts";
+import { TALOSCTL } from "./talosctl.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
 
 /**
