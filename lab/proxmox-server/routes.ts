@@ -150,16 +150,25 @@ export const ROUTES: readonly Route[] = [
     handle: ({ world, match, params }) => {
       const node = nodeName(world, match);
       const limit = Number(params["limit"] ?? 50);
-      return Object.values(world.proxmox.tasks)
-        .filter((task) => task.node === node)
-        .filter((task) => !params["vmid"] || task.id === params["vmid"])
-        .filter((task) => params["errors"] !== "1" || (task.status === "stopped" && task.exitstatus !== "OK"))
-        .reverse()
-        .slice(0, limit)
-        .map((task) => ({
-          ...taskStatusOf(task),
-          status: task.status === "stopped" ? task.exitstatus : undefined,
-        }));
+      return (
+        Object.values(world.proxmox.tasks)
+          .filter((task) => task.node === node)
+          .filter((task) => !params["vmid"] || task.id === params["vmid"])
+          // Proxmox lists finished tasks by default ("archive"); running ones need source=active.
+          .filter((task) => {
+            const source = params["source"] ?? "archive";
+            return source === "all" || (source === "active") === (task.status === "running");
+          })
+          .filter(
+            (task) => params["errors"] !== "1" || (task.status === "stopped" && task.exitstatus !== "OK"),
+          )
+          .reverse()
+          .slice(0, limit)
+          .map((task) => ({
+            ...taskStatusOf(task),
+            status: task.status === "stopped" ? task.exitstatus : undefined,
+          }))
+      );
     },
   },
   {

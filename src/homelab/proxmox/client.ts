@@ -116,7 +116,7 @@ export class ProxmoxClient {
   /** Recent tasks on a node, e.g. the failed ones of one VM (a read-only diagnostic). */
   nodeTasks(
     node: string,
-    filter: { vmid?: number; errors?: boolean; limit?: number } = {},
+    filter: { vmid?: number; errors?: boolean; limit?: number; source?: "archive" | "active" | "all" } = {},
   ): Promise<PveTaskSummary[]> {
     return this.#get(`/nodes/${seg(node)}/tasks`, PveTaskSummary.array(), filter);
   }

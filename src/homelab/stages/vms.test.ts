@@ -138,6 +138,35 @@ describe("the vms stage", () => {
     expect(posts(lab).at(-1)?.path).toBe("/nodes/pve/qemu/122/status/start");
   });
 
+  it("waits for the create task an interrupted run left behind instead of creating again", async () => {
+    const { lab, cluster, client } = await setUp({ taskPolls: 3 });
+    await run(cluster, client);
+    lab.change((world) => {
+      delete world.proxmox.vms["131"];
+      delete world.talos.machines["131"];
+    });
+    const iso = `local:iso/${isoFileName(cluster)}`;
+    const orphan = await client.createVm("pve", {
+      vmid: 131,
+      name: "w-1",
+      tags: "homelab-orchestrator",
+      description: "Created by homelab-orchestrator for cluster prox-n100 (worker).",
+      cpu: "x86-64-v2-AES",
+      cores: 4,
+      memory: 16384,
+      scsi0: "local-lvm:64",
+      ide2: `${iso},media=cdrom`,
+      net0: "virtio=BC:24:11:00:00:31,bridge=vmbr0",
+    });
+    const { summary, lines } = await run(cluster, client);
+    expect(lines).toContain(`vm w-1 (131 on pve): locked (create); waiting for the running task ${orphan}`);
+    expect(summary.nodes[3]).toMatchObject({ name: "w-1", outcome: "started" });
+    const creates = lab.server.requests.filter(
+      (request) => request.method === "POST" && request.path === "/nodes/pve/qemu",
+    );
+    expect(creates.filter((request) => request.params["vmid"] === "131")).toHaveLength(2);
+  });
+
   it("adopts a VM with our tag and name, reporting drift without changing it", async () => {
     const { lab, cluster, client } = await setUp();
     lab.change((world) => {

@@ -34,6 +34,7 @@ export type VmsProxmoxApi = Pick<
   | "startVm"
   | "waitForTask"
   | "taskLog"
+  | "nodeTasks"
 >;
 
 export interface VmsStageOptions {
@@ -174,7 +175,7 @@ async function ensureVm(
 ): Promise<VmsNodeResult> {
   const { cluster, client, log } = options;
   const label = `vm ${node.name} (${node.vmid} on ${node.pveNode})`;
-  const config = await client.vmConfig(node.pveNode, node.vmid);
+  let config = await client.vmConfig(node.pveNode, node.vmid);
   let created = false;
   let drift: string[] = [];
   if (config === undefined) {
@@ -184,6 +185,9 @@ async function ensureVm(
     created = true;
   } else {
     refuseForeign(cluster, node, config);
+    if (config["lock"] !== undefined) {
+      config = await awaitLockingTasks(options, node, label, String(config["lock"]));
+    }
     drift = driftOf(cluster, node, config);
     for (const line of drift) {
       log(`${label}: drift: ${line} (left as is: the tool never reconfigures a VM)`);
@@ -205,6 +209,29 @@ async function ensureVm(
   const outcome = created ? "created" : started ? "started" : adopted ? "adopted" : "unchanged";
   log(`${label}: ${outcome}, running`);
   return { name: node.name, vmid: node.vmid, pveNode: node.pveNode, outcome, drift };
+}
+
+/**
+ * A VM locked by a task an earlier run started (and did not see finish) is waited for, not
+ * created or started again: the task is found by its vmid among the node's running tasks.
+ */
+async function awaitLockingTasks(options: VmsStageOptions, node: ResolvedNode, label: string, lock: string) {
+  const { client, log } = options;
+  const running = await client.nodeTasks(node.pveNode, { vmid: node.vmid, source: "active" });
+  for (const task of running) {
+    log(`${label}: locked (${lock}); waiting for the running task ${task.upid}`);
+    await awaitTask(options, task.upid);
+  }
+  const config = await client.vmConfig(node.pveNode, node.vmid);
+  if (config === undefined) {
+    throw new VmsStageError(`proxmox: ${label} disappeared while its ${lock} task ran; run the step again`);
+  }
+  if (config["lock"] !== undefined) {
+    throw new VmsStageError(
+      `proxmox: ${label} is locked (${config["lock"]}) and no task holds the lock; check the VM in Proxmox, then "qm unlock ${node.vmid}"`,
+    );
+  }
+  return config;
 }
 
 function createParams(cluster: ClusterFile, node: ResolvedNode, isoVolid: string) {
