@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../errors/index.ts";
+import { registerDiagnosticsCommands } from "./commands/diagnostics.ts";
+import { registerFingerprintCommands } from "./commands/fingerprint.ts";
+import { registerPatchesCommands } from "./commands/patches.ts";
 import { registerRunOptions, runStageCommand } from "./commands/run.ts";
+import { registerStepCommands } from "./commands/step.ts";
 
 const VERSION = "0.1.0";
 
@@ -76,6 +80,10 @@ Examples:
       await demoCommand(options);
     });
 
+  registerFingerprintCommands(program);
+  registerPatchesCommands(program);
+  registerDiagnosticsCommands(program);
+  registerStepCommands(program);
   return program;
 }
 

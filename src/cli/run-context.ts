@@ -1,10 +1,13 @@
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
-import { loadContextMap, resolveSettings, type SettingFlags } from "../config/index.ts";
+import { loadContextMap, resolveSettings, type SettingFlags, stageSpecOf } from "../config/index.ts";
+import { UserError } from "../errors/index.ts";
 import { noFixers, type Reporter, type RunContext, type Workspace } from "../reconcile/index.ts";
 
 export interface OpenOptions {
   repoRoot: string;
+  /** The stage (or "all") about to run or be reset: checked before anything is created. */
+  target?: { stage: string; reset: boolean };
   flags: SettingFlags;
   reporter: Reporter;
   signal: AbortSignal;
@@ -16,6 +19,13 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   const env = options.env ?? process.env;
   const contextMap = await loadContextMap(options.repoRoot);
   const settings = resolveSettings(contextMap, env, options.flags);
+  const target = options.target;
+  if (target && target.stage !== "all") {
+    const spec = stageSpecOf(contextMap, target.stage);
+    if (!spec.command && !target.reset) {
+      throw new UserError(`stage "${target.stage}" is not configured: give it a command in ai/context_map.yaml`);
+    }
+  }
   const state = new StateStore(options.repoRoot);
   await state.ensure();
   await excludeRuntimeFolders(options.repoRoot);

@@ -198,6 +198,16 @@ const CASES: HostileCase[] = [
     reason: /is protected \(it matches the secrets glob \*\*\/talosconfig in ai\/context_map\.yaml\)/,
   },
   {
+    name: "refuses writing a secret file the context map does not list (built-in secrets globs)",
+    diff: newFile("talos/secrets.yaml", ["cluster:", "  id: x"]),
+    reason: /is protected \(it holds secrets \(built-in secrets glob \*\*\/secrets\.yaml\)\)/,
+  },
+  {
+    name: "refuses a .gitignore change that could let runtime data or secrets into a commit",
+    diff: newFile("talos/.gitignore", ["!clusterconfig/"]),
+    reason: /talos\/\.gitignore is protected \(it controls what git commits/,
+  },
+  {
     name: "refuses writing the orchestrator's own state",
     diff: newFile("ai/state/errors.json", ["{}"]),
     reason: /^ai\/state\/errors\.json is protected \(the orchestrator's own runtime data\)/,

@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { DEFAULT_SECRET_GLOBS } from "../redaction/index.ts";
 import { destructiveProblems } from "./destructive.ts";
 import { changedLineCount } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
@@ -20,6 +21,12 @@ export const TOOL_RUNTIME_PATHS = [
   "ai/patches/**",
   "ai/worktree/**",
 ];
+
+/**
+ * Files that tell git what to keep out of commits and how to treat paths: an edit to
+ * `.gitignore` could let runtime data or generated secrets into a commit.
+ */
+export const GIT_CONTROL_PATHS = ["**/.gitignore", ".gitattributes", "**/.gitattributes", ".gitmodules"];
 
 const SEED_DESCRIPTIONS: Record<string, string> = {
   "ai/master_memo.md": "the human's architecture memo",
@@ -89,6 +96,10 @@ function protectionRules(rules: GuardRules): ProtectionRule[] {
     ...rules.secretGlobs.map((pattern) =>
       pathRule(pattern, `it matches the secrets glob ${pattern} in ai/context_map.yaml`),
     ),
+    ...GIT_CONTROL_PATHS.map((glob) =>
+      pathRule(glob, "it controls what git commits (an AI change could expose secrets)"),
+    ),
+    ...DEFAULT_SECRET_GLOBS.map((glob) => pathRule(glob, `it holds secrets (built-in secrets glob ${glob})`)),
   ];
 }
 
