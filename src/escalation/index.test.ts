@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -18,6 +19,7 @@ import {
   startFakeLlmServer,
 } from "../../test/helpers/fake-llm-server.ts";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
+import { runDiagnostics as runRealDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { createLlmClient } from "../adapters/llm/index.ts";
 import type { CaseDiagnostic, CaseFileInput } from "../core/case-file/index.ts";
 import type { DiagnosticRequest } from "../core/escalation/index.ts";
@@ -338,6 +340,67 @@ describe("escalateOnce", () => {
     expect(response).toMatchObject({ ok: false, requests: 2, answer: null });
     expect(response.reason).toContain("503");
     expect(existsSync(join(caseDir, "patch_1.diff"))).toBe(false);
+  });
+  it("runs the requested diagnostics through the real runner and keeps their secrets from the next request", async () => {
+    // A stand-in talosctl first on PATH; its output carries a bootstrap-token-style secret.
+    const bin = join(repo, ".test-bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "talosctl"),
+      `#!/bin/sh\nprintf 'Client:\\n\\tTag:         v1.12.0\\nServer:\\n\\tNODE:        10.0.0.11\\n\\tTag:         v1.11.5\\nclient-key-data: ${CLIENT_KEY}\\n'\n`,
+    );
+    chmodSync(join(bin, "talosctl"), 0o755);
+    const { server, redactor, llm } = await setup([
+      fakeReply.answer({
+        action: "diagnostics",
+        summary: "Compare versions",
+        hypothesis: "the ISO is older than talosctl",
+        commands: [
+          { command: "talosctl version -n 10.0.0.11", why: "server version" },
+          { command: "talosctl get machineconfig -n 10.0.0.11", why: "see the config" },
+        ],
+      }),
+      fakeReply.answer(giveUpWith("boot the v1.12 ISO")),
+    ]);
+    const caseDir = caseDirFor(repo, "talos", "c4");
+    const bound = (commands: DiagnosticRequest[]) =>
+      runRealDiagnostics(commands, {
+        stage: "talos",
+        allowedPrefixes: ["talosctl version", "talosctl get"],
+        cwd: repo,
+        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+        logDir: join(repo, "ai", "logs", "diagnostics"),
+        redactor,
+      });
+    const first = await escalateOnce({
+      llm,
+      caseInput: await caseInputFor(),
+      remainingRequests: 3,
+      caseDir,
+      version: 1,
+      redactor,
+      runDiagnostics: bound,
+    });
+    if (first.kind !== "diagnostics") {
+      throw new Error(`expected diagnostics, got ${first.kind}`);
+    }
+    expect(first.results.map((result) => result.verdict)).toEqual(["ran", "refused"]);
+    const second = await escalateOnce({
+      llm,
+      caseInput: await caseInputFor({ diagnostics: first.results }),
+      remainingRequests: 2,
+      caseDir,
+      version: 2,
+      redactor,
+      runDiagnostics: bound,
+    });
+    expect(second).toMatchObject({ kind: "give_up", reason: "boot the v1.12 ISO" });
+    const caseV2 = userMessageOf(server, 1);
+    expect(caseV2).toContain("Tag:         v1.11.5");
+    expect(caseV2).toContain("machineconfig");
+    for (const request of server.requests) {
+      expect(request.body.includes(Buffer.from(CLIENT_KEY))).toBe(false);
+    }
   });
 });
 
