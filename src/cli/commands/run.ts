@@ -44,6 +44,7 @@ export async function runStageCommand(
   const interrupt = interruptController();
   const ctx = await openRunContext({
     repoRoot,
+    target: { stage, reset: options.reset === true },
     flags: options,
     reporter: terminalReporter(),
     signal: interrupt.signal,
