@@ -1,7 +1,10 @@
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap, resolveSettings, type SettingFlags, stageSpecOf } from "../config/index.ts";
+import { guardRulesFrom } from "../core/patch-guard/index.ts";
+import { knownSecretsFromEnv, Redactor } from "../core/redaction/index.ts";
 import { UserError } from "../errors/index.ts";
+import { createEscalationFixers } from "../escalation/stage-escalation.ts";
 import { noFixers, type Reporter, type RunContext, type Workspace } from "../reconcile/index.ts";
 
 export interface OpenOptions {
@@ -23,20 +26,35 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   if (target && target.stage !== "all") {
     const spec = stageSpecOf(contextMap, target.stage);
     if (!spec.command && !target.reset) {
-      throw new UserError(`stage "${target.stage}" is not configured: give it a command in ai/context_map.yaml`);
+      throw new UserError(
+        `stage "${target.stage}" is not configured: give it a command in ai/context_map.yaml`,
+      );
     }
   }
   const state = new StateStore(options.repoRoot);
   await state.ensure();
   await excludeRuntimeFolders(options.repoRoot);
   const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
+  const rules = guardRulesFrom(contextMap, settings);
+  const redactor = new Redactor({ knownSecrets: knownSecretsFromEnv(env) });
+  const escalation = createEscalationFixers({
+    repoRoot: options.repoRoot,
+    contextMap,
+    settings,
+    sideBranch,
+    state,
+    rules,
+    redactor,
+    env,
+    signal: options.signal,
+  });
   return {
     repoRoot: options.repoRoot,
     contextMap,
     settings,
     state,
     workspace: sideBranchWorkspace(sideBranch),
-    fixers: noFixers,
+    fixers: { ...noFixers, ...escalation },
     reporter: options.reporter,
     env,
     signal: options.signal,

@@ -50,7 +50,11 @@ export interface Fixers {
   runExecutor?(request: FixRequest): Promise<FixResult>;
   /** True when an API key (or a compatible endpoint) is configured. */
   apiConfigured: boolean;
-  /** One escalation (one or more API calls, never more than `remainingCalls`), ending in a patch or not. */
+  /**
+   * One escalation (one or more API calls, never more than `remainingCalls`), ending in a patch
+   * or not. It records its case folder in `request.errors.escalation`, which the loop saves, so
+   * the next escalation for the same error continues the same case (v3, v4, …).
+   */
   escalate?(
     request: FixRequest,
     remainingCalls: number,

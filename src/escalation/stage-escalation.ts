@@ -1,0 +1,325 @@
+import { readdir, readFile } from "node:fs/promises";
+import { isAbsolute, join, relative } from "node:path";
+import { gatherCaseContext } from "../adapters/case-context/index.ts";
+import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-runner/index.ts";
+import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
+import { recordPatchVerdict, type SideBranch } from "../adapters/side-branch/index.ts";
+import type { StateStore } from "../adapters/state-store/index.ts";
+import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
+import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
+import { type GuardRules, SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
+import { DEFAULT_SECRET_GLOBS, type Redactor } from "../core/redaction/index.ts";
+import type { EscalationResult, Fixers, FixRequest } from "../reconcile/context.ts";
+import { caseDirFor, escalateOnce, newCaseId, writeCaseFileOnly } from "./index.ts";
+
+export interface StageEscalationDeps {
+  repoRoot: string;
+  contextMap: ContextMap;
+  settings: Settings;
+  sideBranch: SideBranch;
+  state: StateStore;
+  rules: GuardRules;
+  redactor: Redactor;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Injected in tests; built from `settings.openai` otherwise. */
+  llm?: LlmClient;
+  /** The last executor's notes for this stage, ranked first in the case file. */
+  executorNotes?: (stage: string) => { summary: string; filesOpened: string[] } | undefined;
+}
+
+type Usage = { input: number; output: number };
+
+/**
+ * The loop's escalation: case file v1 → answer → diagnostics → v2 → … until a patch is
+ * committed, the model gives up, or the calls allowed for this error are spent. Patches go
+ * through the same guard as every other change; a refusal is told to the next call.
+ */
+export function createEscalationFixers(
+  deps: StageEscalationDeps,
+): Pick<Fixers, "apiConfigured" | "escalate" | "writeCaseFileOnly"> {
+  const apiKey = deps.settings.openai.apiKey;
+  const llm =
+    deps.llm ??
+    (apiKey
+      ? createLlmClient({
+          baseURL: deps.settings.openai.baseUrl,
+          apiKey,
+          model: deps.settings.openai.model,
+          api: deps.settings.openai.api,
+          deadlineMs: 120_000,
+          redactor: deps.redactor,
+        })
+      : undefined);
+
+  return {
+    apiConfigured: llm !== undefined,
+    async writeCaseFileOnly(request) {
+      const spec = stageSpec(deps, request.stage);
+      const caseId = newCaseId();
+      const caseDir = caseDirFor(deps.repoRoot, request.stage, caseId);
+      const caseInput = await caseInputFor(deps, request, spec, {
+        caseId,
+        version: 1,
+        diagnostics: [],
+        refused: [],
+      });
+      await writeCaseFileOnly({ caseInput, caseDir, version: 1, redactor: deps.redactor });
+      await deps.state.journal({
+        type: "case_file_written",
+        stage: request.stage,
+        caseDir: rel(deps, caseDir),
+      });
+      return rel(deps, caseDir);
+    },
+    async escalate(request, remainingCalls) {
+      if (!llm) {
+        throw new Error("escalate called without an API client");
+      }
+      const spec = stageSpec(deps, request.stage);
+      const previous = request.errors.escalation;
+      const sameCase = previous?.fingerprint === request.fingerprint.template;
+      const caseId = sameCase ? previous.id : newCaseId();
+      const caseDir = caseDirFor(deps.repoRoot, request.stage, caseId);
+      let version = sameCase ? previous.version + 1 : 1;
+      const diagnostics: DiagnosticResult[] = [];
+      const refused: CasePatch[] = [];
+      let remaining = remainingCalls;
+      let callsUsed = 0;
+      const usage: Usage = { input: 0, output: 0 };
+      const finish = (result: EscalationResult) => {
+        request.errors.escalation = {
+          id: caseId,
+          fingerprint: request.fingerprint.template,
+          version: version - 1,
+          dir: rel(deps, caseDir),
+        };
+        return { result, callsUsed, usage };
+      };
+      while (remaining > 0 && !deps.signal.aborted) {
+        const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
+        caseInput.remainingCalls = remaining - 1;
+        const step = await escalateOnce({
+          llm,
+          caseInput,
+          remainingRequests: remaining,
+          caseDir,
+          version,
+          redactor: deps.redactor,
+          runDiagnostics: (commands) =>
+            runDiagnostics(commands, diagnosticsOptions(deps, request.stage, spec)),
+          signal: deps.signal,
+        });
+        version++;
+        remaining -= step.requests;
+        callsUsed += step.requests;
+        usage.input += step.usage.inputTokens;
+        usage.output += step.usage.outputTokens;
+        await deps.state.journal({
+          type: "api_call",
+          stage: request.stage,
+          caseDir: rel(deps, caseDir),
+          requests: step.requests,
+          answer: step.kind,
+          usage: step.usage,
+          model: llm.model,
+        });
+        switch (step.kind) {
+          case "patch": {
+            const meta = {
+              stage: request.stage,
+              summary: step.answer.summary,
+              fingerprint: request.fingerprint.template,
+              source: "api",
+              caseId,
+            };
+            const applied = await deps.sideBranch.apply(step.diff, meta, deps.rules);
+            const verdict =
+              applied.status === "applied"
+                ? { verdict: "accepted" as const, files: applied.files, changedLines: 0 }
+                : { verdict: "refused" as const, reasons: applied.reasons };
+            await recordPatchVerdict(deps.repoRoot, request.stage, step.diff, verdict, meta);
+            if (applied.status === "applied") {
+              await deps.state.journal({
+                type: "patch_applied",
+                stage: request.stage,
+                commit: applied.commit,
+                source: "api",
+                caseId,
+              });
+              return finish({
+                kind: "patched",
+                commit: applied.commit,
+                source: "api",
+                summary: step.answer.summary,
+                files: applied.files,
+                caseDir: rel(deps, caseDir),
+              });
+            }
+            await deps.state.journal({
+              type: "patch_refused",
+              stage: request.stage,
+              source: "api",
+              reasons: applied.reasons,
+            });
+            refused.push({
+              source: "api",
+              summary: step.answer.summary,
+              outcome: "refused",
+              reasons: applied.reasons,
+              diff: step.diff,
+            });
+            break;
+          }
+          case "diagnostics":
+            diagnostics.push(...step.results);
+            break;
+          case "give_up":
+            return finish({ kind: "give_up", reason: step.reason, caseDir: rel(deps, caseDir) });
+          case "failed":
+            return finish({ kind: "failed", reason: step.reason, caseDir: rel(deps, caseDir) });
+        }
+      }
+      const last = refused.at(-1);
+      return finish(
+        last
+          ? { kind: "refused", reasons: last.reasons ?? [], caseDir: rel(deps, caseDir) }
+          : {
+              kind: "failed",
+              reason: "the API call budget for this error is spent",
+              caseDir: rel(deps, caseDir),
+            },
+      );
+    },
+  };
+}
+
+function stageSpec(deps: StageEscalationDeps, stage: string): StageSpec {
+  const spec = deps.contextMap.stages[stage];
+  if (!spec) {
+    throw new Error(`no stage ${stage} in the context map`);
+  }
+  return spec;
+}
+
+async function caseInputFor(
+  deps: StageEscalationDeps,
+  request: FixRequest,
+  spec: StageSpec,
+  extra: { caseId: string; version: number; diagnostics: DiagnosticResult[]; refused: CasePatch[] },
+): Promise<CaseFileInput> {
+  const worktree = deps.sideBranch.worktree;
+  const memoText = await readFile(join(worktree, "ai", "master_memo.md"), "utf8").catch(() => undefined);
+  const context = await gatherCaseContext({
+    worktree,
+    stageSpec: spec,
+    secretGlobs: deps.contextMap.secrets,
+    memoText,
+    ...(request.errors.lastGreenCommit ? { lastGreenCommit: request.errors.lastGreenCommit } : {}),
+    logTail: request.logTail,
+  });
+  const earlier = await earlierPatches(deps, request.stage);
+  const checks = new Map(request.run.checks.map((check) => [check.name, check]));
+  const notes = deps.executorNotes?.(request.stage);
+  return {
+    stage: request.stage,
+    goal:
+      spec.description ??
+      `make the ${request.stage} stage succeed: its command exits 0 and every success check passes`,
+    ...(spec.command ? { command: spec.command } : {}),
+    caseId: extra.caseId,
+    version: extra.version,
+    exitCode: request.run.process.exitCode,
+    criteria: spec.success_criteria.map((criterion) => {
+      const check = checks.get(criterion.name);
+      return {
+        name: criterion.name,
+        command: criterion.command,
+        expectExit: criterion.expect_exit,
+        ...(criterion.expect_output !== undefined ? { expectOutput: criterion.expect_output } : {}),
+        result: check ? (check.passed ? "passed" : "failed") : "not_run",
+        ...(check && !check.passed ? { detail: check.detail } : {}),
+      };
+    }),
+    fingerprint: {
+      template: request.fingerprint.template,
+      exact: request.fingerprint.exact,
+      lines: request.fingerprint.lines,
+    },
+    attemptHistory: request.errors.history.map((entry) => ({
+      attempt: entry.attempt,
+      fingerprint: entry.fingerprint,
+      source: entry.action,
+      outcome: entry.reason,
+      at: entry.at,
+    })),
+    logTail: request.logTail,
+    logFile: request.logFile,
+    files: context.files,
+    skippedFiles: context.skipped,
+    memoSections: context.memoSections,
+    ...(context.changesSinceGreen ? { changesSinceGreen: context.changesSinceGreen } : {}),
+    earlierPatches: [...earlier, ...extra.refused],
+    diagnostics: extra.diagnostics,
+    ...(notes ? { executorNotes: notes } : {}),
+    safety: {
+      protectedPaths: [...SEED_PROTECTED_PATHS, ...deps.contextMap.protected],
+      secretGlobs: [...DEFAULT_SECRET_GLOBS, ...deps.contextMap.secrets],
+      maxFiles: deps.rules.maxFiles,
+      maxChangedLines: deps.rules.maxChangedLines,
+      allowedDiagnostics: spec.diagnostics,
+      topLevelEntries: await readdir(worktree).then((names) => names.filter((name) => name !== ".git")),
+    },
+    tokenBudget: deps.settings.caseFileTokenBudget,
+  };
+}
+
+/** The stage's AI commits (applied or reverted), newest first, as the model should hear of them. */
+async function earlierPatches(deps: StageEscalationDeps, stage: string): Promise<CasePatch[]> {
+  const commits = await deps.sideBranch.aiCommits({ stage });
+  return commits.slice(0, 8).map((commit) => ({
+    source: commit.source,
+    summary: commit.summary,
+    outcome: commit.reverted ? "reverted" : "applied",
+    ...(commit.reverted ? { reasons: [commit.revertReason ?? "tried, did not help"] } : {}),
+  }));
+}
+
+/**
+ * Diagnostics run in the worktree with the read-only credentials the context map names, and
+ * without the tool's own API keys in their environment.
+ */
+function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spec: StageSpec) {
+  const env: NodeJS.ProcessEnv = { ...deps.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI_|EXECUTOR_)|_API_KEY$/.test(name)) {
+      delete env[name];
+    }
+  }
+  const credentials = deps.contextMap.diagnostics_credentials;
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(deps.repoRoot, path));
+  if (credentials.talosconfig) {
+    env["TALOSCONFIG"] = resolvePath(credentials.talosconfig);
+  }
+  if (credentials.kubeconfig) {
+    env["KUBECONFIG"] = resolvePath(credentials.kubeconfig);
+  }
+  if (credentials.proxmox_token_secret_env) {
+    env["PROXMOX_TOKEN_SECRET"] = deps.env[credentials.proxmox_token_secret_env];
+    if (credentials.proxmox_token_id) {
+      env["PROXMOX_TOKEN_ID"] = credentials.proxmox_token_id;
+    }
+  }
+  return {
+    stage,
+    allowedPrefixes: spec.diagnostics,
+    cwd: deps.sideBranch.worktree,
+    env,
+    logDir: join(deps.repoRoot, "ai", "logs", "diagnostics"),
+    redactor: deps.redactor,
+  };
+}
+
+function rel(deps: StageEscalationDeps, path: string): string {
+  return relative(deps.repoRoot, path);
+}
