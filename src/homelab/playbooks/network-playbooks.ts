@@ -1,0 +1,62 @@
+import { formatIpv4, isHostAddress, parseCidr, parseIpv4 } from "../cluster-file/index.ts";
+import { clusterDocument, setScalar, valueAt } from "./cluster-yaml.ts";
+import { definePlaybook, firstMatch, type PlaybookChange } from "./types.ts";
+
+/** The cluster file's own rule, as its ConfigError prints it: `nodes.1.ip: 192.168.2.22 is outside network.cidr 192.168.1.0/24 ...`. */
+const IP_OUTSIDE = /\bnodes\.(\d+)\.ip: (\S+) is outside network\.cidr (\S+)/;
+
+interface IpOutside {
+  index: number;
+  ip: string;
+}
+
+export const nodeIpOutsideSubnetPlaybook = definePlaybook<IpOutside, null>({
+  id: "node-ip-outside-subnet",
+  description:
+    "a node's IP lies outside network.cidr: keep its host part inside the subnet when that address is free, else leave it to a human",
+  matches(evidence) {
+    const found = firstMatch(evidence, IP_OUTSIDE);
+    return found ? { index: Number(found[1]), ip: found[2] ?? "" } : undefined;
+  },
+  gatherFacts: async () => null,
+  change(clusterText, _facts, match): PlaybookChange {
+    const doc = clusterDocument(clusterText);
+    const cidrText = valueAt(doc, ["network", "cidr"]);
+    const cidr = typeof cidrText === "string" ? parseCidr(cidrText) : undefined;
+    const current = valueAt(doc, ["nodes", match.index, "ip"]);
+    const address = typeof current === "string" ? parseIpv4(current) : undefined;
+    if (cidr === undefined || address === undefined || current !== match.ip) {
+      return { kind: "no_change", reason: `nodes.${match.index}.ip is no longer ${match.ip}` };
+    }
+    const size = 2 ** (32 - cidr.prefix);
+    const candidate = cidr.network + (address % size);
+    const taken = new Set<string>();
+    const js = doc.toJS() as {
+      nodes?: { ip?: string }[];
+      network?: { gateway?: string };
+      kubernetes?: { endpoint?: { vip?: string } };
+    };
+    for (const [index, node] of (js.nodes ?? []).entries()) {
+      if (index !== match.index && node.ip) {
+        taken.add(node.ip);
+      }
+    }
+    for (const other of [js.network?.gateway, js.kubernetes?.endpoint?.vip]) {
+      if (other) {
+        taken.add(other);
+      }
+    }
+    const text = formatIpv4(candidate);
+    if (!isHostAddress(cidr, candidate) || taken.has(text)) {
+      return {
+        kind: "no_change",
+        reason: `${text}, the matching host in ${cidr.text}, is ${taken.has(text) ? "already taken" : "not a host address"}; a human must choose the address`,
+      };
+    }
+    return {
+      kind: "changed",
+      text: setScalar(doc, ["nodes", match.index, "ip"], text),
+      summary: `nodes.${match.index}.ip: ${match.ip} is outside ${cidr.text}; use ${text}, the same host inside the subnet (check the DHCP reservation for its MAC)`,
+    };
+  },
+});

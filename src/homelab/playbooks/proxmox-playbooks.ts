@@ -1,0 +1,106 @@
+import type { PveNetworkInterface, PveStorage } from "../proxmox/index.ts";
+import { clusterDocument, setScalar, valueAt } from "./cluster-yaml.ts";
+import { definePlaybook, firstMatch, type PlaybookChange } from "./types.ts";
+
+/**
+ * `storage 'local-lvm' does not exist` (the Proxmox API's 500 reason phrase, bpg#1039, Telmate#99)
+ * or the vms stage's preflight line `proxmox: storage "local-lvm" does not exist on node pve ...`.
+ */
+const STORAGE_MISSING = /\bstorage (?:'([^']+)'|"([^"]+)") does not exist(?: on node (\S+))?/;
+/** `bridge 'vmbr9' does not exist` (qmstart task log) or the preflight's `bridge "vmbr9" does not exist on node pve`. */
+const BRIDGE_MISSING = /\bbridge (?:'([^']+)'|"([^"]+)") does not exist(?: on node (\S+))?/;
+
+interface MissingOnNode {
+  name: string;
+  node: string | undefined;
+}
+
+function missingOnNode(found: RegExpExecArray | undefined): MissingOnNode | undefined {
+  const name = found?.[1] ?? found?.[2];
+  return name === undefined ? undefined : { name, node: found?.[3] };
+}
+
+function nodeOf(clusterText: string, match: MissingOnNode): string {
+  const configured = valueAt(clusterDocument(clusterText), ["proxmox", "node"]);
+  return match.node ?? (typeof configured === "string" ? configured : "pve");
+}
+
+const usable = (item: { active?: boolean | undefined; enabled?: boolean | undefined }) =>
+  item.active !== false && item.enabled !== false;
+
+export const missingStoragePlaybook = definePlaybook<MissingOnNode, { node: string; storages: PveStorage[] }>(
+  {
+    id: "proxmox-storage-missing",
+    description:
+      "proxmox.storage (or isoStorage) names a storage the node does not have: use the node's storage that holds that content",
+    matches: (evidence) => missingOnNode(firstMatch(evidence, STORAGE_MISSING)),
+    async gatherFacts(ctx, match) {
+      const node = nodeOf(ctx.clusterText, match);
+      return { node, storages: await ctx.facts.storages(ctx.clusterText, node) };
+    },
+    change(clusterText, { node, storages }, match): PlaybookChange {
+      const doc = clusterDocument(clusterText);
+      const field =
+        valueAt(doc, ["proxmox", "storage"]) === match.name
+          ? ({ key: "storage", content: "images" } as const)
+          : valueAt(doc, ["proxmox", "isoStorage"]) === match.name
+            ? ({ key: "isoStorage", content: "iso" } as const)
+            : undefined;
+      if (field === undefined) {
+        return { kind: "no_change", reason: `the cluster file does not name storage "${match.name}"` };
+      }
+      const fitting = storages.filter(
+        (storage) =>
+          storage.storage !== match.name &&
+          usable(storage) &&
+          storage.content.split(",").includes(field.content),
+      );
+      const chosen = fitting[0];
+      if (chosen === undefined) {
+        return {
+          kind: "no_change",
+          reason: `node ${node} has no active storage holding ${field.content} (it has: ${storages.map((s) => s.storage).join(", ") || "none"}); a human must add one`,
+        };
+      }
+      const others = fitting.slice(1).map((storage) => storage.storage);
+      return {
+        kind: "changed",
+        text: setScalar(doc, ["proxmox", field.key], chosen.storage),
+        summary: `proxmox.${field.key}: ${match.name} does not exist on node ${node}; use ${chosen.storage}, which holds ${field.content}${others.length > 0 ? ` (also possible: ${others.join(", ")})` : ""}`,
+      };
+    },
+  },
+);
+
+export const missingBridgePlaybook = definePlaybook<
+  MissingOnNode,
+  { node: string; bridges: PveNetworkInterface[] }
+>({
+  id: "proxmox-bridge-missing",
+  description:
+    "proxmox.bridge names a bridge the node does not have: use the node's only (or first) active bridge",
+  matches: (evidence) => missingOnNode(firstMatch(evidence, BRIDGE_MISSING)),
+  async gatherFacts(ctx, match) {
+    const node = nodeOf(ctx.clusterText, match);
+    return { node, bridges: await ctx.facts.bridges(ctx.clusterText, node) };
+  },
+  change(clusterText, { node, bridges }, match): PlaybookChange {
+    const doc = clusterDocument(clusterText);
+    if (valueAt(doc, ["proxmox", "bridge"]) !== match.name) {
+      return { kind: "no_change", reason: `proxmox.bridge is not "${match.name}"` };
+    }
+    const fitting = bridges.filter((bridge) => bridge.iface !== match.name && bridge.active !== false);
+    const chosen = fitting[0];
+    if (chosen === undefined) {
+      return {
+        kind: "no_change",
+        reason: `node ${node} has no other active bridge (it has: ${bridges.map((b) => b.iface).join(", ") || "none"}); a human must create one`,
+      };
+    }
+    return {
+      kind: "changed",
+      text: setScalar(doc, ["proxmox", "bridge"], chosen.iface),
+      summary: `proxmox.bridge: ${match.name} does not exist on node ${node}; use ${chosen.iface}${fitting.length > 1 ? `, the first of ${fitting.map((b) => b.iface).join(", ")}` : ", its only bridge"}`,
+    };
+  },
+});
