@@ -64,6 +64,14 @@ Examples:
     });
 
   program
+    .command("explain <stage>")
+    .description("the story of the stage's last episode in plain words: runs, fixes, model calls, outcome")
+    .action(async (stage: string) => {
+      const { explainCommand } = await import("./commands/explain.ts");
+      await explainCommand(stage, program.opts());
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of ai/context_map.yaml")
     .action(async () => {
