@@ -24,6 +24,33 @@ describe("TemplateMiner", () => {
     expect(miner.resolve(users[0] ?? 0).template).toBe("session opened for user <*>");
   });
 
+  it("keeps a rare variant of a word that stayed constant over many lines in its own group", () => {
+    const miner = new TemplateMiner();
+    const hosts = Array.from({ length: 20 }, (_, k) =>
+      miner.learn(
+        `authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.${k + 1}`,
+      ),
+    );
+    const localLogin = miner.learn("authentication failure; logname= uid=0 euid=0 tty=:0 ruser= rhost=");
+    const groups = new Set(hosts.map((handle) => miner.resolve(handle).group));
+    expect(groups.size).toBe(1);
+    expect(miner.resolve(localLogin).group).not.toBe(miner.resolve(hosts[0] ?? 0).group);
+    expect(miner.resolve(hosts[0] ?? 0).template).toContain("tty=NODEVssh");
+  });
+
+  it("does not fold a variant that also differs in a word-carrying token when a place widens", () => {
+    const miner = new TemplateMiner();
+    const su = ["cyrus", "news", "test", "cyrus", "news"].map((user) =>
+      miner.learn(`session opened for user ${user} by (uid=0)`),
+    );
+    const login = miner.learn("session opened for user root by LOGIN(uid=0)");
+    const more = miner.learn("session opened for user admin by (uid=500)");
+    const groups = new Set([...su, more].map((handle) => miner.resolve(handle).group));
+    expect(groups.size).toBe(1);
+    expect(miner.resolve(login).group).not.toBe(miner.resolve(more).group);
+    expect(miner.resolve(more).template).toBe("session opened for user <*> by (uid=<*>)");
+  });
+
   it("groups a variable part whose length varies", () => {
     const miner = new TemplateMiner();
     const a = miner.add("proxy.example.org:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01");

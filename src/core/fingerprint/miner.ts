@@ -13,7 +13,11 @@ import { maskTokens, WILDCARD } from "./mask.ts";
  *   mean two statements, not a variable: such a place becomes a wildcard only once
  *   `WORD_VARIANTS_TO_WIDEN` different words were seen there (user names, host names do that).
  *   The clusters that waited are then merged into the group, so the final grouping is right
- *   for them too.
+ *   for them too, unless they also differ where the group holds a word (`(uid=0)` against
+ *   `LOGIN(uid=0)`): only differences in masked values and paths count as variable there.
+ * - A word a group has kept over `CONFIDENT_LINES` lines is taken for a constant (the evidence
+ *   Brain reads from token frequencies): a line that differs there waits as a variant instead
+ *   of widening the group at once (`tty=NODEVssh` for 117 lines, then `tty=:0` once).
  * A group's id is fixed when it is created and stays as its template widens; a group merged
  * into an older one answers with the older one's id from then on.
  */
@@ -26,6 +30,7 @@ export const MinerState = z.object({
       id: z.string(),
       template: z.array(z.string()),
       parent: z.number().int().nonnegative().optional(),
+      seen: z.number().int().nonnegative().optional(),
     }),
   ),
 });
@@ -40,6 +45,9 @@ export interface TemplateMatch {
 const SIMILARITY_THRESHOLD = 0.5;
 /** Different plain words seen at one place before that place is taken for a variable. */
 const WORD_VARIANTS_TO_WIDEN = 4;
+/** Lines a group must have taken before its constant words are trusted to be constant. */
+const CONFIDENT_LINES = 16;
+const TWO_LETTERS = /[A-Za-z]{2}/;
 
 interface Group {
   id: string;
@@ -48,6 +56,7 @@ interface Group {
   text: string | undefined; // cached joined template, cleared when the template widens
   variants: Map<number, Set<string>> | undefined; // words seen per place, and the groups that waited
   waiting: number[] | undefined;
+  seen: number; // lines this group (as a root) has taken: evidence that its constant tokens are constant
 }
 
 // One word in light punctuation: what a message's first token must be to key its bucket.
@@ -69,6 +78,23 @@ function isPlainWord(token: string): boolean {
   return WORD.test(token);
 }
 
+/**
+ * Two tokens at one place that say different statements rather than different values: two plain
+ * words, or a word the group has kept constant over many lines against anything but a bare
+ * variable (`tty=NODEVssh` against `tty=:0`: a value would have varied long before).
+ */
+function isWordDifference(t: string, token: string, confident: boolean): boolean {
+  return isPlainWord(t) && (isPlainWord(token) || (confident && token !== WILDCARD));
+}
+
+/** A masked value with no word left in it, or a masked path: a difference there is a variable. */
+function isValueToken(token: string): boolean {
+  if (!token.includes(WILDCARD)) {
+    return false;
+  }
+  return token.includes("/") || token.includes("\\") || !TWO_LETTERS.test(token.replaceAll(WILDCARD, ""));
+}
+
 export class TemplateMiner {
   private readonly clusterOf = new Map<string, number>(); // masked message -> group index at creation
   private readonly groups: Group[] = [];
@@ -87,6 +113,7 @@ export class TemplateMiner {
         text: undefined,
         variants: undefined,
         waiting: undefined,
+        seen: saved.seen ?? 0,
       });
     }
     for (const cluster of state.clusters) {
@@ -120,10 +147,12 @@ export class TemplateMiner {
     const key = tokens.join(" ");
     const known = this.clusterOf.get(key);
     if (known !== undefined) {
+      this.countLine(known);
       return known;
     }
     const group = this.place(tokens);
     this.clusterOf.set(key, group);
+    this.countLine(group);
     return group;
   }
 
@@ -160,10 +189,19 @@ export class TemplateMiner {
       clusters: [...this.clusterOf].map(([key, group]) => ({ key, group })),
       groups: this.groups.map((g, k) =>
         g.parent === k
-          ? { id: g.id, template: [...g.tokens] }
+          ? { id: g.id, template: [...g.tokens], seen: g.seen }
           : { id: g.id, template: [...g.tokens], parent: g.parent },
       ),
     };
+  }
+
+  private countLine(handle: number): void {
+    const group = this.groups[handle] as Group;
+    if (group.parent === handle) {
+      group.seen++;
+    } else {
+      (this.groups[this.root(handle)] as Group).seen++;
+    }
   }
 
   private root(index: number): number {
@@ -187,7 +225,9 @@ export class TemplateMiner {
     let best: { group: number; wordPlace: number } | undefined;
     let bestEqual = -1;
     for (const index of roots) {
-      const template = this.groups[index]?.tokens ?? [];
+      const group = this.groups[index] as Group;
+      const template = group.tokens;
+      const confident = group.seen >= CONFIDENT_LINES;
       let equal = 0;
       let wordPlace = -1;
       let words = 0;
@@ -196,7 +236,7 @@ export class TemplateMiner {
         const token = tokens[k] as string;
         if (t === token || t === WILDCARD) {
           equal++;
-        } else if (isPlainWord(t) && isPlainWord(token)) {
+        } else if (isWordDifference(t, token, confident)) {
           words++;
           wordPlace = k;
         }
@@ -242,7 +282,7 @@ export class TemplateMiner {
     return own;
   }
 
-  /** Merge into `index` every waiting group that now fits it without a word difference. */
+  /** Merge into `index` every waiting group that differs from it only in variables. */
   private absorbWaiting(index: number): void {
     const target = this.groups[index] as Group;
     const still: number[] = [];
@@ -256,7 +296,8 @@ export class TemplateMiner {
         (t, k) =>
           target.tokens[k] === WILDCARD ||
           t === target.tokens[k] ||
-          !(isPlainWord(t) && isPlainWord(target.tokens[k] ?? "")),
+          isValueToken(t) ||
+          isValueToken(target.tokens[k] ?? ""),
       );
       if (!fits) {
         still.push(waiting);
@@ -264,6 +305,7 @@ export class TemplateMiner {
       }
       this.widen(target, other.tokens, -1);
       other.parent = index;
+      target.seen += other.seen;
       const roots = this.buckets.get(bucketOf(other.tokens)) ?? [];
       roots.splice(roots.indexOf(root), 1);
     }
@@ -293,6 +335,7 @@ export class TemplateMiner {
       text: undefined,
       variants: undefined,
       waiting: undefined,
+      seen: 0,
     });
   }
 
