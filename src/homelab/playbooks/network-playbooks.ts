@@ -55,7 +55,7 @@ export const nodeIpOutsideSubnetPlaybook = definePlaybook<IpOutside, null>({
     }
     return {
       kind: "changed",
-      text: setScalar(doc, ["nodes", match.index, "ip"], text),
+      text: setScalar(clusterText, ["nodes", match.index, "ip"], text),
       summary: `nodes.${match.index}.ip: ${match.ip} is outside ${cidr.text}; use ${text}, the same host inside the subnet (check the DHCP reservation for its MAC)`,
     };
   },

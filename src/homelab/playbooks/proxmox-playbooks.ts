@@ -65,7 +65,7 @@ export const missingStoragePlaybook = definePlaybook<MissingOnNode, { node: stri
       const others = fitting.slice(1).map((storage) => storage.storage);
       return {
         kind: "changed",
-        text: setScalar(doc, ["proxmox", field.key], chosen.storage),
+        text: setScalar(clusterText, ["proxmox", field.key], chosen.storage),
         summary: `proxmox.${field.key}: ${match.name} does not exist on node ${node}; use ${chosen.storage}, which holds ${field.content}${others.length > 0 ? ` (also possible: ${others.join(", ")})` : ""}`,
       };
     },
@@ -99,7 +99,7 @@ export const missingBridgePlaybook = definePlaybook<
     }
     return {
       kind: "changed",
-      text: setScalar(doc, ["proxmox", "bridge"], chosen.iface),
+      text: setScalar(clusterText, ["proxmox", "bridge"], chosen.iface),
       summary: `proxmox.bridge: ${match.name} does not exist on node ${node}; use ${chosen.iface}${fitting.length > 1 ? `, the first of ${fitting.map((b) => b.iface).join(", ")}` : ", its only bridge"}`,
     };
   },

@@ -125,7 +125,7 @@ export const missingInstallDiskPlaybook = definePlaybook<
     }
     return {
       kind: "changed",
-      text: setScalar(doc, path, disk),
+      text: setScalar(clusterText, path, disk),
       summary: `${path.join(".")}: ${missing ?? current ?? "the install disk"} does not exist on node ${node.name}; use ${disk}, its only disk`,
     };
   },
@@ -177,7 +177,7 @@ export const talosContractPlaybook = definePlaybook<
     }
     return {
       kind: "changed",
-      text: setScalar(doc, ["talos", "version"], isoVersion),
+      text: setScalar(clusterText, ["talos", "version"], isoVersion),
       summary: `talos.version: the config contract ${String(current)} is newer than the ISO node ${node} booted; use ${isoVersion}, the ISO's version`,
     };
   },
