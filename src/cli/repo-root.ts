@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { CONTEXT_MAP_PATH } from "../config/index.ts";
+import { CONTEXT_MAP_PATH } from "../config/context-map.ts";
 import { UserError } from "../errors/index.ts";
 
 /** The nearest folder at or above `start` that holds ai/context_map.yaml. */

@@ -1,11 +1,9 @@
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap, resolveSettings, type SettingFlags, stageSpecOf } from "../config/index.ts";
-import { guardRulesFrom } from "../core/patch-guard/index.ts";
-import { knownSecretsFromEnv, Redactor } from "../core/redaction/index.ts";
 import { UserError } from "../errors/index.ts";
-import { createEscalationFixers } from "../escalation/stage-escalation.ts";
-import { noFixers, type Reporter, type RunContext, type Workspace } from "../reconcile/index.ts";
+import type { Reporter, RunContext, Workspace } from "../reconcile/index.ts";
+import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
   repoRoot: string;
@@ -35,16 +33,12 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   await state.ensure();
   await excludeRuntimeFolders(options.repoRoot);
   const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
-  const rules = guardRulesFrom(contextMap, settings);
-  const redactor = new Redactor({ knownSecrets: knownSecretsFromEnv(env) });
-  const escalation = createEscalationFixers({
+  const fixers = wireFixers({
     repoRoot: options.repoRoot,
     contextMap,
     settings,
     sideBranch,
     state,
-    rules,
-    redactor,
     env,
     signal: options.signal,
   });
@@ -54,7 +48,7 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
     settings,
     state,
     workspace: sideBranchWorkspace(sideBranch),
-    fixers: { ...noFixers, ...escalation },
+    fixers,
     reporter: options.reporter,
     env,
     signal: options.signal,
@@ -68,9 +62,9 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
  */
 async function openSideBranch(repoRoot: string, branch: string, state: StateStore): Promise<SideBranch> {
   const sideBranch = await SideBranch.open({ repoRoot, branch });
-  const leftover = await sideBranch.harvest();
+  const leftover = await sideBranch.trackedChanges();
   if (leftover.trim() !== "") {
-    await sideBranch.discardChanges();
+    await sideBranch.discardTrackedChanges();
     state.warnings.push(`discarded uncommitted changes an interrupted run left in ${sideBranch.worktree}`);
     await state.journal({ type: "worktree_discarded", diff: leftover.slice(0, 20_000) });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../errors/index.ts";
-import { parseContextMap } from "./context-map.ts";
+import { parseContextMap } from "./parse-context-map.ts";
 import { resolveSettings } from "./settings.ts";
 
 const VALID = `version: 1

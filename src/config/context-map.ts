@@ -1,48 +1,21 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
-import { ConfigError, UserError } from "../errors/index.ts";
-import { lineOf, parseYamlWithSchema } from "./parse-yaml.ts";
-import { ContextMap } from "./schema.ts";
+import { readIfExists, writeFileAtomic } from "../adapters/state-store/atomic-file.ts";
+import { UserError } from "../errors/index.ts";
+import type { ContextMap, StageSpec } from "./schema.ts";
+
+/*
+ * Loading the context map. Validation needs yaml and zod, which together cost about as much as
+ * Node's own start; so the validated map is cached in ai/state, keyed by a hash of the file's
+ * text, and the parser is imported only when the file changed. `status` stays fast that way.
+ */
 
 export const CONTEXT_MAP_PATH = "ai/context_map.yaml";
-
-/** Pure: text → validated context map, or a `ConfigError` naming file, line and field. */
-export function parseContextMap(text: string, file = CONTEXT_MAP_PATH): ContextMap {
-  const contextMap = parseYamlWithSchema(text, file, ContextMap);
-  const problem = checkStageOrder(contextMap);
-  if (problem) {
-    const lineCounter = new LineCounter();
-    const document = parseDocument(text, { lineCounter });
-    throw new ConfigError(
-      file,
-      lineOf(document, lineCounter, problem.path),
-      problem.path.join("."),
-      problem.reason,
-    );
-  }
-  return contextMap;
-}
-
-/** Rule: a stage may only need stages that come before it, which also rules out cycles. */
-function checkStageOrder(contextMap: ContextMap): { path: (string | number)[]; reason: string } | undefined {
-  const seen = new Set<string>();
-  for (const [name, stage] of Object.entries(contextMap.stages)) {
-    for (const [index, needed] of stage.needs.entries()) {
-      if (!(needed in contextMap.stages)) {
-        return { path: ["stages", name, "needs", index], reason: `unknown stage "${needed}"` };
-      }
-      if (!seen.has(needed)) {
-        return {
-          path: ["stages", name, "needs", index],
-          reason: `"${needed}" must come before "${name}" in stages`,
-        };
-      }
-    }
-    seen.add(name);
-  }
-  return undefined;
-}
+const CACHE_PATH = "ai/state/context_map.cache.json";
+/** Bumped when the schema's output changes, so a cache from an older tool is not trusted. */
+const CACHE_FORMAT = 1;
 
 export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
   let text: string;
@@ -54,11 +27,33 @@ export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
     }
     throw error;
   }
-  return parseContextMap(text);
+  const sourceHash = createHash("sha256").update(text).digest("hex");
+  const cached = await readCache(repoRoot);
+  if (cached?.format === CACHE_FORMAT && cached.sourceHash === sourceHash) {
+    return cached.contextMap;
+  }
+  const { parseContextMap } = await import("./parse-context-map.ts");
+  const contextMap = parseContextMap(text);
+  if (existsSync(join(repoRoot, "ai", "state"))) {
+    const cache = { format: CACHE_FORMAT, sourceHash, contextMap };
+    await writeFileAtomic(join(repoRoot, CACHE_PATH), `${JSON.stringify(cache)}\n`).catch(() => undefined);
+  }
+  return contextMap;
+}
+
+async function readCache(
+  repoRoot: string,
+): Promise<{ format: number; sourceHash: string; contextMap: ContextMap } | undefined> {
+  try {
+    const text = await readIfExists(join(repoRoot, CACHE_PATH));
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The stage or a user error that lists the known ones. */
-export function stageSpecOf(contextMap: ContextMap, stage: string) {
+export function stageSpecOf(contextMap: ContextMap, stage: string): StageSpec {
   const spec = contextMap.stages[stage];
   if (!spec) {
     throw new UserError(

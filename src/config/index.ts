@@ -1,5 +1,7 @@
-export { CONTEXT_MAP_PATH, loadContextMap, parseContextMap, stageSpecOf } from "./context-map.ts";
+export { CONTEXT_MAP_PATH, loadContextMap, stageSpecOf } from "./context-map.ts";
+export { EXECUTOR_KINDS } from "./executor-kinds.ts";
 export { contextMapJsonSchema } from "./json-schema.ts";
+export { parseContextMap } from "./parse-context-map.ts";
 export { lineOf, parseYamlWithSchema } from "./parse-yaml.ts";
 export {
   ContextMap,

@@ -1,14 +1,8 @@
 import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { EXECUTOR_KINDS } from "./executor-kinds.ts";
 
-/** `10m`, `90s`, `1h30m`, `500ms` → milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text.trim());
-  if (!match || text.trim() === "") {
-    return undefined;
-  }
-  const [, h = "0", m = "0", s = "0", ms = "0"] = match;
-  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(ms);
-}
+export { parseDuration } from "./duration.ts";
 
 export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
@@ -52,7 +46,7 @@ export type StageSpec = z.output<typeof StageSpec>;
 
 const PositiveInt = z.number().int().positive();
 
-export const ExecutorKind = z.enum(["auto", "codex", "openai-compatible", "command", "playbook", "none"]);
+export const ExecutorKind = z.enum(EXECUTOR_KINDS);
 export type ExecutorKind = z.output<typeof ExecutorKind>;
 
 export const FileSettings = z

@@ -1,5 +1,7 @@
 import { UserError } from "../errors/index.ts";
-import { type ContextMap, ExecutorKind, parseDuration } from "./schema.ts";
+import { parseDuration } from "./duration.ts";
+import { EXECUTOR_KINDS, type ExecutorKindName } from "./executor-kinds.ts";
+import type { ContextMap } from "./schema.ts";
 
 /** Everything the loop is tuned by, after flags, environment, file and defaults are merged. */
 export interface Settings {
@@ -8,7 +10,7 @@ export interface Settings {
   aiBranch: string;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
-  executor: ExecutorKind;
+  executor: ExecutorKindName;
   executorCommand: string | undefined;
   executorBaseUrl: string | undefined;
   executorModel: string | undefined;
@@ -145,17 +147,15 @@ function branch(picked: Picked): string | undefined {
   return picked.value;
 }
 
-function executorKind(picked: Picked): ExecutorKind | undefined {
+function executorKind(picked: Picked): ExecutorKindName | undefined {
   if (!picked) {
     return undefined;
   }
-  const parsed = ExecutorKind.safeParse(picked.value);
-  if (!parsed.success) {
-    throw new UserError(
-      `${picked.source}="${picked.value}": expected one of ${ExecutorKind.options.join(", ")}`,
-    );
+  const kind = EXECUTOR_KINDS.find((name) => name === picked.value);
+  if (!kind) {
+    throw new UserError(`${picked.source}="${picked.value}": expected one of ${EXECUTOR_KINDS.join(", ")}`);
   }
-  return parsed.data;
+  return kind;
 }
 
 function url(picked: Picked): string | undefined {

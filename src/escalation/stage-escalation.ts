@@ -37,7 +37,7 @@ type Usage = { input: number; output: number };
  */
 export function createEscalationFixers(
   deps: StageEscalationDeps,
-): Pick<Fixers, "apiConfigured" | "escalate" | "writeCaseFileOnly"> {
+): Required<Pick<Fixers, "apiConfigured" | "escalate" | "writeCaseFileOnly">> {
   const apiKey = deps.settings.openai.apiKey;
   const llm =
     deps.llm ??

@@ -99,4 +99,14 @@ export async function commitIdentityEnv(cwd: string): Promise<Record<string, str
  * (a patched `.husky/` must not run code on commit, and a user's commit-msg hook must not
  * reject the tool's trailers) and no signing prompts.
  */
-export const QUIET_COMMIT_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"];
+export const QUIET_COMMIT_CONFIG = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "commit.gpgSign=false",
+  // no background gc or maintenance after the tool's commits: it would slow every run
+  "-c",
+  "maintenance.auto=false",
+  "-c",
+  "gc.auto=0",
+];

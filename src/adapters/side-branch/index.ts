@@ -195,6 +195,19 @@ export class SideBranch {
     }
   }
 
+  /**
+   * Changes to tracked files in the worktree (a run killed mid-fix leaves them), as a diff.
+   * Untracked files are not included: a stage may leave its own outputs there.
+   */
+  async trackedChanges(): Promise<string> {
+    return (await git(["diff", "--no-color", "--no-ext-diff", "HEAD"], { cwd: this.worktree })).stdout;
+  }
+
+  /** Undoes changes to tracked files only; a stage's untracked outputs stay. */
+  async discardTrackedChanges(): Promise<void> {
+    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+  }
+
   /** Resets the worktree to the branch tip (tracked changes and untracked files; ignored files stay). */
   async discardChanges(): Promise<void> {
     await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });

@@ -158,3 +158,9 @@ export class StateStore {
   }
 }
 export { excludeRuntimeFolders, RUNTIME_FOLDERS } from "./git-exclude.ts";
+export {
+  readStatusView,
+  type StageErrorsView,
+  type StageStatusView,
+  type StatusView,
+} from "./status-view.ts";

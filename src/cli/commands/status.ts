@@ -1,6 +1,10 @@
 import { hostname } from "node:os";
-import { processExists, StateStore } from "../../adapters/state-store/index.ts";
-import { loadContextMap, resolveSettings } from "../../config/index.ts";
+// Imported file by file rather than through the folders' index.ts: those load zod and yaml,
+// which would double the time `status` takes to start.
+import { processExists } from "../../adapters/state-store/lock.ts";
+import { readStatusView } from "../../adapters/state-store/status-view.ts";
+import { loadContextMap } from "../../config/context-map.ts";
+import { resolveSettings } from "../../config/settings.ts";
 import { findRepoRoot } from "../repo-root.ts";
 import type { GlobalOptions } from "./run.ts";
 
@@ -35,12 +39,7 @@ export async function statusReport(
 ): Promise<StatusReport> {
   const contextMap = await loadContextMap(repoRoot);
   const settings = resolveSettings(contextMap, env, options);
-  const state = new StateStore(repoRoot);
-  const [statuses, errors, lock] = await Promise.all([
-    state.stageStatuses(),
-    state.allStageErrors(),
-    state.lockHolder(),
-  ]);
+  const { statuses, errors, lock, warnings } = await readStatusView(repoRoot);
   const stages = Object.entries(contextMap.stages).map(([stage, spec]): StageStatusRow => {
     const entry = statuses[stage];
     const stageErrors = errors[stage];
@@ -69,7 +68,7 @@ export async function statusReport(
       tokens: stageErrors
         ? { input: stageErrors.tokens.input, output: stageErrors.tokens.output }
         : { input: 0, output: 0 },
-      lastLog: entry?.lastRun?.logFile ?? null,
+      lastLog: entry?.logFile ?? null,
     };
   });
   // Executors are not wired into the loop yet: below the threshold it retries plainly.
@@ -85,7 +84,7 @@ export async function statusReport(
       baseUrl: settings.openai.baseUrl,
     },
     stages,
-    warnings: state.warnings,
+    warnings,
   };
 }
 
