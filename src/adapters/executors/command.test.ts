@@ -125,4 +125,30 @@ describe("the command executor", () => {
       "storage: local-lvm",
     );
   });
+
+  it("takes back an agent's own commit as a change and judges it like any other", async () => {
+    const made = await executorKit();
+    kits.push(made);
+    const agent = script(
+      [
+        "echo 'version: 2' > ai/context_map.yaml",
+        "git -c user.name=agent -c user.email=agent@example.invalid commit -qam 'agent commit'",
+      ].join("\n"),
+    );
+    const tip = await made.sideBranch.headCommit();
+    const executor = createCommandExecutor({
+      template: `'${agent}'`,
+      env: process.env,
+      redactor: new Redactor(),
+      briefTokens: 2000,
+    });
+    const result = await runExecutorFix(executor, made.request(), {
+      sideBranch: made.sideBranch,
+      rules: RULES,
+      repoRoot: made.repo.root,
+    });
+    expect(result.kind).toBe("refused");
+    expect(await made.sideBranch.headCommit()).toBe(tip);
+    expect(made.git(["status", "--porcelain"], made.sideBranch.worktree)).toBe("");
+  });
 });

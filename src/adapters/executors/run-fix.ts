@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
 import type { FixResult } from "../../reconcile/context.ts";
+import { git } from "../git/index.ts";
 import { recordPatchVerdict, type SideBranch } from "../side-branch/index.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 
@@ -43,13 +44,16 @@ export async function runExecutorFix(
     await sideBranch.discardChanges();
   }
 
+  const tipBefore = await sideBranch.headCommit();
   let report: ExecutorReport;
   try {
     report = await executor.run(request);
   } catch (error) {
+    await undoAgentCommits(sideBranch, tipBefore);
     await sideBranch.discardChanges();
     throw error;
   }
+  await undoAgentCommits(sideBranch, tipBefore);
   options.onReport?.(report);
   if (report.outcome === "failed") {
     await sideBranch.discardChanges();
@@ -85,4 +89,16 @@ export async function runExecutorFix(
     summary: report.summary,
     files: applied.files,
   };
+}
+
+/**
+ * An agent that commits by itself (Aider does unless told not to) would move the branch past the
+ * guard. Its commits are unwound with their changes kept in the worktree, so they are harvested
+ * and judged like any other edit.
+ */
+async function undoAgentCommits(sideBranch: SideBranch, tipBefore: string): Promise<void> {
+  const head = (await git(["rev-parse", "HEAD"], { cwd: sideBranch.worktree })).stdout.trim();
+  if (head !== tipBefore) {
+    await git(["reset", "--quiet", "--mixed", tipBefore], { cwd: sideBranch.worktree });
+  }
 }
