@@ -1,0 +1,145 @@
+import { resolveNodes } from "../cluster-file/index.ts";
+import { type FluxObjectStatus, parseKubectlTable } from "../tools/index.ts";
+import { listed, type StageCheck } from "./checks.ts";
+import type { toolsOf } from "./stage-context.ts";
+
+/**
+ * Which Flux objects belong to which stage, by namespace (cluster-template's layout:
+ * kubernetes/apps/<namespace>/<app>); apps owns every namespace the others do not name.
+ */
+export const STAGE_NAMESPACES = {
+  infra: ["flux-system", "kube-system", "storage", "longhorn-system", "openebs-system", "local-path-storage"],
+  ingress: ["network", "cert-manager", "external-dns"],
+  obs: ["observability", "monitoring"],
+} as const;
+
+/** Where the obs checks read Prometheus (kube-prometheus-stack's service, through the API server proxy). */
+export const PROMETHEUS_TARGETS =
+  "/api/v1/namespaces/observability/services/prometheus-operated:9090/proxy/api/v1/targets";
+
+type FluxStageName = "infra" | "apps" | "ingress" | "obs";
+
+export function ownObjects<T extends FluxObjectStatus>(stage: FluxStageName, objects: readonly T[]): T[] {
+  const claimed = new Set<string>(Object.values(STAGE_NAMESPACES).flat());
+  return objects.filter((object) =>
+    stage === "apps"
+      ? !claimed.has(object.namespace)
+      : (STAGE_NAMESPACES[stage] as readonly string[]).includes(object.namespace),
+  );
+}
+
+type Tools = ReturnType<typeof toolsOf>;
+
+function fluxReady(stage: FluxStageName): StageCheck {
+  return {
+    name: `${stage}-ready`,
+    description: `the ${stage} stage's Kustomizations and HelmReleases are Ready`,
+    async run(_cluster, { flux }: Tools) {
+      const objects = ownObjects(stage, [...(await flux.kustomizations()), ...(await flux.helmReleases())]);
+      const bad = objects.filter((object) => object.ready !== "True");
+      if (bad.length > 0) {
+        return bad
+          .map((object) => `${object.namespace}/${object.name} is not Ready: ${object.message}`)
+          .join("; ");
+      }
+      return objects.length === 0 && stage !== "apps"
+        ? `no Flux objects in ${STAGE_NAMESPACES[stage].join(", ")}`
+        : undefined;
+    },
+  };
+}
+
+export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageCheck[]>> = {
+  infra: [
+    {
+      name: "flux-check",
+      description: "flux check ends with all checks passed",
+      async run(_cluster, { flux }) {
+        const output = await flux.check();
+        return /all checks passed/.test(output)
+          ? undefined
+          : `flux check did not pass: ${output.trim().split("\n").at(-1)}`;
+      },
+    },
+    {
+      name: "nodes-ready",
+      description: "every node of the cluster file is Ready",
+      async run(cluster, { kubectl }) {
+        const nodes = await kubectl.nodes();
+        const missing = resolveNodes(cluster).filter(
+          (node) => !nodes.some((known) => known.name === node.name),
+        );
+        const notReady = nodes.filter((node) => node.ready !== "True").map((node) => node.name);
+        if (missing.length > 0) {
+          return `nodes not registered: ${listed(missing.map((node) => node.name))}`;
+        }
+        return notReady.length > 0 ? `nodes not Ready: ${listed(notReady)}` : undefined;
+      },
+    },
+    fluxReady("infra"),
+    {
+      name: "default-storage-class",
+      description: "exactly one storage class is the default",
+      async run(_cluster, { kubectl }) {
+        const rows = parseKubectlTable(await kubectl.run(["get", "storageclass"]));
+        const defaults = rows.filter((row) => (row["NAME"] ?? "").endsWith("(default)"));
+        return defaults.length === 1
+          ? undefined
+          : `${defaults.length} default storage classes (${listed(defaults.map((row) => row["NAME"] ?? "")) || "none"}); exactly one must be the default`;
+      },
+    },
+  ],
+  apps: [fluxReady("apps")],
+  ingress: [
+    fluxReady("ingress"),
+    {
+      name: "tunnel-connected",
+      description: "the Cloudflare tunnel rolled out and registered its connections",
+      async run(cluster, { kubectl }) {
+        if (cluster.ingress?.mode !== "cloudflare-tunnel") {
+          return undefined;
+        }
+        await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
+        const logs = await kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
+        if (/Registered tunnel connection/.test(logs)) {
+          return undefined;
+        }
+        const errorLine = logs
+          .split("\n")
+          .filter((line) => /\bERR\b/.test(line))
+          .at(-1);
+        return `the tunnel registered no connection${errorLine ? `: ${errorLine.trim()}` : ""}`;
+      },
+    },
+    {
+      name: "certificates-ready",
+      description: "every certificate is Ready",
+      async run(_cluster, { kubectl }) {
+        const rows = parseKubectlTable(await kubectl.run(["get", "certificate", "-A"]));
+        const bad = rows.filter((row) => row["READY"] !== "True");
+        if (rows.length === 0) {
+          return "no certificates yet";
+        }
+        return bad.length === 0
+          ? undefined
+          : `certificates not Ready: ${listed(bad.map((row) => `${row["NAMESPACE"]}/${row["NAME"]}`))}`;
+      },
+    },
+  ],
+  obs: [
+    fluxReady("obs"),
+    {
+      name: "prometheus-targets-up",
+      description: 'no Prometheus target is "down"',
+      async run(_cluster, { kubectl }) {
+        const answer = JSON.parse(await kubectl.raw(PROMETHEUS_TARGETS)) as {
+          data?: { activeTargets?: { labels?: { job?: string }; health?: string; lastError?: string }[] };
+        };
+        const down = (answer.data?.activeTargets ?? []).filter((target) => target.health === "down");
+        return down.length === 0
+          ? undefined
+          : `Prometheus targets down: ${down.map((target) => `${target.labels?.job ?? "?"} (${target.lastError ?? ""})`).join("; ")}`;
+      },
+    },
+  ],
+};

@@ -1,0 +1,33 @@
+/**
+ * Typed wrappers around the homelab CLIs (talosctl, kubectl, flux): argv through
+ * node:child_process, never a shell; output parsed into values; a failed call throws a
+ * `ToolError` whose message is the tool's own last error line (what the orchestrator fingerprints).
+ */
+export {
+  Flux,
+  type FluxBootstrapInput,
+  type FluxObjectStatus,
+  type FluxOptions,
+  parseFluxGet,
+} from "./flux.ts";
+export { Kubectl, type KubectlOptions, parseKubectlTable } from "./kubectl.ts";
+export {
+  lastErrorLine,
+  runTool,
+  runToolOrThrow,
+  ToolError,
+  type ToolOptions,
+  type ToolRun,
+} from "./run-tool.ts";
+export {
+  dryRunChangedLines,
+  dryRunHasChanges,
+  type EtcdMember,
+  type GenConfigInput,
+  parseEtcdMembers,
+  parseServerTag,
+  parseServiceOutput,
+  Talosctl,
+  type TalosctlOptions,
+  type TalosService,
+} from "./talosctl.ts";
