@@ -106,6 +106,8 @@ describe("orchestrator step vms", () => {
 
   it("names the known steps when asked for an unknown one", async () => {
     const { repo } = await setUp();
-    await expect(step(repo, ["tlaos"])).rejects.toThrow('unknown step "tlaos"; steps: vms');
+    await expect(step(repo, ["tlaos"])).rejects.toThrow(
+      'unknown step "tlaos"; steps: vms, talos, infra, apps, ingress, obs',
+    );
   });
 });

@@ -32,7 +32,6 @@ export type StepResult = { readonly ok: true } | { readonly ok: false; readonly 
 /**
  * The steps, by name, each loading its modules only when run. A step returns a failure for the
  * errors its domain expects (an API refusal, a failed task) and throws anything else (a bug).
- * The talos, infra, apps, ingress and obs steps are added here by the same pattern.
  */
 export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise<StepResult>>> = {
   vms: async (context) => {
@@ -62,8 +61,21 @@ export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise
       return { ok: false, lastLine: (error as Error).message };
     }
   },
-  // talos: async (context) => { const { runTalosStage } = await import("../../homelab/stages/talos.ts"); … },
+  talos: (context) => homelabStep("talos", context),
+  infra: (context) => homelabStep("infra", context),
+  apps: (context) => homelabStep("apps", context),
+  ingress: (context) => homelabStep("ingress", context),
+  obs: (context) => homelabStep("obs", context),
 };
+
+/** The talosctl/kubectl/flux steps (src/homelab/stages), loaded only when run. */
+async function homelabStep(
+  name: "talos" | "infra" | "apps" | "ingress" | "obs",
+  context: StepRunContext,
+): Promise<StepResult> {
+  const { runHomelabStep } = await import("../../homelab/stages/index.ts");
+  return runHomelabStep(name, context);
+}
 
 /**
  * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
