@@ -19,7 +19,7 @@ const hash = async (file: string) =>
     .digest("hex");
 const talosState = (homelab: HomelabLab) => viewOf(readWorld(homelab.lab.worldFile)).talos;
 
-describe("orchestrator step talos", () => {
+describe("orchestrator step talos", { tags: ["slow"], timeout: 120_000 }, () => {
   it("installs every maintenance node, bootstraps etcd once and fetches the kubeconfig into the checkout", async () => {
     lab = await startHomelabLab();
     expect((await lab.step("vms")).exitCode).toBe(0);
