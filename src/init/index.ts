@@ -2,8 +2,14 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { readIfExists } from "../adapters/state-store/index.ts";
 import {
+  CLUSTER_FILE_SCHEMA_PATH,
+  clusterJsonSchema,
+  EXAMPLE_CLUSTER_FILE,
+} from "../homelab/cluster-file/index.ts";
+import {
   BOOTSTRAP_SHIM,
   CONTEXT_MAP_TEMPLATE,
+  EXAMPLE_CLUSTER_PATH,
   EXECUTOR_INSTRUCTIONS_TEMPLATE,
   GITIGNORE_LINES,
   MASTER_MEMO_TEMPLATE,
@@ -22,6 +28,10 @@ export interface InitResult {
   gitignoreAdded: string[];
 }
 
+/**
+ * Everything init writes: the stage pack's context map (and its JSON Schema, `schemaJson`), the
+ * master memo, executor instructions, the seed's shim, and an example cluster file with its schema.
+ */
 export function defaultInitFiles(schemaJson: string): InitFile[] {
   return [
     { path: "ai/context_map.yaml", content: CONTEXT_MAP_TEMPLATE },
@@ -31,6 +41,8 @@ export function defaultInitFiles(schemaJson: string): InitFile[] {
     { path: "ai/bootstrap_loop.sh", content: BOOTSTRAP_SHIM, executable: true },
     { path: "ai/backlog.md", content: "# Backlog\n\nFollow-ups suggested by the model land here.\n" },
     { path: "ai/issues.txt", content: "" },
+    { path: EXAMPLE_CLUSTER_PATH, content: EXAMPLE_CLUSTER_FILE },
+    { path: CLUSTER_FILE_SCHEMA_PATH, content: `${JSON.stringify(clusterJsonSchema(), null, 2)}\n` },
   ];
 }
 
