@@ -13,7 +13,8 @@ import { cleanLogLines } from "./noise.ts";
 import { chooseErrorLines } from "./select.ts";
 
 export { shortHash } from "./hash.ts";
-export { maskMessage, maskTokens, WILDCARD } from "./mask.ts";
+export { WILDCARD } from "./mask.ts";
+export { MaskedLine, maskMessage, maskTokens } from "./masked-line.ts";
 export { MinerState, type TemplateMatch, TemplateMiner } from "./miner.ts";
 export { cleanLine, cleanLogLines, MAX_LINE_CHARS } from "./noise.ts";
 export { type ChosenLine, chooseErrorLines, MAX_CHOSEN_LINES } from "./select.ts";

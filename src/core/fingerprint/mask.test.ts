@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskMessage } from "./mask.ts";
+import { maskMessage } from "./masked-line.ts";
 
 describe("maskMessage", () => {
   it.each([

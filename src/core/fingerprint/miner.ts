@@ -1,12 +1,15 @@
 import { z } from "zod";
+import { ClusterTable } from "./cluster-table.ts";
 import { shortHash } from "./hash.ts";
-import { maskTokens, WILDCARD } from "./mask.ts";
+import { WILDCARD } from "./mask.ts";
+import { MaskedLine } from "./masked-line.ts";
 
 /**
  * A streaming template miner in the spirit of Drain, improved where Loghub shows Drain's
  * weaknesses:
- * - Messages are masked first; identical masked messages share a cluster (one Map lookup,
- *   which is what makes a million lines a second possible).
+ * - Messages are masked first; identical masked messages share a cluster (masked in one pass
+ *   into a reused buffer and looked up without making a string, which is what makes a million
+ *   lines a second possible).
  * - A new cluster joins the most similar group of the same token count when they differ only
  *   in variable-looking tokens (paths, hosts, identifiers, masked values): Drain's widening.
  * - Two plain words at the same place ("VM Started" / "VM Paused", "GET" / "POST") usually
@@ -53,7 +56,7 @@ interface Group {
   id: string;
   tokens: string[];
   parent: number; // itself when it is a root
-  text: string | undefined; // cached joined template, cleared when the template widens
+  match: TemplateMatch | undefined; // cached answer, cleared when the template widens
   variants: Map<number, Set<string>> | undefined; // words seen per place, and the groups that waited
   waiting: number[] | undefined;
   seen: number; // lines this group (as a root) has taken: evidence that its constant tokens are constant
@@ -96,7 +99,8 @@ function isValueToken(token: string): boolean {
 }
 
 export class TemplateMiner {
-  private readonly clusterOf = new Map<string, number>(); // masked message -> group index at creation
+  private readonly clusterOf = new ClusterTable(); // masked message -> group index at creation
+  private readonly scratch = new MaskedLine();
   private readonly groups: Group[] = [];
   private readonly buckets = new Map<string, number[]>(); // bucketOf(template) -> root group indexes
   private readonly ids = new Set<string>();
@@ -110,7 +114,7 @@ export class TemplateMiner {
         id: saved.id,
         tokens: [...saved.template],
         parent: saved.parent ?? this.groups.length,
-        text: undefined,
+        match: undefined,
         variants: undefined,
         waiting: undefined,
         seen: saved.seen ?? 0,
@@ -141,16 +145,17 @@ export class TemplateMiner {
   /**
    * Learn from one message and return its cluster handle; `resolve(handle)` later gives the
    * group as it is then, after any merges. Lets a caller report final groups for a whole input.
+   * `start` and `end` pick the message out of a larger text without slicing it.
    */
-  learn(message: string): number {
-    const tokens = maskTokens(message);
-    const key = tokens.join(" ");
-    const known = this.clusterOf.get(key);
-    if (known !== undefined) {
+  learn(message: string, start = 0, end = message.length): number {
+    const masked = this.scratch.read(message, start, end);
+    const known = this.clusterOf.find(masked);
+    if (known >= 0) {
       this.countLine(known);
       return known;
     }
-    const group = this.place(tokens);
+    const key = masked.toString();
+    const group = this.place(masked.tokens());
     this.clusterOf.set(key, group);
     this.countLine(group);
     return group;
@@ -162,19 +167,20 @@ export class TemplateMiner {
     if (group === undefined) {
       throw new Error(`unknown cluster handle ${handle}`);
     }
-    if (group.text === undefined) {
-      group.text = group.tokens.join(" ");
+    if (group.match === undefined) {
+      group.match = Object.freeze({ template: group.tokens.join(" "), group: group.id });
     }
-    return { template: group.text, group: group.id };
+    return group.match;
   }
 
   /** The template a message belongs to, without learning. An unknown message gets its masked form. */
   match(message: string): TemplateMatch {
-    const tokens = maskTokens(message);
-    const known = this.clusterOf.get(tokens.join(" "));
-    if (known !== undefined) {
+    const masked = this.scratch.read(message);
+    const known = this.clusterOf.find(masked);
+    if (known >= 0) {
       return this.resolve(known);
     }
+    const tokens = masked.tokens();
     const candidate = this.nearest(tokens);
     if (candidate !== undefined && candidate.wordPlace < 0) {
       return this.resolve(candidate.group);
@@ -186,7 +192,7 @@ export class TemplateMiner {
   toJSON(): MinerState {
     return {
       version: 1,
-      clusters: [...this.clusterOf].map(([key, group]) => ({ key, group })),
+      clusters: [...this.clusterOf.entries()].map(([key, group]) => ({ key, group })),
       groups: this.groups.map((g, k) =>
         g.parent === k
           ? { id: g.id, template: [...g.tokens], seen: g.seen }
@@ -275,7 +281,7 @@ export class TemplateMiner {
     target.waiting.push(own);
     if (seen.size >= WORD_VARIANTS_TO_WIDEN) {
       target.tokens[candidate.wordPlace] = WILDCARD;
-      target.text = undefined;
+      target.match = undefined;
       target.variants.delete(candidate.wordPlace);
       this.absorbWaiting(candidate.group);
     }
@@ -317,7 +323,7 @@ export class TemplateMiner {
     for (let k = 0; k < template.length; k++) {
       if (template[k] !== tokens[k] && template[k] !== WILDCARD) {
         template[k] = WILDCARD;
-        group.text = undefined;
+        group.match = undefined;
       }
     }
   }
@@ -332,7 +338,7 @@ export class TemplateMiner {
       id,
       tokens: [...tokens],
       parent: this.groups.length,
-      text: undefined,
+      match: undefined,
       variants: undefined,
       waiting: undefined,
       seen: 0,

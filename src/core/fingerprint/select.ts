@@ -1,4 +1,4 @@
-import { maskMessage } from "./mask.ts";
+import { maskMessage } from "./masked-line.ts";
 
 /**
  * Which lines of a cleaned tail carry the error: the last block of error-looking lines
