@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { UserError } from "../errors/index.ts";
 import { registerDiagnosticsCommands } from "./commands/diagnostics.ts";
 import { registerFingerprintCommands } from "./commands/fingerprint.ts";
+import { registerFixesCommands } from "./commands/fixes.ts";
 import { registerPatchesCommands } from "./commands/patches.ts";
 import { registerRunOptions, runStageCommand } from "./commands/run.ts";
 import { registerStepCommands } from "./commands/step.ts";
@@ -92,6 +93,7 @@ Examples:
   registerPatchesCommands(program);
   registerDiagnosticsCommands(program);
   registerStepCommands(program);
+  registerFixesCommands(program);
   return program;
 }
 

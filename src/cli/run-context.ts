@@ -33,7 +33,7 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   await state.ensure();
   await excludeRuntimeFolders(options.repoRoot);
   const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
-  const fixers = wireFixers({
+  const fixers = await wireFixers({
     repoRoot: options.repoRoot,
     contextMap,
     settings,

@@ -76,6 +76,15 @@ export interface Fixers {
   ): Promise<void>;
   /** Told when a remembered fix was replayed and did not help. */
   demoteFix?(fixId: string): Promise<void>;
+  /**
+   * At `--reset` after a give_up: remember the human's own commits since `sinceCommit` as the
+   * fix for that error. Returns the remembered fix's id, if there was anything to remember.
+   */
+  rememberHumanFix?(
+    stage: string,
+    fingerprint: { template: string; exact: string },
+    sinceCommit: string,
+  ): Promise<string | undefined>;
 }
 
 export interface RunContext {

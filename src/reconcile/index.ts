@@ -62,12 +62,30 @@ export async function convergeAll(ctx: RunContext): Promise<StageOutcome[]> {
 
 /** `--reset`: the stage goes back to idle with a fresh episode; totals and history stay. */
 export async function resetStage(
-  ctx: Pick<RunContext, "contextMap" | "state">,
+  ctx: Pick<RunContext, "contextMap" | "state" | "fixers">,
   stage: string,
 ): Promise<void> {
   stageSpecOf(ctx.contextMap, stage);
   const previous = (await ctx.state.stageStatuses())[stage];
   const errors = await ctx.state.stageErrors(stage);
+  const giveUpHead = previous?.["giveUpHead"];
+  if (
+    previous?.status === "give_up" &&
+    typeof giveUpHead === "string" &&
+    errors.fingerprint &&
+    errors.exact
+  ) {
+    const fingerprint = { template: errors.fingerprint, exact: errors.exact };
+    const fixId = await ctx.fixers.rememberHumanFix?.(stage, fingerprint, giveUpHead);
+    if (fixId) {
+      await ctx.state.journal({
+        type: "human_fix_remembered",
+        stage,
+        fixId,
+        fingerprint: errors.fingerprint,
+      });
+    }
+  }
   await ctx.state.setStageErrors(
     stage,
     StageErrors.parse({

@@ -88,7 +88,8 @@ describe("--reset", () => {
     const env = testEnv({ PATH: `${binDir}:${process.env["PATH"]}` });
     const status = await collect(spawn(shim, ["status"], { cwd: repo, env }));
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/talos\s+not configured/);
+    expect(status.stdout).toMatch(/^STAGE\s+STATUS/);
+    expect(status.stdout).toMatch(/\ntalos\s+/);
   });
 });
 

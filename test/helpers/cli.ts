@@ -12,10 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment a test run starts from: no API key, no waiting between retries, git isolated. */
+/**
+ * Environment a test run starts from: no API key, no executor (plain retries), no waiting
+ * between retries, git isolated. Tests that want an executor set EXECUTOR themselves.
+ */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...GIT_ENV, RETRY_BACKOFF: "0", ...extra };
-  for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "EXECUTOR", "AI_BRANCH", "CI"]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...GIT_ENV,
+    RETRY_BACKOFF: "0",
+    EXECUTOR: "none",
+    ...extra,
+  };
+  for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "AI_BRANCH", "CI"]) {
     if (!(name in extra)) {
       delete env[name];
     }

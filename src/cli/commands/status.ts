@@ -71,8 +71,7 @@ export async function statusReport(
       lastLog: entry?.logFile ?? null,
     };
   });
-  // Executors are not wired into the loop yet: below the threshold it retries plainly.
-  const executor = "none";
+  const executor = settings.executor;
   return {
     version: 1,
     repo: repoRoot,
@@ -127,7 +126,9 @@ export function formatStatus(report: StatusReport): string {
   const executor =
     report.executor === "none"
       ? "executor: none (plain retries below the threshold)"
-      : `executor: ${report.executor}`;
+      : report.executor === "auto"
+        ? "executor: auto (the first available of codex, a local model, the built-in playbooks)"
+        : `executor: ${report.executor}`;
   const api = report.api.configured
     ? `API: ${report.api.model} at ${report.api.baseUrl}`
     : "API: not configured (set OPENAI_API_KEY; without it a stage gives up at the threshold)";
