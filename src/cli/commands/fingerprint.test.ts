@@ -116,6 +116,20 @@ describe("orchestrator templates", () => {
     expect(await run(["templates"], messages.join("\n"))).toBe(await run(["templates", file]));
   });
 
+  it("numbers every line of a long input, across read chunks and output blocks", async () => {
+    const file = join(dir, "long.txt");
+    const lines = Array.from(
+      { length: 120_000 },
+      (_, k) => `worker ${k} finished job «${k % 7}» in ${k % 97}ms`,
+    );
+    await writeFile(file, `${lines.join("\n")}\n`);
+    const rows = (await run(["templates", file])).trimEnd().split("\n");
+    expect(rows).toHaveLength(lines.length);
+    const last = JSON.parse(rows.at(-1) ?? "{}") as { line: number; template: string };
+    expect(last.line).toBe(120_000);
+    expect(last.template).toBe("worker <*> finished job «<*>» in <*>");
+  });
+
   it("refuses a missing file with a user error naming it", async () => {
     await expect(run(["templates", join(dir, "missing.txt")])).rejects.toThrow("missing.txt: no such file");
   });
