@@ -331,7 +331,9 @@ function service(view: FakeView, machine: FakeTalosMachine, ip: string, parsed: 
     if (machine.role !== "controlplane") {
       throw new NodeError(`rpc error: code = NotFound desc = service "etcd" not found`);
     }
-    if (!etcdRunning(view, machine)) {
+    const restarting = view.faults.etcdPreparingOnce.includes(ip);
+    view.faults.etcdPreparingOnce = view.faults.etcdPreparingOnce.filter((other) => other !== ip);
+    if (!etcdRunning(view, machine) || restarting) {
       [state, health, event] = ["Preparing", "?", "[Preparing]: Running pre state"];
     }
   } else if (id !== "kubelet" && id !== "apid" && id !== "trustd" && id !== "containerd" && id !== "cri") {

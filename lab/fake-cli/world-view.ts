@@ -78,6 +78,8 @@ export type FakeKubernetesState = z.output<typeof FakeKubernetesState>;
  * - `certificatesNotReady`: `ns/name` of certificates stuck at Ready=False.
  * - `tunnelError`: the cloudflared error line the tunnel logs instead of registering.
  * - `prometheusTargetsDown`: jobs whose targets are down.
+ * - `etcdPreparingOnce`: IPs whose next `service etcd` answers Preparing although etcd has data
+ *   (a restarting etcd), so a bootstrap guard that trusts it meets `AlreadyExists`.
  */
 export const FakeCliFaults = z.looseObject({
   talosUnreachable: z.array(z.string()).default([]),
@@ -87,6 +89,7 @@ export const FakeCliFaults = z.looseObject({
   certificatesNotReady: z.array(z.string()).default([]),
   tunnelError: z.string().nullable().default(null),
   prometheusTargetsDown: z.array(z.string()).default([]),
+  etcdPreparingOnce: z.array(z.string()).default([]),
 });
 export type FakeCliFaults = z.output<typeof FakeCliFaults>;
 
