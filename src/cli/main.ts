@@ -6,6 +6,7 @@ import { registerFixesCommands } from "./commands/fixes.ts";
 import { registerPatchesCommands } from "./commands/patches.ts";
 import { registerRunOptions, runStageCommand } from "./commands/run.ts";
 import { registerStepCommands } from "./commands/step.ts";
+import { registerVerifyCommands } from "./commands/verify.ts";
 
 const VERSION = "0.1.0";
 
@@ -94,6 +95,7 @@ Examples:
   registerDiagnosticsCommands(program);
   registerStepCommands(program);
   registerFixesCommands(program);
+  registerVerifyCommands(program);
   return program;
 }
 

@@ -23,6 +23,6 @@ export async function initCommand(options: GlobalOptions): Promise<void> {
     );
   }
   process.stdout.write(
-    "next: edit ai/context_map.yaml (give each stage a command) and ai/master_memo.md, then run: orchestrator all\n",
+    "next: describe your lab in config/clusters/*.yaml and ai/master_memo.md, set PROXMOX_TOKEN_SECRET, then run: orchestrator all\n",
   );
 }

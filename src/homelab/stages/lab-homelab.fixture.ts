@@ -1,10 +1,14 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { homelabGitContent, installFakeClis } from "../../../lab/fake-cli/index.ts";
-import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
+import {
+  CILIUM_MANIFEST,
+  LAB_DEPLOY_KEY,
+  type SandboxLab,
+  startSandboxLab,
+} from "../../../lab/sandbox/index.ts";
 import { registerStepCommands } from "../../cli/commands/step.ts";
-import { EXAMPLE_CLUSTER_FILE } from "../cluster-file/index.ts";
 
 /**
  * For tests: a whole lab homelab. The lab Proxmox, the fake talosctl/kubectl/flux first on PATH
@@ -13,7 +17,7 @@ import { EXAMPLE_CLUSTER_FILE } from "../cluster-file/index.ts";
  * example cluster file and the rendered CNI manifest.
  */
 export interface HomelabLab {
-  readonly lab: LabFixture;
+  readonly lab: SandboxLab;
   readonly checkout: string;
   readonly worktree: string;
   readonly callLog: string;
@@ -24,58 +28,26 @@ export interface HomelabLab {
   calls(): Promise<string[][]>;
 }
 
-export const CILIUM_MANIFEST = `apiVersion: v1
-kind: ServiceAccount
-metadata: { name: cilium, namespace: kube-system }
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: { name: cilium, namespace: kube-system }
-spec:
-  selector: { matchLabels: { k8s-app: cilium } }
-  template:
-    metadata: { labels: { k8s-app: cilium } }
-    spec: { containers: [{ name: cilium-agent, image: "quay.io/cilium/cilium:v1.18.4" }] }
-`;
-
 export async function startHomelabLab(edit: (text: string) => string = (text) => text): Promise<HomelabLab> {
-  const reservations = Object.fromEntries(
-    [...EXAMPLE_CLUSTER_FILE.matchAll(/ip: ([\d.]+), mac: "([0-9a-f:]+)"/g)].map((m) => [
-      m[2] ?? "",
-      m[1] ?? "",
-    ]),
-  );
-  const lab = await startLabFixture({ taskPolls: 0, dhcpReservations: reservations });
-  lab.change((world) => {
-    world.kubernetes = { ...world.kubernetes, git: homelabGitContent() };
-  });
-  const checkout = join(lab.dir, "checkout");
-  const worktree = join(lab.dir, "worktree");
-  const bin = join(lab.dir, "bin");
-  const callLog = join(lab.dir, "cli-calls.jsonl");
-  installFakeClis(bin, { worldFile: lab.worldFile, callLog });
+  const dir = await mkdtemp(join(tmpdir(), "lab-homelab-"));
+  const sandbox = await startSandboxLab(dir);
+  const lab: SandboxLab = {
+    ...sandbox,
+    close: async () => {
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  const checkout = join(dir, "checkout");
+  const worktree = join(dir, "worktree");
+  const callLog = lab.callLog;
   await mkdir(join(worktree, "config", "clusters"), { recursive: true });
   await mkdir(join(worktree, "kubernetes", "bootstrap"), { recursive: true });
   await mkdir(checkout, { recursive: true });
-  const tokenFile = join(lab.dir, "proxmox-token");
-  await writeFile(tokenFile, `${lab.token.secret}\n`);
-  await writeFile(
-    join(checkout, "deploy.key"),
-    "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n",
-  );
-  const text = EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", lab.server.url).replace(
-    "  # tokenSecretFile: ~/.config/homelab/proxmox-token",
-    `  tokenSecretFile: ${tokenFile}`,
-  );
-  await writeFile(join(worktree, "config", "clusters", "lab.yaml"), edit(text));
+  await writeFile(join(checkout, "deploy.key"), LAB_DEPLOY_KEY);
+  await writeFile(join(worktree, "config", "clusters", "lab.yaml"), edit(lab.clusterFile()));
   await writeFile(join(worktree, "kubernetes", "bootstrap", "20-cilium.yaml"), CILIUM_MANIFEST);
-  const env = {
-    PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
-    HOME: lab.dir,
-    ORCHESTRATOR_REPO_ROOT: checkout,
-    ORCHESTRATOR_POLL_INTERVAL_MS: "0",
-    ORCHESTRATOR_POLL_ATTEMPTS: "12",
-  };
+  const env = { ...lab.env, HOME: dir, ORCHESTRATOR_REPO_ROOT: checkout };
   return {
     lab,
     checkout,
