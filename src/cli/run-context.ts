@@ -1,3 +1,5 @@
+import { delimiter } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap, resolveSettings, type SettingFlags, stageSpecOf } from "../config/index.ts";
@@ -17,7 +19,7 @@ export interface OpenOptions {
 
 /** Loads configuration and wires the adapters the loop runs with. */
 export async function openRunContext(options: OpenOptions): Promise<RunContext> {
-  const env = options.env ?? process.env;
+  const env = withOwnBinFirst(options.env ?? process.env);
   const contextMap = await loadContextMap(options.repoRoot);
   const settings = resolveSettings(contextMap, env, options.flags);
   const target = options.target;
@@ -81,6 +83,15 @@ function sideBranchWorkspace(sideBranch: SideBranch): Workspace {
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
   };
+}
+
+/**
+ * Stage commands and checks call `orchestrator step …` and `orchestrator verify …`: put this
+ * installation's bin/ first on PATH so they reach the same version that is running the loop.
+ */
+function withOwnBinFirst(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const binDir = fileURLToPath(new URL("../../../bin/", import.meta.url));
+  return { ...env, PATH: `${binDir.replace(/\/$/, "")}${delimiter}${env["PATH"] ?? ""}` };
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -54,8 +54,8 @@ export async function wireFixers(deps: FixerDeps): Promise<Fixers> {
     untriedFix: async (stage, fingerprint, tried) =>
       (await loadExecutorLayer()).untriedFix(stage, fingerprint, tried),
     replayFix: async (fixId, request) => (await loadExecutorLayer()).replayFix(fixId, request),
-    rememberFix: async (stage, fingerprint, commit) =>
-      (await loadExecutorLayer()).rememberFix(stage, fingerprint, commit),
+    rememberFix: async (stage, fingerprint, commit, replayedFixId) =>
+      (await loadExecutorLayer()).rememberFix(stage, fingerprint, commit, replayedFixId),
     demoteFix: async (fixId) => (await loadExecutorLayer()).demoteFix(fixId),
     rememberHumanFix: async (stage, fingerprint, sinceCommit) => {
       const spec = deps.contextMap.stages[stage];

@@ -1,164 +1,195 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  CILIUM_MANIFEST,
+  LAB_DEPLOY_KEY,
+  type SandboxLab,
+  startSandboxLab,
+} from "../../lab/sandbox/index.ts";
 
 /** The CLI of this installation, so the demo drives the real thing end to end. */
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/orchestrator");
-
-const EXAMPLE_CONTEXT_MAP = `version: 1
-settings:
-  executor_retry_threshold: 3
-  api_call_budget: 3
-stages:
-  vms:
-    description: create the VMs (always works here)
-    command: |
-      echo "proxmox: VM 121 talos-cp-1 running"
-      echo "proxmox: VM 131 talos-w-1 running"
-    success_criteria:
-      - name: VMs listed
-        command: echo "121 running"
-        expect_output: running
-  talos:
-    description: bootstrap Talos (its API comes up on the third try, like a booting node)
-    command: ./bootstrap-talos.sh
-    needs: [vms]
-  infra:
-    description: Flux (fails the same way every time, like a missing deploy key)
-    command: ./bootstrap-flux.sh
-    needs: [talos]
-`;
-
-const TALOS_SCRIPT = `#!/usr/bin/env bash
-count_file="$DEMO_STATE/talos-runs"
-n=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
-echo "$n" > "$count_file"
-echo "applying machine config to 192.168.1.21"
-if [ "$n" -lt 3 ]; then
-  echo "error applying new configuration: rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial tcp 192.168.1.21:50000: connect: connection refused\\"" >&2
-  exit 1
-fi
-echo "bootstrap done; kubeconfig written"
-`;
-
-const FLUX_SCRIPT = `#!/usr/bin/env bash
-echo "► cloning branch \\"main\\" from Git repository \\"ssh://git@github.com/me/home-ops.git\\""
-echo "✗ failed to clone repository: unable to clone 'ssh://git@github.com/me/home-ops.git': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain" >&2
-exit 1
-`;
+const CLUSTER_FILE = "config/clusters/prox-n100.yaml";
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: "Demo Human",
+  GIT_AUTHOR_EMAIL: "human@demo.lan",
+  GIT_COMMITTER_NAME: "Demo Human",
+  GIT_COMMITTER_EMAIL: "human@demo.lan",
+};
 
 export interface DemoOptions {
   keep?: boolean;
   out?: (text: string) => void;
 }
 
-/** Builds a throwaway homelab repo, converges it with the real CLI and says what it showed. */
-export async function runDemo(options: DemoOptions = {}): Promise<void> {
+/**
+ * `npm run demo`: a throwaway homelab repo with three realistic faults, converged by the real
+ * CLI against the sandbox lab (a loopback Proxmox API and fake talosctl/kubectl/flux) with the
+ * built-in playbooks as executor and no model at all. Then the first fault comes back, and the
+ * remembered fix handles it with no executor run. Returns false when the lab did not converge.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
   const out = options.out ?? ((text: string) => process.stdout.write(text));
   const root = await mkdtemp(join(tmpdir(), "orchestrator-demo-"));
   const repo = join(root, "homelab");
-  const demoState = join(root, "world");
+  // The lab node has a ZFS pool and one bridge, as many single-box homelabs do.
+  const lab = await startSandboxLab(join(root, "lab"), {
+    storages: { local: ["iso", "vztmpl", "backup"], "local-zfs": ["images", "rootdir"] },
+    bridges: ["vmbr0"],
+  });
+  const env: Record<string, string> = {
+    ...lab.env,
+    ...GIT_IDENTITY,
+    EXECUTOR: "playbook",
+    RETRY_BACKOFF: "0",
+    OPENAI_API_KEY: "",
+  };
+  const cli = (args: string[], show: (line: string) => boolean = () => true) =>
+    run(process.execPath, [CLI, ...args], repo, env, (text) => out(filterLines(text, show)));
   try {
-    await run("mkdir", ["-p", repo, demoState], root);
-    await run("git", ["init", "-q", "-b", "main"], repo);
-    out(`demo: a throwaway homelab repo at ${repo}\n\n$ orchestrator init\n`);
-    await orchestrator(["init"], repo, out);
-    await writeFile(join(repo, "ai", "context_map.yaml"), EXAMPLE_CONTEXT_MAP);
-    await writeFile(join(repo, "bootstrap-talos.sh"), TALOS_SCRIPT, { mode: 0o755 });
-    await writeFile(join(repo, "bootstrap-flux.sh"), FLUX_SCRIPT, { mode: 0o755 });
-    await run("git", ["add", "-A"], repo);
-    await run(
-      "git",
-      ["-c", "user.name=demo", "-c", "user.email=demo@localhost", "commit", "-qm", "homelab"],
-      repo,
+    await makeHomelab(repo, lab, env, cli, out);
+    out("\n$ orchestrator all      # EXECUTOR=playbook, no OPENAI_API_KEY\n");
+    const firstExit = await cli(["all"], hideStageOutput);
+    out(`(exit ${firstExit})\n\n$ orchestrator status\n`);
+    await cli(["status"]);
+    out("\n$ orchestrator patches\n");
+    await cli(["patches"]);
+
+    out("\nThe same fault again: you merge the AI branch, then an edit brings back the storage name.\n");
+    await run("git", ["merge", "-q", "--ff-only", "ai/orchestrator-stage1"], repo, env);
+    const cluster = await readFile(join(repo, CLUSTER_FILE), "utf8");
+    await writeFile(
+      join(repo, CLUSTER_FILE),
+      cluster.replace(/storage: local-zfs( *)/, "storage: local-lvm$1"),
     );
-    const env = { RETRY_BACKOFF: "1s", DEMO_STATE: demoState, OPENAI_API_KEY: "" };
-    out("\n$ orchestrator all\n");
-    const allExit = await orchestrator(["all"], repo, out, env);
-    out(`(exit ${allExit})\n\n$ orchestrator status\n`);
-    await orchestrator(["status"], repo, out, env);
-    out(`\n$ tail ai/issues.txt\n`);
-    await run("tail", ["-n", "7", "ai/issues.txt"], repo, out);
-    out(`\n${await whatItShowed(repo, env)}`);
+    await run("git", ["commit", "-qam", "cluster: back to local-lvm"], repo, env);
+    out("$ orchestrator vms\n");
+    const secondExit = await cli(["vms"], hideStageOutput);
+    out(`(exit ${secondExit})\n\n$ orchestrator fixes\n`);
+    await cli(["fixes"]);
+    const story = await whatItShowed(repo, env);
+    out(`\n${story.text}`);
     out(
       options.keep
-        ? `The repo is kept at ${repo}.\n`
-        : "The temporary repo has been removed (--keep keeps it).\n",
+        ? `\nThe repo is kept at ${repo}.\n`
+        : "\nThe temporary repo has been removed (--keep keeps it).\n",
     );
+    return story.converged;
   } finally {
+    await lab.close();
     if (!options.keep) {
       await rm(root, { recursive: true, force: true });
     }
   }
 }
 
-/** Reads the state the run left and says what it shows, rather than what it was meant to show. */
-async function whatItShowed(repo: string, env: Record<string, string>): Promise<string> {
-  let json = "";
-  await orchestrator(
-    ["status", "--json"],
-    repo,
-    (text) => {
-      json += text;
-    },
-    env,
+/** `orchestrator init`, then the lab's own values and three faults a homelab often has. */
+async function makeHomelab(
+  repo: string,
+  lab: SandboxLab,
+  env: Record<string, string>,
+  cli: (args: string[]) => Promise<number>,
+  out: (text: string) => void,
+): Promise<void> {
+  await mkdir(repo, { recursive: true });
+  await run("git", ["init", "-q", "-b", "main"], repo, env);
+  out(
+    `demo: a throwaway homelab repo at ${repo}\n      and a sandbox lab (Proxmox API at ${lab.proxmox.url}, fake talosctl/kubectl/flux)\n\n$ orchestrator init\n`,
   );
+  await cli(["init"]);
+  const faulty = lab
+    .clusterFile()
+    .replace("bridge: vmbr0", "bridge: vmbr1") // the node only has vmbr0
+    .replace("installDisk: /dev/sda ", "installDisk: /dev/vda "); // the VMs' disks are SCSI: /dev/sda
+  // storage stays local-lvm, the stock name, but this node has a ZFS pool: local-zfs
+  await writeFile(join(repo, CLUSTER_FILE), faulty);
+  await mkdir(join(repo, "kubernetes", "bootstrap"), { recursive: true });
+  await writeFile(join(repo, "kubernetes", "bootstrap", "20-cilium.yaml"), CILIUM_MANIFEST);
+  await writeFile(join(repo, "deploy.key"), LAB_DEPLOY_KEY);
+  await run("git", ["add", "-A"], repo, env);
+  await run("git", ["commit", "-qm", "homelab: prox-n100"], repo, env);
+  out(
+    "\nThree faults are in the cluster file: storage local-lvm (the node has local-zfs), bridge vmbr1\n(the node has vmbr0) and Talos install disk /dev/vda (the VMs' disks are SCSI, /dev/sda).\n",
+  );
+}
+
+/** The stage's own output lines (indented under "[stage]") are in the logs; the demo shows the loop's. */
+function hideStageOutput(line: string): boolean {
+  return !/^\[[a-z-]+\] {3}/.test(line);
+}
+
+function filterLines(text: string, show: (line: string) => boolean): string {
+  return text
+    .split(/(?<=\n)/)
+    .filter((line) => show(line))
+    .join("");
+}
+
+/** Reads the state the runs left and says what it shows, rather than what it was meant to show. */
+async function whatItShowed(
+  repo: string,
+  env: Record<string, string>,
+): Promise<{ text: string; converged: boolean }> {
+  let json = "";
+  await run(process.execPath, [CLI, "status", "--json"], repo, env, (text) => {
+    json += text;
+  });
   const report = JSON.parse(json) as {
-    stages: Array<{ stage: string; status: string; reason: string | null }>;
+    stages: Array<{ stage: string; status: string; executorRuns: number; apiCallsTotal: number }>;
   };
-  const { readFile } = await import("node:fs/promises");
   const journal = (await readFile(join(repo, "ai", "state", "journal.jsonl"), "utf8"))
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; stage?: string; green?: boolean });
-  const runs = (stage: string) =>
-    journal.filter((event) => event.type === "stage_run" && event.stage === stage).length;
-  const statusOf = (stage: string) => report.stages.find((row) => row.stage === stage);
-  const lines = ["What this showed (read back from ai/state):"];
-  for (const row of report.stages) {
+    .map((line) => JSON.parse(line) as { type: string; stage?: string });
+  let log = "";
+  await run(
+    "git",
+    ["log", "--format=%s%x09%(trailers:key=Source,valueonly,separator=)", "ai/orchestrator-stage1"],
+    repo,
+    env,
+    (text) => {
+      log += text;
+    },
+  );
+  const commits = log
+    .split("\n")
+    .filter((line) => line.startsWith("ai("))
+    .map((line) => line.split("\t"));
+  const green = report.stages.filter((row) => row.status === "green").map((row) => row.stage);
+  const executorRuns = report.stages.reduce((sum, row) => sum + row.executorRuns, 0);
+  const apiCalls = report.stages.reduce((sum, row) => sum + row.apiCallsTotal, 0);
+  const runs = journal.filter((event) => event.type === "stage_run").length;
+  const lines = [
+    "What this showed (read back from ai/state and the AI branch):",
+    `- ${green.length} of ${report.stages.length} stages are green (${green.join(", ")}) after ${runs} stage runs in all.`,
+    `- ${commits.length} AI commits on ai/orchestrator-stage1, each checked by the patch guard:`,
+    ...commits.map(([subject, source]) => `    ${source?.trim() || "?"}: ${subject}`),
+    `- ${executorRuns} executor runs and ${apiCalls} model API calls: the playbooks found the storage, bridge and`,
+    "  install disk the lab really has, through read-only Proxmox and talosctl queries.",
+  ];
+  const replayed = commits.filter(([, source]) => source?.trim() === "memory").length;
+  if (replayed > 0) {
     lines.push(
-      `- ${row.stage}: ${row.status} after ${runs(row.stage)} run${runs(row.stage) === 1 ? "" : "s"}${row.reason && row.status !== "green" ? ` (${row.reason})` : ""}`,
-    );
-  }
-  const talos = statusOf("talos");
-  const infra = statusOf("infra");
-  if (talos?.status === "green" && runs("talos") === 3) {
-    lines.push(
-      "- talos failed twice with one fingerprint (the Talos API refusing connections), then went green:",
-    );
-    lines.push("  plain retries with backoff, since this demo has no executor configured.");
-  }
-  if (infra?.status === "give_up") {
-    lines.push(
-      "- infra failed the same way at every run; at the retry threshold the tool would escalate to a model,",
-    );
-    lines.push(
-      "  but no API key is set, so it is give_up, written to ai/issues.txt for a human, with what to do next.",
+      `- When the storage fault came back, the remembered fix was replayed (${replayed} commit with Source: memory)`,
+      "  before any executor: no executor run and no model call for the second occurrence.",
     );
   }
   lines.push(
-    "- Logs follow the seed's naming in ai/logs/<stage>/; every event is in ai/state/journal.jsonl.",
+    "- Your branch (main) and its files were never touched by the tool; each run's log is in ai/logs/<stage>/,",
+    "  every event in ai/state/journal.jsonl.",
   );
-  return `${lines.join("\n")}\n`;
-}
-
-function orchestrator(
-  args: string[],
-  cwd: string,
-  out: (text: string) => void,
-  env: Record<string, string> = {},
-) {
-  return run(process.execPath, [CLI, ...args], cwd, out, env);
+  return { text: `${lines.join("\n")}\n`, converged: green.length === report.stages.length };
 }
 
 function run(
   program: string,
   args: string[],
   cwd: string,
+  env: Record<string, string>,
   out?: (text: string) => void,
-  env: Record<string, string> = {},
 ): Promise<number> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(program, args, {

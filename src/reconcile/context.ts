@@ -68,11 +68,15 @@ export interface Fixers {
     tried: readonly string[],
   ): Promise<string | undefined>;
   replayFix?(fixId: string, request: FixRequest): Promise<FixResult>;
-  /** Told when a patch made the stage green, so it can be remembered. */
+  /**
+   * Told when a patch made the stage green, so it can be remembered; `replayedFixId` when the
+   * patch was a remembered fix replayed, which then counts one more success instead.
+   */
   rememberFix?(
     stage: string,
     fingerprint: { template: string; exact: string },
     commit: string,
+    replayedFixId?: string,
   ): Promise<void>;
   /** Told when a remembered fix was replayed and did not help. */
   demoteFix?(fixId: string): Promise<void>;

@@ -53,6 +53,8 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
   const perFingerprint = settings.executorRetryThreshold + settings.apiCallBudget + 1;
   const maxRuns = perFingerprint * 4;
   let pending: PendingPatch | undefined;
+  /** Patches a different error followed: they fixed their own error, and count as verified once green. */
+  const kept: PendingPatch[] = [];
 
   for (let run = 1; ; run++) {
     const attempt = Object.values(errors.attempts).reduce((sum, n) => sum + n, 0) + 1;
@@ -95,14 +97,14 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
     if (result.green) {
-      if (pending) {
+      for (const verified of pending ? [...kept, pending] : kept) {
         await state.journal({
           type: "patch_verified",
           stage,
-          commit: pending.commit,
-          source: pending.source,
+          commit: verified.commit,
+          source: verified.source,
         });
-        await fixers.rememberFix?.(stage, pending.fingerprint, pending.commit);
+        await fixers.rememberFix?.(stage, verified.fingerprint, verified.commit, verified.fixId);
       }
       errors = StageErrors.parse({
         lastGreenCommit: await ctx.workspace.head(),
@@ -129,7 +131,9 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
     const fingerprint = fingerprintLogTail(logTail, miner);
     await state.writeJson("templates.json", miner.toJSON());
     if (pending) {
-      await settlePatch(ctx, stage, pending, fingerprint);
+      if ((await settlePatch(ctx, stage, pending, fingerprint)) === "kept") {
+        kept.push(pending);
+      }
       pending = undefined;
     }
     if (errors.fingerprint !== fingerprint.template && errors.fingerprint !== undefined) {
@@ -295,7 +299,12 @@ function describeFix(fix: FixResult | EscalationResult): string {
 }
 
 /** The run after a patch decides its fate: the same error back means it did not help. */
-async function settlePatch(ctx: RunContext, stage: string, pending: PendingPatch, now: ErrorFingerprint) {
+async function settlePatch(
+  ctx: RunContext,
+  stage: string,
+  pending: PendingPatch,
+  now: ErrorFingerprint,
+): Promise<"kept" | "reverted"> {
   if (now.template === pending.fingerprint.template) {
     const reason = "tried, did not help: the same error came back";
     const revert = await ctx.workspace.revert(pending.commit, reason);
@@ -311,14 +320,15 @@ async function settlePatch(ctx: RunContext, stage: string, pending: PendingPatch
     if (pending.fixId) {
       await ctx.fixers.demoteFix?.(pending.fixId);
     }
-  } else {
-    await ctx.state.journal({
-      type: "patch_kept",
-      stage,
-      commit: pending.commit,
-      reason: `a different error followed (${now.template}); the patch stays`,
-    });
+    return "reverted";
   }
+  await ctx.state.journal({
+    type: "patch_kept",
+    stage,
+    commit: pending.commit,
+    reason: `a different error followed (${now.template}); the patch stays`,
+  });
+  return "kept";
 }
 
 async function giveUp(

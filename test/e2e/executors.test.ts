@@ -72,6 +72,10 @@ describe("executors in the loop", () => {
     expect(runs()).toBe(1);
     const message = git(repo, "log", "-1", "--format=%B", "ai/orchestrator-stage1");
     expect(message).toContain("Source: memory");
+    // the replay counts as one more success of the same fix, not as a new one
+    const memory = JSON.parse((await runCli(["fixes", "--json"], repo, env)).stdout).fixes;
+    expect(memory).toHaveLength(1);
+    expect(memory[0].successes).toBe(2);
   });
 
   it("remembers the human's own fix when they reset a stage that gave up", async () => {

@@ -76,8 +76,10 @@ export async function createFixers(deps: CreateFixersDeps): Promise<CreatedFixer
       counters.replays += 1;
       return memory.replay(fixId, deps.sideBranch, rules, request.fingerprint);
     },
-    async rememberFix(stage, fingerprint, commit) {
-      await memory.remember(stage, fingerprint, commit);
+    async rememberFix(stage, fingerprint, commit, replayedFixId) {
+      if (replayedFixId === undefined || (await memory.confirm(replayedFixId)) === undefined) {
+        await memory.remember(stage, fingerprint, commit);
+      }
     },
     async demoteFix(fixId) {
       await memory.demote(fixId);

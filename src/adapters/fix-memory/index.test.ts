@@ -102,6 +102,28 @@ describe("fix memory", () => {
     expect(await sideBranch.headCommit()).toBe(tip);
   });
 
+  it("still replays a fix whose neighbouring lines changed since, merged onto today's file", async () => {
+    const { memory, commit, sideBranch, broken, commitIn, path } = await withFix();
+    const { id } = await memory.remember("vms", FP, commit);
+    // the fault is back, and the line next to it (another fault's fix) differs from when the fix was made
+    commitIn(
+      broken.replace("version: v1.9.5", "version: v1.9.6"),
+      "storage back to local-lvm, Talos upgraded",
+    );
+    const result = await memory.replay(id, sideBranch, RULES, FP);
+    expect(result.kind).toBe("patched");
+    const fixed = readFileSync(path, "utf8");
+    expect(fixed).toContain("storage: local-zfs");
+    expect(fixed).toContain("version: v1.9.6");
+  });
+
+  it("stays stale when the line right next to the fix changed, which git will not merge", async () => {
+    const { memory, commit, sideBranch, broken, commitIn } = await withFix();
+    const { id } = await memory.remember("vms", FP, commit);
+    commitIn(broken.replace("bridge: vmbr0", "bridge: vmbr1"), "bridge renamed next to the storage line");
+    expect((await memory.replay(id, sideBranch, RULES, FP)).kind).toBe("no_change");
+  });
+
   it("says a fix is already in place instead of applying it twice", async () => {
     const { memory, commit, sideBranch } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);

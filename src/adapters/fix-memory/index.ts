@@ -16,6 +16,7 @@ import type { FixResult } from "../../reconcile/context.ts";
 import { recordPatchVerdict, type SideBranch } from "../side-branch/index.ts";
 import { readIfExists, writeFileAtomic } from "../state-store/index.ts";
 import { blobIds, commitOrigin, commitPatch, comparablePatch } from "./git-facts.ts";
+import { rebasePatch } from "./rebase.ts";
 import { FIXES_FILE, FixesFile, RememberedFix } from "./schema.ts";
 
 export { rememberHumanFix } from "./human-fix.ts";
@@ -150,8 +151,20 @@ export class FixMemory {
       fingerprint: fingerprint?.template ?? entry.fingerprints[0]?.template ?? "unknown",
       source: "memory",
     };
-    const applied = await sideBranch.apply(entry.patch, meta, rules);
-    await recordPatchVerdict(this.repoRoot, entry.stage, entry.patch, applied, meta);
+    let patch = entry.patch;
+    let applied = await sideBranch.apply(patch, meta, rules);
+    if (applied.status === "refused") {
+      // Nearby lines may have changed since; the same change, merged onto today's files, may still apply.
+      const rebased = await rebasePatch(patch, {
+        repoRoot: this.repoRoot,
+        readAtTip: (path) => sideBranch.readFileAtTip(path),
+      });
+      if (rebased !== undefined) {
+        patch = rebased;
+        applied = await sideBranch.apply(patch, meta, rules);
+      }
+    }
+    await recordPatchVerdict(this.repoRoot, entry.stage, patch, applied, meta);
     if (applied.status === "refused") {
       return { kind: "no_change", summary: `stale: no longer applies (${applied.reasons.join("; ")})` };
     }
@@ -165,6 +178,14 @@ export class FixMemory {
       summary: meta.summary,
       files: applied.files,
     };
+  }
+
+  /** Counts a replay that made the stage green again. */
+  async confirm(id: string): Promise<RememberedFix | undefined> {
+    return this.update(id, (found) => {
+      found.successes += 1;
+      found.lastUsedAt = new Date().toISOString();
+    });
   }
 
   /** Counts a replay that did not help; after `maxFailures` the fix is retired. */
