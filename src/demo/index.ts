@@ -99,7 +99,9 @@ async function makeHomelab(
   out(
     `demo: a throwaway homelab repo at ${repo}\n      and a sandbox lab (Proxmox API at ${lab.proxmox.url}, fake talosctl/kubectl/flux)\n\n$ orchestrator init\n`,
   );
-  await cli(["init"]);
+  if ((await cli(["init"])) !== 0) {
+    throw new Error(`orchestrator init failed in ${repo}`);
+  }
   const faulty = lab
     .clusterFile()
     .replace("bridge: vmbr0", "bridge: vmbr1") // the node only has vmbr0

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../../src/demo/index.ts";
+
+/** The built demo, as `npm run demo` runs it (it drives the built CLI next to it). */
+const { runDemo }: typeof import("../../src/demo/index.ts") = await import(
+  new URL("../../dist/src/demo/index.js", import.meta.url).href
+);
 
 describe("npm run demo", { tags: ["slow"], timeout: 300_000 }, () => {
   it("converges the sandbox lab's three faults with playbooks, then replays the remembered fix", async () => {
