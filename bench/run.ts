@@ -36,11 +36,21 @@ function timeRuns(program: string, args: string[], cwd: string, env: NodeJS.Proc
 
 function makeRepo(): string {
   const root = mkdtempSync(join(tmpdir(), "orchestrator-bench-"));
-  const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" };
+  const gitEnv = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_AUTHOR_NAME: "b",
+    GIT_AUTHOR_EMAIL: "b@b",
+    GIT_COMMITTER_NAME: "b",
+    GIT_COMMITTER_EMAIL: "b@b",
+  };
   execFileSync("git", ["init", "-q", "-b", "main"], { cwd: root, env: gitEnv });
   mkdirSync(join(root, "ai"));
   const stages = ["vms", "talos", "infra", "apps", "ingress", "obs"]
-    .map((stage) => `  ${stage}:\n    command: "true"\n    success_criteria:\n      - { name: ok, command: "true" }`)
+    .map(
+      (stage) =>
+        `  ${stage}:\n    command: "true"\n    success_criteria:\n      - { name: ok, command: "true" }`,
+    )
     .join("\n");
   writeFileSync(join(root, "ai", "context_map.yaml"), `version: 1\nstages:\n${stages}\n`);
   execFileSync("git", ["add", "-A"], { cwd: root, env: gitEnv });
@@ -59,14 +69,29 @@ try {
   const command = median(timeRuns("bash", ["-c", "true"], repo, env));
   const stage = median(timeRuns(process.execPath, [CLI, "talos"], repo, env));
   const overhead = stage - command * 2; // the stage command and its one success check
-  const line = (label: string, value: string, goal: string) => `${label.padEnd(44)}${value.padStart(12)}   ${goal}`;
+  const line = (label: string, value: string, goal: string) =>
+    `${label.padEnd(44)}${value.padStart(12)}   ${goal}`;
   console.log(`homelab-orchestrator bench (${RUNS} runs each, medians, node ${process.version})`);
   console.log(line("node -e 0", `${bare.toFixed(1)} ms`, ""));
-  console.log(line("orchestrator status", `${status.toFixed(1)} ms`, `${(status / bare).toFixed(2)}x bare node (goal < 2x)`));
-  console.log(line("orchestrator status --json", `${statusJson.toFixed(1)} ms`, `${(statusJson / bare).toFixed(2)}x bare node`));
+  console.log(
+    line(
+      "orchestrator status",
+      `${status.toFixed(1)} ms`,
+      `${(status / bare).toFixed(2)}x bare node (goal < 2x)`,
+    ),
+  );
+  console.log(
+    line(
+      "orchestrator status --json",
+      `${statusJson.toFixed(1)} ms`,
+      `${(statusJson / bare).toFixed(2)}x bare node`,
+    ),
+  );
   console.log(line("bash -c true", `${command.toFixed(1)} ms`, ""));
   console.log(line("orchestrator talos (command and check: true)", `${stage.toFixed(1)} ms`, ""));
-  console.log(line("  the tool's own overhead", `${overhead.toFixed(1)} ms`, "goal < 150 ms beyond the command"));
+  console.log(
+    line("  the tool's own overhead", `${overhead.toFixed(1)} ms`, "goal < 150 ms beyond the command"),
+  );
 } finally {
   rmSync(repo, { recursive: true, force: true });
 }

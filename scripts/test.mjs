@@ -10,7 +10,14 @@ const folder = mkdtempSync(join(tmpdir(), "vitest-summary-"));
 const output = join(folder, "results.json");
 const run = spawnSync(
   process.execPath,
-  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`, ...process.argv.slice(2)],
+  [
+    "node_modules/vitest/vitest.mjs",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${output}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit" },
 );
 let line = "tests: no results were written";
