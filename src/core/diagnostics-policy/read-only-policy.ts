@@ -2,6 +2,7 @@ import { CILIUM, CLOUDFLARED } from "./cilium-and-cloudflared.ts";
 import { FLUX } from "./flux.ts";
 import { KUBECTL } from "./kubectl.ts";
 import { CURL, DIG } from "./network-tools.ts";
+import { ORCHESTRATOR } from "./orchestrator.ts";
 import { parseArgs } from "./parse-args.ts";
 import { TALOSCTL } from "./talosctl.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
@@ -19,6 +20,7 @@ export const READ_ONLY_POLICY: Readonly<Record<string, ToolPolicy>> = {
   cloudflared: CLOUDFLARED,
   dig: DIG,
   curl: CURL,
+  orchestrator: ORCHESTRATOR,
 };
 
 function group(tools: readonly string[], reason: (tool: string) => string): Record<string, string> {
