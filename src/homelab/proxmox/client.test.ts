@@ -222,6 +222,31 @@ describe("the Proxmox client against the lab server", () => {
     expect(isTaskSuccess(undefined)).toBe(false);
   });
 
+  it("gets a read-only path with its query and returns the data as Proxmox sent it", async () => {
+    const upid = await client.createVm("pve", VM);
+    await client.waitForTask(upid, { pollMs: 0 });
+    const auditor = clientFor("2b0e7d4c-1111-4a5b-8c9d-0e1f2a3b4c5d", "audit@pve!diag");
+    const tasks = (await auditor.get("/nodes/pve/tasks?vmid=121&limit=5")) as { upid: string }[];
+    expect(tasks.map((task) => task.upid)).toEqual([upid]);
+    const log = await auditor.get(`/nodes/pve/tasks/${upid}/log?start=0&limit=1`);
+    expect(log).toEqual([{ n: 1, t: expect.any(String) }]);
+    expect(lab.server.requests.at(-1)).toMatchObject({
+      method: "GET",
+      path: `/nodes/pve/tasks/${encodeURIComponent(upid)}/log`,
+      params: { start: "0", limit: "1" },
+      status: 200,
+    });
+  });
+
+  it("refuses to get a path off the read-only list without sending anything", async () => {
+    const before = lab.server.requests.length;
+    expect(() => client.get("/nodes/pve/qemu/121/status/stop")).toThrow(
+      "proxmox: GET /nodes/pve/qemu/121/status/stop refused: /nodes/pve/qemu/121/status/stop is not on the list of read-only Proxmox API paths",
+    );
+    expect(() => client.get("/nodes/pve/qemu/121/../../../access/users")).toThrow("may not contain . or ..");
+    expect(lab.server.requests.length).toBe(before);
+  });
+
   it("has no method that could delete, stop, reset or resize a VM", () => {
     const methods = Object.getOwnPropertyNames(ProxmoxClient.prototype);
     expect(

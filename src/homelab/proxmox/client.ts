@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { z } from "zod";
+import { z } from "zod";
+import { checkProxmoxReadPath } from "../../core/diagnostics-policy/index.ts";
+import { UserError } from "../../errors/index.ts";
 import { ProxmoxError, ProxmoxTaskError } from "./errors.ts";
 import {
   envelope,
@@ -52,6 +54,19 @@ export class ProxmoxClient {
 
   constructor(connection: ProxmoxConnection) {
     this.#connection = connection;
+  }
+
+  /**
+   * One GET of a read-only path (`/nodes/pve/tasks?vmid=121&errors=1`), for diagnostics: the path
+   * must fit the allowlist in core/diagnostics-policy (a UserError says why not); the answer's
+   * `data` is returned as Proxmox sent it.
+   */
+  get(path: string): Promise<unknown> {
+    const read = checkProxmoxReadPath(path);
+    if (!read.ok) {
+      throw new UserError(`proxmox: GET ${path} refused: ${read.reason}`);
+    }
+    return this.#get(`/${read.segments.map(seg).join("/")}`, z.unknown(), read.query);
   }
 
   version(): Promise<PveVersion> {

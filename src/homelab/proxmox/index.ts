@@ -2,8 +2,8 @@
  * The Proxmox VE API client (adapter): `api2/json` over node:http(s), token auth, TLS with a
  * pinned CA or fingerprint or an explicit insecure switch, errors from the reason phrase.
  *
- * - `new ProxmoxClient(connection)`: version, nodeStorage, storageContent, nodeNetwork,
- *   downloadUrl, vmConfig (undefined when missing), createVm, vmStatus, startVm, nodeTasks,
+ * - `new ProxmoxClient(connection)`: get (one allowlisted read-only path, for diagnostics),
+ *   version, nodeStorage, storageContent, nodeNetwork, downloadUrl, vmConfig (undefined when missing), createVm, vmStatus, startVm, nodeTasks,
  *   taskStatus, taskLog, waitForTask. No delete/stop/reset/resize methods exist, on purpose.
  * - `ProxmoxError` (an API call failed: status, reason, errors map) and `ProxmoxTaskError`
  *   (a task ended badly: exitstatus and the task log's last lines).
