@@ -3,7 +3,7 @@ import { isAbsolute, join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors/index.ts";
 
-const STAGES = ["talos", "infra", "apps", "ingress", "obs"] as const;
+const STAGES = ["vms", "talos", "infra", "apps", "ingress", "obs"] as const;
 
 /** Where verify runs; tests pass their own. */
 export type VerifyCommandContext = {

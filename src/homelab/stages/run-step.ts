@@ -5,6 +5,7 @@ import { FLUX_STAGE_CHECKS, runFluxStage } from "./flux.ts";
 import { type StageEnvironment, StageError, stageEnvironment } from "./stage-context.ts";
 import { runTalosStage } from "./talos.ts";
 import { TALOS_CHECKS } from "./talos-checks.ts";
+import { VMS_CHECKS } from "./vms-checks.ts";
 
 /** The steps this pack runs after `vms`, in order. */
 export const HOMELAB_STEPS = ["talos", "infra", "apps", "ingress", "obs"] as const;
@@ -20,7 +21,12 @@ export interface HomelabStepContext {
 
 export type HomelabStepResult = { readonly ok: true } | { readonly ok: false; readonly lastLine: string };
 
-export const STAGE_CHECKS: Readonly<Record<HomelabStep, readonly StageCheck[]>> = {
+/** The stages with read-only success checks: vms (Proxmox, vms.ts does its work) and the steps. */
+export const CHECKED_STAGES = ["vms", ...HOMELAB_STEPS] as const;
+export type CheckedStage = (typeof CHECKED_STAGES)[number];
+
+export const STAGE_CHECKS: Readonly<Record<CheckedStage, readonly StageCheck[]>> = {
+  vms: VMS_CHECKS,
   talos: TALOS_CHECKS,
   ...FLUX_STAGE_CHECKS,
 };
@@ -45,7 +51,7 @@ export async function runHomelabStep(
 
 /** `orchestrator verify <stage> [check]`: the read-only checks once, no changes. */
 export async function verifyHomelabStage(
-  name: HomelabStep,
+  name: CheckedStage,
   context: HomelabStepContext,
   only?: string,
 ): Promise<HomelabStepResult> {

@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import type { ClusterFile } from "../cluster-file/index.ts";
+import type { ProxmoxClient } from "../proxmox/index.ts";
 import { Flux, Kubectl, Talosctl, ToolError } from "../tools/index.ts";
 
 /**
@@ -61,12 +63,23 @@ export function generatedPaths(repoRoot: string): GeneratedPaths {
 export function toolsOf(stage: StageEnvironment) {
   const paths = generatedPaths(stage.repoRoot);
   const base = { cwd: stage.worktree, env: stage.env, timeoutMs: 10 * 60_000 };
+  let proxmox: Promise<ProxmoxClient> | undefined;
   return {
     paths,
+    /** The cluster file's Proxmox API (the vms checks), connected on first use: only then is the secret read. */
+    proxmox: (cluster: ClusterFile) => {
+      proxmox ??= proxmoxClient(cluster, stage);
+      return proxmox;
+    },
     talosctl: new Talosctl({ ...base, talosconfig: paths.talosconfig }),
     kubectl: new Kubectl({ ...base, kubeconfig: paths.kubeconfig }),
     flux: new Flux({ ...base, kubeconfig: paths.kubeconfig }),
   };
+}
+
+async function proxmoxClient(cluster: ClusterFile, stage: StageEnvironment): Promise<ProxmoxClient> {
+  const { ProxmoxClient, connectionFromCluster } = await import("../proxmox/index.ts");
+  return new ProxmoxClient(await connectionFromCluster(cluster, { env: stage.env, baseDir: stage.worktree }));
 }
 
 /** A stage found a problem a person must act on; the message is the one line to show. */
