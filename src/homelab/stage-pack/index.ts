@@ -26,8 +26,8 @@ export const PACK_STAGES: readonly PackStage[] = [
     needs: [],
     files: ["config/clusters/*.yaml", "infrastructure/proxmox/**"],
     memoSections: ["Proxmox"],
-    // Proxmox reads go through the API with a token; no CLI prefix here.
-    diagnostics: [],
+    // One GET of an allowlisted read-only API path, with the PVEAuditor token when the map names one.
+    diagnostics: ["orchestrator proxmox get"],
   },
   {
     name: "talos",
