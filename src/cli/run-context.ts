@@ -1,8 +1,11 @@
 import { delimiter } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SideBranch } from "../adapters/side-branch/index.ts";
-import { excludeRuntimeFolders, StateStore } from "../adapters/state-store/index.ts";
-import { loadContextMap, resolveSettings, type SettingFlags, stageSpecOf } from "../config/index.ts";
+import { StateStore } from "../adapters/state-store/index.ts";
+// Not through config/index.ts, which loads the YAML parser and zod: a run whose context map is
+// unchanged needs neither.
+import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
+import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, Workspace } from "../reconcile/index.ts";
 import { wireFixers } from "./wire-fixers.ts";
@@ -33,7 +36,6 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   }
   const state = new StateStore(options.repoRoot);
   await state.ensure();
-  await excludeRuntimeFolders(options.repoRoot);
   const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
   const fixers = await wireFixers({
     repoRoot: options.repoRoot,

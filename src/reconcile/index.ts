@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { runSuccessChecks } from "../adapters/stage-runner/index.ts";
-import { StageErrors } from "../adapters/state-store/index.ts";
-import { stageSpecOf } from "../config/index.ts";
+import { newStageErrors } from "../adapters/state-store/index.ts";
+import { stageSpecOf } from "../config/context-map.ts";
 import { UserError } from "../errors/index.ts";
 import type { RunContext } from "./context.ts";
 import { convergeStage, type StageOutcome } from "./stage.ts";
@@ -88,7 +88,7 @@ export async function resetStage(
   }
   await ctx.state.setStageErrors(
     stage,
-    StageErrors.parse({
+    newStageErrors({
       executorRuns: errors.executorRuns,
       apiCallsTotal: errors.apiCallsTotal,
       tokens: errors.tokens,

@@ -1,11 +1,10 @@
 import { appendFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { readLogTail } from "../adapters/log-tail/index.ts";
 import { runStage, type StageRunResult } from "../adapters/stage-runner/index.ts";
-import { StageErrors, type StageStatusEntry } from "../adapters/state-store/index.ts";
-import { stageSpecOf } from "../config/index.ts";
-import { type ErrorFingerprint, fingerprintLogTail, TemplateMiner } from "../core/fingerprint/index.ts";
+import { newStageErrors, type StageStatusEntry } from "../adapters/state-store/index.ts";
+import { stageSpecOf } from "../config/context-map.ts";
+import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 import { backoff, decide } from "../core/policy/index.ts";
 import { UserError } from "../errors/index.ts";
 import type { EscalationResult, FixRequest, FixResult, RunContext } from "./context.ts";
@@ -49,7 +48,7 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
   const { settings, state, fixers, reporter } = ctx;
   let errors = await state.stageErrors(stage);
   errors.episodeStartedAt ??= new Date().toISOString();
-  const miner = TemplateMiner.fromJSON(await state.readJsonFile("templates.json"));
+  const fingerprinter = lazyFingerprinter(ctx);
   const perFingerprint = settings.executorRetryThreshold + settings.apiCallBudget + 1;
   const maxRuns = perFingerprint * 4;
   let pending: PendingPatch | undefined;
@@ -106,7 +105,7 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
         });
         await fixers.rememberFix?.(stage, verified.fingerprint, verified.commit, verified.fixId);
       }
-      errors = StageErrors.parse({
+      errors = newStageErrors({
         lastGreenCommit: await ctx.workspace.head(),
         executorRuns: errors.executorRuns,
         apiCallsTotal: errors.apiCallsTotal,
@@ -127,9 +126,9 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       };
     }
 
-    const logTail = await readLogTail(join(ctx.repoRoot, result.logFile));
-    const fingerprint = fingerprintLogTail(logTail, miner);
-    await state.writeJson("templates.json", miner.toJSON());
+    const { logTail, fingerprint } = await (await fingerprinter()).fingerprint(
+      join(ctx.repoRoot, result.logFile),
+    );
     if (pending) {
       if ((await settlePatch(ctx, stage, pending, fingerprint)) === "kept") {
         kept.push(pending);
@@ -268,6 +267,34 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
   }
+}
+
+/**
+ * Reads a failed run's log tail and fingerprints it with the repo's learned templates, which it
+ * saves again. Loaded at the first failure: a green run needs neither the miner nor its schema.
+ */
+function lazyFingerprinter(ctx: RunContext) {
+  let loaded:
+    | Promise<{ fingerprint(logPath: string): Promise<{ logTail: string; fingerprint: ErrorFingerprint }> }>
+    | undefined;
+  return () => {
+    loaded ??= (async () => {
+      const [{ fingerprintLogTail, TemplateMiner }, { readLogTail }] = await Promise.all([
+        import("../core/fingerprint/index.ts"),
+        import("../adapters/log-tail/index.ts"),
+      ]);
+      const miner = TemplateMiner.fromJSON(await ctx.state.readJsonFile("templates.json"));
+      return {
+        async fingerprint(logPath: string) {
+          const logTail = await readLogTail(logPath);
+          const fingerprint = fingerprintLogTail(logTail, miner);
+          await ctx.state.writeJson("templates.json", miner.toJSON());
+          return { logTail, fingerprint };
+        },
+      };
+    })();
+    return loaded;
+  };
 }
 
 async function handleFix(

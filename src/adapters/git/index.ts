@@ -110,3 +110,12 @@ export const QUIET_COMMIT_CONFIG = [
   "-c",
   "gc.auto=0",
 ];
+
+/** The first lines git wrote, as one line for a message a person reads. */
+export function gitReason(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  return lines.slice(0, 3).join("; ") || "git gave no reason";
+}

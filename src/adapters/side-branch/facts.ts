@@ -13,7 +13,7 @@ import {
   pathsNeedingFacts,
   pathsOf,
 } from "../../core/patch-guard/index.ts";
-import { git } from "../git/index.ts";
+import { git, gitReason } from "../git/index.ts";
 
 type TreeEntry = { mode: string; type: string; object: string; path: string };
 
@@ -191,12 +191,4 @@ function numstatPaths(output: string): string[] {
     }
   }
   return paths;
-}
-
-export function gitReason(stderr: string): string {
-  const lines = stderr
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  return lines.slice(0, 3).join("; ") || "git gave no reason";
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { commitIdentityEnv, git, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import { commitIdentityEnv, git, gitReason, QUIET_COMMIT_CONFIG } from "../git/index.ts";
 import {
   type AiCommit,
   type PatchMeta,
@@ -11,10 +11,9 @@ import {
   readAiCommits,
   revertCommitMessage,
 } from "./commits.ts";
-import { checkDiff, gitReason } from "./facts.ts";
 import {
   ensureWorktree,
-  excludeWorktree,
+  excludeRuntimeFolders,
   findRepoRoot,
   requireBranchName,
   requireFirstCommit,
@@ -22,9 +21,20 @@ import {
 } from "./worktree.ts";
 
 export type { AiCommit, PatchMeta } from "./commits.ts";
-export { checkDiff } from "./facts.ts";
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
-export { findRepoRoot, WORKTREE_PATH } from "./worktree.ts";
+export { excludeRuntimeFolders, findRepoRoot, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
+
+/**
+ * The guard and `git apply --check` of a diff against `ref`, changing nothing. Its module
+ * (the patch guard, glob matching, YAML parsing) loads on first use: a run that patches
+ * nothing never needs it.
+ */
+export async function checkDiff(
+  ...args: Parameters<typeof import("./facts.ts").checkDiff>
+): Promise<PatchVerdict> {
+  const facts = await import("./facts.ts");
+  return facts.checkDiff(...args);
+}
 
 export type ApplyResult =
   | { status: "applied"; commit: string; files: string[] }
@@ -51,16 +61,19 @@ export class SideBranch {
 
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
     const repoRoot = await findRepoRoot(opts.repoRoot);
-    const userHead = await requireFirstCommit(repoRoot);
-    await requireBranchName(repoRoot, opts.branch);
-    const exists = await git(["rev-parse", "--verify", "--quiet", `refs/heads/${opts.branch}`], {
-      cwd: repoRoot,
-      allowFailure: true,
-    });
+    // Independent look-ups, run side by side: every run opens the side branch.
+    const [userHead, , exists] = await Promise.all([
+      requireFirstCommit(repoRoot),
+      requireBranchName(repoRoot, opts.branch),
+      git(["rev-parse", "--verify", "--quiet", `refs/heads/${opts.branch}`], {
+        cwd: repoRoot,
+        allowFailure: true,
+      }),
+      excludeRuntimeFolders(repoRoot),
+    ]);
     if (exists.exitCode !== 0) {
       await git(["branch", "--no-track", opts.branch, userHead], { cwd: repoRoot });
     }
-    await excludeWorktree(repoRoot);
     const worktree = await ensureWorktree(repoRoot, opts.branch);
     return new SideBranch(repoRoot, opts.branch, worktree);
   }
@@ -86,8 +99,10 @@ export class SideBranch {
 
   /** Brings the AI branch up to date with the user's HEAD: fast-forward, or a merge commit. */
   async sync(): Promise<SyncResult> {
-    const userHead = (await git(["rev-parse", "HEAD"], { cwd: this.repoRoot })).stdout.trim();
-    const tip = await this.headCommit();
+    const heads = await git(["rev-parse", "HEAD", `${this.ref}^{commit}`], {
+      cwd: this.repoRoot,
+    });
+    const [userHead = "", tip = ""] = heads.stdout.trim().split("\n");
     if (userHead === tip || (await this.isAncestor(userHead, tip))) {
       return "up-to-date";
     }

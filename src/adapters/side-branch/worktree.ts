@@ -4,7 +4,6 @@ import { UserError } from "../../errors/index.ts";
 import { git, QUIET_COMMIT_CONFIG } from "../git/index.ts";
 
 export const WORKTREE_PATH = "ai/worktree";
-const EXCLUDE_LINE = `/${WORKTREE_PATH}/`;
 
 type WorktreeEntry = { path: string; branch: string | undefined };
 
@@ -45,6 +44,9 @@ export async function findRepoRoot(start: string): Promise<string> {
     );
   }
   const root = top.stdout.trim();
+  if (!root.endsWith(`/${WORKTREE_PATH}`)) {
+    return root;
+  }
   const main = (await listWorktrees(root))[0];
   if (main && (await samePath(root, join(main.path, WORKTREE_PATH)))) {
     return main.path;
@@ -74,18 +76,42 @@ export async function requireBranchName(repoRoot: string, branch: string): Promi
   }
 }
 
-/** Keeps the worktree out of the user's `git status` without editing any tracked file. */
-export async function excludeWorktree(repoRoot: string): Promise<void> {
-  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
-  const infoDir = join(isAbsolute(common) ? common : join(repoRoot, common), "info");
+/** The tool's runtime folders: its worktree, state, logs, case files and patches. */
+export const RUNTIME_FOLDERS = [
+  `/${WORKTREE_PATH}/`,
+  "/ai/state/",
+  "/ai/logs/",
+  "/ai/escalations/",
+  "/ai/patches/",
+];
+
+/**
+ * Keeps the worktree and the tool's runtime data out of the user's `git status` through
+ * `.git/info/exclude`, without editing any tracked file (a repo that never ran `init`, which
+ * also writes .gitignore lines, stays clean too).
+ */
+export async function excludeRuntimeFolders(repoRoot: string): Promise<void> {
+  const infoDir = join(await commonGitDir(repoRoot), "info");
   const excludeFile = join(infoDir, "exclude");
   const current = await readFile(excludeFile, "utf8").catch(() => "");
-  if (current.split("\n").some((line) => line.trim() === EXCLUDE_LINE)) {
+  const present = new Set(current.split("\n").map((line) => line.trim().replace(/^\//, "")));
+  const missing = RUNTIME_FOLDERS.filter((folder) => !present.has(folder.slice(1)));
+  if (missing.length === 0) {
     return;
   }
   await mkdir(infoDir, { recursive: true });
   const separator = current === "" || current.endsWith("\n") ? "" : "\n";
-  await appendFile(excludeFile, `${separator}# the homelab orchestrator's worktree\n${EXCLUDE_LINE}\n`);
+  await appendFile(excludeFile, `${separator}# homelab-orchestrator runtime data\n${missing.join("\n")}\n`);
+}
+
+/** `.git` itself in an ordinary checkout (no git process needed); git's answer otherwise. */
+async function commonGitDir(repoRoot: string): Promise<string> {
+  const dotGit = join(repoRoot, ".git");
+  if ((await stat(dotGit).catch(() => undefined))?.isDirectory()) {
+    return dotGit;
+  }
+  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
+  return isAbsolute(common) ? common : join(repoRoot, common);
 }
 
 /** Creates the worktree for `branch`, or repairs one that was deleted, moved or left stale. */

@@ -30,15 +30,39 @@ describe("StateStore", () => {
     expect(written.stages.talos).toMatchObject({ status: "failed", extra: 1 });
   });
 
-  it("drops an unreadable stage entry with a warning instead of failing", async () => {
+  it("drops a stage entry without a valid status, with a warning instead of failing", async () => {
+    const state = await store();
+    await writeFile(
+      state.path("stage_status.json"),
+      JSON.stringify({
+        version: 1,
+        stages: { talos: { status: "exploded", since: "x" }, vms: { status: "green", since: "x" } },
+      }),
+    );
+    expect(Object.keys(await state.stageStatuses())).toEqual(["vms"]);
+    expect(state.warnings.join("\n")).toContain('dropped the unreadable entry for stage "talos"');
+  });
+
+  it("reads a field of the wrong type as its default and keeps the rest", async () => {
     const state = await store();
     await writeFile(
       state.path("errors.json"),
-      JSON.stringify({ version: 1, stages: { talos: { attempts: "many" }, vms: { attempts: { abc: 2 } } } }),
+      JSON.stringify({
+        version: 1,
+        stages: { talos: { attempts: "many", apiCalls: { abc: 2 }, executorRuns: "x" } },
+      }),
     );
-    const all = await state.allStageErrors();
-    expect(Object.keys(all)).toEqual(["vms"]);
-    expect(state.warnings.join("\n")).toContain('dropped the unreadable entry for stage "talos"');
+    const talos = await state.stageErrors("talos");
+    expect(talos).toMatchObject({ attempts: {}, apiCalls: { abc: 2 }, executorRuns: 0, history: [] });
+  });
+
+  it("only reports an unreadable file when opened read-only, and leaves it in place", async () => {
+    const state = await store();
+    await writeFile(state.path("stage_status.json"), "{oops");
+    const reader = new StateStore(state.repoRoot, { readOnly: true });
+    expect(await reader.stageStatuses()).toEqual({});
+    expect(reader.warnings[0]).toContain("the next run sets it aside");
+    expect(await readFile(state.path("stage_status.json"), "utf8")).toBe("{oops");
   });
 
   it("sets a corrupt state file aside and starts afresh", async () => {

@@ -1,9 +1,16 @@
 import { appendFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { z } from "zod";
 import { readIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { acquireLock, type HeldLock, lockHolder } from "./lock.ts";
-import { ErrorsFile, type LockOwner, StageErrors, StageStatusEntry, StageStatusFile } from "./schema.ts";
+import {
+  type LockOwner,
+  newStageErrors,
+  readStageErrors,
+  readStageStatusEntry,
+  record,
+  type StageErrors,
+  type StageStatusEntry,
+} from "./schema.ts";
 
 export { readIfExists, writeFileAtomic } from "./atomic-file.ts";
 export { type HeldLock, processExists } from "./lock.ts";
@@ -20,15 +27,19 @@ export interface JournalEvent {
 /**
  * The tool's own files under `ai/state/`. Writes are atomic; reads are tolerant:
  * an entry that does not validate is dropped with a warning instead of failing the run.
+ * A reader (`status`) opens it with `readOnly`: then a file that cannot be read is only
+ * reported, and left for the next run to set aside.
  */
 export class StateStore {
   readonly repoRoot: string;
   readonly dir: string;
   readonly warnings: string[] = [];
+  private readonly readOnly: boolean;
 
-  constructor(repoRoot: string) {
+  constructor(repoRoot: string, options: { readOnly?: boolean } = {}) {
     this.repoRoot = repoRoot;
     this.dir = join(repoRoot, STATE_DIR);
+    this.readOnly = options.readOnly === true;
   }
 
   path(
@@ -50,25 +61,25 @@ export class StateStore {
   }
 
   async stageStatuses(): Promise<Record<string, StageStatusEntry>> {
-    return this.readEntries("stage_status.json", StageStatusFile, StageStatusEntry);
+    return this.readEntries("stage_status.json", readStageStatusEntry);
   }
 
   async setStageStatus(stage: string, entry: StageStatusEntry): Promise<void> {
-    const all = await this.rawEntries("stage_status.json", StageStatusFile);
+    const all = await this.rawEntries("stage_status.json");
     all[stage] = entry;
     await this.writeJson("stage_status.json", { version: 1, stages: all });
   }
 
   async allStageErrors(): Promise<Record<string, StageErrors>> {
-    return this.readEntries("errors.json", ErrorsFile, StageErrors);
+    return this.readEntries("errors.json", readStageErrors);
   }
 
   async stageErrors(stage: string): Promise<StageErrors> {
-    return (await this.allStageErrors())[stage] ?? StageErrors.parse({});
+    return (await this.allStageErrors())[stage] ?? newStageErrors();
   }
 
   async setStageErrors(stage: string, errors: StageErrors): Promise<void> {
-    const all = await this.rawEntries("errors.json", ErrorsFile);
+    const all = await this.rawEntries("errors.json");
     all[stage] = errors;
     await this.writeJson("errors.json", { version: 1, stages: all });
   }
@@ -117,21 +128,24 @@ export class StateStore {
     await writeFileAtomic(this.path(name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  private async rawEntries(
-    name: "stage_status.json" | "errors.json",
-    fileSchema: typeof StageStatusFile | typeof ErrorsFile,
-  ): Promise<Record<string, unknown>> {
+  private async rawEntries(name: "stage_status.json" | "errors.json"): Promise<Record<string, unknown>> {
     const text = await readIfExists(this.path(name));
     if (text === undefined) {
       return {};
     }
     try {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      if (parsed.success) {
-        return { ...parsed.data.stages };
+      const file = record(JSON.parse(text));
+      if (file["version"] === 1 && record(file["stages"]) === file["stages"]) {
+        return { ...record(file["stages"]) };
       }
     } catch {
-      // fall through: keep the bad file for a human and start afresh
+      // not JSON: a file from elsewhere, or damaged outside the tool
+    }
+    if (this.readOnly) {
+      this.warnings.push(
+        `${STATE_DIR}/${name} could not be read; the next run sets it aside and starts afresh`,
+      );
+      return {};
     }
     const kept = `${this.path(name)}.unreadable-${Date.now()}`;
     await rename(this.path(name), kept).catch(() => undefined);
@@ -141,26 +155,17 @@ export class StateStore {
 
   private async readEntries<T>(
     name: "stage_status.json" | "errors.json",
-    fileSchema: typeof StageStatusFile | typeof ErrorsFile,
-    entrySchema: z.ZodType<T>,
+    read: (value: unknown) => T | undefined,
   ): Promise<Record<string, T>> {
-    const raw = await this.rawEntries(name, fileSchema);
     const entries: Record<string, T> = {};
-    for (const [stage, value] of Object.entries(raw)) {
-      const parsed = entrySchema.safeParse(value);
-      if (parsed.success) {
-        entries[stage] = parsed.data;
-      } else {
+    for (const [stage, value] of Object.entries(await this.rawEntries(name))) {
+      const entry = read(value);
+      if (entry === undefined) {
         this.warnings.push(`${STATE_DIR}/${name}: dropped the unreadable entry for stage "${stage}"`);
+      } else {
+        entries[stage] = entry;
       }
     }
     return entries;
   }
 }
-export { excludeRuntimeFolders, RUNTIME_FOLDERS } from "./git-exclude.ts";
-export {
-  readStatusView,
-  type StageErrorsView,
-  type StageStatusView,
-  type StatusView,
-} from "./status-view.ts";

@@ -1,8 +1,6 @@
 import { hostname } from "node:os";
-// Imported file by file rather than through the folders' index.ts: those load zod and yaml,
-// which would double the time `status` takes to start.
-import { processExists } from "../../adapters/state-store/lock.ts";
-import { readStatusView } from "../../adapters/state-store/status-view.ts";
+import { processExists, StateStore } from "../../adapters/state-store/index.ts";
+// Not through config/index.ts, which loads the YAML parser and zod: status must start fast.
 import { loadContextMap } from "../../config/context-map.ts";
 import { resolveSettings } from "../../config/settings.ts";
 import { findRepoRoot } from "../repo-root.ts";
@@ -39,7 +37,13 @@ export async function statusReport(
 ): Promise<StatusReport> {
   const contextMap = await loadContextMap(repoRoot);
   const settings = resolveSettings(contextMap, env, options);
-  const { statuses, errors, lock, warnings } = await readStatusView(repoRoot);
+  const state = new StateStore(repoRoot, { readOnly: true });
+  const [statuses, errors, lock] = await Promise.all([
+    state.stageStatuses(),
+    state.allStageErrors(),
+    state.lockHolder(),
+  ]);
+  const warnings = state.warnings;
   const stages = Object.entries(contextMap.stages).map(([stage, spec]): StageStatusRow => {
     const entry = statuses[stage];
     const stageErrors = errors[stage];
@@ -68,7 +72,7 @@ export async function statusReport(
       tokens: stageErrors
         ? { input: stageErrors.tokens.input, output: stageErrors.tokens.output }
         : { input: 0, output: 0 },
-      lastLog: entry?.logFile ?? null,
+      lastLog: entry?.lastRun?.logFile ?? null,
     };
   });
   const executor = settings.executor;
