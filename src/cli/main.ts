@@ -4,6 +4,7 @@ import { registerDiagnosticsCommands } from "./commands/diagnostics.ts";
 import { registerFingerprintCommands } from "./commands/fingerprint.ts";
 import { registerFixesCommands } from "./commands/fixes.ts";
 import { registerPatchesCommands } from "./commands/patches.ts";
+import { registerProxmoxCommands } from "./commands/proxmox.ts";
 import { registerRunOptions, runStageCommand } from "./commands/run.ts";
 import { registerStepCommands } from "./commands/step.ts";
 import { registerVerifyCommands } from "./commands/verify.ts";
@@ -96,6 +97,7 @@ Examples:
   registerStepCommands(program);
   registerFixesCommands(program);
   registerVerifyCommands(program);
+  registerProxmoxCommands(program);
   return program;
 }
 
