@@ -3,6 +3,14 @@ import type { StageErrors, StateStore } from "../adapters/state-store/index.ts";
 import type { ContextMap, Settings } from "../config/index.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 
+/** How a stage's episode ended, as `convergeStage` reports it. */
+export type StageOutcome = {
+  stage: string;
+  status: "green" | "give_up" | "interrupted";
+  reason: string;
+  runs: number;
+};
+
 /** What the terminal (or a test) is told while the loop works. */
 export interface Reporter {
   stageStarted(stage: string, attempt: number, command: string): void;

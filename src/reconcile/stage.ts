@@ -1,28 +1,18 @@
-import { appendFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { runStage, type StageRunResult } from "../adapters/stage-runner/index.ts";
-import { newStageErrors, type StageStatusEntry } from "../adapters/state-store/index.ts";
+import { newStageErrors, type StageErrors } from "../adapters/state-store/index.ts";
 import { stageSpecOf } from "../config/context-map.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
-import { backoff, decide } from "../core/policy/index.ts";
+import { decide } from "../core/policy/index.ts";
 import { UserError } from "../errors/index.ts";
-import type { EscalationResult, FixRequest, FixResult, RunContext } from "./context.ts";
+import { act, type DecidedStep } from "./act.ts";
+import type { RunContext, StageOutcome } from "./context.ts";
+import { lazyFingerprinter } from "./fingerprinter.ts";
+import { type PendingPatch, settlePatch } from "./patch-fate.ts";
+import { failedStatus, lastRunOf } from "./stage-status.ts";
 
-export type StageOutcome = {
-  stage: string;
-  status: "green" | "give_up" | "interrupted";
-  reason: string;
-  runs: number;
-};
-
-/** A patch waiting for the next run to show whether it helped. */
-interface PendingPatch {
-  commit: string;
-  fingerprint: ErrorFingerprint;
-  source: string;
-  fixId?: string;
-}
+export type { StageOutcome } from "./context.ts";
 
 const HISTORY_KEPT = 100;
 
@@ -45,19 +35,18 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       runs: 0,
     };
   }
-  const { settings, state, fixers, reporter } = ctx;
+  const { settings, state, reporter } = ctx;
   let errors = await state.stageErrors(stage);
   errors.episodeStartedAt ??= new Date().toISOString();
   const fingerprinter = lazyFingerprinter(ctx);
-  const perFingerprint = settings.executorRetryThreshold + settings.apiCallBudget + 1;
-  const maxRuns = perFingerprint * 4;
+  const maxRuns = (settings.executorRetryThreshold + settings.apiCallBudget + 1) * 4;
   let pending: PendingPatch | undefined;
   /** Patches a different error followed: they fixed their own error, and count as verified once green. */
   const kept: PendingPatch[] = [];
 
   for (let run = 1; ; run++) {
     const attempt = Object.values(errors.attempts).reduce((sum, n) => sum + n, 0) + 1;
-    await setStatus(ctx, stage, {
+    await state.setStageStatus(stage, {
       status: "running",
       since: new Date().toISOString(),
       pid: process.pid,
@@ -70,7 +59,7 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       repoRoot: ctx.repoRoot,
       workdir: ctx.workspace.workdir,
       attempt,
-      env: stageEnv(ctx),
+      env: { ...ctx.env, ORCHESTRATOR_REPO_ROOT: ctx.repoRoot, ORCHESTRATOR_WORKTREE: ctx.workspace.workdir },
       signal: ctx.signal,
       onLine: (line) => reporter.line(stage, line),
     });
@@ -87,11 +76,8 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
     });
 
     if (result.process.interrupted) {
-      await setStatus(
-        ctx,
-        stage,
-        failedStatus(result, "interrupted by the user; the stage's processes were stopped", attempt),
-      );
+      const reason = "interrupted by the user; the stage's processes were stopped";
+      await state.setStageStatus(stage, failedStatus(result, reason, attempt));
       await state.setStageErrors(stage, errors);
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
@@ -103,7 +89,7 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
           commit: verified.commit,
           source: verified.source,
         });
-        await fixers.rememberFix?.(stage, verified.fingerprint, verified.commit, verified.fixId);
+        await ctx.fixers.rememberFix?.(stage, verified.fingerprint, verified.commit, verified.fixId);
       }
       errors = newStageErrors({
         lastGreenCommit: await ctx.workspace.head(),
@@ -113,7 +99,7 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
         history: errors.history,
       });
       await state.setStageErrors(stage, errors);
-      await setStatus(ctx, stage, {
+      await state.setStageStatus(stage, {
         status: "green",
         since: new Date().toISOString(),
         lastRun: lastRunOf(result, attempt),
@@ -135,301 +121,90 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
       }
       pending = undefined;
     }
-    if (errors.fingerprint !== fingerprint.template && errors.fingerprint !== undefined) {
-      reporter.note(stage, `a different error (${fingerprint.template}); its attempts count from 1`);
-    }
-    errors.fingerprint = fingerprint.template;
-    errors.exact = fingerprint.exact;
-    errors.attempts[fingerprint.template] = (errors.attempts[fingerprint.template] ?? 0) + 1;
-    const apiCallsUsed = errors.apiCalls[fingerprint.template] ?? 0;
-    const untriedFixId = await fixers.untriedFix?.(stage, fingerprint, errors.triedFixes);
-    const action = decide(
-      {
-        attempts: errors.attempts[fingerprint.template] ?? 1,
-        executorAvailable: fixers.runExecutor !== undefined,
-        untriedFixId,
-        apiConfigured: fixers.apiConfigured,
-        apiCallsUsed,
-        modelGaveUp:
-          errors.modelGaveUp?.fingerprint === fingerprint.template ? errors.modelGaveUp.reason : undefined,
-      },
-      { kind: "failed", fingerprint: fingerprint.template },
-      settings,
-    );
-    const overBound = run >= maxRuns && action.kind !== "give_up";
-    const reason = overBound ? `ran ${run} times in this episode without converging` : action.reason;
-    errors.history = [
-      ...errors.history,
-      {
-        at: new Date().toISOString(),
-        fingerprint: fingerprint.template,
-        exact: fingerprint.exact,
-        attempt,
-        action: overBound ? "give_up" : action.kind,
-        reason,
-        logFile: result.logFile,
-      },
-    ].slice(-HISTORY_KEPT);
-    await state.setStageErrors(stage, errors);
-    await setStatus(ctx, stage, failedStatus(result, result.summary, attempt));
-    await state.journal({
-      type: "decision",
-      stage,
-      fingerprint: fingerprint.template,
-      action: action.kind,
-      reason,
+    const step = await decideStep(ctx, stage, {
+      run,
+      maxRuns,
+      attempt,
+      result,
+      errors,
+      logTail,
+      fingerprint,
     });
-    reporter.note(stage, `${result.summary} — ${reason}`);
-
-    const request: FixRequest = { stage, fingerprint, logTail, logFile: result.logFile, errors, run: result };
-    if (overBound) {
-      return giveUp(ctx, stage, reason, fingerprint, run, undefined);
+    const next = await act(ctx, step);
+    if ("outcome" in next) {
+      return next.outcome;
     }
-    switch (action.kind) {
-      case "done":
-      case "stop":
-        return { stage, status: "interrupted", reason: action.reason, runs: run };
-      case "retry":
-        await waitBeforeRetry(ctx, stage, action.afterMs);
-        break;
-      case "executor": {
-        errors.executorRuns += 1;
-        const fix: FixResult = fixers.runExecutor
-          ? await fixers.runExecutor(request)
-          : { kind: "failed", reason: "no executor is configured" };
-        await state.setStageErrors(stage, errors);
-        pending = await handleFix(ctx, stage, fix, fingerprint);
-        if (!pending) {
-          await waitBeforeRetry(ctx, stage, backoff(errors.attempts[fingerprint.template] ?? 1, settings));
-        }
-        break;
-      }
-      case "replay_fix": {
-        errors.triedFixes = [...errors.triedFixes, action.fixId];
-        await state.setStageErrors(stage, errors);
-        const fix: FixResult = fixers.replayFix
-          ? await fixers.replayFix(action.fixId, request)
-          : { kind: "failed", reason: "fix memory is not available" };
-        pending = await handleFix(ctx, stage, fix, fingerprint);
-        if (pending) {
-          pending.fixId = action.fixId;
-        } else {
-          await fixers.demoteFix?.(action.fixId);
-        }
-        break;
-      }
-      case "escalate": {
-        const remaining = settings.apiCallBudget - apiCallsUsed;
-        if (!fixers.escalate) {
-          return giveUp(ctx, stage, "escalation is not available in this build", fingerprint, run, undefined);
-        }
-        const { result: escalation, callsUsed, usage } = await fixers.escalate(request, remaining);
-        errors.apiCalls[fingerprint.template] = apiCallsUsed + callsUsed;
-        errors.apiCallsTotal += callsUsed;
-        errors.tokens = {
-          input: errors.tokens.input + usage.input,
-          output: errors.tokens.output + usage.output,
-        };
-        await state.setStageErrors(stage, errors);
-        if (escalation.kind === "give_up") {
-          errors.modelGaveUp = { fingerprint: fingerprint.template, reason: escalation.reason };
-          await state.setStageErrors(stage, errors);
-          return giveUp(
-            ctx,
-            stage,
-            `the model gave up: ${escalation.reason}`,
-            fingerprint,
-            run,
-            escalation.caseDir,
-          );
-        }
-        pending = await handleFix(ctx, stage, escalation, fingerprint);
-        if (!pending) {
-          const spent = errors.apiCalls[fingerprint.template] ?? 0;
-          return giveUp(
-            ctx,
-            stage,
-            `escalation ended without a usable patch after ${spent} API call${spent === 1 ? "" : "s"}: ${describeFix(escalation)}`,
-            fingerprint,
-            run,
-            escalation.caseDir,
-          );
-        }
-        break;
-      }
-      case "give_up": {
-        const caseDir = fixers.apiConfigured ? undefined : await fixers.writeCaseFileOnly?.(request);
-        return giveUp(ctx, stage, reason, fingerprint, run, caseDir);
-      }
-    }
+    pending = next.pending;
     if (ctx.signal.aborted) {
-      await setStatus(ctx, stage, failedStatus(result, "interrupted by the user", attempt));
+      await state.setStageStatus(stage, failedStatus(result, "interrupted by the user", attempt));
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
   }
 }
 
-/**
- * Reads a failed run's log tail and fingerprints it with the repo's learned templates, which it
- * saves again. Loaded at the first failure: a green run needs neither the miner nor its schema.
- */
-function lazyFingerprinter(ctx: RunContext) {
-  let loaded:
-    | Promise<{ fingerprint(logPath: string): Promise<{ logTail: string; fingerprint: ErrorFingerprint }> }>
-    | undefined;
-  return () => {
-    loaded ??= (async () => {
-      const [{ fingerprintLogTail, TemplateMiner }, { readLogTail }] = await Promise.all([
-        import("../core/fingerprint/index.ts"),
-        import("../adapters/log-tail/index.ts"),
-      ]);
-      const miner = TemplateMiner.fromJSON(await ctx.state.readJsonFile("templates.json"));
-      return {
-        async fingerprint(logPath: string) {
-          const logTail = await readLogTail(logPath);
-          const fingerprint = fingerprintLogTail(logTail, miner);
-          await ctx.state.writeJson("templates.json", miner.toJSON());
-          return { logTail, fingerprint };
-        },
-      };
-    })();
-    return loaded;
-  };
-}
-
-async function handleFix(
+/** Counts the failure against its fingerprint, decides, and records the decision everywhere. */
+async function decideStep(
   ctx: RunContext,
   stage: string,
-  fix: FixResult | EscalationResult,
-  fingerprint: ErrorFingerprint,
-): Promise<PendingPatch | undefined> {
-  ctx.reporter.note(stage, describeFix(fix));
-  if (fix.kind === "patched") {
-    return { commit: fix.commit, fingerprint, source: fix.source };
+  failure: {
+    run: number;
+    maxRuns: number;
+    attempt: number;
+    result: StageRunResult;
+    errors: StageErrors;
+    logTail: string;
+    fingerprint: ErrorFingerprint;
+  },
+): Promise<DecidedStep> {
+  const { run, attempt, result, errors, fingerprint } = failure;
+  const { template } = fingerprint;
+  if (errors.fingerprint !== undefined && errors.fingerprint !== template) {
+    ctx.reporter.note(stage, `a different error (${template}); its attempts count from 1`);
   }
-  return undefined;
-}
-
-function describeFix(fix: FixResult | EscalationResult): string {
-  switch (fix.kind) {
-    case "patched":
-      return `${fix.source} committed ${fix.commit.slice(0, 10)}: ${fix.summary}`;
-    case "no_change":
-      return `no change: ${fix.summary}`;
-    case "refused":
-      return `the change was refused: ${fix.reasons.join("; ")}`;
-    case "failed":
-      return `the fix attempt failed: ${fix.reason}`;
-    case "give_up":
-      return `gave up: ${fix.reason}`;
-  }
-}
-
-/** The run after a patch decides its fate: the same error back means it did not help. */
-async function settlePatch(
-  ctx: RunContext,
-  stage: string,
-  pending: PendingPatch,
-  now: ErrorFingerprint,
-): Promise<"kept" | "reverted"> {
-  if (now.template === pending.fingerprint.template) {
-    const reason = "tried, did not help: the same error came back";
-    const revert = await ctx.workspace.revert(pending.commit, reason);
-    await ctx.state.journal({
-      type: "patch_reverted",
-      stage,
-      commit: pending.commit,
-      revert,
-      source: pending.source,
-      reason,
-    });
-    ctx.reporter.note(stage, `reverted ${pending.commit.slice(0, 10)}: ${reason}`);
-    if (pending.fixId) {
-      await ctx.fixers.demoteFix?.(pending.fixId);
-    }
-    return "reverted";
-  }
+  errors.fingerprint = template;
+  errors.exact = fingerprint.exact;
+  errors.attempts[template] = (errors.attempts[template] ?? 0) + 1;
+  const action = decide(
+    {
+      attempts: errors.attempts[template] ?? 1,
+      executorAvailable: ctx.fixers.runExecutor !== undefined,
+      untriedFixId: await ctx.fixers.untriedFix?.(stage, fingerprint, errors.triedFixes),
+      apiConfigured: ctx.fixers.apiConfigured,
+      apiCallsUsed: errors.apiCalls[template] ?? 0,
+      modelGaveUp: errors.modelGaveUp?.fingerprint === template ? errors.modelGaveUp.reason : undefined,
+    },
+    { kind: "failed", fingerprint: template },
+    ctx.settings,
+  );
+  const overBound = run >= failure.maxRuns && action.kind !== "give_up";
+  const decided = overBound
+    ? { kind: "give_up" as const, reason: `ran ${run} times in this episode without converging` }
+    : action;
+  errors.history = [
+    ...errors.history,
+    {
+      at: new Date().toISOString(),
+      fingerprint: template,
+      exact: fingerprint.exact,
+      attempt,
+      action: decided.kind,
+      reason: decided.reason,
+      logFile: result.logFile,
+    },
+  ].slice(-HISTORY_KEPT);
+  await ctx.state.setStageErrors(stage, errors);
+  await ctx.state.setStageStatus(stage, failedStatus(result, result.summary, attempt));
   await ctx.state.journal({
-    type: "patch_kept",
+    type: "decision",
     stage,
-    commit: pending.commit,
-    reason: `a different error followed (${now.template}); the patch stays`,
+    fingerprint: template,
+    action: decided.kind,
+    reason: decided.reason,
   });
-  return "kept";
-}
-
-async function giveUp(
-  ctx: RunContext,
-  stage: string,
-  reason: string,
-  fingerprint: ErrorFingerprint,
-  runs: number,
-  caseDir: string | undefined,
-): Promise<StageOutcome> {
-  const now = new Date().toISOString();
-  const statuses = await ctx.state.stageStatuses();
-  await setStatus(ctx, stage, {
-    ...(statuses[stage] ?? {}),
-    status: "give_up",
-    since: now,
-    reason,
-    giveUpHead: await ctx.workspace.head(),
-    ...(caseDir ? { caseDir } : {}),
-  } as StageStatusEntry);
-  const next = caseDir
-    ? `read the case file in ${caseDir}, fix the cause by hand, then run "orchestrator ${stage} --reset"`
-    : `read the latest log in ai/logs/${stage}/, fix the cause by hand, then run "orchestrator ${stage} --reset"`;
-  const entry = [
-    `## ${now} ${stage} give_up`,
-    `- fingerprint: ${fingerprint.template} (exact ${fingerprint.exact})`,
-    `- summary: ${reason}`,
-    `- error: ${fingerprint.lines.slice(-3).join(" | ") || "(no output)"}`,
-    `- case folder: ${caseDir ?? "none"}`,
-    `- next: ${next}`,
-    "",
-  ].join("\n");
-  await appendFile(join(ctx.repoRoot, "ai", "issues.txt"), `${entry}\n`, "utf8");
-  await ctx.state.journal({ type: "give_up", stage, fingerprint: fingerprint.template, reason, caseDir });
-  ctx.reporter.note(stage, `give_up: ${reason}. Next: ${next}`);
-  return { stage, status: "give_up", reason, runs };
-}
-
-async function waitBeforeRetry(ctx: RunContext, stage: string, ms: number) {
-  if (ms <= 0) {
-    return;
-  }
-  ctx.reporter.note(stage, `waiting ${Math.round(ms / 1000)}s before the next run`);
-  await ctx.state.journal({ type: "retry_wait", stage, ms });
-  await ctx.sleep(ms, ctx.signal);
-}
-
-function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
+  ctx.reporter.note(stage, `${result.summary} — ${decided.reason}`);
   return {
-    ...ctx.env,
-    ORCHESTRATOR_REPO_ROOT: ctx.repoRoot,
-    ORCHESTRATOR_WORKTREE: ctx.workspace.workdir,
-  };
-}
-
-async function setStatus(ctx: RunContext, stage: string, entry: StageStatusEntry) {
-  await ctx.state.setStageStatus(stage, entry);
-}
-
-function failedStatus(result: StageRunResult, reason: string, attempt: number): StageStatusEntry {
-  return { status: "failed", since: new Date().toISOString(), reason, lastRun: lastRunOf(result, attempt) };
-}
-
-function lastRunOf(result: StageRunResult, attempt: number) {
-  return {
-    attempt,
-    startedAt: result.startedAt,
-    finishedAt: result.finishedAt,
-    logFile: result.logFile,
-    exitCode: result.process.exitCode,
-    signal: result.process.signal,
-    timedOut: result.process.timedOut,
-    interrupted: result.process.interrupted,
-    durationMs: result.process.durationMs,
-    checks: result.checks,
+    run,
+    action: decided,
+    request: { stage, fingerprint, logTail: failure.logTail, logFile: result.logFile, errors, run: result },
   };
 }
