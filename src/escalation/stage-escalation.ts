@@ -1,15 +1,14 @@
-import { readdir, readFile } from "node:fs/promises";
-import { isAbsolute, join, relative } from "node:path";
-import { gatherCaseContext } from "../adapters/case-context/index.ts";
+import { relative } from "node:path";
 import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
 import { recordPatchVerdict, type SideBranch } from "../adapters/side-branch/index.ts";
 import type { StateStore } from "../adapters/state-store/index.ts";
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
-import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
-import { type GuardRules, SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
-import { DEFAULT_SECRET_GLOBS, type Redactor } from "../core/redaction/index.ts";
-import type { EscalationResult, Fixers, FixRequest } from "../reconcile/context.ts";
+import type { CasePatch } from "../core/case-file/index.ts";
+import type { GuardRules } from "../core/patch-guard/index.ts";
+import type { Redactor } from "../core/redaction/index.ts";
+import type { EscalationResult, Fixers } from "../reconcile/context.ts";
+import { caseInputFor, diagnosticsOptions } from "./case-input.ts";
 import { caseDirFor, escalateOnce, newCaseId, writeCaseFileOnly } from "./index.ts";
 
 export interface StageEscalationDeps {
@@ -200,124 +199,6 @@ function stageSpec(deps: StageEscalationDeps, stage: string): StageSpec {
     throw new Error(`no stage ${stage} in the context map`);
   }
   return spec;
-}
-
-async function caseInputFor(
-  deps: StageEscalationDeps,
-  request: FixRequest,
-  spec: StageSpec,
-  extra: { caseId: string; version: number; diagnostics: DiagnosticResult[]; refused: CasePatch[] },
-): Promise<CaseFileInput> {
-  const worktree = deps.sideBranch.worktree;
-  const memoText = await readFile(join(worktree, "ai", "master_memo.md"), "utf8").catch(() => undefined);
-  const context = await gatherCaseContext({
-    worktree,
-    stageSpec: spec,
-    secretGlobs: deps.contextMap.secrets,
-    memoText,
-    ...(request.errors.lastGreenCommit ? { lastGreenCommit: request.errors.lastGreenCommit } : {}),
-    logTail: request.logTail,
-  });
-  const earlier = await earlierPatches(deps, request.stage);
-  const checks = new Map(request.run.checks.map((check) => [check.name, check]));
-  const notes = deps.executorNotes?.(request.stage);
-  return {
-    stage: request.stage,
-    goal:
-      spec.description ??
-      `make the ${request.stage} stage succeed: its command exits 0 and every success check passes`,
-    ...(spec.command ? { command: spec.command } : {}),
-    caseId: extra.caseId,
-    version: extra.version,
-    exitCode: request.run.process.exitCode,
-    criteria: spec.success_criteria.map((criterion) => {
-      const check = checks.get(criterion.name);
-      return {
-        name: criterion.name,
-        command: criterion.command,
-        expectExit: criterion.expect_exit,
-        ...(criterion.expect_output !== undefined ? { expectOutput: criterion.expect_output } : {}),
-        result: check ? (check.passed ? "passed" : "failed") : "not_run",
-        ...(check && !check.passed ? { detail: check.detail } : {}),
-      };
-    }),
-    fingerprint: {
-      template: request.fingerprint.template,
-      exact: request.fingerprint.exact,
-      lines: request.fingerprint.lines,
-    },
-    attemptHistory: request.errors.history.map((entry) => ({
-      attempt: entry.attempt,
-      fingerprint: entry.fingerprint,
-      source: entry.action,
-      outcome: entry.reason,
-      at: entry.at,
-    })),
-    logTail: request.logTail,
-    logFile: request.logFile,
-    files: context.files,
-    skippedFiles: context.skipped,
-    memoSections: context.memoSections,
-    ...(context.changesSinceGreen ? { changesSinceGreen: context.changesSinceGreen } : {}),
-    earlierPatches: [...earlier, ...extra.refused],
-    diagnostics: extra.diagnostics,
-    ...(notes ? { executorNotes: notes } : {}),
-    safety: {
-      protectedPaths: [...SEED_PROTECTED_PATHS, ...deps.contextMap.protected],
-      secretGlobs: [...DEFAULT_SECRET_GLOBS, ...deps.contextMap.secrets],
-      maxFiles: deps.rules.maxFiles,
-      maxChangedLines: deps.rules.maxChangedLines,
-      allowedDiagnostics: spec.diagnostics,
-      topLevelEntries: await readdir(worktree).then((names) => names.filter((name) => name !== ".git")),
-    },
-    tokenBudget: deps.settings.caseFileTokenBudget,
-  };
-}
-
-/** The stage's AI commits (applied or reverted), newest first, as the model should hear of them. */
-async function earlierPatches(deps: StageEscalationDeps, stage: string): Promise<CasePatch[]> {
-  const commits = await deps.sideBranch.aiCommits({ stage });
-  return commits.slice(0, 8).map((commit) => ({
-    source: commit.source,
-    summary: commit.summary,
-    outcome: commit.reverted ? "reverted" : "applied",
-    ...(commit.reverted ? { reasons: [commit.revertReason ?? "tried, did not help"] } : {}),
-  }));
-}
-
-/**
- * Diagnostics run in the worktree with the read-only credentials the context map names, and
- * without the tool's own API keys in their environment.
- */
-function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spec: StageSpec) {
-  const env: NodeJS.ProcessEnv = { ...deps.env };
-  for (const name of Object.keys(env)) {
-    if (/^(OPENAI_|EXECUTOR_)|_API_KEY$/.test(name)) {
-      delete env[name];
-    }
-  }
-  const credentials = deps.contextMap.diagnostics_credentials;
-  const resolvePath = (path: string) => (isAbsolute(path) ? path : join(deps.repoRoot, path));
-  if (credentials.talosconfig) {
-    env["TALOSCONFIG"] = resolvePath(credentials.talosconfig);
-  }
-  if (credentials.kubeconfig) {
-    env["KUBECONFIG"] = resolvePath(credentials.kubeconfig);
-  }
-  if (credentials.proxmox_token_secret_env) {
-    env["PROXMOX_TOKEN_SECRET"] = deps.env[credentials.proxmox_token_secret_env];
-    if (credentials.proxmox_token_id) {
-      env["PROXMOX_TOKEN_ID"] = credentials.proxmox_token_id;
-    }
-  }
-  return {
-    stage,
-    allowedPrefixes: spec.diagnostics,
-    cwd: deps.sideBranch.worktree,
-    env,
-    logDir: join(deps.repoRoot, "ai", "logs", "diagnostics"),
-    redactor: deps.redactor,
-  };
 }
 
 function rel(deps: StageEscalationDeps, path: string): string {

@@ -1,0 +1,137 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { gatherCaseContext } from "../adapters/case-context/index.ts";
+import type { DiagnosticResult } from "../adapters/diagnostics-runner/index.ts";
+import type { StageSpec } from "../config/index.ts";
+import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
+import { SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
+import { DEFAULT_SECRET_GLOBS } from "../core/redaction/index.ts";
+import type { FixRequest } from "../reconcile/context.ts";
+import type { StageEscalationDeps } from "./stage-escalation.ts";
+
+/** Everything case file v<N> says, gathered from the worktree, the state and this escalation so far. */
+export async function caseInputFor(
+  deps: StageEscalationDeps,
+  request: FixRequest,
+  spec: StageSpec,
+  extra: { caseId: string; version: number; diagnostics: DiagnosticResult[]; refused: CasePatch[] },
+): Promise<CaseFileInput> {
+  const worktree = deps.sideBranch.worktree;
+  const memoText = await readFile(join(worktree, "ai", "master_memo.md"), "utf8").catch(() => undefined);
+  const context = await gatherCaseContext({
+    worktree,
+    stageSpec: spec,
+    secretGlobs: deps.contextMap.secrets,
+    memoText,
+    ...(request.errors.lastGreenCommit ? { lastGreenCommit: request.errors.lastGreenCommit } : {}),
+    logTail: request.logTail,
+  });
+  const earlier = await earlierPatches(deps, request.stage);
+  const checks = new Map(request.run.checks.map((check) => [check.name, check]));
+  const notes = deps.executorNotes?.(request.stage);
+  return {
+    stage: request.stage,
+    goal:
+      spec.description ??
+      `make the ${request.stage} stage succeed: its command exits 0 and every success check passes`,
+    ...(spec.command ? { command: spec.command } : {}),
+    caseId: extra.caseId,
+    version: extra.version,
+    exitCode: request.run.process.exitCode,
+    criteria: spec.success_criteria.map((criterion) => {
+      const check = checks.get(criterion.name);
+      return {
+        name: criterion.name,
+        command: criterion.command,
+        expectExit: criterion.expect_exit,
+        ...(criterion.expect_output !== undefined ? { expectOutput: criterion.expect_output } : {}),
+        result: check ? (check.passed ? "passed" : "failed") : "not_run",
+        ...(check && !check.passed ? { detail: check.detail } : {}),
+      };
+    }),
+    fingerprint: {
+      template: request.fingerprint.template,
+      exact: request.fingerprint.exact,
+      lines: request.fingerprint.lines,
+    },
+    attemptHistory: request.errors.history.map((entry) => ({
+      attempt: entry.attempt,
+      fingerprint: entry.fingerprint,
+      source: entry.action,
+      outcome: entry.reason,
+      at: entry.at,
+    })),
+    logTail: request.logTail,
+    logFile: request.logFile,
+    files: context.files,
+    skippedFiles: context.skipped,
+    memoSections: context.memoSections,
+    ...(context.changesSinceGreen ? { changesSinceGreen: context.changesSinceGreen } : {}),
+    earlierPatches: [...earlier, ...extra.refused],
+    diagnostics: extra.diagnostics,
+    ...(notes ? { executorNotes: notes } : {}),
+    safety: {
+      protectedPaths: [...SEED_PROTECTED_PATHS, ...deps.contextMap.protected],
+      secretGlobs: [...DEFAULT_SECRET_GLOBS, ...deps.contextMap.secrets],
+      maxFiles: deps.rules.maxFiles,
+      maxChangedLines: deps.rules.maxChangedLines,
+      allowedDiagnostics: spec.diagnostics,
+      topLevelEntries: await readdir(worktree).then((names) => names.filter((name) => name !== ".git")),
+    },
+    tokenBudget: deps.settings.caseFileTokenBudget,
+  };
+}
+
+/** The stage's AI commits (applied or reverted), newest first, as the model should hear of them. */
+async function earlierPatches(deps: StageEscalationDeps, stage: string): Promise<CasePatch[]> {
+  const commits = await deps.sideBranch.aiCommits({ stage });
+  return commits.slice(0, 8).map((commit) => ({
+    source: commit.source,
+    summary: commit.summary,
+    outcome: commit.reverted ? "reverted" : "applied",
+    ...(commit.reverted ? { reasons: [commit.revertReason ?? "tried, did not help"] } : {}),
+  }));
+}
+
+/**
+ * Diagnostics run in the worktree with the read-only credentials the context map names, and
+ * without the tool's own API keys in their environment.
+ */
+export function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spec: StageSpec) {
+  const env: NodeJS.ProcessEnv = { ...deps.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI_|EXECUTOR_)|_API_KEY$/.test(name)) {
+      delete env[name];
+    }
+  }
+  const credentials = deps.contextMap.diagnostics_credentials;
+  // A read-only credential that has not been created yet is skipped: the argv policy still
+  // holds, and the model is told through the command's own output what it could not read.
+  const existing = (path: string | undefined) => {
+    const absolute = path === undefined ? undefined : isAbsolute(path) ? path : join(deps.repoRoot, path);
+    return absolute !== undefined && existsSync(absolute) ? absolute : undefined;
+  };
+  const talosconfig = existing(credentials.talosconfig);
+  if (talosconfig) {
+    env["TALOSCONFIG"] = talosconfig;
+  }
+  const kubeconfig = existing(credentials.kubeconfig);
+  if (kubeconfig) {
+    env["KUBECONFIG"] = kubeconfig;
+  }
+  if (credentials.proxmox_token_secret_env) {
+    env["PROXMOX_TOKEN_SECRET"] = deps.env[credentials.proxmox_token_secret_env];
+    if (credentials.proxmox_token_id) {
+      env["PROXMOX_TOKEN_ID"] = credentials.proxmox_token_id;
+    }
+  }
+  return {
+    stage,
+    allowedPrefixes: spec.diagnostics,
+    cwd: deps.sideBranch.worktree,
+    env,
+    logDir: join(deps.repoRoot, "ai", "logs", "diagnostics"),
+    redactor: deps.redactor,
+  };
+}
