@@ -37,7 +37,7 @@ describe("orchestrator verify vms", { tags: ["slow"], timeout: 60_000 }, () => {
         "check vms-running: ok (every node's VM is running in Proxmox)",
         "check vms-identity: ok (every VM carries its node's name and the tag homelab-orchestrator)",
         "check vms-mac: ok (every VM's net0 MAC is its node's MAC in the cluster file)",
-        "check talos-api: ok (the Talos API answers at every node's address (port 50000))",
+        "check talos-api: ok (the Talos API answers on port 50000 at every node's address)",
       ],
       exitCode: 0,
     });
@@ -95,7 +95,7 @@ describe("orchestrator verify vms", { tags: ["slow"], timeout: 60_000 }, () => {
       }
     });
     expect(await verifyVms(lab, "talos-api")).toEqual({
-      lines: ["check talos-api: ok (the Talos API answers at every node's address (port 50000))"],
+      lines: ["check talos-api: ok (the Talos API answers on port 50000 at every node's address)"],
       exitCode: 0,
     });
   });

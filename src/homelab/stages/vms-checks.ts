@@ -112,7 +112,7 @@ export const VMS_CHECKS: readonly StageCheck[] = [
   },
   {
     name: "talos-api",
-    description: "the Talos API answers at every node's address (port 50000)",
+    description: "the Talos API answers on port 50000 at every node's address",
     async run(cluster, tools) {
       // One minute per node at most: an address nothing answers at can hang a TCP connect for long.
       const talosctl = new Talosctl({ ...tools.talosctl.options, timeoutMs: 60_000 });
