@@ -34,8 +34,7 @@ describe("diagnostics run with the read-only credentials", () => {
     const { env, allowedPrefixes } = diagnosticsOptions(deps, "talos", spec);
     expect(env["TALOSCONFIG"]).toBe(join(repoRoot, "reader.talosconfig"));
     expect(env["KUBECONFIG"]).toBe(join(repoRoot, "view.kubeconfig"));
-    expect(env["PROXMOX_TOKEN_ID"]).toBe("auditor@pve!diag");
-    expect(env["PROXMOX_TOKEN_SECRET"]).toBe("s3cret");
+    expect(env["AUDITOR_SECRET"]).toBe("s3cret");
     expect(env["OPENAI_API_KEY"]).toBeUndefined();
     expect(env["EXECUTOR_API_KEY"]).toBeUndefined();
     expect(allowedPrefixes).toEqual(["talosctl get"]);

@@ -120,12 +120,8 @@ export function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spe
   if (kubeconfig) {
     env["KUBECONFIG"] = kubeconfig;
   }
-  if (credentials.proxmox_token_secret_env) {
-    env["PROXMOX_TOKEN_SECRET"] = deps.env[credentials.proxmox_token_secret_env];
-    if (credentials.proxmox_token_id) {
-      env["PROXMOX_TOKEN_ID"] = credentials.proxmox_token_id;
-    }
-  }
+  // The Proxmox auditor token needs nothing here: `orchestrator proxmox get` reads the context
+  // map's proxmox_token_id and the variable it names itself.
   return {
     stage,
     allowedPrefixes: spec.diagnostics,

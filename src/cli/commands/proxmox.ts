@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { DiagnosticsCredentials } from "../../config/index.ts";
 import { UserError } from "../../errors/index.ts";
@@ -45,9 +45,10 @@ export function registerProxmoxCommands(
 }
 
 async function proxmoxGet(context: ProxmoxCommandContext, path: string, clusterOption: string | undefined) {
-  const [{ checkProxmoxReadPath }, proxmox] = await Promise.all([
+  const [{ checkProxmoxReadPath }, proxmox, { findClusterFile }] = await Promise.all([
     import("../../core/diagnostics-policy/index.ts"),
     import("../../homelab/proxmox/index.ts"),
+    import("../../homelab/cluster-file/index.ts"),
   ]);
   // Judged before any file or secret is read, so a refused path costs nothing.
   const read = checkProxmoxReadPath(path);
@@ -55,7 +56,7 @@ async function proxmoxGet(context: ProxmoxCommandContext, path: string, clusterO
     throw new UserError(`proxmox get ${path}: ${read.reason}`);
   }
   const cwd = context.cwd();
-  const cluster = await readClusterFile(cwd, clusterOption ?? (await onlyClusterFile(cwd)));
+  const { cluster } = await findClusterFile(cwd, clusterOption);
   const auditor = auditorToken(await diagnosticsCredentials(cwd), context.env);
   const connection = await proxmox.connectionFromCluster(auditor ? withToken(cluster, auditor) : cluster, {
     env: context.env,
@@ -113,26 +114,4 @@ async function diagnosticsCredentials(cwd: string): Promise<DiagnosticsCredentia
       return undefined;
     }
   }
-}
-
-async function readClusterFile(cwd: string, clusterFile: string): Promise<ClusterFile> {
-  const { parseClusterFile } = await import("../../homelab/cluster-file/index.ts");
-  const text = await readFile(isAbsolute(clusterFile) ? clusterFile : join(cwd, clusterFile), "utf8").catch(
-    (error: NodeJS.ErrnoException) => {
-      throw new UserError(`cluster file ${clusterFile} cannot be read: ${error.code ?? error.message}`);
-    },
-  );
-  return parseClusterFile(text, clusterFile);
-}
-
-async function onlyClusterFile(cwd: string): Promise<string> {
-  const dir = join("config", "clusters");
-  const names = await readdir(join(cwd, dir)).catch(() => [] as string[]);
-  const files = names.filter((file) => /\.ya?ml$/.test(file));
-  if (files.length !== 1) {
-    throw new UserError(
-      `name the cluster file with --cluster (${files.length === 0 ? `${dir}/ has none` : `${dir}/ has ${files.join(", ")}`})`,
-    );
-  }
-  return join(dir, files[0] ?? "");
 }

@@ -1,5 +1,3 @@
-import { readdir, readFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors/index.ts";
 import type { ClusterFile } from "../../homelab/cluster-file/index.ts";
@@ -103,8 +101,8 @@ async function runStep(
     throw new UserError(`unknown step "${name}"; steps: ${Object.keys(STEPS).join(", ")}`);
   }
   const repoRoot = context.cwd();
-  const clusterFile = clusterOption ?? (await onlyClusterFile(repoRoot));
-  const cluster = await readClusterFile(repoRoot, clusterFile);
+  const { findClusterFile } = await import("../../homelab/cluster-file/index.ts");
+  const { clusterFile, cluster } = await findClusterFile(repoRoot, clusterOption);
   const log = (line: string) => context.write(`${line}\n`);
   const result = await step({ cluster, clusterFile, repoRoot, env: context.env, log });
   if (result.ok) {
@@ -113,28 +111,4 @@ async function runStep(
   }
   log(`step ${name} failed: ${result.lastLine}`);
   process.exitCode = 1;
-}
-
-/** Errors name the file as the user wrote it. */
-async function readClusterFile(repoRoot: string, clusterFile: string): Promise<ClusterFile> {
-  const { parseClusterFile } = await import("../../homelab/cluster-file/index.ts");
-  const text = await readFile(
-    isAbsolute(clusterFile) ? clusterFile : join(repoRoot, clusterFile),
-    "utf8",
-  ).catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`cluster file ${clusterFile} cannot be read: ${error.code ?? error.message}`);
-  });
-  return parseClusterFile(text, clusterFile);
-}
-
-async function onlyClusterFile(repoRoot: string): Promise<string> {
-  const dir = join("config", "clusters");
-  const names = await readdir(join(repoRoot, dir)).catch(() => [] as string[]);
-  const files = names.filter((file) => /\.ya?ml$/.test(file));
-  if (files.length !== 1) {
-    throw new UserError(
-      `name the cluster file with --cluster (${files.length === 0 ? `${dir}/ has none` : `${dir}/ has ${files.join(", ")}`})`,
-    );
-  }
-  return join(dir, files[0] ?? "");
 }

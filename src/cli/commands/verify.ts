@@ -1,5 +1,3 @@
-import { readdir, readFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../errors/index.ts";
 
@@ -37,7 +35,7 @@ export function registerVerifyCommands(
       if (!(STAGES as readonly string[]).includes(stage)) {
         throw new UserError(`unknown stage "${stage}" to verify; stages: ${STAGES.join(", ")}`);
       }
-      const [{ parseClusterFile }, stages] = await Promise.all([
+      const [{ findClusterFile }, stages] = await Promise.all([
         import("../../homelab/cluster-file/index.ts"),
         import("../../homelab/stages/index.ts"),
       ]);
@@ -47,14 +45,7 @@ export function registerVerifyCommands(
         throw new UserError(`stage ${stage} has no check "${check}"; its checks: ${known.join(", ")}`);
       }
       const repoRoot = context.cwd();
-      const clusterFile = options.cluster ?? (await onlyClusterFile(repoRoot));
-      const text = await readFile(
-        isAbsolute(clusterFile) ? clusterFile : join(repoRoot, clusterFile),
-        "utf8",
-      ).catch((error: NodeJS.ErrnoException) => {
-        throw new UserError(`cluster file ${clusterFile} cannot be read: ${error.code ?? error.message}`);
-      });
-      const cluster = parseClusterFile(text, clusterFile);
+      const { cluster } = await findClusterFile(repoRoot, options.cluster);
       const log = (line: string) => context.write(`${line}\n`);
       const result = await stages.verifyHomelabStage(
         name,
@@ -66,16 +57,4 @@ export function registerVerifyCommands(
         process.exitCode = 1;
       }
     });
-}
-
-async function onlyClusterFile(repoRoot: string): Promise<string> {
-  const dir = join("config", "clusters");
-  const names = await readdir(join(repoRoot, dir)).catch(() => [] as string[]);
-  const files = names.filter((file) => /\.ya?ml$/.test(file));
-  if (files.length !== 1) {
-    throw new UserError(
-      `name the cluster file with --cluster (${files.length === 0 ? `${dir}/ has none` : `${dir}/ has ${files.join(", ")}`})`,
-    );
-  }
-  return join(dir, files[0] ?? "");
 }

@@ -26,7 +26,7 @@ export {
   parseCidr,
   parseIpv4,
 } from "./ipv4.ts";
-export { loadClusterFile, parseClusterFile } from "./load.ts";
+export { CLUSTER_FILES_DIR, findClusterFile, loadClusterFile, parseClusterFile } from "./load.ts";
 export { type ClusterFileProblem, clusterFileProblem, inlineSecretProblem } from "./rules.ts";
 export {
   ClusterFile,
