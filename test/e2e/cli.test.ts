@@ -107,6 +107,16 @@ describe("one run at a time", () => {
     expect(readJson(stateFile(repo, "stage_status.json")).stages.talos.status).toBe("green");
   });
 
+  it("makes a hand revert wait its turn: exit 3 while a run holds the repo", async () => {
+    const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  talos:\n    command: sleep 2; echo done") });
+    const first = collect(spawn(process.execPath, [CLI, "talos"], { cwd: repo, env: testEnv() }));
+    await waitFor(() => existsSync(stateFile(repo, "lock")), "the first run's lock");
+    const revert = await runCli(["revert", "HEAD"], repo);
+    expect(revert.code).toBe(3);
+    expect(revert.stderr).toContain("another orchestrator run holds the lock");
+    expect((await first).code).toBe(0);
+  });
+
   it("survives kill -9 mid-run: status says interrupted, the lock is taken over, the next run succeeds", async () => {
     const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  talos:\n    command: sleep 30") });
     const child = spawn(process.execPath, [CLI, "talos"], { cwd: repo, env: testEnv() });

@@ -52,10 +52,28 @@ export function registerPatchesCommands(
     .option("--reason <text>", "why, recorded in the revert commit", "reverted by hand")
     .action(async (id: string, options: { reason: string }) => {
       const { repoRoot, aiBranch } = await locate(context);
-      const { SideBranch } = await import("../../adapters/side-branch/index.ts");
-      const side = await SideBranch.open({ repoRoot, branch: aiBranch });
-      const revert = await side.revert(id, options.reason);
-      process.stdout.write(`reverted ${id} on ${aiBranch}: ${revert.slice(0, 12)}\n`);
+      const [{ SideBranch }, { StateStore }] = await Promise.all([
+        import("../../adapters/side-branch/index.ts"),
+        import("../../adapters/state-store/index.ts"),
+      ]);
+      // The worktree is the running loop's: a hand revert waits its turn like any other run.
+      const state = new StateStore(repoRoot);
+      await state.ensure();
+      const lock = await state.lock(`revert ${id}`);
+      try {
+        const side = await SideBranch.open({ repoRoot, branch: aiBranch });
+        const revert = await side.revert(id, options.reason);
+        await state.journal({
+          type: "patch_reverted",
+          commit: id,
+          revert,
+          reason: options.reason,
+          by: "human",
+        });
+        process.stdout.write(`reverted ${id} on ${aiBranch}: ${revert.slice(0, 12)}\n`);
+      } finally {
+        await lock.release();
+      }
     });
 }
 
