@@ -125,6 +125,10 @@ describe("escalation to the model API", () => {
     const status = JSON.parse((await runCli(["status", "--json"], repo, envFor(bin, server.baseURL))).stdout);
     expect(status.stages[0]).toMatchObject({ status: "green", apiCallsTotal: 2 });
     expect(status.stages[0].tokens.input).toBeGreaterThan(0);
+    const table = (await runCli(["status"], repo, envFor(bin, server.baseURL))).stdout;
+    expect(table).toMatch(
+      /spent so far:\n {2}vms: 0 executor runs, 2 API calls, [\d,]+ tokens in \/ [\d,]+ out/,
+    );
   });
 
   it("never sends a seeded secret, from repo files, logs or diagnostic output", async () => {

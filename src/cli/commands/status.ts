@@ -127,6 +127,17 @@ export function formatStatus(report: StatusReport): string {
   if (notes.length > 0) {
     out.push("", ...notes);
   }
+  const spending = report.stages
+    .filter((row) => row.apiCallsTotal > 0 || row.executorRuns > 0)
+    .map(
+      (row) =>
+        `  ${row.stage}: ${row.executorRuns} executor run${row.executorRuns === 1 ? "" : "s"}, ` +
+        `${row.apiCallsTotal} API call${row.apiCallsTotal === 1 ? "" : "s"}, ` +
+        `${row.tokens.input.toLocaleString("en")} tokens in / ${row.tokens.output.toLocaleString("en")} out`,
+    );
+  if (spending.length > 0) {
+    out.push("", "spent so far:", ...spending);
+  }
   const executor =
     report.executor === "none"
       ? "executor: none (plain retries below the threshold)"
