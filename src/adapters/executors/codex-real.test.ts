@@ -15,8 +15,9 @@ import {
   startFakeResponsesServer,
 } from "../../../test/helpers/fake-responses-server.ts";
 import { Redactor } from "../../core/redaction/index.ts";
+import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { createCodexExecutor } from "./codex.ts";
-import { type ExecutorKit, executorKit, RULES } from "./executor-test-kit.fixture.ts";
+import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
 import { runExecutorFix } from "./run-fix.ts";
 
 const CODEX_BIN = resolve("node_modules/.bin");
@@ -75,7 +76,7 @@ describe("the codex executor with the real Codex CLI", { tags: ["slow"] }, () =>
 
       const result = await runExecutorFix(executor, made.request({ timeoutMs: 120_000 }), {
         sideBranch: made.sideBranch,
-        rules: RULES,
+        rules: HOMELAB_RULES,
         repoRoot: made.repo.root,
       });
 

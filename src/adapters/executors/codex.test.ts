@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFakeCodex } from "../../../test/helpers/fake-codex.ts";
 import { Redactor } from "../../core/redaction/index.ts";
+import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { createCodexExecutor } from "./codex.ts";
-import { type ExecutorKit, executorKit, RULES } from "./executor-test-kit.fixture.ts";
+import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
 import { runExecutorFix } from "./run-fix.ts";
 
 const FIXED_CLUSTER =
@@ -41,7 +42,7 @@ describe("the codex executor", () => {
 
     const result = await runExecutorFix(codexOn(fake.dir), request(), {
       sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: repo.root,
     });
 
@@ -92,7 +93,7 @@ describe("the codex executor", () => {
 
     const result = await runExecutorFix(codexOn(fake.dir), request(), {
       sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: repo.root,
     });
 
@@ -116,7 +117,7 @@ describe("the codex executor", () => {
 
     const result = await runExecutorFix(codexOn(fake.dir), request({ timeoutMs: 1000 }), {
       sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: repo.root,
     });
 
@@ -135,7 +136,7 @@ describe("the codex executor", () => {
 
     const result = await runExecutorFix(codexOn(fake.dir), request(), {
       sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: repo.root,
     });
 
@@ -157,7 +158,7 @@ describe("the codex executor", () => {
     const fake = writeFakeCodex({ message: "The storage needs a human: no change." });
     const result = await runExecutorFix(codexOn(fake.dir), request(), {
       sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: repo.root,
     });
     expect(result).toEqual({ kind: "no_change", summary: "codex: The storage needs a human: no change." });

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Redactor } from "../../core/redaction/index.ts";
 import { UserError } from "../../errors/index.ts";
+import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { commandArgv, createCommandExecutor } from "./command.ts";
-import { type ExecutorKit, executorKit, RULES } from "./executor-test-kit.fixture.ts";
+import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
 import { runExecutorFix } from "./run-fix.ts";
 
 const kits: ExecutorKit[] = [];
@@ -80,7 +81,7 @@ describe("the command executor", () => {
     const reports: unknown[] = [];
     const result = await runExecutorFix(executor, made.request(), {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
       onReport: (report) => reports.push(report),
     });
@@ -116,7 +117,7 @@ describe("the command executor", () => {
     });
     const result = await runExecutorFix(executor, made.request(), {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
     });
     expect(result.kind).toBe("failed");
@@ -144,7 +145,7 @@ describe("the command executor", () => {
     });
     const result = await runExecutorFix(executor, made.request(), {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
     });
     expect(result.kind).toBe("refused");

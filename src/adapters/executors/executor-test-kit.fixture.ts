@@ -1,16 +1,8 @@
 /** Test support for executor tests: a real homelab repo with its AI worktree and a request. Only tests import this. */
 import { join } from "node:path";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
 import { type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../side-branch/index.ts";
 import type { ExecutorRequest } from "./types.ts";
-
-export const RULES: GuardRules = {
-  protectedPaths: ["infrastructure/terraform/state.tf"],
-  secretGlobs: ["**/talosconfig", "**/*.key"],
-  maxFiles: 5,
-  maxChangedLines: 80,
-};
 
 export const STORAGE_ERROR_LINE =
   'proxmox: storage "local-lvm" does not exist on node pve (it has: local, local-zfs); set proxmox.storage';

@@ -1,24 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeLlmServer, fakeReply, startFakeLlmServer } from "../../../test/helpers/fake-llm-server.ts";
 import { Redactor } from "../../core/redaction/index.ts";
-import { type ExecutorKit, executorKit, RULES } from "./executor-test-kit.fixture.ts";
+import { HOMELAB_RULES, STORAGE_FIX } from "../side-branch/homelab-repo.fixture.ts";
+import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
 import { createOpenAiCompatibleExecutor } from "./openai-compatible.ts";
 import { runExecutorFix } from "./run-fix.ts";
 
-const STORAGE_FIX = [
-  "diff --git a/config/clusters/prox-n100.yaml b/config/clusters/prox-n100.yaml",
-  "--- a/config/clusters/prox-n100.yaml",
-  "+++ b/config/clusters/prox-n100.yaml",
-  "@@ -1,6 +1,6 @@",
-  " proxmox:",
-  "   node: pve",
-  "-  storage: local-lvm",
-  "+  storage: local-zfs",
-  "   bridge: vmbr0",
-  " talos:",
-  "   version: v1.9.5",
-  "",
-].join("\n");
 const SECRET = "6f2c1a3e-8d1b-4c5e-9a7f-0b1c2d3e4f50";
 
 const kits: ExecutorKit[] = [];
@@ -63,7 +50,7 @@ describe("the openai-compatible executor", () => {
     });
     const result = await runExecutorFix(executor, request, {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
     });
     expect(result).toMatchObject({ kind: "patched", source: "openai-compatible", summary: "use local-zfs" });
@@ -90,7 +77,7 @@ describe("the openai-compatible executor", () => {
     const tip = await made.sideBranch.headCommit();
     const result = await runExecutorFix(executor, made.request(), {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
     });
     expect(result.kind).toBe("refused");
@@ -103,7 +90,7 @@ describe("the openai-compatible executor", () => {
     ]);
     const result = await runExecutorFix(executor, made.request(), {
       sideBranch: made.sideBranch,
-      rules: RULES,
+      rules: HOMELAB_RULES,
       repoRoot: made.repo.root,
     });
     expect(result).toEqual({

@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RULES } from "../executors/executor-test-kit.fixture.ts";
-import { type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
+import { HOMELAB_RULES, type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../side-branch/index.ts";
 import { FixMemory, rememberHumanFix } from "./index.ts";
 
@@ -26,7 +25,7 @@ async function withFix() {
   const diff = await sideBranch.harvest();
   await sideBranch.discardChanges();
   const meta = { stage: "vms", summary: "use local-zfs", fingerprint: FP.template, source: "playbook" };
-  const applied = await sideBranch.apply(diff, meta, RULES);
+  const applied = await sideBranch.apply(diff, meta, HOMELAB_RULES);
   if (applied.status !== "applied") {
     throw new Error(applied.reasons.join("; "));
   }
@@ -74,7 +73,7 @@ describe("fix memory", () => {
     const { memory, commit, sideBranch, broken, commitIn, repo } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     commitIn(broken, "back to local-lvm");
-    const result = await memory.replay(id, sideBranch, RULES, FP);
+    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
     expect(result).toMatchObject({ kind: "patched", source: "memory", files: [CLUSTER] });
     expect(
       repo.run(["log", "-1", "--format=%(trailers:key=Source,valueonly)", "ai/orchestrator-stage1"]).trim(),
@@ -94,7 +93,7 @@ describe("fix memory", () => {
       "storage moved",
     );
     const tip = await sideBranch.headCommit();
-    const result = await memory.replay(id, sideBranch, RULES, FP);
+    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
     expect(result.kind).toBe("no_change");
     expect(result.kind === "no_change" && result.summary).toMatch(
       /^stale: no longer applies \(the patch does not apply/,
@@ -110,7 +109,7 @@ describe("fix memory", () => {
       broken.replace("version: v1.9.5", "version: v1.9.6"),
       "storage back to local-lvm, Talos upgraded",
     );
-    const result = await memory.replay(id, sideBranch, RULES, FP);
+    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
     expect(result.kind).toBe("patched");
     const fixed = readFileSync(path, "utf8");
     expect(fixed).toContain("storage: local-zfs");
@@ -121,13 +120,13 @@ describe("fix memory", () => {
     const { memory, commit, sideBranch, broken, commitIn } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     commitIn(broken.replace("bridge: vmbr0", "bridge: vmbr1"), "bridge renamed next to the storage line");
-    expect((await memory.replay(id, sideBranch, RULES, FP)).kind).toBe("no_change");
+    expect((await memory.replay(id, sideBranch, HOMELAB_RULES, FP)).kind).toBe("no_change");
   });
 
   it("says a fix is already in place instead of applying it twice", async () => {
     const { memory, commit, sideBranch } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
-    expect(await memory.replay(id, sideBranch, RULES, FP)).toEqual({
+    expect(await memory.replay(id, sideBranch, HOMELAB_RULES, FP)).toEqual({
       kind: "no_change",
       summary: `remembered fix ${id} is already in place: its files match`,
     });

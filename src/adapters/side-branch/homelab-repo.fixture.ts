@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { GuardRules } from "../../core/patch-guard/index.ts";
 
 // Tests never see the developer's git configuration, and commits need an identity.
 Object.assign(process.env, {
@@ -57,6 +58,35 @@ export const HOMELAB_FILES: Record<string, string> = {
   "kubernetes/apps/data/pvc.yaml":
     "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: postgres-data\n  namespace: data\nspec:\n  resources:\n    requests:\n      storage: 20Gi\n",
 };
+
+/** The guard rules the context map in HOMELAB_FILES declares. */
+export const HOMELAB_RULES: GuardRules = {
+  protectedPaths: ["infrastructure/terraform/state.tf"],
+  secretGlobs: ["**/talosconfig", "**/*.key"],
+  maxFiles: 5,
+  maxChangedLines: 80,
+};
+
+/** The hunk that fixes the storage fault in HOMELAB_FILES' cluster file: local-lvm → local-zfs. */
+export const STORAGE_FIX_HUNK = [
+  "@@ -1,6 +1,6 @@",
+  " proxmox:",
+  "   node: pve",
+  "-  storage: local-lvm",
+  "+  storage: local-zfs",
+  "   bridge: vmbr0",
+  " talos:",
+  "   version: v1.9.5",
+];
+
+/** STORAGE_FIX_HUNK as a whole unified diff. */
+export const STORAGE_FIX = [
+  "diff --git a/config/clusters/prox-n100.yaml b/config/clusters/prox-n100.yaml",
+  "--- a/config/clusters/prox-n100.yaml",
+  "+++ b/config/clusters/prox-n100.yaml",
+  ...STORAGE_FIX_HUNK,
+  "",
+].join("\n");
 
 export type HomelabRepo = {
   root: string;

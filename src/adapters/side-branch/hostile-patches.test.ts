@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
-import { type HomelabRepo, hashTree, makeHomelabRepo, userCheckoutState } from "./homelab-repo.fixture.ts";
+import {
+  HOMELAB_RULES,
+  type HomelabRepo,
+  hashTree,
+  makeHomelabRepo,
+  STORAGE_FIX_HUNK,
+  userCheckoutState,
+} from "./homelab-repo.fixture.ts";
 import { SideBranch } from "./index.ts";
 
-const RULES: GuardRules = {
-  protectedPaths: ["infrastructure/terraform/state.tf"],
-  secretGlobs: ["**/talosconfig", "**/*.key"],
-  maxFiles: 5,
-  maxChangedLines: 80,
-};
 const META = { stage: "talos", summary: "hostile", fingerprint: "f00d", source: "api" };
 
 const diff = (...lines: string[]) => `${lines.join("\n")}\n`;
@@ -32,17 +32,6 @@ const deleteFile = (path: string, body: string[]) =>
   );
 const editFile = (path: string, hunk: string[]) =>
   diff(`diff --git a/${path} b/${path}`, `--- a/${path}`, `+++ b/${path}`, ...hunk);
-
-const STORAGE_FIX_HUNK = [
-  "@@ -1,6 +1,6 @@",
-  " proxmox:",
-  "   node: pve",
-  "-  storage: local-lvm",
-  "+  storage: local-zfs",
-  "   bridge: vmbr0",
-  " talos:",
-  "   version: v1.9.5",
-];
 
 type HostileCase = { name: string; diff: string; reason: RegExp };
 
@@ -361,7 +350,7 @@ describe("the patch guard against hostile patches, on a real repo", () => {
 
   it.each(CASES)("$name", async ({ diff: diffText, reason }) => {
     const before = everything();
-    const result = await side.apply(diffText, META, RULES);
+    const result = await side.apply(diffText, META, HOMELAB_RULES);
     expect(result.status).toBe("refused");
     const reasons = result.status === "refused" ? result.reasons : [];
     expect(
@@ -372,7 +361,10 @@ describe("the patch guard against hostile patches, on a real repo", () => {
   });
 
   it("accepts the same storage fix that the corpus mangles, so the refusals are the mangling's", async () => {
-    const verdict = await side.check(editFile("config/clusters/prox-n100.yaml", STORAGE_FIX_HUNK), RULES);
+    const verdict = await side.check(
+      editFile("config/clusters/prox-n100.yaml", STORAGE_FIX_HUNK),
+      HOMELAB_RULES,
+    );
     expect(verdict).toEqual({
       verdict: "accepted",
       files: ["config/clusters/prox-n100.yaml"],

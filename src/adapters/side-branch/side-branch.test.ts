@@ -13,7 +13,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { type HomelabRepo, hashTree, makeHomelabRepo, userCheckoutState } from "./homelab-repo.fixture.ts";
+import {
+  type HomelabRepo,
+  hashTree,
+  makeHomelabRepo,
+  STORAGE_FIX,
+  userCheckoutState,
+} from "./homelab-repo.fixture.ts";
 import { findRepoRoot, recordPatchVerdict, SideBranch } from "./index.ts";
 
 const BRANCH = "ai/orchestrator-stage1";
@@ -30,20 +36,6 @@ const META = {
   source: "api",
   caseId: "ai/escalations/vms/20261125-170000",
 };
-const STORAGE_FIX = [
-  "diff --git a/config/clusters/prox-n100.yaml b/config/clusters/prox-n100.yaml",
-  "--- a/config/clusters/prox-n100.yaml",
-  "+++ b/config/clusters/prox-n100.yaml",
-  "@@ -1,6 +1,6 @@",
-  " proxmox:",
-  "   node: pve",
-  "-  storage: local-lvm",
-  "+  storage: local-zfs",
-  "   bridge: vmbr0",
-  " talos:",
-  "   version: v1.9.5",
-  "",
-].join("\n");
 
 const repos: HomelabRepo[] = [];
 function newRepo(): HomelabRepo {
