@@ -1,29 +1,36 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
+import { type SandboxLab, startSandboxLab } from "../../../lab/sandbox/index.ts";
 import { readWorld } from "../../../lab/world/index.ts";
 import { ConfigError, UserError } from "../../errors/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
 import { registerStepCommands } from "./step.ts";
 
-let lab: LabFixture | undefined;
+let lab: SandboxLab | undefined;
 
 afterEach(async () => {
   process.exitCode = undefined;
   await lab?.close();
+  if (lab) {
+    await rm(lab.dir, { recursive: true, force: true });
+  }
   lab = undefined;
 });
 
-/** A homelab repo in the lab's temp folder with a cluster file pointing at the lab Proxmox. */
+/**
+ * A homelab repo in the sandbox lab's temp folder with a cluster file pointing at the lab
+ * Proxmox; the booted VMs answer as Talos nodes through the lab's fake talosctl.
+ */
 async function setUp(edit: (text: string) => string = (text) => text) {
-  lab = await startLabFixture({ taskPolls: 0 });
+  lab = await startSandboxLab(await mkdtemp(join(tmpdir(), "step-vms-")));
   const secretFile = join(lab.dir, "proxmox-token");
   await writeFile(secretFile, `${lab.token.secret}\n`);
   const repo = join(lab.dir, "repo");
   await mkdir(join(repo, "config", "clusters"), { recursive: true });
-  const text = EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", lab.server.url).replace(
+  const text = EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", lab.proxmox.url).replace(
     "  # tokenSecretFile: ~/.config/homelab/proxmox-token",
     `  tokenSecretFile: ${secretFile}`,
   );
@@ -34,7 +41,8 @@ async function setUp(edit: (text: string) => string = (text) => text) {
 async function step(repo: string, args: string[], env: Record<string, string> = {}) {
   const output: string[] = [];
   const program = new Command().exitOverride();
-  registerStepCommands(program, { cwd: () => repo, env, write: (text) => output.push(text) });
+  const stepEnv = { ...lab?.env, ...env };
+  registerStepCommands(program, { cwd: () => repo, env: stepEnv, write: (text) => output.push(text) });
   await program.parseAsync(["step", ...args], { from: "user" });
   return output.join("").trimEnd().split("\n");
 }
@@ -66,7 +74,7 @@ describe("orchestrator step vms", () => {
     await expect(step(repo, ["vms"])).rejects.toThrow(
       "PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
     );
-    expect(lab.server.requests).toEqual([]);
+    expect(lab.proxmox.requests).toEqual([]);
   });
 
   it("refuses a bad cluster file with one line naming file, line and field, and touches nothing", async () => {
@@ -79,7 +87,7 @@ describe("orchestrator step vms", () => {
     expect((error as Error).message).toMatch(
       /^config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1$/,
     );
-    expect(lab.server.requests).toEqual([]);
+    expect(lab.proxmox.requests).toEqual([]);
   });
 
   it("exits 1 with the real Proxmox error on the last line when a task fails", async () => {

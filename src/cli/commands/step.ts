@@ -47,7 +47,6 @@ export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise
         client: new proxmox.ProxmoxClient(connection),
         log: context.log,
       });
-      return { ok: true };
     } catch (error) {
       const expected =
         error instanceof proxmox.ProxmoxError ||
@@ -58,6 +57,8 @@ export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise
       }
       return { ok: false, lastLine: (error as Error).message };
     }
+    const { waitForVmsChecks } = await import("../../homelab/stages/index.ts");
+    return waitForVmsChecks(context);
   },
   talos: (context) => homelabStep("talos", context),
   infra: (context) => homelabStep("infra", context),

@@ -21,5 +21,6 @@ export {
   runHomelabStep,
   STAGE_CHECKS,
   verifyHomelabStage,
+  waitForVmsChecks,
 } from "./run-step.ts";
 export { type GeneratedPaths, generatedPaths, StageError, stageEnvironment } from "./stage-context.ts";

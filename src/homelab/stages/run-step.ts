@@ -49,6 +49,16 @@ export async function runHomelabStep(
   });
 }
 
+/**
+ * After vms.ts has created and started the VMs: wait, as the other steps do, until the vms
+ * checks pass — a VM's first boot takes a while before its Talos API answers, and a check that
+ * fails only because it came too early should not count as an attempt.
+ */
+export async function waitForVmsChecks(context: HomelabStepContext): Promise<HomelabStepResult> {
+  const stage = stageEnvironment(context.repoRoot, context.env, context.log);
+  return asResult(stage, () => runChecks(VMS_CHECKS, { cluster: context.cluster, stage, waitForIt: true }));
+}
+
 /** `orchestrator verify <stage> [check]`: the read-only checks once, no changes. */
 export async function verifyHomelabStage(
   name: CheckedStage,
