@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -18,6 +17,7 @@ import {
   type ScriptItem,
   startFakeLlmServer,
 } from "../../test/helpers/fake-llm-server.ts";
+import { git } from "../../test/helpers/homelab-repo.ts";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import { runDiagnostics as runRealDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { createLlmClient } from "../adapters/llm/index.ts";
@@ -33,16 +33,6 @@ const BOOTSTRAP_TOKEN = "4bm3j1.x8fa0kwcd0rsgd2l"; // in a secret file, never re
 const CLIENT_KEY =
   "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVFSU5NSEtQMGpsRDJDUEtScFJyOVVjT29OUFo5UzdPcWxtb25oSFMyMTduVE5vQW9HQ0NxR1NNNDkKLS0tLS1FTkQgRUMgUFJJVkFURSBLRVktLS0tLQo="; // in diagnostic output
 const SEEDED = [PVE_SECRET, OPENAI_KEY, BOOTSTRAP_TOKEN, CLIENT_KEY];
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "Test",
-  GIT_AUTHOR_EMAIL: "test@example.com",
-  GIT_COMMITTER_NAME: "Test",
-  GIT_COMMITTER_EMAIL: "test@example.com",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-};
 
 // Proxmox's answer when the storage is missing (bpg/terraform-provider-proxmox#1039), with the token in the trace.
 const LOG_TAIL = [
@@ -94,15 +84,15 @@ function write(path: string, content: string): void {
 
 beforeEach(() => {
   repo = mkdtempSync(join(tmpdir(), "escalation-"));
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: repo, env: GIT_ENV });
+  git(repo, "init", "-q", "-b", "main");
   write(
     "config/clusters/home.yaml",
     `proxmox:\n  node: pve\n  storage: local-lvm\n  token_secret: ${PVE_SECRET}\n`,
   );
   write("infrastructure/proxmox/create-vms.sh", "#!/bin/sh\nset -eu\n");
   write("talos/talsecret.sops.yaml", `secrets:\n  bootstraptoken: ${BOOTSTRAP_TOKEN}\n`);
-  execFileSync("git", ["add", "-A"], { cwd: repo, env: GIT_ENV });
-  execFileSync("git", ["commit", "-q", "-m", "init"], { cwd: repo, env: GIT_ENV });
+  git(repo, "add", "-A");
+  git(repo, "commit", "-q", "-m", "init");
 });
 
 afterEach(async () => {

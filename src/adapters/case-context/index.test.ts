@@ -1,19 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { git } from "../../../test/helpers/homelab-repo.ts";
 import { gatherCaseContext } from "./index.ts";
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "Test",
-  GIT_AUTHOR_EMAIL: "test@example.com",
-  GIT_COMMITTER_NAME: "Test",
-  GIT_COMMITTER_EMAIL: "test@example.com",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-};
 
 const TALSECRET =
   "secrets:\n  bootstraptoken: 4bm3j1.x8fa0kwcd0rsgd2l\n  secretboxencryptionsecret: Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eA==\n";
@@ -26,13 +16,9 @@ function write(path: string, content: string | Buffer): void {
   writeFileSync(join(repo, path), content);
 }
 
-function gitIn(...args: string[]): string {
-  return execFileSync("git", args, { cwd: repo, env: GIT_ENV, encoding: "utf8" }).trim();
-}
-
 beforeEach(() => {
   repo = mkdtempSync(join(tmpdir(), "case-context-"));
-  gitIn("init", "-q", "-b", "main");
+  git(repo, "init", "-q", "-b", "main");
   write("talos/talconfig.yaml", "clusterName: home\ntalosVersion: v1.11.5\n");
   write("talos/talsecret.sops.yaml", TALSECRET);
   write("talos/patches/install.yaml", "machine:\n  install:\n    disk: /dev/sda\n");
@@ -43,8 +29,8 @@ beforeEach(() => {
     "ai/master_memo.md",
     "# Memo\n\n## Proxmox\n\nOne node.\n\n## Talos\n\nISO version is the contract.\n\n### Disks\n\nvirtio-scsi.\n\n## Flux\n\nGitOps.\n",
   );
-  gitIn("add", "-A");
-  gitIn("commit", "-q", "-m", "green");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-q", "-m", "green");
 });
 
 afterEach(() => {
@@ -132,10 +118,10 @@ describe("gatherCaseContext", () => {
   });
 
   it("shows what changed since the last green commit, without the diff of a secret file", async () => {
-    const green = gitIn("rev-parse", "HEAD");
+    const green = git(repo, "rev-parse", "HEAD");
     write("talos/talconfig.yaml", "clusterName: home\ntalosVersion: v1.12.0\n");
     write("talos/talsecret.sops.yaml", TALSECRET.replace("4bm3j1", "9zz9zz"));
-    gitIn("commit", "-q", "-am", "bump talos");
+    git(repo, "commit", "-q", "-am", "bump talos");
     write("config/clusters/home.yaml", "cluster:\n  name: home-lab\n");
     const context = await gatherCaseContext({
       worktree: repo,

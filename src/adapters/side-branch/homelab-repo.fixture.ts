@@ -17,17 +17,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { GIT_ENV } from "../../../test/helpers/homelab-repo.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
 
 // Tests never see the developer's git configuration, and commits need an identity.
-Object.assign(process.env, {
-  GIT_AUTHOR_NAME: "Homelab Tester",
-  GIT_AUTHOR_EMAIL: "tester@example.invalid",
-  GIT_COMMITTER_NAME: "Homelab Tester",
-  GIT_COMMITTER_EMAIL: "tester@example.invalid",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-});
+Object.assign(process.env, GIT_ENV);
 
 export const HOMELAB_FILES: Record<string, string> = {
   ".gitignore": "ai/state/\nai/logs/\nai/escalations/\nai/patches/\ntalos/clusterconfig/*.key\n",
