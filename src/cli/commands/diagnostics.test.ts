@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
 import { registerDiagnosticsCommands } from "./diagnostics.ts";
 
 const CONTEXT_MAP = `version: 1
@@ -17,18 +18,14 @@ stages:
 `;
 
 let root: string;
-let output: string[];
+let stdout: CapturedStdout;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "diagnostics-cli-"));
   mkdirSync(join(root, "ai"));
   mkdirSync(join(root, "infrastructure", "talos"), { recursive: true });
   writeFileSync(join(root, "ai", "context_map.yaml"), CONTEXT_MAP);
-  output = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    output.push(String(chunk));
-    return true;
-  });
+  stdout = captureStdout();
 });
 
 afterEach(() => {
@@ -41,7 +38,7 @@ async function orchestrator(args: string[], cwd = root): Promise<string> {
   const program = new Command("orchestrator").exitOverride();
   registerDiagnosticsCommands(program, { cwd: () => cwd });
   await program.parseAsync(args, { from: "user" });
-  return output.join("");
+  return stdout.text();
 }
 
 describe("orchestrator diagnostics check", () => {

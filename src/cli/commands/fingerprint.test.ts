@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { captureStdout } from "../../../test/helpers/stdout-capture.ts";
 import { UserError } from "../../errors/index.ts";
 import { registerFingerprintCommands } from "./fingerprint.ts";
 
 let dir: string;
-let printed: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "fingerprint-cli-"));
@@ -21,11 +21,7 @@ afterEach(() => {
 });
 
 async function run(args: string[], stdin?: string): Promise<string> {
-  printed = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    printed += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  });
+  const stdout = captureStdout();
   if (stdin !== undefined) {
     const fake = Readable.from([stdin]);
     vi.spyOn(process, "stdin", "get").mockReturnValue(fake as unknown as typeof process.stdin);
@@ -33,7 +29,7 @@ async function run(args: string[], stdin?: string): Promise<string> {
   const program = new Command().exitOverride();
   registerFingerprintCommands(program);
   await program.parseAsync(["node", "orchestrator", ...args]);
-  return printed;
+  return stdout.text();
 }
 
 const TALOS_LOG = [

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
 import { type HomelabRepo, makeHomelabRepo } from "../../adapters/side-branch/homelab-repo.fixture.ts";
 import { UserError } from "../../errors/index.ts";
 import { registerFixesCommands } from "./fixes.ts";
@@ -23,14 +24,10 @@ const ENTRY = {
 };
 
 let repo: HomelabRepo;
-let output: string[];
+let stdout: CapturedStdout;
 beforeEach(() => {
   repo = makeHomelabRepo();
-  output = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    output.push(String(chunk));
-    return true;
-  });
+  stdout = captureStdout();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -41,7 +38,7 @@ async function run(...args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   registerFixesCommands(program, { cwd: () => repo.root });
   await program.parseAsync(["node", "orchestrator", ...args]);
-  return output.join("");
+  return stdout.text();
 }
 
 function writeFixes(fixes: unknown[]) {
@@ -72,7 +69,7 @@ describe("orchestrator fixes", () => {
   it("forgets a fix by a prefix of its id", async () => {
     writeFixes([ENTRY]);
     expect(await run("fixes", "forget", "3f9a")).toBe("forgot 3f9a1c0de2b4 (vms: use local-zfs)\n");
-    output.length = 0;
+    stdout.clear();
     expect(JSON.parse(await run("fixes", "--json")).fixes).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
 import { type HomelabRepo, makeHomelabRepo } from "../../adapters/side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../../adapters/side-branch/index.ts";
 import { registerPatchesCommands } from "./patches.ts";
@@ -29,15 +30,11 @@ const META = { stage: "talos", summary: "use local-zfs", fingerprint: "ab12", so
 const RULES = { protectedPaths: [], secretGlobs: [], maxFiles: 5, maxChangedLines: 80 };
 
 let repo: HomelabRepo;
-let output: string[];
+let stdout: CapturedStdout;
 
 beforeEach(() => {
   repo = makeHomelabRepo();
-  output = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    output.push(String(chunk));
-    return true;
-  });
+  stdout = captureStdout();
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -49,7 +46,7 @@ async function orchestrator(args: string[], env: Record<string, string> = {}) {
   const program = new Command("orchestrator").exitOverride();
   registerPatchesCommands(program, { cwd: () => repo.root, env, readStdin: async () => STORAGE_FIX });
   await program.parseAsync(args, { from: "user" });
-  return output.join("");
+  return stdout.text();
 }
 
 describe("orchestrator patches check", () => {
@@ -100,11 +97,11 @@ describe("orchestrator patches and revert", () => {
     expect(listed).toMatch(
       new RegExp(`${commit.slice(0, 7)}\\w*\\s+\\S+ \\S+\\s+talos\\s+memory\\s+applied\\s+use local-zfs\\n`),
     );
-    output.length = 0;
+    stdout.clear();
     expect(await orchestrator(["revert", commit.slice(0, 10), "--reason", "made it worse"])).toMatch(
       new RegExp(`^reverted ${commit.slice(0, 10)} on ai/orchestrator-stage1: [0-9a-f]{12}\\n$`),
     );
-    output.length = 0;
+    stdout.clear();
     const json = JSON.parse(await orchestrator(["patches", "--json", "--stage", "talos"]));
     expect(json.patches).toEqual([
       expect.objectContaining({ commit, reverted: true, revertReason: "made it worse" }),
