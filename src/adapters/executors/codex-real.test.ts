@@ -15,10 +15,8 @@ import {
   startFakeResponsesServer,
 } from "../../../test/helpers/fake-responses-server.ts";
 import { Redactor } from "../../core/redaction/index.ts";
-import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { createCodexExecutor } from "./codex.ts";
 import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
-import { runExecutorFix } from "./run-fix.ts";
 
 const CODEX_BIN = resolve("node_modules/.bin");
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -74,11 +72,7 @@ describe("the codex executor with the real Codex CLI", { tags: ["slow"] }, () =>
       });
       expect(await executor.available()).toBe(true);
 
-      const result = await runExecutorFix(executor, made.request({ timeoutMs: 120_000 }), {
-        sideBranch: made.sideBranch,
-        rules: HOMELAB_RULES,
-        repoRoot: made.repo.root,
-      });
+      const result = await made.runFix(executor, made.request({ timeoutMs: 120_000 }));
 
       const logDir = join(made.repo.root, "ai", "logs", "vms");
       const events = readdirSync(logDir).find((name) => name.endsWith(".jsonl")) ?? "";

@@ -3,10 +3,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFakeCodex } from "../../../test/helpers/fake-codex.ts";
 import { Redactor } from "../../core/redaction/index.ts";
-import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { createCodexExecutor } from "./codex.ts";
 import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
-import { runExecutorFix } from "./run-fix.ts";
 
 const FIXED_CLUSTER =
   "proxmox:\n  node: pve\n  storage: local-zfs\n  bridge: vmbr0\ntalos:\n  version: v1.9.5\n  installDisk: /dev/sda\n";
@@ -33,18 +31,14 @@ function codexOn(fakeDir: string) {
 
 describe("the codex executor", () => {
   it("runs codex exec sandboxed in the worktree and commits its change with Source: codex", async () => {
-    const { repo, sideBranch, request, git } = await kit();
+    const { repo, sideBranch, git, runFix } = await kit();
     const fake = writeFakeCodex({
       edits: { "config/clusters/prox-n100.yaml": FIXED_CLUSTER },
       message: "Switched proxmox.storage to local-zfs, the storage the node has.",
     });
     const tipBefore = await sideBranch.headCommit();
 
-    const result = await runExecutorFix(codexOn(fake.dir), request(), {
-      sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: repo.root,
-    });
+    const result = await runFix(codexOn(fake.dir));
 
     expect(result).toMatchObject({
       kind: "patched",
@@ -87,15 +81,11 @@ describe("the codex executor", () => {
   });
 
   it("refuses and undoes a codex change to a protected file, and records the refusal", async () => {
-    const { repo, sideBranch, request, git } = await kit();
+    const { repo, sideBranch, git, runFix } = await kit();
     const fake = writeFakeCodex({ edits: { "ai/context_map.yaml": "version: 1\nstages: {}\n" } });
     const tipBefore = await sideBranch.headCommit();
 
-    const result = await runExecutorFix(codexOn(fake.dir), request(), {
-      sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: repo.root,
-    });
+    const result = await runFix(codexOn(fake.dir));
 
     expect(result.kind).toBe("refused");
     if (result.kind === "refused") {
@@ -111,15 +101,11 @@ describe("the codex executor", () => {
   });
 
   it("stops a codex that hangs at its time limit, children included, and leaves the worktree clean", async () => {
-    const { repo, sideBranch, request, git } = await kit();
+    const { sideBranch, request, git, runFix } = await kit();
     const fake = writeFakeCodex({ hang: true });
     const tipBefore = await sideBranch.headCommit();
 
-    const result = await runExecutorFix(codexOn(fake.dir), request({ timeoutMs: 1000 }), {
-      sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: repo.root,
-    });
+    const result = await runFix(codexOn(fake.dir), request({ timeoutMs: 1000 }));
 
     expect(result.kind).toBe("failed");
     if (result.kind === "failed") {
@@ -130,15 +116,11 @@ describe("the codex executor", () => {
   });
 
   it("keeps files the stage left in the worktree out of the AI commit", async () => {
-    const { repo, sideBranch, request, git } = await kit();
+    const { repo, sideBranch, git, runFix } = await kit();
     writeFileSync(join(sideBranch.worktree, "talos", "rendered-cp1.yaml"), "rendered by the stage\n");
     const fake = writeFakeCodex({ edits: { "config/clusters/prox-n100.yaml": FIXED_CLUSTER } });
 
-    const result = await runExecutorFix(codexOn(fake.dir), request(), {
-      sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: repo.root,
-    });
+    const result = await runFix(codexOn(fake.dir));
 
     expect(result).toMatchObject({ kind: "patched", files: ["config/clusters/prox-n100.yaml"] });
     expect(git(["show", "--name-only", "--format=", "ai/orchestrator-stage1"])).toBe(
@@ -154,13 +136,9 @@ describe("the codex executor", () => {
   });
 
   it("reports no_change when codex edits nothing", async () => {
-    const { repo, sideBranch, request } = await kit();
+    const { runFix } = await kit();
     const fake = writeFakeCodex({ message: "The storage needs a human: no change." });
-    const result = await runExecutorFix(codexOn(fake.dir), request(), {
-      sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: repo.root,
-    });
+    const result = await runFix(codexOn(fake.dir));
     expect(result).toEqual({ kind: "no_change", summary: "codex: The storage needs a human: no change." });
   });
 

@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Redactor } from "../../core/redaction/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { HOMELAB_RULES } from "../side-branch/homelab-repo.fixture.ts";
 import { commandArgv, createCommandExecutor } from "./command.ts";
 import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
-import { runExecutorFix } from "./run-fix.ts";
 
 const kits: ExecutorKit[] = [];
+async function kit(): Promise<ExecutorKit> {
+  const made = await executorKit();
+  kits.push(made);
+  return made;
+}
 afterEach(() => {
   for (const made of kits.splice(0)) {
     made.repo.cleanup();
@@ -22,6 +25,11 @@ function script(body: string): string {
   writeFileSync(path, `#!/bin/sh\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+/** The command executor as configured for these tests: the given template, this process's env. */
+function agentExecutor(template: string) {
+  return createCommandExecutor({ template, env: process.env, redactor: new Redactor(), briefTokens: 2000 });
 }
 
 describe("the command executor", () => {
@@ -60,8 +68,7 @@ describe("the command executor", () => {
   });
 
   it("runs a script agent in the worktree with the brief file and commits what it changed", async () => {
-    const made = await executorKit();
-    kits.push(made);
+    const made = await kit();
     const agent = script(
       [
         'test "$PWD" = "$2" || { echo "wrong folder $PWD"; exit 3; }',
@@ -71,18 +78,10 @@ describe("the command executor", () => {
         'echo "set proxmox.storage to local-zfs for stage $3"',
       ].join("\n"),
     );
-    const executor = createCommandExecutor({
-      template: `'${agent}' {brief_file} {worktree} {stage}`,
-      env: process.env,
-      redactor: new Redactor(),
-      briefTokens: 2000,
-    });
+    const executor = agentExecutor(`'${agent}' {brief_file} {worktree} {stage}`);
     expect(await executor.available()).toBe(true);
     const reports: unknown[] = [];
-    const result = await runExecutorFix(executor, made.request(), {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
+    const result = await made.runFix(executor, made.request(), {
       onReport: (report) => reports.push(report),
     });
     expect(result).toMatchObject({
@@ -104,22 +103,12 @@ describe("the command executor", () => {
   });
 
   it("reports a failing agent as failed with its last lines, and undoes what it did", async () => {
-    const made = await executorKit();
-    kits.push(made);
+    const made = await kit();
     const agent = script(
       "echo half-done > config/clusters/prox-n100.yaml\necho 'model overloaded' >&2\nexit 1",
     );
-    const executor = createCommandExecutor({
-      template: `'${agent}'`,
-      env: process.env,
-      redactor: new Redactor(),
-      briefTokens: 2000,
-    });
-    const result = await runExecutorFix(executor, made.request(), {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
-    });
+    const executor = agentExecutor(`'${agent}'`);
+    const result = await made.runFix(executor);
     expect(result.kind).toBe("failed");
     expect(result.kind === "failed" && result.reason).toContain("exit 1: model overloaded");
     expect(readFileSync(join(made.sideBranch.worktree, "config/clusters/prox-n100.yaml"), "utf8")).toContain(
@@ -128,8 +117,7 @@ describe("the command executor", () => {
   });
 
   it("takes back an agent's own commit as a change and judges it like any other", async () => {
-    const made = await executorKit();
-    kits.push(made);
+    const made = await kit();
     const agent = script(
       [
         "echo 'version: 2' > ai/context_map.yaml",
@@ -137,17 +125,8 @@ describe("the command executor", () => {
       ].join("\n"),
     );
     const tip = await made.sideBranch.headCommit();
-    const executor = createCommandExecutor({
-      template: `'${agent}'`,
-      env: process.env,
-      redactor: new Redactor(),
-      briefTokens: 2000,
-    });
-    const result = await runExecutorFix(executor, made.request(), {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
-    });
+    const executor = agentExecutor(`'${agent}'`);
+    const result = await made.runFix(executor);
     expect(result.kind).toBe("refused");
     expect(await made.sideBranch.headCommit()).toBe(tip);
     expect(made.git(["status", "--porcelain"], made.sideBranch.worktree)).toBe("");

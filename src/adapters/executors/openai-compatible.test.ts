@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeLlmServer, fakeReply, startFakeLlmServer } from "../../../test/helpers/fake-llm-server.ts";
 import { Redactor } from "../../core/redaction/index.ts";
-import { HOMELAB_RULES, STORAGE_FIX } from "../side-branch/homelab-repo.fixture.ts";
+import { STORAGE_FIX } from "../side-branch/homelab-repo.fixture.ts";
 import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
 import { createOpenAiCompatibleExecutor } from "./openai-compatible.ts";
-import { runExecutorFix } from "./run-fix.ts";
 
 const SECRET = "6f2c1a3e-8d1b-4c5e-9a7f-0b1c2d3e4f50";
 
@@ -48,11 +47,7 @@ describe("the openai-compatible executor", () => {
     const request = made.request({
       logTail: `PROXMOX_TOKEN_SECRET=${SECRET}\nproxmox: 500 storage 'local-lvm' does not exist\n`,
     });
-    const result = await runExecutorFix(executor, request, {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
-    });
+    const result = await made.runFix(executor, request);
     expect(result).toMatchObject({ kind: "patched", source: "openai-compatible", summary: "use local-zfs" });
     expect(server.requests).toHaveLength(1);
     const body = server.requests[0]?.bodyText ?? "";
@@ -75,11 +70,7 @@ describe("the openai-compatible executor", () => {
       }),
     ]);
     const tip = await made.sideBranch.headCommit();
-    const result = await runExecutorFix(executor, made.request(), {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
-    });
+    const result = await made.runFix(executor);
     expect(result.kind).toBe("refused");
     expect(await made.sideBranch.headCommit()).toBe(tip);
   });
@@ -88,11 +79,7 @@ describe("the openai-compatible executor", () => {
     const { made, executor } = await setUp([
       fakeReply.answer({ action: "give_up", reason: "the token lacks permissions" }),
     ]);
-    const result = await runExecutorFix(executor, made.request(), {
-      sideBranch: made.sideBranch,
-      rules: HOMELAB_RULES,
-      repoRoot: made.repo.root,
-    });
+    const result = await made.runFix(executor);
     expect(result).toEqual({
       kind: "no_change",
       summary: "openai-compatible: the local model sees no safe fix: the token lacks permissions",
