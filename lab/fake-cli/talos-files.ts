@@ -38,7 +38,8 @@ export function genSecrets(parsed: ParsedCli): string {
   return "";
 }
 
-const GEN_CONFIG_FLAGS = [
+/** The `gen config` flags that take a value; talosctl's flag table lists them from here. */
+export const GEN_CONFIG_VALUE_FLAGS = [
   "with-secrets",
   "talos-version",
   "kubernetes-version",
@@ -50,10 +51,8 @@ const GEN_CONFIG_FLAGS = [
   "config-patch-worker",
   "output-types",
   "output",
-  "force",
-  "with-docs",
-  "with-examples",
 ];
+const GEN_CONFIG_FLAGS = [...GEN_CONFIG_VALUE_FLAGS, "force", "with-docs", "with-examples"];
 
 export function genConfig(parsed: ParsedCli): string {
   onlyFlags(parsed, GEN_CONFIG_FLAGS);

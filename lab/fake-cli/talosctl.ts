@@ -3,7 +3,14 @@ import { parse, stringify } from "yaml";
 import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
 import { bootstrap, dmesg, etcdMembers, kubeconfig, service } from "./talos-cluster-commands.ts";
 import { NodeError, reach, settle, type Target, talosconfigPath, targetOf } from "./talos-connection.ts";
-import { configContext, genConfig, genSecrets, machineconfigPatch, validate } from "./talos-files.ts";
+import {
+  configContext,
+  GEN_CONFIG_VALUE_FLAGS,
+  genConfig,
+  genSecrets,
+  machineconfigPatch,
+  validate,
+} from "./talos-files.ts";
 import type { FakeTalosMachine, FakeView } from "./world-view.ts";
 
 /** The fake `talosctl` over the lab world: the commands the talos stage and its checks use. */
@@ -16,18 +23,8 @@ const SPEC: FlagSpec = {
       "endpoints",
       "context",
       "cluster",
-      "output",
       "output-file",
-      "with-secrets",
-      "talos-version",
-      "kubernetes-version",
-      "install-image",
-      "install-disk",
-      "additional-sans",
-      "config-patch",
-      "config-patch-control-plane",
-      "config-patch-worker",
-      "output-types",
+      ...GEN_CONFIG_VALUE_FLAGS,
       "patch",
       "mode",
       "config",

@@ -126,26 +126,19 @@ export function homelabGitContent(): FakeGitContent {
       const [namespace = "", name = ""] = ref.split("/");
       return { namespace, name };
     });
+  // Each app is a Kustomization that installs one HelmRelease; flux-system syncs the rest.
+  const apps = [
+    "kube-system/cilium",
+    "kube-system/coredns",
+    "storage/local-path-provisioner",
+    "default/echo",
+    "network/cloudflare-tunnel",
+    "cert-manager/cert-manager",
+    "observability/kube-prometheus-stack",
+  ];
   return {
-    kustomizations: refs([
-      "flux-system/flux-system",
-      "kube-system/cilium",
-      "kube-system/coredns",
-      "storage/local-path-provisioner",
-      "default/echo",
-      "network/cloudflare-tunnel",
-      "cert-manager/cert-manager",
-      "observability/kube-prometheus-stack",
-    ]),
-    helmReleases: refs([
-      "kube-system/cilium",
-      "kube-system/coredns",
-      "storage/local-path-provisioner",
-      "default/echo",
-      "network/cloudflare-tunnel",
-      "cert-manager/cert-manager",
-      "observability/kube-prometheus-stack",
-    ]),
+    kustomizations: refs(["flux-system/flux-system", ...apps]),
+    helmReleases: refs(apps),
     storageClasses: [{ name: "local-path", provisioner: "rancher.io/local-path", default: true }],
     certificates: refs(["network/example-com-production"]),
     tunnel: { namespace: "network", deployment: "cloudflare-tunnel" },
