@@ -14,19 +14,10 @@
  * script get a 500 saying so. It answers `POST /v1/chat/completions` and `POST /v1/responses` with
  * the non-streaming JSON shapes OpenAI sends, `usage` included, and records every request.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { ServerResponse } from "node:http";
+import { type ReceivedRequest, startLoopbackServer } from "./loopback-server.ts";
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  /** The raw body bytes exactly as received. */
-  body: Buffer;
-  bodyText: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: unknown;
-}
+export type RecordedRequest = ReceivedRequest;
 
 export type FakeReply =
   /** A model answer whose text is `JSON.stringify(value)`. */
@@ -77,50 +68,19 @@ const DEFAULT_USAGE: FakeUsage = { inputTokens: 1200, outputTokens: 300 };
 
 export async function startFakeLlmServer(script: ScriptItem[]): Promise<FakeLlmServer> {
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const bodyText = body.toString("utf8");
-      const recorded: RecordedRequest = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body,
-        bodyText,
-        json: parseJson(bodyText),
-      };
-      const index = requests.length;
-      requests.push(recorded);
-      const item = script[index];
-      const reply: FakeReply =
-        item === undefined
-          ? fakeReply.status(500, {}, errorBody(`fake server: no scripted reply for request ${index + 1}`))
-          : typeof item === "function"
-            ? item(recorded)
-            : item;
-      respond(recorded, reply, res);
-    });
+  const server = await startLoopbackServer((recorded, res) => {
+    const index = requests.length;
+    requests.push(recorded);
+    const item = script[index];
+    const reply: FakeReply =
+      item === undefined
+        ? fakeReply.status(500, {}, errorBody(`fake server: no scripted reply for request ${index + 1}`))
+        : typeof item === "function"
+          ? item(recorded)
+          : item;
+    respond(recorded, reply, res);
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) {
-          socket.destroy();
-        }
-        server.close(() => resolve());
-      }),
-  };
+  return { baseURL: server.baseURL, requests, close: server.close };
 }
 
 function respond(request: RecordedRequest, reply: FakeReply, res: ServerResponse): void {
@@ -219,12 +179,4 @@ function responsesBody(text: string, usage: FakeUsage, request: RecordedRequest)
       total_tokens: usage.inputTokens + usage.outputTokens,
     },
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
