@@ -1,25 +1,15 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFakeCodex } from "../../../test/helpers/fake-codex.ts";
 import { Redactor } from "../../core/redaction/index.ts";
 import { createCodexExecutor } from "./codex.ts";
-import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
+import { cleanedUpExecutorKits } from "./executor-test-kit.fixture.ts";
 
 const FIXED_CLUSTER =
   "proxmox:\n  node: pve\n  storage: local-zfs\n  bridge: vmbr0\ntalos:\n  version: v1.9.5\n  installDisk: /dev/sda\n";
 
-const kits: ExecutorKit[] = [];
-async function kit(): Promise<ExecutorKit> {
-  const made = await executorKit();
-  kits.push(made);
-  return made;
-}
-afterEach(() => {
-  for (const made of kits.splice(0)) {
-    made.repo.cleanup();
-  }
-});
+const kit = cleanedUpExecutorKits();
 
 function codexOn(fakeDir: string) {
   return createCodexExecutor({

@@ -1,23 +1,13 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Redactor } from "../../core/redaction/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { commandArgv, createCommandExecutor } from "./command.ts";
-import { type ExecutorKit, executorKit } from "./executor-test-kit.fixture.ts";
+import { cleanedUpExecutorKits } from "./executor-test-kit.fixture.ts";
 
-const kits: ExecutorKit[] = [];
-async function kit(): Promise<ExecutorKit> {
-  const made = await executorKit();
-  kits.push(made);
-  return made;
-}
-afterEach(() => {
-  for (const made of kits.splice(0)) {
-    made.repo.cleanup();
-  }
-});
+const kit = cleanedUpExecutorKits();
 
 function script(body: string): string {
   const dir = mkdtempSync(join(tmpdir(), "agent-"));

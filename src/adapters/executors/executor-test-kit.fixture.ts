@@ -1,5 +1,6 @@
 /** Test support for executor tests: a real homelab repo with its AI worktree and a request. Only tests import this. */
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import type { FixResult } from "../../reconcile/context.ts";
 import { HOMELAB_RULES, type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../side-branch/index.ts";
@@ -48,5 +49,23 @@ export async function executorKit(files?: Record<string, string>): Promise<Execu
         repoRoot: repo.root,
         ...options,
       }),
+  };
+}
+
+/**
+ * For a test file's top level: returns a maker of default kits whose repos are removed after
+ * each test.
+ */
+export function cleanedUpExecutorKits(): () => Promise<ExecutorKit> {
+  const kits: ExecutorKit[] = [];
+  afterEach(() => {
+    for (const made of kits.splice(0)) {
+      made.repo.cleanup();
+    }
+  });
+  return async () => {
+    const made = await executorKit();
+    kits.push(made);
+    return made;
   };
 }
