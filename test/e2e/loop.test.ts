@@ -105,6 +105,20 @@ exit 1
     expect(readFileSync(join(repo, "ai", "logs", "talos", log), "utf8")).toContain("timed out after 1s");
   });
 
+  it("never calls a stage green that was stopped at its timeout, even when it exits 0", async () => {
+    const repo = makeHomelabRepo({
+      "ai/context_map.yaml": contextMap(
+        "  talos:\n    command: |\n      trap 'echo stopping cleanly; exit 0' TERM; sleep 30 & wait\n    timeout: 1s",
+        "  executor_retry_threshold: 1\n  api_call_budget: 0",
+      ),
+    });
+    const result = await runCli(["talos"], repo);
+    expect(result.code).toBe(1);
+    const status = readJson(stateFile(repo, "stage_status.json")).stages.talos;
+    expect(status.status).toBe("give_up");
+    expect(status.lastRun).toMatchObject({ exitCode: 0, timedOut: true });
+  });
+
   it("records every success check and fails the stage when one does not pass", async () => {
     const repo = makeHomelabRepo({
       "ai/context_map.yaml": contextMap(

@@ -117,16 +117,19 @@ describe("createLlmClient", () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it("caps a huge retry-after instead of sleeping for an hour", async () => {
-    const { client, sleeps } = await clientFor(
+  it("stops at a retry-after longer than a minute instead of spending another call too early", async () => {
+    const { client, sleeps, server } = await clientFor(
       [fakeReply.status(429, { "retry-after": "3600" }), fakeReply.answer(giveUp)],
       {
         deadlineMs: 120_000,
       },
     );
     const result = await client.ask(ask);
-    expect(result.ok).toBe(true);
-    expect(sleeps).toEqual([60_000]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toContain("the server asks to wait 3600s");
+    expect(result.requests).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(server.requests).toHaveLength(1);
   });
 
   it("retries a 500 with backoff and counts every request", async () => {

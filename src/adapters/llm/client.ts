@@ -146,10 +146,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
           if (!outcome.retryable) {
             return fail(outcome.reason);
           }
-          const wait = Math.min(
-            outcome.retryAfterMs ?? Math.min(BACKOFF_BASE_MS * 2 ** transientFailures, BACKOFF_MAX_MS),
-            MAX_RETRY_AFTER_MS,
-          );
+          if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > MAX_RETRY_AFTER_MS) {
+            // Asking again sooner than the server said would only spend another call on the same answer.
+            return fail(
+              `${outcome.reason}; the server asks to wait ${Math.round(outcome.retryAfterMs / 1000)}s`,
+            );
+          }
+          const wait =
+            outcome.retryAfterMs ?? Math.min(BACKOFF_BASE_MS * 2 ** transientFailures, BACKOFF_MAX_MS);
           transientFailures += 1;
           if (requests >= request.remainingRequests) {
             return fail(`${outcome.reason}; no requests left in the budget to retry`);

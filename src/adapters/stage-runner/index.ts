@@ -63,10 +63,10 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
       ...(input.signal ? { signal: input.signal } : {}),
     });
     const ending = describeEnding(result, formatDuration(input.spec.timeout));
-    if (result.exitCode !== 0) {
+    if (result.exitCode !== 0 || result.timedOut || result.interrupted) {
       writeLine(`${LOG_NOTE_PREFIX} stage ${input.stage}: ${ending}`);
     }
-    if (result.exitCode === 0 && !result.interrupted) {
+    if (result.exitCode === 0 && !result.timedOut && !result.interrupted) {
       for (const check of input.spec.success_criteria) {
         const outcome = await runCheck(check, cwd, env, input.signal, writeLine);
         checks.push(outcome);
@@ -79,7 +79,8 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
     await closeStream(log);
   }
   const failedCheck = checks.find((check) => !check.passed);
-  const green = result.exitCode === 0 && !result.interrupted && failedCheck === undefined;
+  // A command that traps SIGTERM may still exit 0 when stopped at its timeout: that is no success.
+  const green = result.exitCode === 0 && !result.timedOut && !result.interrupted && failedCheck === undefined;
   return {
     logFile: relative(input.repoRoot, logPath),
     process: result,
@@ -119,7 +120,9 @@ async function runCheck(
     ...(signal ? { signal } : {}),
   });
   let detail = "";
-  if (result.exitCode !== check.expect_exit) {
+  if (result.timedOut) {
+    detail = `${describeEnding(result, formatDuration(check.timeout ?? 60_000))}`;
+  } else if (result.exitCode !== check.expect_exit) {
     detail = `expected exit ${check.expect_exit}, got ${describeEnding(result)}`;
   } else if (
     check.expect_output !== undefined &&

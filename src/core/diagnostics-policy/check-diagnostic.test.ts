@@ -260,6 +260,9 @@ describe("checkDiagnostic refuses injection attempts", () => {
     ["kubectl -- delete ns x", "kubectl delete is not read-only"],
     [`kubectl get "secrets"`, "reading Kubernetes Secrets is never allowed"],
     ["talosctl get MachineConfig", "not for machineconfig"],
+    ["talosctl get machineconfigs.config.talos.dev -o yaml", "not for machineconfig"],
+    ["talosctl get MachineConfig.config.talos.dev", "not for machineconfig"],
+    ["talosctl get machineconfig.config", "not for machineconfig"],
     [`kubectl get pods ${"x".repeat(3000)}`, "longer than 2000 characters"],
   ])("refuses %j", (command, reason) => {
     expect(reasonOf(command)).toContain(reason);

@@ -19,8 +19,10 @@ function talosctlGet(args: ParsedArgs): string | undefined {
     return "talosctl get needs a resource type, for example talosctl get members";
   }
   for (const part of type.split(",")) {
-    if (TALOS_SECRET_TYPES.test(part)) {
-      return /^(?:machineconfigs?|mc|mcs)$/i.test(part)
+    // A type may be written fully qualified: machineconfigs.config.talos.dev is still a machine config.
+    const kind = part.split(".")[0] ?? part;
+    if (TALOS_SECRET_TYPES.test(kind) || TALOS_SECRET_TYPES.test(part)) {
+      return /^(?:machineconfigs?|mc|mcs)$/i.test(kind)
         ? "talosctl get is allowed but not for machineconfig, which holds secrets"
         : `talosctl get is allowed but not for ${part}, which holds secrets`;
     }

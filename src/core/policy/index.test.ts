@@ -57,7 +57,12 @@ describe("decide", () => {
       failed,
       "give_up",
     ],
-    ["a zero call budget gives up at the threshold", { attempts: 3, apiCallsUsed: 0 }, failed, "escalate"],
+    [
+      "at the threshold with no calls used yet it escalates",
+      { attempts: 3, apiCallsUsed: 0 },
+      failed,
+      "escalate",
+    ],
   ];
 
   it.each(table)("%s", (_name, facts, outcome, expected) => {
