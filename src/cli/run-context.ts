@@ -1,7 +1,7 @@
 import { delimiter } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SideBranch } from "../adapters/side-branch/index.ts";
-import { StateStore } from "../adapters/state-store/index.ts";
+import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: a run whose context map is
 // unchanged needs neither.
 import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
@@ -15,13 +15,18 @@ export interface OpenOptions {
   /** The stage (or "all") about to run or be reset: checked before anything is created. */
   target?: { stage: string; reset: boolean };
   flags: SettingFlags;
+  /** Who takes the repo's lock, as the lock file and a refusal will say (e.g. "talos --reset"). */
+  lockFor: string;
   reporter: Reporter;
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
 
-/** Loads configuration and wires the adapters the loop runs with. */
-export async function openRunContext(options: OpenOptions): Promise<RunContext> {
+/**
+ * Loads configuration, takes the repo's lock, and only then opens the AI worktree (which may
+ * clear, reset or merge it) and wires the adapters. The caller releases the lock.
+ */
+export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunContext; lock: HeldLock }> {
   const env = withOwnBinFirst(options.env ?? process.env);
   const contextMap = await loadContextMap(options.repoRoot);
   const settings = resolveSettings(contextMap, env, options.flags);
@@ -36,28 +41,38 @@ export async function openRunContext(options: OpenOptions): Promise<RunContext> 
   }
   const state = new StateStore(options.repoRoot);
   await state.ensure();
-  const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
-  const fixers = await wireFixers({
-    repoRoot: options.repoRoot,
-    contextMap,
-    settings,
-    sideBranch,
-    state,
-    env,
-    signal: options.signal,
-  });
-  return {
-    repoRoot: options.repoRoot,
-    contextMap,
-    settings,
-    state,
-    workspace: sideBranchWorkspace(sideBranch),
-    fixers,
-    reporter: options.reporter,
-    env,
-    signal: options.signal,
-    sleep: abortableSleep,
-  };
+  const lock = await state.lock(options.lockFor);
+  try {
+    if (lock.takenOverFrom) {
+      await state.journal({ type: "lock_taken_over", from: lock.takenOverFrom });
+    }
+    const sideBranch = await openSideBranch(options.repoRoot, settings.aiBranch, state);
+    const fixers = await wireFixers({
+      repoRoot: options.repoRoot,
+      contextMap,
+      settings,
+      sideBranch,
+      state,
+      env,
+      signal: options.signal,
+    });
+    const ctx: RunContext = {
+      repoRoot: options.repoRoot,
+      contextMap,
+      settings,
+      state,
+      workspace: sideBranchWorkspace(sideBranch),
+      fixers,
+      reporter: options.reporter,
+      env,
+      signal: options.signal,
+      sleep: abortableSleep,
+    };
+    return { ctx, lock };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 /**

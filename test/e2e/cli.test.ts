@@ -94,21 +94,28 @@ describe("--reset", () => {
 });
 
 describe("one run at a time", () => {
-  it("refuses a second run with exit 3 naming the holder, and corrupts nothing", async () => {
+  it("refuses a second run with exit 3 naming the holder, and touches nothing of the first", async () => {
     const repo = makeHomelabRepo({
-      "ai/context_map.yaml": contextMap("  talos:\n    command: sleep 2; echo done"),
+      "ai/context_map.yaml": contextMap(
+        "  talos:\n    command: |\n      echo edit >> notes.txt; sleep 2; grep -q edit notes.txt || exit 1; echo done",
+      ),
+      "notes.txt": "tracked\n",
     });
     const first = collect(spawn(process.execPath, [CLI, "talos"], { cwd: repo, env: testEnv() }));
     await waitFor(() => existsSync(stateFile(repo, "lock")), "the first run's lock");
     const second = await runCli(["talos"], repo);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/another orchestrator run holds the lock \(pid \d+ on .+, since .+\)/);
+    // the second run did not reset the worktree under the first one's stage
     expect((await first).code).toBe(0);
     expect(readJson(stateFile(repo, "stage_status.json")).stages.talos.status).toBe("green");
+    expect(readFileSync(stateFile(repo, "journal.jsonl"), "utf8")).not.toContain("worktree_discarded");
   });
 
   it("makes a hand revert wait its turn: exit 3 while a run holds the repo", async () => {
-    const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  talos:\n    command: sleep 2; echo done") });
+    const repo = makeHomelabRepo({
+      "ai/context_map.yaml": contextMap("  talos:\n    command: sleep 2; echo done"),
+    });
     const first = collect(spawn(process.execPath, [CLI, "talos"], { cwd: repo, env: testEnv() }));
     await waitFor(() => existsSync(stateFile(repo, "lock")), "the first run's lock");
     const revert = await runCli(["revert", "HEAD"], repo);

@@ -1,5 +1,5 @@
 import { parseDuration } from "../../config/index.ts";
-import { UserError } from "../../errors/index.ts";
+import { LockHeldError, UserError } from "../../errors/index.ts";
 import { findRepoRoot } from "../repo-root.ts";
 import { type GlobalOptions, interruptController } from "./run.ts";
 
@@ -21,17 +21,21 @@ export async function convergeCommand(options: GlobalOptions & { every: string }
   const interrupt = interruptController();
   try {
     for (let pass = 1; !interrupt.signal.aborted; pass++) {
-      const ctx = await openRunContext({
+      const opened = await openRunContext({
         repoRoot,
         flags: options,
+        lockFor: `converge pass ${pass}`,
         reporter: terminalReporter(),
         signal: interrupt.signal,
-      });
-      const lock = await ctx.state.lock(`converge pass ${pass}`).catch((error: unknown) => {
-        process.stderr.write(`pass ${pass} skipped: ${(error as Error).message}\n`);
+      }).catch((error: unknown) => {
+        if (!(error instanceof LockHeldError)) {
+          throw error;
+        }
+        process.stderr.write(`pass ${pass} skipped: ${error.message}\n`);
         return undefined;
       });
-      if (lock) {
+      if (opened) {
+        const { ctx, lock } = opened;
         try {
           await ctx.state.journal({ type: "converge_pass", pass });
           const outcomes = await convergeAll(ctx);

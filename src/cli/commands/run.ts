@@ -42,21 +42,20 @@ export async function runStageCommand(
       import("../progress.ts"),
     ]);
   const interrupt = interruptController();
-  const ctx = await openRunContext({
+  const { ctx, lock } = await openRunContext({
     repoRoot,
     target: { stage, reset: options.reset === true },
     flags: options,
+    lockFor: options.reset ? `${stage} --reset` : stage,
     reporter: terminalReporter(),
     signal: interrupt.signal,
   });
-  const lock = await ctx.state.lock(options.reset ? `${stage} --reset` : stage);
   try {
     if (lock.takenOverFrom) {
       const from = lock.takenOverFrom;
       process.stderr.write(
         `took over a lock left by pid ${from.pid} (${from.host}, since ${from.since}), which is gone\n`,
       );
-      await ctx.state.journal({ type: "lock_taken_over", from });
     }
     for (const warning of ctx.state.warnings) {
       process.stderr.write(`warning: ${warning}\n`);
