@@ -81,11 +81,10 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
  */
 async function openSideBranch(repoRoot: string, branch: string, state: StateStore): Promise<SideBranch> {
   const sideBranch = await SideBranch.open({ repoRoot, branch });
-  const leftover = await sideBranch.trackedChanges();
-  if (leftover.trim() !== "") {
-    await sideBranch.discardTrackedChanges();
-    state.warnings.push(`discarded uncommitted changes an interrupted run left in ${sideBranch.worktree}`);
-    await state.journal({ type: "worktree_discarded", diff: leftover.slice(0, 20_000) });
+  const savedTo = await sideBranch.setAsideLeftovers("run-start");
+  if (savedTo) {
+    state.warnings.push(`set aside uncommitted changes an earlier run left in the AI worktree: ${savedTo}`);
+    await state.journal({ type: "worktree_leftovers_set_aside", savedTo });
   }
   const synced = await sideBranch.sync();
   if (synced !== "up-to-date") {

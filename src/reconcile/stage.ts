@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { runStage, type StageRunResult } from "../adapters/stage-runner/index.ts";
-import { newStageErrors, type StageErrors } from "../adapters/state-store/index.ts";
+import { newStageErrors, type StageErrors, type StageStatusEntry } from "../adapters/state-store/index.ts";
 import { stageSpecOf } from "../config/context-map.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 import { decide } from "../core/policy/index.ts";
@@ -22,6 +22,24 @@ const HISTORY_KEPT = 100;
  * fixed multiple of that, so a fix that keeps trading one error for another still ends.
  */
 export async function convergeStage(ctx: RunContext, stage: string): Promise<StageOutcome> {
+  try {
+    return await convergeStageOnce(ctx, stage);
+  } catch (error) {
+    // Whatever stopped the loop, the stage must not stay "running" under a pid that is gone.
+    const statuses = await ctx.state.stageStatuses().catch(() => ({}) as Record<string, StageStatusEntry>);
+    if (statuses[stage]?.status === "running") {
+      await ctx.state.setStageStatus(stage, {
+        ...statuses[stage],
+        status: "failed",
+        since: new Date().toISOString(),
+        reason: `the run stopped on an error: ${(error as Error).message}`,
+      });
+    }
+    throw error;
+  }
+}
+
+async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageOutcome> {
   const spec = stageSpecOf(ctx.contextMap, stage);
   if (!spec.command) {
     throw new UserError(`stage "${stage}" is not configured: give it a command in ai/context_map.yaml`);

@@ -78,6 +78,31 @@ describe("executors in the loop", () => {
     expect(memory[0].successes).toBe(2);
   });
 
+  it("reverts an executor fix that did not help even when the stage writes into its checkout", async () => {
+    const tools = mkdtempSync(join(tmpdir(), "agent-"));
+    writeFileSync(
+      join(tools, "agent.sh"),
+      "#!/usr/bin/env bash\necho '# tuned' >> config/cluster.yaml\necho tuned\n",
+      {
+        mode: 0o755,
+      },
+    );
+    const repo = makeHomelabRepo({
+      "ai/context_map.yaml": contextMap(
+        "  vms:\n    command: |\n      date >> notes.txt; echo \"500 storage 'local-lvm' does not exist\" >&2; exit 1\n    files: [config/**]",
+        "  executor_retry_threshold: 2\n  api_call_budget: 0",
+      ),
+      "config/cluster.yaml": "node: pve\nstorage: local-lvm\n",
+      "notes.txt": "runs:\n",
+    });
+    const env = testEnv({ EXECUTOR: "command", EXECUTOR_COMMAND: `${join(tools, "agent.sh")} {brief_file}` });
+    const result = await runCli(["vms"], repo, env);
+    expect(result.stderr).not.toContain("internal error");
+    expect(result.code).toBe(1);
+    expect(readJson(stateFile(repo, "stage_status.json")).stages.vms.status).toBe("give_up");
+    expect(git(repo, "log", "-1", "--format=%s", "ai/orchestrator-stage1")).toMatch(/^Revert|revert/i);
+  });
+
   it("remembers the human's own fix when they reset a stage that gave up", async () => {
     const { repo } = homelab();
     const env = testEnv();
@@ -91,3 +116,7 @@ describe("executors in the loop", () => {
     expect(readFileSync(stateFile(repo, "journal.jsonl"), "utf8")).toContain('"type":"human_fix_remembered"');
   });
 });
+
+function readJson(path: string) {
+  return JSON.parse(readFileSync(path, "utf8"));
+}

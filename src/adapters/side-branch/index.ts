@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
@@ -106,7 +106,7 @@ export class SideBranch {
     if (userHead === tip || (await this.isAncestor(userHead, tip))) {
       return "up-to-date";
     }
-    await this.requireClean("bring the AI branch up to date");
+    await this.setAsideLeftovers("before-sync");
     if (await this.isAncestor(tip, userHead)) {
       await git([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead], { cwd: this.worktree });
       return "fast-forwarded";
@@ -154,7 +154,7 @@ export class SideBranch {
     if (verdict.verdict === "refused") {
       return { status: "refused", reasons: verdict.reasons };
     }
-    await this.requireClean("apply a patch");
+    await this.setAsideLeftovers("before-apply");
     const applied = await git(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
       cwd: this.worktree,
       input: diffText,
@@ -210,19 +210,6 @@ export class SideBranch {
     }
   }
 
-  /**
-   * Changes to tracked files in the worktree (a run killed mid-fix leaves them), as a diff.
-   * Untracked files are not included: a stage may leave its own outputs there.
-   */
-  async trackedChanges(): Promise<string> {
-    return (await git(["diff", "--no-color", "--no-ext-diff", "HEAD"], { cwd: this.worktree })).stdout;
-  }
-
-  /** Undoes changes to tracked files only; a stage's untracked outputs stay. */
-  async discardTrackedChanges(): Promise<void> {
-    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
-  }
-
   /** Resets the worktree to the branch tip (tracked changes and untracked files; ignored files stay). */
   async discardChanges(): Promise<void> {
     await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
@@ -250,7 +237,7 @@ export class SideBranch {
         `${original.shortCommit} was already reverted by ${original.revertedBy?.slice(0, 12)}`,
       );
     }
-    await this.requireClean("revert a patch");
+    await this.setAsideLeftovers("before-revert");
     const revert = await git([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
       cwd: this.worktree,
       allowFailure: true,
@@ -302,17 +289,25 @@ export class SideBranch {
     return name.exitCode === 0 ? name.stdout.trim() : "your HEAD";
   }
 
-  private async requireClean(action: string): Promise<void> {
-    const { stdout } = await git(["status", "--porcelain", "--untracked-files=no"], { cwd: this.worktree });
-    if (stdout.trim() !== "") {
-      const files = stdout
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => line.slice(3));
-      throw new UserError(
-        `cannot ${action}: the AI worktree ${this.worktree} has uncommitted changes (${files.join(", ")}); ` +
-          "harvest them as a patch or discard them first",
-      );
+  /**
+   * Edits to tracked files that something other than a committed patch left in the worktree
+   * (a stage that writes into its checkout, a run killed mid-fix) are saved to
+   * `ai/logs/worktree-leftovers/` and undone, so they never block a patch or a revert and never
+   * end up inside one. Returns the saved diff's path, when there was anything.
+   */
+  async setAsideLeftovers(why: string): Promise<string | undefined> {
+    const { stdout: diff } = await git(["diff", "--no-color", "--no-ext-diff", "HEAD"], {
+      cwd: this.worktree,
+    });
+    if (diff.trim() === "") {
+      return undefined;
     }
+    const folder = join(this.repoRoot, "ai", "logs", "worktree-leftovers");
+    await mkdir(folder, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const path = join(folder, `${stamp}_${why.replace(/[^a-z0-9]+/gi, "-")}_${process.pid}.diff`);
+    await writeFile(path, diff);
+    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+    return path;
   }
 }

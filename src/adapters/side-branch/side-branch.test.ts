@@ -265,14 +265,19 @@ describe("applying, harvesting and reverting patches", () => {
     expect(readdirSync(repo.outside)).toEqual([]);
   });
 
-  it("refuses to apply over uncommitted edits in the worktree", async () => {
+  it("sets uncommitted edits in the worktree aside (saved, never committed) before applying", async () => {
     const repo = newRepo();
     const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
     writeFileSync(join(side.worktree, "talos/talconfig.yaml"), "clusterName: edited\n");
-    await expect(side.apply(STORAGE_FIX, META, RULES)).rejects.toThrow(
-      /has uncommitted changes \(talos\/talconfig\.yaml\)/,
+    const result = await side.apply(STORAGE_FIX, META, RULES);
+    expect(result.status).toBe("applied");
+    expect(result.status === "applied" && result.files).toEqual(["config/clusters/prox-n100.yaml"]);
+    expect(readWorktree(side, "talos/talconfig.yaml")).not.toBe("clusterName: edited\n");
+    const saved = readdirSync(join(repo.root, "ai", "logs", "worktree-leftovers"));
+    expect(saved).toHaveLength(1);
+    expect(readFileSync(join(repo.root, "ai", "logs", "worktree-leftovers", saved[0]!), "utf8")).toContain(
+      "+clusterName: edited",
     );
-    expect(readWorktree(side, "talos/talconfig.yaml")).toBe("clusterName: edited\n");
   });
 
   it("saves the diff and the verdict under ai/patches/<stage>/ without overwriting", async () => {
