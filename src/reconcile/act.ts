@@ -55,7 +55,9 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
     case "escalate":
       return escalate(ctx, step);
     case "give_up": {
-      const caseDir = fixers.apiConfigured ? undefined : await fixers.writeCaseFileOnly?.(request);
+      const escalated =
+        errors.escalation?.fingerprint === fingerprint.template ? errors.escalation.dir : undefined;
+      const caseDir = fixers.apiConfigured ? escalated : await fixers.writeCaseFileOnly?.(request);
       return { outcome: await giveUp(ctx, stage, action.reason, fingerprint, run, caseDir) };
     }
   }

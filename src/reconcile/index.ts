@@ -4,7 +4,7 @@ import { newStageErrors } from "../adapters/state-store/index.ts";
 import { stageSpecOf } from "../config/context-map.ts";
 import { UserError } from "../errors/index.ts";
 import type { RunContext } from "./context.ts";
-import { convergeStage, type StageOutcome } from "./stage.ts";
+import { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 
 export * from "./context.ts";
 export { convergeStage, type StageOutcome } from "./stage.ts";
@@ -37,7 +37,7 @@ export async function convergeAll(ctx: RunContext): Promise<StageOutcome[]> {
       const checks = await runSuccessChecks({
         spec,
         workdir: ctx.workspace.workdir,
-        env: ctx.env,
+        env: stageEnv(ctx),
         signal: ctx.signal,
       });
       const failed = checks.find((check) => !check.passed);

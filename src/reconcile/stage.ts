@@ -18,8 +18,8 @@ const HISTORY_KEPT = 100;
 
 /**
  * Runs one stage until it is green or gives up. Every pass: run, fingerprint, decide, act once.
- * Bounded: each fingerprint gets at most threshold + budget runs, and the whole episode a
- * fixed multiple of that, so a fix that keeps trading one error for another still ends.
+ * Bounded: an episode gets at most four times (threshold + budget + 1) runs, so a fix that keeps
+ * trading one error for another still ends.
  */
 export async function convergeStage(ctx: RunContext, stage: string): Promise<StageOutcome> {
   try {
@@ -77,7 +77,7 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       repoRoot: ctx.repoRoot,
       workdir: ctx.workspace.workdir,
       attempt,
-      env: { ...ctx.env, ORCHESTRATOR_REPO_ROOT: ctx.repoRoot, ORCHESTRATOR_WORKTREE: ctx.workspace.workdir },
+      env: stageEnv(ctx),
       signal: ctx.signal,
       onLine: (line) => reporter.line(stage, line),
     });
@@ -158,6 +158,14 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
   }
+}
+
+/**
+ * What stage commands and their checks run with: they work in the worktree but find generated
+ * credentials (talosconfig, kubeconfig) in the user's checkout.
+ */
+export function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
+  return { ...ctx.env, ORCHESTRATOR_REPO_ROOT: ctx.repoRoot, ORCHESTRATOR_WORKTREE: ctx.workspace.workdir };
 }
 
 /** Counts the failure against its fingerprint, decides, and records the decision everywhere. */

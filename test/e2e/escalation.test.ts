@@ -208,6 +208,36 @@ describe("escalation to the model API", () => {
     expect(server.requests[1]!.bodyText).toMatch(/reverted/);
   });
 
+  it("names the case folder when the budget runs out after a reverted patch", async () => {
+    const { repo, bin } = homelab();
+    const uselessPatch = [
+      "diff --git a/config/cluster.yaml b/config/cluster.yaml",
+      "--- a/config/cluster.yaml",
+      "+++ b/config/cluster.yaml",
+      "@@ -1,2 +1,2 @@",
+      "-node: pve",
+      "+node: pve-1",
+      " storage: local-lvm",
+      "",
+    ].join("\n");
+    server = await startFakeLlmServer([
+      fakeReply.answer({
+        action: "patch",
+        summary: "try node pve-1",
+        hypothesis: "h",
+        expected_effect: "e",
+        patch: uselessPatch,
+      }),
+    ]);
+    const result = await runCli(["vms"], repo, envFor(bin, server.baseURL, { API_CALL_BUDGET: "1" }));
+    expect(result.code).toBe(1);
+    expect(server.requests).toHaveLength(1);
+    const cases = readdirSync(join(repo, "ai", "escalations", "vms"));
+    expect(readFileSync(join(repo, "ai", "issues.txt"), "utf8")).toContain(
+      `case folder: ai/escalations/vms/${cases[0]}`,
+    );
+  });
+
   it("without an API key, still writes the case file for a human and gives up", async () => {
     const { repo, bin } = homelab();
     const result = await runCli(["vms"], repo, testEnv({ PATH: `${bin}:${process.env["PATH"]}` }));
