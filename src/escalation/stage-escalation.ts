@@ -27,8 +27,6 @@ export interface StageEscalationDeps {
   executorNotes?: (stage: string) => { summary: string; filesOpened: string[] } | undefined;
 }
 
-type Usage = { input: number; output: number };
-
 /**
  * The loop's escalation: case file v1 → answer → diagnostics → v2 → … until a patch is
  * committed, the model gives up, or the calls allowed for this error are spent. Patches go
@@ -84,16 +82,16 @@ export function createEscalationFixers(
       const diagnostics: DiagnosticResult[] = [];
       const refused: CasePatch[] = [];
       let remaining = remainingCalls;
-      let callsUsed = 0;
-      const usage: Usage = { input: 0, output: 0 };
+      const errors = request.errors;
+      const template = request.fingerprint.template;
       const finish = (result: EscalationResult) => {
-        request.errors.escalation = {
+        errors.escalation = {
           id: caseId,
-          fingerprint: request.fingerprint.template,
+          fingerprint: template,
           version: version - 1,
           dir: rel(deps, caseDir),
         };
-        return { result, callsUsed, usage };
+        return result;
       };
       while (remaining > 0 && !deps.signal.aborted) {
         const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
@@ -111,9 +109,12 @@ export function createEscalationFixers(
         });
         version++;
         remaining -= step.requests;
-        callsUsed += step.requests;
-        usage.input += step.usage.inputTokens;
-        usage.output += step.usage.outputTokens;
+        errors.apiCalls[template] = (errors.apiCalls[template] ?? 0) + step.requests;
+        errors.apiCallsTotal += step.requests;
+        errors.tokens = {
+          input: errors.tokens.input + step.usage.inputTokens,
+          output: errors.tokens.output + step.usage.outputTokens,
+        };
         await deps.state.journal({
           type: "api_call",
           stage: request.stage,

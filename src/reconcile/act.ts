@@ -1,5 +1,5 @@
 import { type Action, backoff } from "../core/policy/index.ts";
-import type { FixRequest, FixResult, RunContext, StageOutcome } from "./context.ts";
+import type { EscalationResult, FixRequest, FixResult, RunContext, StageOutcome } from "./context.ts";
 import { giveUp } from "./give-up.ts";
 import { describeFix, type PendingPatch, pendingPatchOf } from "./patch-fate.ts";
 
@@ -80,10 +80,16 @@ async function escalate(ctx: RunContext, step: DecidedStep): Promise<StepResult>
     };
   }
   const used = errors.apiCalls[fingerprint.template] ?? 0;
-  const { result, callsUsed, usage } = await fixers.escalate(request, ctx.settings.apiCallBudget - used);
-  errors.apiCalls[fingerprint.template] = used + callsUsed;
-  errors.apiCallsTotal += callsUsed;
-  errors.tokens = { input: errors.tokens.input + usage.input, output: errors.tokens.output + usage.output };
+  let result: EscalationResult;
+  try {
+    result = await fixers.escalate(request, ctx.settings.apiCallBudget - used);
+  } finally {
+    // the escalation counted its calls in `errors` as it made them
+    await state.setStageErrors(stage, errors);
+  }
+  if (ctx.signal.aborted) {
+    return { outcome: { stage, status: "interrupted", reason: "interrupted during escalation", runs: run } };
+  }
   if (result.kind === "give_up") {
     errors.modelGaveUp = { fingerprint: fingerprint.template, reason: result.reason };
   }

@@ -60,13 +60,11 @@ export interface Fixers {
   apiConfigured: boolean;
   /**
    * One escalation (one or more API calls, never more than `remainingCalls`), ending in a patch
-   * or not. It records its case folder in `request.errors.escalation`, which the loop saves, so
-   * the next escalation for the same error continues the same case (v3, v4, …).
+   * or not. As it goes it records in `request.errors`, which the loop saves, each call's count
+   * and tokens (so a call is counted even when something fails after it) and its case folder
+   * (so the next escalation for the same error continues the same case: v3, v4, …).
    */
-  escalate?(
-    request: FixRequest,
-    remainingCalls: number,
-  ): Promise<{ result: EscalationResult; callsUsed: number; usage: { input: number; output: number } }>;
+  escalate?(request: FixRequest, remainingCalls: number): Promise<EscalationResult>;
   /** Without an API: write the case file anyway so a human can use it. Returns its folder. */
   writeCaseFileOnly?(request: FixRequest): Promise<string>;
   /** A remembered fix for this fingerprint that has not been tried in this episode. */
