@@ -109,3 +109,27 @@ function running(pid: number): boolean {
     return false;
   }
 }
+
+describe("a second Ctrl-C", () => {
+  it("quits at once and still ends the stage's process tree, which ignores SIGTERM", async () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), "pid-")), "stubborn.pid");
+    const repo = makeHomelabRepo({
+      "ai/context_map.yaml": contextMap(
+        `  talos:\n    command: trap '' TERM; echo $$ > ${pidFile}; while true; do sleep 0.1; done`,
+      ),
+    });
+    const child = spawn(process.execPath, [CLI, "talos"], { cwd: repo, env: testEnv() });
+    const done = collect(child);
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "",
+      "the stage to start",
+    );
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill("SIGINT");
+    const result = await done;
+    expect(result.code).toBe(130);
+    const stubborn = Number(readFileSync(pidFile, "utf8"));
+    await waitFor(() => !running(stubborn), "the stubborn stage to end");
+  });
+});

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { forgetProcessGroup, trackProcessGroup } from "../process/index.ts";
 import { HeadTailBuffer } from "./head-tail-buffer.ts";
 
 export interface BoundedRun {
@@ -44,6 +45,7 @@ export function runBounded(argv: readonly string[], options: BoundedRunOptions):
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    trackProcessGroup(child.pid);
     const timers: NodeJS.Timeout[] = [];
     let settled = false;
     const killGroup = (signal: NodeJS.Signals) => {
@@ -61,6 +63,7 @@ export function runBounded(argv: readonly string[], options: BoundedRunOptions):
         return;
       }
       settled = true;
+      forgetProcessGroup(child.pid);
       for (const timer of timers) {
         clearTimeout(timer);
       }

@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { forgetProcessGroup, trackProcessGroup } from "./groups.ts";
+
+export { forgetProcessGroup, killLiveProcessGroups, trackProcessGroup } from "./groups.ts";
 
 /** A finished process, whatever the ending: a failed command is an outcome, not an exception. */
 export interface ProcessResult {
@@ -56,6 +59,7 @@ export function runArgv(argv: readonly string[], options: RunOptions): Promise<P
       detached: true,
     });
     const pid = child.pid;
+    trackProcessGroup(pid);
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (signal: NodeJS.Signals) => {
       if (pid === undefined) {
@@ -130,6 +134,7 @@ export function runArgv(argv: readonly string[], options: RunOptions): Promise<P
       killGroup("SIGTERM");
     });
     child.on("close", (exitCode, signal) => {
+      forgetProcessGroup(pid);
       clearTimeout(timeoutTimer);
       clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { killLiveProcessGroups } from "../../adapters/process/index.ts";
 import type { SettingFlags } from "../../config/index.ts";
 import { findRepoRoot } from "../repo-root.ts";
 
@@ -13,6 +14,8 @@ export function interruptController(): { signal: AbortSignal; dispose(): void } 
   const onSignal = (name: NodeJS.Signals) => {
     presses++;
     if (presses > 1) {
+      // Our children run in process groups of their own, out of the terminal's reach: end them.
+      killLiveProcessGroups();
       process.exit(130);
     }
     process.stderr.write(`\n${name}: stopping the running stage and its processes (again to quit at once)\n`);
