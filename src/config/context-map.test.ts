@@ -133,6 +133,11 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings(map, { [name]: value })).toThrow(message);
   });
 
+  it("reads retry_backoff: 0 in the file as no waiting", () => {
+    const file = parseContextMap(`${VALID}settings:\n  retry_backoff: 0\n`);
+    expect(resolveSettings(file, {}).retryBackoffMs).toBe(0);
+  });
+
   it("reads RETRY_BACKOFF=0 as no waiting", () => {
     expect(resolveSettings(map, { RETRY_BACKOFF: "0" }).retryBackoffMs).toBe(0);
   });

@@ -54,7 +54,10 @@ export const FileSettings = z
     executor_retry_threshold: PositiveInt.optional(),
     api_call_budget: z.number().int().min(0).optional(),
     ai_branch: z.string().min(1).optional(),
-    retry_backoff: Duration.optional(),
+    retry_backoff: z
+      .union([z.literal(0), z.literal("0"), Duration])
+      .transform(Number)
+      .optional(),
     executor: ExecutorKind.optional(),
     executor_command: z.string().optional(),
     case_file_token_budget: PositiveInt.optional(),

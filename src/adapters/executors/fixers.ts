@@ -97,7 +97,8 @@ export async function createFixers(deps: CreateFixersDeps): Promise<CreatedFixer
           counters.executorApiRequests += report.apiRequests ?? 0;
           const stageNotes = { summary: report.summary, filesOpened: report.filesOpened };
           notes.set(request.stage, stageNotes);
-          void writeNotes(executorRequest.logDir, stageNotes);
+          // Notes help the next case file; failing to save them must not end the run.
+          writeNotes(executorRequest.logDir, stageNotes).catch(() => undefined);
         },
       });
     };

@@ -115,3 +115,13 @@ describe("runArgv", () => {
     expect(result.tail).toEqual(["$HOME * a;b"]);
   });
 });
+
+describe("output decoding", () => {
+  it("keeps a multi-byte character whole when it arrives split across two writes", async () => {
+    // "✔" is three bytes; printf writes the first byte, then the rest after a pause.
+    const result = await runShell("printf '\\342'; sleep 0.2; printf '\\234\\224 done\\n'", {
+      cwd: tmpdir(),
+    });
+    expect(result.tail).toEqual(["✔ done"]);
+  });
+});

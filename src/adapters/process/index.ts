@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { forgetProcessGroup, trackProcessGroup } from "./groups.ts";
 
 export { forgetProcessGroup, killLiveProcessGroups, trackProcessGroup } from "./groups.ts";
@@ -101,10 +102,12 @@ export function runArgv(argv: readonly string[], options: RunOptions): Promise<P
     };
     const splitter = () => {
       let pending = "";
+      // A multi-byte character may be split between two chunks.
+      const decoder = new StringDecoder("utf8");
       return {
         write(chunk: Buffer) {
           outputBytes += chunk.length;
-          pending += chunk.toString("utf8");
+          pending += decoder.write(chunk);
           let newline = pending.indexOf("\n");
           while (newline !== -1) {
             pushLine(pending.slice(0, newline));
@@ -113,6 +116,7 @@ export function runArgv(argv: readonly string[], options: RunOptions): Promise<P
           }
         },
         flush() {
+          pending += decoder.end();
           if (pending !== "") {
             pushLine(pending);
             pending = "";

@@ -1,4 +1,4 @@
-import { open, unlink } from "node:fs/promises";
+import { link, open, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { LockHeldError } from "../../errors/index.ts";
 import { readIfExists } from "./atomic-file.ts";
@@ -18,19 +18,8 @@ export async function acquireLock(path: string, command: string): Promise<HeldLo
   const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   let takenOverFrom: LockOwner | undefined;
   for (let tries = 0; tries < 3; tries++) {
-    try {
-      const handle = await open(path, "wx", 0o644);
-      try {
-        await handle.writeFile(`${JSON.stringify(owner)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+    if (await placeLockFile(path, owner)) {
       return { release: () => releaseIfOurs(path, owner), takenOverFrom };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw error;
-      }
     }
     const text = await readIfExists(path);
     if (text === undefined) {
@@ -49,6 +38,33 @@ export async function acquireLock(path: string, command: string): Promise<HeldLo
   }
   const holder = parseOwner((await readIfExists(path)) ?? "");
   throw new LockHeldError(holder?.pid ?? 0, holder?.host ?? "unknown", holder?.since ?? "unknown");
+}
+
+/**
+ * Creates the lock file whole: the owner is written to a private file first and then linked
+ * to the lock's name, which fails if the name exists. A competing run therefore never sees a
+ * lock file half-written (and empty files are left only by crashes, which may be taken over).
+ */
+async function placeLockFile(path: string, owner: LockOwner): Promise<boolean> {
+  const draft = `${path}.${process.pid}.${Date.now()}.draft`;
+  const handle = await open(draft, "w", 0o644);
+  try {
+    await handle.writeFile(`${JSON.stringify(owner)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw error;
+    }
+    return false;
+  } finally {
+    await unlink(draft).catch(() => undefined);
+  }
 }
 
 /** The lock's holder, if a live process holds it. */
