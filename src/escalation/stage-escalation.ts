@@ -136,7 +136,7 @@ export function createEscalationFixers(
             const applied = await deps.sideBranch.apply(step.diff, meta, deps.rules);
             const verdict =
               applied.status === "applied"
-                ? { verdict: "accepted" as const, files: applied.files, changedLines: 0 }
+                ? { verdict: "accepted" as const, files: applied.files, changedLines: applied.changedLines }
                 : { verdict: "refused" as const, reasons: applied.reasons };
             await recordPatchVerdict(deps.repoRoot, request.stage, step.diff, verdict, meta);
             if (applied.status === "applied") {

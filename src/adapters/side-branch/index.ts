@@ -37,7 +37,7 @@ export async function checkDiff(
 }
 
 export type ApplyResult =
-  | { status: "applied"; commit: string; files: string[] }
+  | { status: "applied"; commit: string; files: string[]; changedLines: number }
   | { status: "refused"; reasons: string[] };
 
 export type SyncResult = "up-to-date" | "fast-forwarded" | "merged";
@@ -177,7 +177,12 @@ export class SideBranch {
       await this.discardChanges();
       throw error;
     }
-    return { status: "applied", commit: await this.headCommit(), files: verdict.files };
+    return {
+      status: "applied",
+      commit: await this.headCommit(),
+      files: verdict.files,
+      changedLines: verdict.changedLines,
+    };
   }
 
   /** The worktree's uncommitted changes, new untracked files included, as a diff for `apply`. */
