@@ -146,6 +146,7 @@ describe("applying, harvesting and reverting patches", () => {
       status: "applied",
       commit: await side.headCommit(),
       files: ["config/clusters/prox-n100.yaml"],
+      changedLines: 2,
     });
     expect(repo.run(["log", "-1", "--format=%B", BRANCH])).toBe(
       "ai(vms): use the ZFS storage the host actually has\n\nStage: vms\nError-Fingerprint: 3f9a1c0de2b4\n" +
