@@ -109,7 +109,9 @@ describe("one run at a time", () => {
     // the second run did not reset the worktree under the first one's stage
     expect((await first).code).toBe(0);
     expect(readJson(stateFile(repo, "stage_status.json")).stages.talos.status).toBe("green");
-    expect(readFileSync(stateFile(repo, "journal.jsonl"), "utf8")).not.toContain("worktree_leftovers_set_aside");
+    expect(readFileSync(stateFile(repo, "journal.jsonl"), "utf8")).not.toContain(
+      "worktree_leftovers_set_aside",
+    );
   });
 
   it("makes a hand revert wait its turn: exit 3 while a run holds the repo", async () => {
