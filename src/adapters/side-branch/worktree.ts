@@ -37,6 +37,13 @@ export async function findRepoRoot(start: string): Promise<string> {
   if (!exists?.isDirectory()) {
     throw new UserError(`${start} is not a folder`);
   }
+  // An ordinary checkout's root holds a .git folder: no need to ask git (every run starts here).
+  if (
+    (await stat(join(start, ".git")).catch(() => undefined))?.isDirectory() &&
+    !start.endsWith(WORKTREE_PATH)
+  ) {
+    return realpath(start);
+  }
   const top = await git(["rev-parse", "--show-toplevel"], { cwd: start, allowFailure: true });
   if (top.exitCode !== 0 || top.stdout.trim() === "") {
     throw new UserError(
