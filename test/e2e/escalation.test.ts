@@ -35,6 +35,16 @@ const STORAGE_PATCH = `diff --git a/config/cluster.yaml b/config/cluster.yaml
 +storage: local-zfs
 `;
 
+/** Renames the node, which the failing storage check never looks at: the same error comes back. */
+const USELESS_PATCH = `diff --git a/config/cluster.yaml b/config/cluster.yaml
+--- a/config/cluster.yaml
++++ b/config/cluster.yaml
+@@ -1,2 +1,2 @@
+-node: pve
++node: pve-1
+ storage: local-lvm
+`;
+
 let server: FakeLlmServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -180,23 +190,13 @@ describe("escalation to the model API", () => {
 
   it("reverts a patch after which the same error comes back, and tells the next call", async () => {
     const { repo, bin } = homelab();
-    const uselessPatch = [
-      "diff --git a/config/cluster.yaml b/config/cluster.yaml",
-      "--- a/config/cluster.yaml",
-      "+++ b/config/cluster.yaml",
-      "@@ -1,2 +1,2 @@",
-      "-node: pve",
-      "+node: pve-1",
-      " storage: local-lvm",
-      "",
-    ].join("\n");
     server = await startFakeLlmServer([
       fakeReply.answer({
         action: "patch",
         summary: "try node pve-1",
         hypothesis: "h",
         expected_effect: "e",
-        patch: uselessPatch,
+        patch: USELESS_PATCH,
       }),
       fakeReply.answer({ action: "give_up", reason: "out of ideas" }),
     ]);
@@ -210,23 +210,13 @@ describe("escalation to the model API", () => {
 
   it("names the case folder when the budget runs out after a reverted patch", async () => {
     const { repo, bin } = homelab();
-    const uselessPatch = [
-      "diff --git a/config/cluster.yaml b/config/cluster.yaml",
-      "--- a/config/cluster.yaml",
-      "+++ b/config/cluster.yaml",
-      "@@ -1,2 +1,2 @@",
-      "-node: pve",
-      "+node: pve-1",
-      " storage: local-lvm",
-      "",
-    ].join("\n");
     server = await startFakeLlmServer([
       fakeReply.answer({
         action: "patch",
         summary: "try node pve-1",
         hypothesis: "h",
         expected_effect: "e",
-        patch: uselessPatch,
+        patch: USELESS_PATCH,
       }),
     ]);
     const result = await runCli(["vms"], repo, envFor(bin, server.baseURL, { API_CALL_BUDGET: "1" }));
