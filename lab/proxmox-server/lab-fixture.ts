@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LAB_TOKEN } from "../sandbox/index.ts";
 import { type LabWorldOptions, newLabWorld, updateWorld, type World, writeWorld } from "../world/index.ts";
 import { type LabProxmoxServer, type LabToken, startLabProxmoxServer } from "./index.ts";
 
@@ -14,10 +15,7 @@ export interface LabFixture {
   close(): Promise<void>;
 }
 
-export const LAB_TOKEN: LabToken = {
-  id: "automation@pve!orchestrator",
-  secret: "6f2c1a3e-8d1b-4c5e-9a7f-0b1c2d3e4f50",
-};
+export { LAB_TOKEN };
 
 export async function startLabFixture(
   options: LabWorldOptions & { extraTokens?: readonly LabToken[] } = {},
