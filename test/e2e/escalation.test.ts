@@ -45,6 +45,14 @@ const USELESS_PATCH = `diff --git a/config/cluster.yaml b/config/cluster.yaml
  storage: local-lvm
 `;
 
+const USELESS_PATCH_ANSWER = fakeReply.answer({
+  action: "patch",
+  summary: "try node pve-1",
+  hypothesis: "the node name is wrong",
+  expected_effect: "the storage is found",
+  patch: USELESS_PATCH,
+});
+
 let server: FakeLlmServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -191,18 +199,12 @@ describe("escalation to the model API", () => {
   it("reverts a patch after which the same error comes back, and tells the next call", async () => {
     const { repo, bin } = homelab();
     server = await startFakeLlmServer([
-      fakeReply.answer({
-        action: "patch",
-        summary: "try node pve-1",
-        hypothesis: "h",
-        expected_effect: "e",
-        patch: USELESS_PATCH,
-      }),
+      USELESS_PATCH_ANSWER,
       fakeReply.answer({ action: "give_up", reason: "out of ideas" }),
     ]);
     const result = await runCli(["vms"], repo, envFor(bin, server.baseURL));
     expect(result.code).toBe(1);
-    // local-lvm2 also fails with "storage '...' does not exist": the same fingerprint, so reverted
+    // renaming the node leaves the storage error exactly as it was: the same fingerprint, so reverted
     const subjects = git(repo, "log", "--format=%s", "ai/orchestrator-stage1").split("\n");
     expect(subjects[0]).toMatch(/^Revert|revert/i);
     expect(server.requests[1]!.bodyText).toMatch(/reverted/);
@@ -210,15 +212,7 @@ describe("escalation to the model API", () => {
 
   it("names the case folder when the budget runs out after a reverted patch", async () => {
     const { repo, bin } = homelab();
-    server = await startFakeLlmServer([
-      fakeReply.answer({
-        action: "patch",
-        summary: "try node pve-1",
-        hypothesis: "h",
-        expected_effect: "e",
-        patch: USELESS_PATCH,
-      }),
-    ]);
+    server = await startFakeLlmServer([USELESS_PATCH_ANSWER]);
     const result = await runCli(["vms"], repo, envFor(bin, server.baseURL, { API_CALL_BUDGET: "1" }));
     expect(result.code).toBe(1);
     expect(server.requests).toHaveLength(1);
