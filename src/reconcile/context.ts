@@ -109,5 +109,3 @@ export interface RunContext {
   signal: AbortSignal;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
-
-export const noFixers: Fixers = { executorName: "none", apiConfigured: false };

@@ -47,7 +47,7 @@ export type CreatedFixers = Pick<Fixers, "executorName"> &
 
 /**
  * The loop's executor and fix-memory pieces from settings, the context map, the side branch and the
- * repo root, so wiring them is one call: `{ ...noFixers, ...(await createFixers(deps)) }`.
+ * repo root, so wiring them is one call (src/cli/wire-fixers.ts makes it on first use).
  */
 export async function createFixers(deps: CreateFixersDeps): Promise<CreatedFixers> {
   const redactor = new Redactor({ knownSecrets: knownSecretsFromEnv(deps.env) });
@@ -109,24 +109,6 @@ export async function createFixers(deps: CreateFixersDeps): Promise<CreatedFixer
 async function writeNotes(logDir: string, notes: ExecutorNotes): Promise<void> {
   await mkdir(logDir, { recursive: true });
   await writeFile(join(logDir, "executor_notes.json"), `${JSON.stringify(notes, null, 2)}\n`);
-}
-
-/** Reads the last executor notes a run left for a stage (another process may be escalating). */
-export async function readExecutorNotes(repoRoot: string, stage: string): Promise<ExecutorNotes | undefined> {
-  const text = await readFile(join(repoRoot, "ai", "logs", stage, "executor_notes.json"), "utf8").catch(
-    () => undefined,
-  );
-  if (text === undefined) {
-    return undefined;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<ExecutorNotes>;
-    return typeof value.summary === "string" && Array.isArray(value.filesOpened)
-      ? { summary: value.summary, filesOpened: value.filesOpened.filter((f) => typeof f === "string") }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function buildExecutorRequest(
