@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    setupFiles: ["test/setup/git-env.ts"],
     tags: [{ name: "slow", description: "spawns the built CLI or a real external tool" }],
   },
 });

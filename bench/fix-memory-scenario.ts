@@ -1,5 +1,5 @@
 /**
- * The same fault twice (issue 6's figure): a vms stage fails because proxmox.storage names a
+ * The same fault twice: a vms stage fails because proxmox.storage names a
  * storage the node lacks; a local model (a loopback OpenAI-compatible server) answers with a diff;
  * the fix is committed and remembered; the fault comes back; the loop's order is followed again
  * (remembered fix first, executor only without one). Counts model API requests and executor runs
@@ -11,12 +11,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createFixers } from "../src/adapters/executors/fixers.ts";
-import { createOpenAiCompatibleExecutor } from "../src/adapters/executors/index.ts";
+import { createOpenAiCompatibleExecutor, executorPort } from "../src/adapters/executors/index.ts";
+import { FixMemory } from "../src/adapters/fix-memory/index.ts";
+import { fixMemoryPort } from "../src/adapters/fix-memory/port.ts";
 import { SideBranch } from "../src/adapters/side-branch/index.ts";
+import { StateStore } from "../src/adapters/state-store/index.ts";
 import { DEFAULT_SETTINGS, parseContextMap } from "../src/config/index.ts";
+import type { FixRequest } from "../src/core/fixers/index.ts";
+import { guardRulesFrom } from "../src/core/patch-guard/index.ts";
 import { Redactor } from "../src/core/redaction/index.ts";
-import type { FixRequest } from "../src/reconcile/context.ts";
 
 const CLUSTER = "proxmox:\n  node: pve\n  storage: local-lvm\n  bridge: vmbr0\ntalos:\n  version: v1.9.5\n";
 const FIX = [
@@ -97,47 +100,60 @@ export async function runFixMemoryScenario(): Promise<{ first: OccurrenceCounts;
     const sideBranch = await SideBranch.open({ repoRoot: root, branch: "ai/orchestrator-stage1" });
     const contextMap = parseContextMap(CONTEXT_MAP);
     const { port } = server.address() as AddressInfo;
-    const fixers = await createFixers({
+    const state = new StateStore(root);
+    const land = {
       repoRoot: root,
-      settings: DEFAULT_SETTINGS,
-      contextMap,
       sideBranch,
-      env,
-      executor: createOpenAiCompatibleExecutor({
+      rules: guardRulesFrom(contextMap, DEFAULT_SETTINGS),
+      journal: (event: Parameters<StateStore["journal"]>[0]) => state.journal(event),
+    };
+    const memory = fixMemoryPort(new FixMemory(root), { land, contextMap });
+    const executor = executorPort(
+      createOpenAiCompatibleExecutor({
         baseUrl: `http://127.0.0.1:${port}/v1`,
         model: "qwen2.5-coder:7b",
         contextTokens: 8000,
         apiKey: undefined,
         redactor: new Redactor(),
       }),
-    });
+      { repoRoot: root, contextMap, settings: DEFAULT_SETTINGS, land },
+    );
+    const counters = { executorRuns: 0, replays: 0 };
     const fingerprint = {
       template: "5f1c0a9e7d3b2a41",
       exact: "9e8d7c6b5a493827",
       lines: [ERROR_LINE],
       templates: [],
     };
-    const request = {
+    const request: FixRequest = {
       stage: "vms",
       fingerprint,
       logTail: `${ERROR_LINE}\n`,
       logFile: "ai/logs/vms/x.log",
-    } as unknown as FixRequest;
+      exitCode: 1,
+      checks: [],
+      episode: { lastGreenCommit: undefined, history: [], executorNotes: undefined },
+    };
 
     const occurrence = async (): Promise<OccurrenceCounts> => {
-      const before = { requests, ...fixers.counters };
-      // The loop's order (DESIGN.md §3 step 4): a remembered fix first, the executor otherwise.
-      const fixId = await fixers.untriedFix("vms", fingerprint, []);
-      const fix = fixId ? await fixers.replayFix(fixId, request) : await fixers.runExecutor?.(request);
-      if (fix?.kind !== "patched") {
+      const before = { requests, ...counters };
+      // The loop's order: a remembered fix first, the executor otherwise.
+      const fixId = await memory.untriedFix("vms", fingerprint, []);
+      if (fixId) {
+        counters.replays += 1;
+      } else {
+        counters.executorRuns += 1;
+      }
+      const fix = fixId ? await memory.replay(fixId, request) : (await executor.run(request)).outcome;
+      if (fix.kind !== "patched") {
         throw new Error(`the occurrence was not fixed: ${JSON.stringify(fix)}`);
       }
       // The stage goes green with it: the loop tells the memory.
-      await fixers.rememberFix("vms", fingerprint, fix.commit);
+      await memory.verified("vms", fingerprint, fix.commit, fixId);
       return {
         apiRequests: requests - before.requests,
-        executorRuns: fixers.counters.executorRuns - before.executorRuns,
-        replays: fixers.counters.replays - before.replays,
+        executorRuns: counters.executorRuns - before.executorRuns,
+        replays: counters.replays - before.replays,
         source: fix.source,
       };
     };

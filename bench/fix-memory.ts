@@ -1,6 +1,6 @@
 /**
  * `npm run build && node dist/bench/fix-memory.js`: API requests and executor runs for the first
- * and the second occurrence of the same fault (issue 6's figure; the goal for the second is 0 and 0).
+ * and the second occurrence of the same fault (the goal for the second is 0 and 0).
  */
 import { runFixMemoryScenario } from "./fix-memory-scenario.ts";
 

@@ -1,13 +1,14 @@
 import { delimiter } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SideBranch } from "../adapters/side-branch/index.ts";
+import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: a run whose context map is
 // unchanged needs neither.
 import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { UserError } from "../errors/index.ts";
-import type { Reporter, RunContext, Workspace } from "../reconcile/index.ts";
+import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
@@ -62,11 +63,13 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       settings,
       state,
       workspace: sideBranchWorkspace(sideBranch),
+      stages: stageRunner(options.repoRoot, sideBranch.worktree),
       fixers,
       reporter: options.reporter,
       env,
       signal: options.signal,
       sleep: abortableSleep,
+      redact: lazyRedactor(env),
     };
     return { ctx, lock };
   } catch (error) {
@@ -91,6 +94,25 @@ async function openSideBranch(repoRoot: string, branch: string, state: StateStor
     await state.journal({ type: "ai_branch_synced", how: synced, branch });
   }
   return sideBranch;
+}
+
+/** Stage commands and checks run in the AI worktree; logs go to the repo's ai/logs. */
+function stageRunner(repoRoot: string, workdir: string): StagePort {
+  return {
+    run: (input) => runStage({ ...input, repoRoot, workdir }),
+    check: (input) => runSuccessChecks({ ...input, workdir }),
+  };
+}
+
+/** The redactor loads at the first text that needs it (a give_up): a green run never pays for it. */
+function lazyRedactor(env: NodeJS.ProcessEnv): (text: string) => Promise<string> {
+  let loaded: Promise<{ redact(text: string): string }> | undefined;
+  return async (text) => {
+    loaded ??= import("../core/redaction/index.ts").then(
+      ({ knownSecretsFromEnv, Redactor }) => new Redactor({ knownSecrets: knownSecretsFromEnv(env) }),
+    );
+    return (await loaded).redact(text);
+  };
 }
 
 function sideBranchWorkspace(sideBranch: SideBranch): Workspace {

@@ -1,7 +1,7 @@
 import type { SideBranch } from "../adapters/side-branch/index.ts";
 import type { StateStore } from "../adapters/state-store/index.ts";
 import type { ContextMap, Settings } from "../config/index.ts";
-import type { Fixers, FixResult } from "../reconcile/index.ts";
+import type { EscalatorPort, ExecutorPort, FixerPorts, FixMemoryPort } from "../core/fixers/index.ts";
 
 export interface FixerDeps {
   repoRoot: string;
@@ -13,75 +13,105 @@ export interface FixerDeps {
   signal: AbortSignal;
 }
 
-type ExecutorLayer = Awaited<ReturnType<typeof import("../adapters/executors/fixers.ts").createFixers>>;
-
 /**
- * The ways the loop can fix a stage, wired from settings: the executor and fix memory, and
- * escalation to the model. Each layer is imported on first use — a green run needs none of
- * them — except that an executor named explicitly is checked at once, so a missing `codex`
- * is said before the first run rather than after it.
+ * The composition root of the loop's fixers: fix memory, the executor (with the homelab pack's
+ * playbooks registered as one kind of executor) and escalation, each behind its port. Each is
+ * imported on first use — a green run needs none of them — except that an executor named
+ * explicitly is checked at once, so a missing `codex` is said before the first run.
  */
-export async function wireFixers(deps: FixerDeps): Promise<Fixers> {
-  let executorLayer: ExecutorLayer | undefined;
-  const loadExecutorLayer = once(async () => {
-    const { createFixers } = await import("../adapters/executors/fixers.ts");
-    executorLayer = await createFixers(deps);
-    return executorLayer;
+export async function wireFixers(deps: FixerDeps): Promise<FixerPorts> {
+  const shared = once(async () => {
+    const [{ guardRulesFrom }, { knownSecretsFromEnv, Redactor }] = await Promise.all([
+      import("../core/patch-guard/index.ts"),
+      import("../core/redaction/index.ts"),
+    ]);
+    const rules = guardRulesFrom(deps.contextMap, deps.settings);
+    return {
+      rules,
+      redactor: new Redactor({ knownSecrets: knownSecretsFromEnv(deps.env) }),
+      land: {
+        repoRoot: deps.repoRoot,
+        sideBranch: deps.sideBranch,
+        rules,
+        journal: (event: Parameters<StateStore["journal"]>[0]) => deps.state.journal(event),
+      },
+    };
   });
+  const memory = once(async () => {
+    const [{ FixMemory }, { fixMemoryPort }, { land }] = await Promise.all([
+      import("../adapters/fix-memory/index.ts"),
+      import("../adapters/fix-memory/port.ts"),
+      shared(),
+    ]);
+    return fixMemoryPort(new FixMemory(deps.repoRoot), { land, contextMap: deps.contextMap });
+  });
+  const executor = once(async (): Promise<ExecutorPort | undefined> => {
+    const [
+      { chooseExecutor, executorPort },
+      { createPlaybookExecutor },
+      { liveFactSource },
+      { redactor, land },
+    ] = await Promise.all([
+      import("../adapters/executors/index.ts"),
+      import("../homelab/playbooks/executor.ts"),
+      import("../homelab/playbooks/index.ts"),
+      shared(),
+    ]);
+    const chosen = await chooseExecutor(deps.settings.executor, {
+      settings: deps.settings,
+      env: deps.env,
+      redactor,
+      packExecutors: {
+        playbook: () =>
+          createPlaybookExecutor({ facts: liveFactSource({ baseDir: deps.repoRoot, env: deps.env }) }),
+      },
+    });
+    return chosen && executorPort(chosen, { ...deps, land, signal: deps.signal });
+  });
+  const escalator = once(async () => {
+    const [{ createEscalator }, { rules, redactor, land }] = await Promise.all([
+      import("../escalation/stage-escalation.ts"),
+      shared(),
+    ]);
+    return createEscalator({ ...deps, rules, redactor, land });
+  });
+
   const kind = deps.settings.executor;
   if (kind !== "auto" && kind !== "none") {
-    await loadExecutorLayer();
+    await executor();
   }
-  const escalation = once(async () => {
-    const [{ createEscalationFixers }, { guardRulesFrom }, { knownSecretsFromEnv, Redactor }] =
-      await Promise.all([
-        import("../escalation/stage-escalation.ts"),
-        import("../core/patch-guard/index.ts"),
-        import("../core/redaction/index.ts"),
-      ]);
-    return createEscalationFixers({
-      ...deps,
-      rules: guardRulesFrom(deps.contextMap, deps.settings),
-      redactor: new Redactor({ knownSecrets: knownSecretsFromEnv(deps.env) }),
-      executorNotes: (stage) => executorLayer?.executorNotes(stage),
-    });
-  });
-  const fixers: Fixers = {
-    executorName: kind === "auto" ? "auto" : kind,
-    apiConfigured: deps.settings.openai.apiKey !== undefined,
-    escalate: async (request, remainingCalls) => (await escalation()).escalate(request, remainingCalls),
-    writeCaseFileOnly: async (request) => (await escalation()).writeCaseFileOnly(request),
-    untriedFix: async (stage, fingerprint, tried) =>
-      (await loadExecutorLayer()).untriedFix(stage, fingerprint, tried),
-    replayFix: async (fixId, request) => (await loadExecutorLayer()).replayFix(fixId, request),
-    rememberFix: async (stage, fingerprint, commit, replayedFixId) =>
-      (await loadExecutorLayer()).rememberFix(stage, fingerprint, commit, replayedFixId),
-    demoteFix: async (fixId) => (await loadExecutorLayer()).demoteFix(fixId),
-    rememberHumanFix: async (stage, fingerprint, sinceCommit) => {
-      const spec = deps.contextMap.stages[stage];
-      const [{ rememberHumanFix }, layer] = await Promise.all([
-        import("../adapters/fix-memory/index.ts"),
-        loadExecutorLayer(),
-      ]);
-      const fix = await rememberHumanFix(layer.memory, {
-        stage,
-        fingerprint,
-        sinceCommit,
-        stageFiles: spec?.files ?? [],
-        secretGlobs: deps.contextMap.secrets,
-      });
-      return fix?.id;
-    },
+  const lazyMemory: FixMemoryPort = {
+    untriedFix: async (...args) => (await memory()).untriedFix(...args),
+    replay: async (...args) => (await memory()).replay(...args),
+    verified: async (...args) => (await memory()).verified(...args),
+    demote: async (...args) => (await memory()).demote(...args),
+    rememberHumanFix: async (...args) => (await memory()).rememberHumanFix(...args),
   };
-  if (kind !== "none") {
-    fixers.runExecutor = async (request): Promise<FixResult> => {
-      const layer = await loadExecutorLayer();
-      return layer.runExecutor
-        ? layer.runExecutor(request)
-        : { kind: "failed", reason: "no executor is available (no codex, no local model, no playbook)" };
-    };
-  }
-  return fixers;
+  const lazyEscalator: EscalatorPort = {
+    configured: deps.settings.openai.apiKey !== undefined,
+    escalate: async (...args) => (await escalator()).escalate(...args),
+    writeCaseFile: async (...args) => (await escalator()).writeCaseFile(...args),
+  };
+  const lazyExecutor: ExecutorPort | undefined =
+    kind === "none"
+      ? undefined
+      : {
+          name: kind,
+          async run(request) {
+            const chosen = await executor();
+            return chosen
+              ? chosen.run(request)
+              : {
+                  outcome: {
+                    kind: "failed",
+                    reason: "no executor is available (no codex, no local model, no playbook)",
+                  },
+                  notes: { summary: "no executor is available", filesOpened: [] },
+                  apiRequests: 0,
+                };
+          },
+        };
+  return { memory: lazyMemory, executor: lazyExecutor, escalator: lazyEscalator };
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {

@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readIfExists, writeFileAtomic } from "../adapters/state-store/atomic-file.ts";
+import { CONTEXT_MAP_FILE, STATE_DIR, STATE_FILES } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
+import { PACKAGE_VERSION } from "../version.ts";
 import type { ContextMap, StageSpec } from "./schema.ts";
 
 /*
@@ -12,10 +14,10 @@ import type { ContextMap, StageSpec } from "./schema.ts";
  * text, and the parser is imported only when the file changed. `status` stays fast that way.
  */
 
-export const CONTEXT_MAP_PATH = "ai/context_map.yaml";
-const CACHE_PATH = "ai/state/context_map.cache.json";
-/** Bumped when the schema's output changes, so a cache from an older tool is not trusted. */
-const CACHE_FORMAT = 1;
+export const CONTEXT_MAP_PATH = CONTEXT_MAP_FILE;
+const CACHE_PATH = STATE_FILES.contextMapCache;
+/** Part of the cache key: a cache another version of the tool wrote is never trusted. */
+const CACHE_FORMAT = `2/${PACKAGE_VERSION}`;
 
 export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
   let text: string;
@@ -34,8 +36,9 @@ export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
   }
   const { parseContextMap } = await import("./parse-context-map.ts");
   const contextMap = parseContextMap(text);
-  if (existsSync(join(repoRoot, "ai", "state"))) {
+  if (existsSync(join(repoRoot, STATE_DIR))) {
     const cache = { format: CACHE_FORMAT, sourceHash, contextMap };
+    // The cache only saves time: a state folder that cannot be written is the next step's to report.
     await writeFileAtomic(join(repoRoot, CACHE_PATH), `${JSON.stringify(cache)}\n`).catch(() => undefined);
   }
   return contextMap;
@@ -43,7 +46,7 @@ export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
 
 async function readCache(
   repoRoot: string,
-): Promise<{ format: number; sourceHash: string; contextMap: ContextMap } | undefined> {
+): Promise<{ format: string; sourceHash: string; contextMap: ContextMap } | undefined> {
   try {
     const text = await readIfExists(join(repoRoot, CACHE_PATH));
     return text === undefined ? undefined : JSON.parse(text);

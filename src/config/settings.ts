@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "../core/patch-guard/limits.ts";
 import { UserError } from "../errors/index.ts";
 import { parseDuration } from "./duration.ts";
 import { EXECUTOR_KINDS, type ExecutorKindName } from "./executor-kinds.ts";
@@ -15,6 +16,12 @@ export interface Settings {
   executorBaseUrl: string | undefined;
   executorModel: string | undefined;
   executorContextTokens: number;
+  /** How long one executor run may take before it is stopped (EXECUTOR_TIMEOUT). */
+  executorTimeoutMs: number;
+  /** The key a local model server wants, if any (EXECUTOR_API_KEY). */
+  executorApiKey: string | undefined;
+  /** The model `codex exec` is told to use (CODEX_MODEL); Codex's own default otherwise. */
+  codexModel: string | undefined;
   caseFileTokenBudget: number;
   patchMaxFiles: number;
   patchMaxLines: number;
@@ -40,9 +47,12 @@ export const DEFAULT_SETTINGS: Settings = {
   executorBaseUrl: undefined,
   executorModel: undefined,
   executorContextTokens: 8_000,
+  executorTimeoutMs: 10 * 60_000,
+  executorApiKey: undefined,
+  codexModel: undefined,
   caseFileTokenBudget: 24_000,
-  patchMaxFiles: 5,
-  patchMaxLines: 80,
+  patchMaxFiles: DEFAULT_MAX_FILES,
+  patchMaxLines: DEFAULT_MAX_CHANGED_LINES,
   openai: {
     baseUrl: "https://api.openai.com/v1",
     apiKey: undefined,
@@ -94,6 +104,9 @@ export function resolveSettings(
     executorModel: pick(undefined, "EXECUTOR_MODEL")?.value,
     executorContextTokens:
       integer(pick(undefined, "EXECUTOR_CONTEXT_TOKENS"), 512) ?? d.executorContextTokens,
+    executorTimeoutMs: duration(pick(undefined, "EXECUTOR_TIMEOUT"), 1000) ?? d.executorTimeoutMs,
+    executorApiKey: pick(undefined, "EXECUTOR_API_KEY")?.value,
+    codexModel: pick(undefined, "CODEX_MODEL")?.value,
     caseFileTokenBudget:
       integer(pick(undefined, "CASE_FILE_TOKEN_BUDGET"), 1000) ??
       file.case_file_token_budget ??
@@ -122,13 +135,15 @@ function integer(picked: Picked, min: number): number | undefined {
   return value;
 }
 
-function duration(picked: Picked): number | undefined {
+/** A duration of at least `minMs` (0 allows "0", meaning none). */
+function duration(picked: Picked, minMs = 0): number | undefined {
   if (!picked) {
     return undefined;
   }
-  const value = picked.value.trim() === "0" ? 0 : parseDuration(picked.value);
-  if (value === undefined) {
-    throw new UserError(`${picked.source}="${picked.value}": expected a duration like 10s, 2m or 0`);
+  const value = picked.value.trim() === "0" && minMs === 0 ? 0 : parseDuration(picked.value);
+  if (value === undefined || value < minMs) {
+    const example = minMs === 0 ? "10s, 2m or 0" : "30s or 10m";
+    throw new UserError(`${picked.source}="${picked.value}": expected a duration like ${example}`);
   }
   return value;
 }

@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import type { DiagnosticResult } from "../adapters/diagnostics-runner/index.ts";
+import { readIfExists } from "../adapters/state-store/index.ts";
 import type { StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
+import type { FixRequest } from "../core/fixers/index.ts";
 import { SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
 import { DEFAULT_SECRET_GLOBS } from "../core/redaction/index.ts";
-import type { FixRequest } from "../reconcile/context.ts";
+import { DIAGNOSTICS_LOG_DIR, MASTER_MEMO_FILE } from "../core/repo-layout/index.ts";
 import type { StageEscalationDeps } from "./stage-escalation.ts";
 
 /** Everything case file v<N> says, gathered from the worktree, the state and this escalation so far. */
@@ -18,18 +20,18 @@ export async function caseInputFor(
   extra: { caseId: string; version: number; diagnostics: DiagnosticResult[]; refused: CasePatch[] },
 ): Promise<CaseFileInput> {
   const worktree = deps.sideBranch.worktree;
-  const memoText = await readFile(join(worktree, "ai", "master_memo.md"), "utf8").catch(() => undefined);
+  const memoText = await readIfExists(join(worktree, MASTER_MEMO_FILE));
   const context = await gatherCaseContext({
     worktree,
     stageSpec: spec,
     secretGlobs: deps.contextMap.secrets,
     memoText,
-    ...(request.errors.lastGreenCommit ? { lastGreenCommit: request.errors.lastGreenCommit } : {}),
+    ...(request.episode.lastGreenCommit ? { lastGreenCommit: request.episode.lastGreenCommit } : {}),
     logTail: request.logTail,
   });
   const earlier = await earlierPatches(deps, request.stage);
-  const checks = new Map(request.run.checks.map((check) => [check.name, check]));
-  const notes = deps.executorNotes?.(request.stage);
+  const checks = new Map(request.checks.map((check) => [check.name, check]));
+  const notes = request.episode.executorNotes;
   return {
     stage: request.stage,
     goal:
@@ -38,7 +40,7 @@ export async function caseInputFor(
     ...(spec.command ? { command: spec.command } : {}),
     caseId: extra.caseId,
     version: extra.version,
-    exitCode: request.run.process.exitCode,
+    exitCode: request.exitCode,
     criteria: spec.success_criteria.map((criterion) => {
       const check = checks.get(criterion.name);
       return {
@@ -55,7 +57,7 @@ export async function caseInputFor(
       exact: request.fingerprint.exact,
       lines: request.fingerprint.lines,
     },
-    attemptHistory: request.errors.history.map((entry) => ({
+    attemptHistory: request.episode.history.map((entry) => ({
       attempt: entry.attempt,
       fingerprint: entry.fingerprint,
       source: entry.action,
@@ -127,7 +129,7 @@ export function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spe
     allowedPrefixes: spec.diagnostics,
     cwd: deps.sideBranch.worktree,
     env,
-    logDir: join(deps.repoRoot, "ai", "logs", "diagnostics"),
+    logDir: join(deps.repoRoot, DIAGNOSTICS_LOG_DIR),
     redactor: deps.redactor,
   };
 }

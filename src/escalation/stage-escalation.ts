@@ -1,13 +1,12 @@
 import { relative } from "node:path";
 import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
-import { recordPatchVerdict, type SideBranch } from "../adapters/side-branch/index.ts";
-import type { StateStore } from "../adapters/state-store/index.ts";
+import { type LandPatchDeps, landPatch, type SideBranch } from "../adapters/side-branch/index.ts";
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
 import type { CasePatch } from "../core/case-file/index.ts";
+import type { CaseRef, EscalationOutcome, EscalatorPort } from "../core/fixers/index.ts";
 import type { GuardRules } from "../core/patch-guard/index.ts";
 import type { Redactor } from "../core/redaction/index.ts";
-import type { EscalationResult, Fixers } from "../reconcile/context.ts";
 import { caseInputFor, diagnosticsOptions } from "./case-input.ts";
 import { caseDirFor, escalateOnce, newCaseId, writeCaseFileOnly } from "./index.ts";
 
@@ -16,25 +15,22 @@ export interface StageEscalationDeps {
   contextMap: ContextMap;
   settings: Settings;
   sideBranch: SideBranch;
-  state: StateStore;
+  land: LandPatchDeps;
   rules: GuardRules;
   redactor: Redactor;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   /** Injected in tests; built from `settings.openai` otherwise. */
   llm?: LlmClient;
-  /** The last executor's notes for this stage, ranked first in the case file. */
-  executorNotes?: (stage: string) => { summary: string; filesOpened: string[] } | undefined;
 }
 
 /**
- * The loop's escalation: case file v1 → answer → diagnostics → v2 → … until a patch is
- * committed, the model gives up, or the calls allowed for this error are spent. Patches go
- * through the same guard as every other change; a refusal is told to the next call.
+ * The loop's escalator: case file v1 → answer → diagnostics → v2 → … until a patch is
+ * committed, the model gives up, or the calls allowed for this error are spent. Patches land
+ * through the one patch path; a refusal is told to the next call. Every call is reported to the
+ * loop's `account` as it happens; the loop keeps the counts.
  */
-export function createEscalationFixers(
-  deps: StageEscalationDeps,
-): Required<Pick<Fixers, "apiConfigured" | "escalate" | "writeCaseFileOnly">> {
+export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
   const apiKey = deps.settings.openai.apiKey;
   const llm =
     deps.llm ??
@@ -50,8 +46,8 @@ export function createEscalationFixers(
       : undefined);
 
   return {
-    apiConfigured: llm !== undefined,
-    async writeCaseFileOnly(request) {
+    configured: llm !== undefined,
+    async writeCaseFile(request) {
       const spec = stageSpec(deps, request.stage);
       const caseId = newCaseId();
       const caseDir = caseDirFor(deps.repoRoot, request.stage, caseId);
@@ -62,37 +58,24 @@ export function createEscalationFixers(
         refused: [],
       });
       await writeCaseFileOnly({ caseInput, caseDir, version: 1, redactor: deps.redactor });
-      await deps.state.journal({
-        type: "case_file_written",
-        stage: request.stage,
-        caseDir: rel(deps, caseDir),
-      });
-      return rel(deps, caseDir);
+      return { id: caseId, version: 1, dir: rel(deps, caseDir) };
     },
-    async escalate(request, remainingCalls) {
+    async escalate(request, budget, account) {
       if (!llm) {
         throw new Error("escalate called without an API client");
       }
       const spec = stageSpec(deps, request.stage);
-      const previous = request.errors.escalation;
-      const sameCase = previous?.fingerprint === request.fingerprint.template;
-      const caseId = sameCase ? previous.id : newCaseId();
+      const previous = budget.previousCase;
+      const caseId = previous?.id ?? newCaseId();
       const caseDir = caseDirFor(deps.repoRoot, request.stage, caseId);
-      let version = sameCase ? previous.version + 1 : 1;
+      let version = previous ? previous.version + 1 : 1;
       const diagnostics: DiagnosticResult[] = [];
       const refused: CasePatch[] = [];
-      let remaining = remainingCalls;
-      const errors = request.errors;
-      const template = request.fingerprint.template;
-      const finish = (result: EscalationResult) => {
-        errors.escalation = {
-          id: caseId,
-          fingerprint: template,
-          version: version - 1,
-          dir: rel(deps, caseDir),
-        };
-        return result;
-      };
+      let remaining = budget.remainingCalls;
+      const finish = (outcome: EscalationOutcome): { outcome: EscalationOutcome; case: CaseRef } => ({
+        outcome,
+        case: { id: caseId, version: version - 1, dir: rel(deps, caseDir) },
+      });
       while (remaining > 0 && !deps.signal.aborted) {
         const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
         caseInput.remainingCalls = remaining - 1;
@@ -109,20 +92,12 @@ export function createEscalationFixers(
         });
         version++;
         remaining -= step.requests;
-        errors.apiCalls[template] = (errors.apiCalls[template] ?? 0) + step.requests;
-        errors.apiCallsTotal += step.requests;
-        errors.tokens = {
-          input: errors.tokens.input + step.usage.inputTokens,
-          output: errors.tokens.output + step.usage.outputTokens,
-        };
-        await deps.state.journal({
-          type: "api_call",
-          stage: request.stage,
-          caseDir: rel(deps, caseDir),
+        await account({
           requests: step.requests,
-          answer: step.kind,
           usage: step.usage,
           model: llm.model,
+          answer: step.kind,
+          caseDir: rel(deps, caseDir),
         });
         switch (step.kind) {
           case "patch": {
@@ -133,40 +108,21 @@ export function createEscalationFixers(
               source: "api",
               caseId,
             };
-            const applied = await deps.sideBranch.apply(step.diff, meta, deps.rules);
-            const verdict =
-              applied.status === "applied"
-                ? { verdict: "accepted" as const, files: applied.files, changedLines: applied.changedLines }
-                : { verdict: "refused" as const, reasons: applied.reasons };
-            await recordPatchVerdict(deps.repoRoot, request.stage, step.diff, verdict, meta);
-            if (applied.status === "applied") {
-              await deps.state.journal({
-                type: "patch_applied",
-                stage: request.stage,
-                commit: applied.commit,
-                source: "api",
-                caseId,
-              });
+            const landed = await landPatch(deps.land, step.diff, meta);
+            if (landed.status === "applied") {
               return finish({
                 kind: "patched",
-                commit: applied.commit,
+                commit: landed.commit,
                 source: "api",
                 summary: step.answer.summary,
-                files: applied.files,
-                caseDir: rel(deps, caseDir),
+                files: landed.files,
               });
             }
-            await deps.state.journal({
-              type: "patch_refused",
-              stage: request.stage,
-              source: "api",
-              reasons: applied.reasons,
-            });
             refused.push({
               source: "api",
               summary: step.answer.summary,
               outcome: "refused",
-              reasons: applied.reasons,
+              reasons: landed.reasons,
               diff: step.diff,
             });
             break;
@@ -175,21 +131,18 @@ export function createEscalationFixers(
             diagnostics.push(...step.results);
             break;
           case "give_up":
-            return finish({ kind: "give_up", reason: step.reason, caseDir: rel(deps, caseDir) });
+            return finish({ kind: "give_up", reason: step.reason });
           case "failed":
-            return finish({ kind: "failed", reason: step.reason, caseDir: rel(deps, caseDir) });
+            return finish({ kind: "no_patch", reason: step.reason });
         }
       }
       const last = refused.at(-1);
-      return finish(
-        last
-          ? { kind: "refused", reasons: last.reasons ?? [], caseDir: rel(deps, caseDir) }
-          : {
-              kind: "failed",
-              reason: "the API call budget for this error is spent",
-              caseDir: rel(deps, caseDir),
-            },
-      );
+      return finish({
+        kind: "no_patch",
+        reason: last
+          ? `the last patch was refused: ${(last.reasons ?? []).join("; ")}`
+          : "the API call budget for this error is spent",
+      });
     },
   };
 }

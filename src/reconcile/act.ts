@@ -1,23 +1,27 @@
+import type { StageErrors } from "../adapters/state-store/index.ts";
+import { type CaseRef, describeFixOutcome, type FixOutcome, type FixRequest } from "../core/fixers/index.ts";
 import { type Action, backoff } from "../core/policy/index.ts";
-import type { EscalationResult, FixRequest, FixResult, RunContext, StageOutcome } from "./context.ts";
+import type { RunContext, StageOutcome } from "./context.ts";
 import { giveUp } from "./give-up.ts";
-import { describeFix, type PendingPatch, pendingPatchOf } from "./patch-fate.ts";
+import type { PendingPatch } from "./patch-fate.ts";
 
 /** One failed run's decision, and what acting on it needs. */
 export interface DecidedStep {
   run: number;
   /** The policy's action, or give_up when the episode's bound ended it. */
   action: Action;
+  /** The stage's error record; acting updates its counts and saves it. */
+  errors: StageErrors;
   request: FixRequest;
 }
 
 /** Either the loop goes on (maybe with a patch to verify on the next run), or the stage ends here. */
 export type StepResult = { pending: PendingPatch | undefined } | { outcome: StageOutcome };
 
-/** Acts once on the decision: wait, fix, replay, escalate or give up. */
+/** Acts once on the decision: wait, fix, replay, escalate or give up. The loop does every count. */
 export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResult> {
-  const { action, request, run } = step;
-  const { stage, fingerprint, errors } = request;
+  const { action, request, run, errors } = step;
+  const { stage, fingerprint } = request;
   const { fixers, settings, state } = ctx;
   switch (action.kind) {
     case "done":
@@ -27,12 +31,29 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
       await waitBeforeRetry(ctx, stage, action.afterMs);
       return { pending: undefined };
     case "executor": {
+      const executor = fixers.executor;
       errors.executorRuns += 1;
-      const fix: FixResult = fixers.runExecutor
-        ? await fixers.runExecutor(request)
-        : { kind: "failed", reason: "no executor is configured" };
       await state.setStageErrors(stage, errors);
-      const pending = pendingPatchOf(ctx, stage, fix, fingerprint);
+      const done = executor
+        ? await executor.run(request)
+        : {
+            outcome: { kind: "failed", reason: "no executor is configured" } as FixOutcome,
+            notes: undefined,
+            apiRequests: 0,
+          };
+      if (done.notes) {
+        errors.executorNotes = done.notes;
+        await state.setStageErrors(stage, errors);
+      }
+      await state.journal({
+        type: "executor_run",
+        stage,
+        executor: executor?.name ?? "none",
+        outcome: done.outcome.kind,
+        summary: describeFixOutcome(done.outcome),
+        apiRequests: done.apiRequests,
+      });
+      const pending = pendingPatchOf(ctx, stage, done.outcome, request);
       if (!pending) {
         await waitBeforeRetry(ctx, stage, backoff(errors.attempts[fingerprint.template] ?? 1, settings));
       }
@@ -41,14 +62,19 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
     case "replay_fix": {
       errors.triedFixes = [...errors.triedFixes, action.fixId];
       await state.setStageErrors(stage, errors);
-      const fix: FixResult = fixers.replayFix
-        ? await fixers.replayFix(action.fixId, request)
-        : { kind: "failed", reason: "fix memory is not available" };
-      const pending = pendingPatchOf(ctx, stage, fix, fingerprint);
+      const outcome = await fixers.memory.replay(action.fixId, request);
+      await state.journal({
+        type: "fix_replayed",
+        stage,
+        fixId: action.fixId,
+        outcome: outcome.kind,
+        summary: describeFixOutcome(outcome),
+      });
+      const pending = pendingPatchOf(ctx, stage, outcome, request);
       if (pending) {
         pending.fixId = action.fixId;
       } else {
-        await fixers.demoteFix?.(action.fixId);
+        await demote(ctx, stage, action.fixId, `the replay made no change: ${describeFixOutcome(outcome)}`);
       }
       return { pending };
     }
@@ -56,55 +82,74 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
       return escalate(ctx, step);
     case "give_up": {
       const escalated =
-        errors.escalation?.fingerprint === fingerprint.template ? errors.escalation.dir : undefined;
-      const caseDir = fixers.apiConfigured ? escalated : await fixers.writeCaseFileOnly?.(request);
-      return { outcome: await giveUp(ctx, stage, action.reason, fingerprint, run, caseDir) };
+        errors.escalation?.fingerprint === fingerprint.template ? errors.escalation : undefined;
+      const caseRef = fixers.escalator.configured ? escalated : await fixers.escalator.writeCaseFile(request);
+      if (caseRef && !fixers.escalator.configured) {
+        await state.journal({ type: "case_file_written", stage, caseDir: caseRef.dir });
+      }
+      return { outcome: await giveUp(ctx, stage, action.reason, fingerprint, run, caseRef?.dir) };
     }
   }
 }
 
 async function escalate(ctx: RunContext, step: DecidedStep): Promise<StepResult> {
-  const { request, run } = step;
-  const { stage, fingerprint, errors } = request;
+  const { request, run, errors } = step;
+  const { stage, fingerprint } = request;
+  const { template } = fingerprint;
   const { fixers, state } = ctx;
-  if (!fixers.escalate) {
-    return {
-      outcome: await giveUp(
-        ctx,
-        stage,
-        "escalation is not available in this build",
-        fingerprint,
-        run,
-        undefined,
-      ),
-    };
+  const used = errors.apiCalls[template] ?? 0;
+  const previous = errors.escalation?.fingerprint === template ? errors.escalation : undefined;
+  const { outcome, case: caseRef } = await fixers.escalator.escalate(
+    request,
+    { remainingCalls: ctx.settings.apiCallBudget - used, previousCase: previous },
+    async (call) => {
+      errors.apiCalls[template] = (errors.apiCalls[template] ?? 0) + call.requests;
+      errors.apiCallsTotal += call.requests;
+      errors.tokens = {
+        input: errors.tokens.input + call.usage.inputTokens,
+        output: errors.tokens.output + call.usage.outputTokens,
+      };
+      await state.setStageErrors(stage, errors);
+      await state.journal({ type: "api_call", stage, ...call });
+    },
+  );
+  errors.escalation = { ...caseRef, fingerprint: template };
+  if (outcome.kind === "give_up") {
+    errors.modelGaveUp = { fingerprint: template, reason: outcome.reason };
   }
-  const used = errors.apiCalls[fingerprint.template] ?? 0;
-  let result: EscalationResult;
-  try {
-    result = await fixers.escalate(request, ctx.settings.apiCallBudget - used);
-  } finally {
-    // the escalation counted its calls in `errors` as it made them
-    await state.setStageErrors(stage, errors);
-  }
+  await state.setStageErrors(stage, errors);
   if (ctx.signal.aborted) {
     return { outcome: { stage, status: "interrupted", reason: "interrupted during escalation", runs: run } };
   }
-  if (result.kind === "give_up") {
-    errors.modelGaveUp = { fingerprint: fingerprint.template, reason: result.reason };
+  if (outcome.kind === "patched") {
+    return { pending: pendingPatchOf(ctx, stage, outcome, request) };
   }
-  await state.setStageErrors(stage, errors);
-  if (result.kind === "give_up") {
-    const reason = `the model gave up: ${result.reason}`;
-    return { outcome: await giveUp(ctx, stage, reason, fingerprint, run, result.caseDir) };
-  }
-  const pending = pendingPatchOf(ctx, stage, result, fingerprint);
-  if (pending) {
-    return { pending };
-  }
-  const spent = errors.apiCalls[fingerprint.template] ?? 0;
-  const reason = `escalation ended without a usable patch after ${spent} API call${spent === 1 ? "" : "s"}: ${describeFix(result)}`;
-  return { outcome: await giveUp(ctx, stage, reason, fingerprint, run, result.caseDir) };
+  ctx.reporter.note(stage, describeFixOutcome(outcome));
+  const spent = errors.apiCalls[template] ?? 0;
+  const reason =
+    outcome.kind === "give_up"
+      ? `the model gave up: ${outcome.reason}`
+      : `escalation ended without a usable patch after ${spent} API call${spent === 1 ? "" : "s"}: ${outcome.reason}`;
+  return { outcome: await giveUp(ctx, stage, reason, fingerprint, run, caseRef.dir) };
+}
+
+/** Says what became of a fix attempt; a committed patch becomes the pending one. */
+function pendingPatchOf(
+  ctx: RunContext,
+  stage: string,
+  fix: FixOutcome,
+  request: FixRequest,
+): PendingPatch | undefined {
+  ctx.reporter.note(stage, describeFixOutcome(fix));
+  return fix.kind === "patched"
+    ? { commit: fix.commit, fingerprint: request.fingerprint, source: fix.source }
+    : undefined;
+}
+
+/** A remembered fix that did not help counts one failure; journaled so `explain` can say so. */
+export async function demote(ctx: RunContext, stage: string, fixId: string, reason: string): Promise<void> {
+  await ctx.fixers.memory.demote(fixId);
+  await ctx.state.journal({ type: "fix_demoted", stage, fixId, reason });
 }
 
 async function waitBeforeRetry(ctx: RunContext, stage: string, ms: number): Promise<void> {
@@ -115,3 +160,5 @@ async function waitBeforeRetry(ctx: RunContext, stage: string, ms: number): Prom
   await ctx.state.journal({ type: "retry_wait", stage, ms });
   await ctx.sleep(ms, ctx.signal);
 }
+
+export type { CaseRef };

@@ -17,12 +17,12 @@ export function lazyFingerprinter(ctx: RunContext): () => Promise<Fingerprinter>
         import("../core/fingerprint/index.ts"),
         import("../adapters/log-tail/index.ts"),
       ]);
-      const miner = TemplateMiner.fromJSON(await ctx.state.readJsonFile("templates.json"));
+      const miner = TemplateMiner.fromJSON(await ctx.state.readJsonFile("templates"));
       return {
         async fingerprint(logPath: string) {
           const logTail = await readLogTail(logPath);
           const fingerprint = fingerprintLogTail(logTail, miner);
-          await ctx.state.writeJson("templates.json", miner.toJSON());
+          await ctx.state.writeJson("templates", miner.toJSON());
           return { logTail, fingerprint };
         },
       };

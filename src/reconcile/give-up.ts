@@ -1,13 +1,13 @@
-import { appendFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { StageStatusEntry } from "../adapters/state-store/index.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
+import { isoStamp } from "../core/repo-layout/index.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
 
 /**
  * The stage stops for a human: status give_up (sticky until --reset, with the AI branch tip
  * so the human's later commits can be remembered as the fix), an entry in ai/issues.txt
  * saying what happened and what to do next, and the same sentence in the journal and terminal.
+ * ai/issues.txt is tracked and may be pushed, so its entry passes the redactor first.
  */
 export async function giveUp(
   ctx: RunContext,
@@ -17,20 +17,24 @@ export async function giveUp(
   runs: number,
   caseDir: string | undefined,
 ): Promise<StageOutcome> {
-  const now = new Date().toISOString();
+  const now = isoStamp();
   const statuses = await ctx.state.stageStatuses();
-  await ctx.state.setStageStatus(stage, {
+  const entry: StageStatusEntry = {
     ...(statuses[stage] ?? {}),
     status: "give_up",
     since: now,
     reason,
-    giveUpHead: await ctx.workspace.head(),
     ...(caseDir ? { caseDir } : {}),
-  } as StageStatusEntry);
+  };
+  const head = await ctx.workspace.head();
+  if (head !== undefined) {
+    entry.giveUpHead = head;
+  }
+  await ctx.state.setStageStatus(stage, entry);
   const next = caseDir
     ? `read the case file in ${caseDir}, fix the cause by hand, then run "orchestrator ${stage} --reset"`
     : `read the latest log in ai/logs/${stage}/, fix the cause by hand, then run "orchestrator ${stage} --reset"`;
-  const entry = [
+  const issue = [
     `## ${now} ${stage} give_up`,
     `- fingerprint: ${fingerprint.template} (exact ${fingerprint.exact})`,
     `- summary: ${reason}`,
@@ -39,8 +43,14 @@ export async function giveUp(
     `- next: ${next}`,
     "",
   ].join("\n");
-  await appendFile(join(ctx.repoRoot, "ai", "issues.txt"), `${entry}\n`, "utf8");
-  await ctx.state.journal({ type: "give_up", stage, fingerprint: fingerprint.template, reason, caseDir });
+  await ctx.state.appendIssue(await ctx.redact(issue));
+  await ctx.state.journal({
+    type: "give_up",
+    stage,
+    fingerprint: fingerprint.template,
+    reason,
+    ...(caseDir ? { caseDir } : {}),
+  });
   ctx.reporter.note(stage, `give_up: ${reason}. Next: ${next}`);
   return { stage, status: "give_up", reason, runs };
 }

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { newStageErrors } from "../adapters/state-store/index.ts";
 import { stageSpecOf } from "../config/context-map.ts";
+import { isoStamp } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
 import type { RunContext } from "./context.ts";
 import { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
@@ -34,12 +34,7 @@ export async function convergeAll(ctx: RunContext): Promise<StageOutcome[]> {
       ];
     }
     if (statuses[stage]?.status === "green") {
-      const checks = await runSuccessChecks({
-        spec,
-        workdir: ctx.workspace.workdir,
-        env: stageEnv(ctx),
-        signal: ctx.signal,
-      });
+      const checks = await ctx.stages.check({ spec, env: stageEnv(ctx), signal: ctx.signal });
       const failed = checks.find((check) => !check.passed);
       if (!failed) {
         ctx.reporter.note(stage, "green, and its checks still pass: skipped");
@@ -68,15 +63,10 @@ export async function resetStage(
   stageSpecOf(ctx.contextMap, stage);
   const previous = (await ctx.state.stageStatuses())[stage];
   const errors = await ctx.state.stageErrors(stage);
-  const giveUpHead = previous?.["giveUpHead"];
-  if (
-    previous?.status === "give_up" &&
-    typeof giveUpHead === "string" &&
-    errors.fingerprint &&
-    errors.exact
-  ) {
+  const giveUpHead = previous?.giveUpHead;
+  if (previous?.status === "give_up" && giveUpHead !== undefined && errors.fingerprint && errors.exact) {
     const fingerprint = { template: errors.fingerprint, exact: errors.exact };
-    const fixId = await ctx.fixers.rememberHumanFix?.(stage, fingerprint, giveUpHead);
+    const fixId = await ctx.fixers.memory.rememberHumanFix(stage, fingerprint, giveUpHead);
     if (fixId) {
       await ctx.state.journal({
         type: "human_fix_remembered",
@@ -98,8 +88,8 @@ export async function resetStage(
   );
   await ctx.state.setStageStatus(stage, {
     status: "idle",
-    since: new Date().toISOString(),
+    since: isoStamp(),
     reason: `reset by a human on ${hostname()}${previous ? ` (was ${previous.status})` : ""}`,
   });
-  await ctx.state.journal({ type: "reset", stage, previous: previous?.status });
+  await ctx.state.journal({ type: "reset", stage, ...(previous ? { previous: previous.status } : {}) });
 }

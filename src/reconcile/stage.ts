@@ -1,10 +1,12 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { runStage, type StageRunResult } from "../adapters/stage-runner/index.ts";
+import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { newStageErrors, type StageErrors, type StageStatusEntry } from "../adapters/state-store/index.ts";
 import { stageSpecOf } from "../config/context-map.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
+import type { FixRequest } from "../core/fixers/index.ts";
 import { decide } from "../core/policy/index.ts";
+import { isoStamp } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
 import { act, type DecidedStep } from "./act.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
@@ -27,11 +29,12 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
   } catch (error) {
     // Whatever stopped the loop, the stage must not stay "running" under a pid that is gone.
     const statuses = await ctx.state.stageStatuses().catch(() => ({}) as Record<string, StageStatusEntry>);
-    if (statuses[stage]?.status === "running") {
+    const current = statuses[stage];
+    if (current?.status === "running") {
       await ctx.state.setStageStatus(stage, {
-        ...statuses[stage],
+        ...current,
         status: "failed",
-        since: new Date().toISOString(),
+        since: isoStamp(),
         reason: `the run stopped on an error: ${(error as Error).message}`,
       });
     }
@@ -55,7 +58,7 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
   }
   const { settings, state, reporter } = ctx;
   let errors = await state.stageErrors(stage);
-  errors.episodeStartedAt ??= new Date().toISOString();
+  errors.episodeStartedAt ??= isoStamp();
   const fingerprinter = lazyFingerprinter(ctx);
   const maxRuns = (settings.executorRetryThreshold + settings.apiCallBudget + 1) * 4;
   let pending: PendingPatch | undefined;
@@ -66,16 +69,14 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
     const attempt = Object.values(errors.attempts).reduce((sum, n) => sum + n, 0) + 1;
     await state.setStageStatus(stage, {
       status: "running",
-      since: new Date().toISOString(),
+      since: isoStamp(),
       pid: process.pid,
       host: hostname(),
     });
     reporter.stageStarted(stage, attempt, spec.command);
-    const result = await runStage({
+    const result = await ctx.stages.run({
       stage,
       spec,
-      repoRoot: ctx.repoRoot,
-      workdir: ctx.workspace.workdir,
       attempt,
       env: stageEnv(ctx),
       signal: ctx.signal,
@@ -106,8 +107,9 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
           stage,
           commit: verified.commit,
           source: verified.source,
+          ...(verified.fixId === undefined ? {} : { fixId: verified.fixId }),
         });
-        await ctx.fixers.rememberFix?.(stage, verified.fingerprint, verified.commit, verified.fixId);
+        await ctx.fixers.memory.verified(stage, verified.fingerprint, verified.commit, verified.fixId);
       }
       errors = newStageErrors({
         lastGreenCommit: await ctx.workspace.head(),
@@ -119,9 +121,10 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       await state.setStageErrors(stage, errors);
       await state.setStageStatus(stage, {
         status: "green",
-        since: new Date().toISOString(),
+        since: isoStamp(),
         lastRun: lastRunOf(result, attempt),
       });
+      await state.journal({ type: "stage_green", stage, runs: run });
       return {
         stage,
         status: "green",
@@ -168,6 +171,27 @@ export function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
   return { ...ctx.env, ORCHESTRATOR_REPO_ROOT: ctx.repoRoot, ORCHESTRATOR_WORKTREE: ctx.workspace.workdir };
 }
 
+/** What every fixer is told about this failure and the episode so far. */
+export function fixRequestOf(
+  stage: string,
+  failure: { result: StageRunResult; logTail: string; fingerprint: ErrorFingerprint },
+  errors: StageErrors,
+): FixRequest {
+  return {
+    stage,
+    fingerprint: failure.fingerprint,
+    logTail: failure.logTail,
+    logFile: failure.result.logFile,
+    exitCode: failure.result.process.exitCode,
+    checks: failure.result.checks,
+    episode: {
+      lastGreenCommit: errors.lastGreenCommit,
+      history: errors.history,
+      executorNotes: errors.executorNotes,
+    },
+  };
+}
+
 /** Counts the failure against its fingerprint, decides, and records the decision everywhere. */
 async function decideStep(
   ctx: RunContext,
@@ -193,9 +217,9 @@ async function decideStep(
   const action = decide(
     {
       attempts: errors.attempts[template] ?? 1,
-      executorAvailable: ctx.fixers.runExecutor !== undefined,
-      untriedFixId: await ctx.fixers.untriedFix?.(stage, fingerprint, errors.triedFixes),
-      apiConfigured: ctx.fixers.apiConfigured,
+      executorAvailable: ctx.fixers.executor !== undefined,
+      untriedFixId: await ctx.fixers.memory.untriedFix(stage, fingerprint, errors.triedFixes),
+      apiConfigured: ctx.fixers.escalator.configured,
       apiCallsUsed: errors.apiCalls[template] ?? 0,
       modelGaveUp: errors.modelGaveUp?.fingerprint === template ? errors.modelGaveUp.reason : undefined,
     },
@@ -209,7 +233,7 @@ async function decideStep(
   errors.history = [
     ...errors.history,
     {
-      at: new Date().toISOString(),
+      at: isoStamp(),
       fingerprint: template,
       exact: fingerprint.exact,
       attempt,
@@ -228,9 +252,5 @@ async function decideStep(
     reason: decided.reason,
   });
   ctx.reporter.note(stage, `${result.summary} — ${decided.reason}`);
-  return {
-    run,
-    action: decided,
-    request: { stage, fingerprint, logTail: failure.logTail, logFile: result.logFile, errors, run: result },
-  };
+  return { run, action: decided, errors, request: fixRequestOf(stage, failure, errors) };
 }

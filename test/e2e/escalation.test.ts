@@ -174,7 +174,7 @@ describe("escalation to the model API", () => {
     expect(issues).toMatch(/case folder: ai\/escalations\/vms\/\S+/);
     const story = await runCli(["explain", "vms"], repo, envFor(bin, server.baseURL));
     expect(story.stdout).toContain(
-      "asked the model (test-model, 1 request(s)); it answered with diagnostics",
+      "asked the model (test-model, 1 request, 1500 tokens); it answered with diagnostics",
     );
     expect(story.stdout).toContain(
       "Where it stands: give_up — the model gave up: needs a human to pick the storage",

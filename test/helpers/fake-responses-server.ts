@@ -1,6 +1,6 @@
 /**
  * A loopback server speaking the OpenAI Responses API's streaming Server-Sent Events, enough for
- * the real Codex CLI (see research/codex-cli-notes.md): each `POST /v1/responses` gets the next
+ * the real Codex CLI: each `POST /v1/responses` gets the next
  * scripted turn as `response.created`, `response.output_item.added`/`.done` per item, and
  * `response.completed` with usage. Every request is recorded; other paths answer 404.
  */

@@ -19,10 +19,16 @@ export function git(cwd: string, ...args: string[]): string {
 
 /**
  * A throwaway homelab repo: the given files (paths ending in .sh become executable),
- * committed on `main`, so tests start from a real git checkout.
+ * committed on `main`, so tests start from a real git checkout. The one repo builder of the
+ * tests; `root` names the folder to use (default: a new temporary one), `beforeCommit` adds
+ * what files cannot say (a symlink).
  */
-export function makeHomelabRepo(files: Record<string, string>, options: { commit?: boolean } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), "homelab-"));
+export function makeHomelabRepo(
+  files: Record<string, string>,
+  options: { commit?: boolean; root?: string; message?: string; beforeCommit?: (root: string) => void } = {},
+): string {
+  const root = options.root ?? mkdtempSync(join(tmpdir(), "homelab-"));
+  mkdirSync(root, { recursive: true });
   git(root, "init", "-q", "-b", "main");
   for (const [path, content] of Object.entries(files)) {
     const target = join(root, path);
@@ -32,9 +38,10 @@ export function makeHomelabRepo(files: Record<string, string>, options: { commit
       chmodSync(target, 0o755);
     }
   }
+  options.beforeCommit?.(root);
   if (options.commit !== false) {
     git(root, "add", "-A");
-    git(root, "commit", "-qm", "homelab");
+    git(root, "commit", "-qm", options.message ?? "homelab");
   }
   return root;
 }

@@ -1,19 +1,12 @@
 import { lstat, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import picomatch from "picomatch";
 import type { CaseFileContent } from "../../core/case-file/index.ts";
+import { firstMatchingGlob } from "../../core/glob/index.ts";
 import { isSecretPath } from "../../core/redaction/index.ts";
+import { RUNTIME_DIRS } from "../../core/repo-layout/index.ts";
 
 /** Folders never walked: VCS data, dependencies, and the tool's own runtime data. */
-const SKIPPED_DIRS = new Set([
-  ".git",
-  "node_modules",
-  "ai/state",
-  "ai/logs",
-  "ai/escalations",
-  "ai/patches",
-  "ai/worktree",
-]);
+const SKIPPED_DIRS = new Set<string>([".git", "node_modules", ...RUNTIME_DIRS]);
 const MAX_MATCHES = 200;
 const BINARY_SNIFF_BYTES = 8000;
 
@@ -30,8 +23,9 @@ export interface SkippedFile {
 }
 
 /**
- * Reads the files a stage names (its `files` globs) plus files the log mentions. Secret files are
- * never opened, symlinks never followed, binary and huge files skipped; each skip says why.
+ * The one reader of "the stage's relevant files", for the case file and the executor brief
+ * alike: the files a stage names (its `files` globs) plus files the log mentions. Secret files
+ * are never opened, symlinks never followed, binary and huge files skipped; each skip says why.
  */
 export async function readStageFiles(
   worktree: string,
@@ -41,11 +35,10 @@ export async function readStageFiles(
   limits: FileLimits,
 ): Promise<{ files: CaseFileContent[]; skipped: SkippedFile[] }> {
   const entries = await walk(worktree);
-  const matchers = globs.map((glob) => ({ glob, test: picomatch(glob, { dot: true }) }));
   const mentioned = mentionedPaths(logTail, new Set(entries.map((entry) => entry.path)));
   const wanted: { path: string; symlink: boolean; reason: string }[] = [];
   for (const entry of entries) {
-    const glob = matchers.find((matcher) => matcher.test(entry.path))?.glob;
+    const glob = firstMatchingGlob(entry.path, globs);
     if (glob !== undefined) {
       wanted.push({ ...entry, reason: `matches files glob ${glob}` });
     } else if (mentioned.has(entry.path)) {
@@ -94,8 +87,12 @@ async function walk(root: string): Promise<{ path: string; symlink: boolean }[]>
     let children: import("node:fs").Dirent[];
     try {
       children = await readdir(join(root, dir), { withFileTypes: true });
-    } catch {
-      continue;
+    } catch (error) {
+      // A folder that vanished while walking is skipped; any other failure is real.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        continue;
+      }
+      throw error;
     }
     for (const child of children) {
       const path = dir === "" ? child.name : `${dir}/${child.name}`;

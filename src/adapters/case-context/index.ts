@@ -5,7 +5,7 @@ import { type ChangesSinceGreen, changesSince } from "./changes.ts";
 import { readStageFiles, type SkippedFile } from "./files.ts";
 
 export type { ChangesSinceGreen } from "./changes.ts";
-export type { SkippedFile } from "./files.ts";
+export { readStageFiles, type SkippedFile } from "./files.ts";
 
 export const DEFAULT_FILE_BUDGET_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024;

@@ -1,11 +1,8 @@
-import { lstat, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { buildCaseFile, type CaseFileContent, type CaseFileInput } from "../../core/case-file/index.ts";
+import { buildCaseFile, type CaseFileInput } from "../../core/case-file/index.ts";
+import { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "../../core/patch-guard/limits.ts";
 import type { Redactor } from "../../core/redaction/index.ts";
 import type { ExecutorRequest } from "./types.ts";
 
-/** A file larger than this says too little per token to go into a small brief. */
-const MAX_BRIEF_FILE_BYTES = 64 * 1024;
 const ANSWER_HEADING = "\n## How to answer";
 
 export interface BriefOptions {
@@ -13,20 +10,6 @@ export interface BriefOptions {
   redactor: Pick<Redactor, "redact">;
   /** `agent`: it edits files itself; `diff`: it answers with the escalation answer's JSON. */
   audience: "agent" | "diff";
-}
-
-/** The relevant files' text, read from the worktree; symlinks and big files are left out. */
-export async function readRelevantFiles(request: ExecutorRequest): Promise<CaseFileContent[]> {
-  const files: CaseFileContent[] = [];
-  for (const path of request.relevantFiles) {
-    const absolute = join(request.worktree, path);
-    const info = await lstat(absolute).catch(() => undefined);
-    if (!info?.isFile() || info.size > MAX_BRIEF_FILE_BYTES) {
-      continue;
-    }
-    files.push({ path, content: await readFile(absolute, "utf8"), reason: "matches the stage's files" });
-  }
-  return files;
 }
 
 /**
@@ -43,15 +26,15 @@ export async function buildExecutorBrief(request: ExecutorRequest, options: Brie
     fingerprint: request.fingerprint,
     attemptHistory: [],
     logTail: request.logTail,
-    files: await readRelevantFiles(request),
+    files: request.files,
     memoSections: [],
     earlierPatches: [],
     diagnostics: [],
     safety: request.safety ?? {
       protectedPaths: [],
       secretGlobs: [],
-      maxFiles: 5,
-      maxChangedLines: 80,
+      maxFiles: DEFAULT_MAX_FILES,
+      maxChangedLines: DEFAULT_MAX_CHANGED_LINES,
       allowedDiagnostics: [],
     },
     tokenBudget: options.tokenBudget,

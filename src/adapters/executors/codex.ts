@@ -2,10 +2,10 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Redactor } from "../../core/redaction/index.ts";
+import { fileStamp } from "../../core/repo-layout/index.ts";
 import { describeEnding, runArgv } from "../process/index.ts";
 import { buildExecutorBrief } from "./brief.ts";
 import { findOnPath } from "./on-path.ts";
-import { fileStamp } from "./run-fix.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 import { changedPaths, mentionedFiles, unique } from "./worktree-changes.ts";
 

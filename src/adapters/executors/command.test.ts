@@ -70,17 +70,14 @@ describe("the command executor", () => {
     );
     const executor = agentExecutor(`'${agent}' {brief_file} {worktree} {stage}`);
     expect(await executor.available()).toBe(true);
-    const reports: unknown[] = [];
-    const result = await made.runFix(executor, made.request(), {
-      onReport: (report) => reports.push(report),
-    });
+    const result = await made.runFix(executor, made.request());
     expect(result).toMatchObject({
       kind: "patched",
       source: "command",
       summary: "set proxmox.storage to local-zfs for stage vms",
       files: ["config/clusters/prox-n100.yaml"],
     });
-    expect(reports).toEqual([
+    expect(made.reports).toEqual([
       {
         outcome: "changed",
         summary: "set proxmox.storage to local-zfs for stage vms",

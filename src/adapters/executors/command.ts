@@ -3,11 +3,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { splitCommandLine } from "../../core/diagnostics-policy/index.ts";
 import type { Redactor } from "../../core/redaction/index.ts";
+import { fileStamp } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { describeEnding, runArgv } from "../process/index.ts";
 import { buildExecutorBrief } from "./brief.ts";
 import { findOnPath } from "./on-path.ts";
-import { fileStamp } from "./run-fix.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 import { changedPaths, mentionedFiles, unique } from "./worktree-changes.ts";
 

@@ -1,11 +1,13 @@
 /** Test support for executor tests: a real homelab repo with its AI worktree and a request. Only tests import this. */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { FixResult } from "../../reconcile/context.ts";
+import type { FixOutcome } from "../../core/fixers/index.ts";
 import { HOMELAB_RULES, type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../side-branch/index.ts";
-import { type RunExecutorFixOptions, runExecutorFix } from "./run-fix.ts";
-import type { Executor, ExecutorRequest } from "./types.ts";
+import { StateStore } from "../state-store/index.ts";
+import { runExecutorFix } from "./run-fix.ts";
+import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 
 export const STORAGE_ERROR_LINE =
   'proxmox: storage "local-lvm" does not exist on node pve (it has: local, local-zfs); set proxmox.storage';
@@ -14,12 +16,12 @@ export interface ExecutorKit {
   repo: HomelabRepo;
   sideBranch: SideBranch;
   request(overrides?: Partial<ExecutorRequest>): ExecutorRequest;
-  /** Runs `executor` as the loop does: its change goes through the guard (HOMELAB_RULES) onto the AI branch. */
-  runFix(
-    executor: Executor,
-    request?: ExecutorRequest,
-    options?: Pick<RunExecutorFixOptions, "onReport">,
-  ): Promise<FixResult>;
+  /**
+   * Runs `executor` as the loop does: its change goes through the one patch path (the guard with
+   * HOMELAB_RULES) onto the AI branch. What the executor reported is added to `reports`.
+   */
+  runFix(executor: Executor, request?: ExecutorRequest): Promise<FixOutcome>;
+  reports: ExecutorReport[];
   git(args: string[], cwd?: string): string;
 }
 
@@ -31,24 +33,37 @@ export async function executorKit(files?: Record<string, string>): Promise<Execu
     fingerprint: { template: "a1b2c3d4e5f60718", exact: "0f1e2d3c4b5a6978", lines: [STORAGE_ERROR_LINE] },
     logTail: `vms: checking node pve\n${STORAGE_ERROR_LINE}\n`,
     relevantFiles: ["config/clusters/prox-n100.yaml"],
+    files: [
+      {
+        path: "config/clusters/prox-n100.yaml",
+        content: readFileSync(join(repo.root, "config/clusters/prox-n100.yaml"), "utf8"),
+        reason: "matches files glob config/clusters/**",
+      },
+    ],
     instructions: "# Executor instructions\nKeep changes minimal.\n",
     worktree: sideBranch.worktree,
     logDir: join(repo.root, "ai", "logs", "vms"),
     timeoutMs: 20_000,
     ...overrides,
   });
+  const reports: ExecutorReport[] = [];
   return {
     repo,
     sideBranch,
+    reports,
     git: (args, cwd = repo.root) => repo.run(args, cwd).trim(),
     request,
-    runFix: (executor, fixRequest = request(), options = {}) =>
-      runExecutorFix(executor, fixRequest, {
+    async runFix(executor, fixRequest = request()) {
+      const state = new StateStore(repo.root);
+      const { outcome, report } = await runExecutorFix(executor, fixRequest, {
         sideBranch,
         rules: HOMELAB_RULES,
         repoRoot: repo.root,
-        ...options,
-      }),
+        journal: (event) => state.journal(event),
+      });
+      reports.push(report);
+      return outcome;
+    },
   };
 }
 

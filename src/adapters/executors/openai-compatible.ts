@@ -2,9 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ESCALATION_SYSTEM_PROMPT } from "../../core/escalation/index.ts";
 import type { Redactor } from "../../core/redaction/index.ts";
+import { fileStamp } from "../../core/repo-layout/index.ts";
 import { createLlmClient, type LlmClient } from "../llm/index.ts";
 import { buildExecutorBrief } from "./brief.ts";
-import { fileStamp } from "./run-fix.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 
 export interface OpenAiCompatibleExecutorOptions {

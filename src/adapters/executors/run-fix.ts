@@ -1,24 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
-import type { FixResult } from "../../reconcile/context.ts";
+import type { FixOutcome } from "../../core/fixers/index.ts";
+import { fileStamp } from "../../core/repo-layout/index.ts";
 import { git } from "../git/index.ts";
-import { recordPatchVerdict, type SideBranch } from "../side-branch/index.ts";
+import { type LandPatchDeps, landPatch, type SideBranch } from "../side-branch/index.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 
-export interface RunExecutorFixOptions {
-  sideBranch: SideBranch;
-  rules: GuardRules;
-  repoRoot: string;
+export type RunExecutorFixOptions = LandPatchDeps & {
   meta?: { caseId?: string };
-  /** Told what the executor reported (summary, files opened), whatever became of its change. */
-  onReport?: (report: ExecutorReport) => void;
-}
-
-/** `20261125-170000`, UTC: sortable and safe in file names. */
-export function fileStamp(at = new Date()): string {
-  return at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
+};
 
 /**
  * Runs one executor and turns what it did into the loop's `FixResult`. The change is taken back
@@ -35,7 +25,7 @@ export async function runExecutorFix(
   executor: Executor,
   request: ExecutorRequest,
   options: RunExecutorFixOptions,
-): Promise<FixResult> {
+): Promise<{ outcome: FixOutcome; report: ExecutorReport }> {
   const { sideBranch } = options;
   const leftovers = await sideBranch.harvest();
   if (leftovers.trim() !== "") {
@@ -54,10 +44,9 @@ export async function runExecutorFix(
     throw error;
   }
   await undoAgentCommits(sideBranch, tipBefore);
-  options.onReport?.(report);
   if (report.outcome === "failed") {
     await sideBranch.discardChanges();
-    return { kind: "failed", reason: `${executor.kind}: ${report.summary}` };
+    return { outcome: { kind: "failed", reason: `${executor.kind}: ${report.summary}` }, report };
   }
 
   let diff = report.diff;
@@ -67,7 +56,7 @@ export async function runExecutorFix(
     await sideBranch.discardChanges();
   }
   if (diff.trim() === "") {
-    return { kind: "no_change", summary: `${executor.kind}: ${report.summary}` };
+    return { outcome: { kind: "no_change", summary: `${executor.kind}: ${report.summary}` }, report };
   }
 
   const meta = {
@@ -77,18 +66,18 @@ export async function runExecutorFix(
     source: executor.kind,
     ...(options.meta?.caseId === undefined ? {} : { caseId: options.meta.caseId }),
   };
-  const applied = await sideBranch.apply(diff, meta, options.rules);
-  await recordPatchVerdict(options.repoRoot, request.stage, diff, applied, meta);
-  if (applied.status === "refused") {
-    return { kind: "refused", reasons: applied.reasons };
+  const landed = await landPatch(options, diff, meta);
+  if (landed.status === "refused") {
+    return { outcome: { kind: "refused", reasons: landed.reasons }, report };
   }
-  return {
+  const outcome: FixOutcome = {
     kind: "patched",
-    commit: applied.commit,
+    commit: landed.commit,
     source: executor.kind,
     summary: report.summary,
-    files: applied.files,
+    files: landed.files,
   };
+  return { outcome, report };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ExecutorKind } from "../../config/index.ts";
-import type { CaseSafetyRules } from "../../core/case-file/index.ts";
+import type { CaseFileContent, CaseSafetyRules } from "../../core/case-file/index.ts";
 
 /** The kinds that do work; `auto` resolves to one of them and `none` to no executor at all. */
 export type ConcreteExecutorKind = Exclude<ExecutorKind, "auto" | "none">;
@@ -8,8 +8,10 @@ export interface ExecutorRequest {
   stage: string;
   fingerprint: { template: string; exact: string; lines: string[] };
   logTail: string;
-  /** Repo-relative paths matching the stage's `files` globs, secret files already left out. */
+  /** Repo-relative paths of `files`. */
   relevantFiles: string[];
+  /** The stage's relevant files as the one reader found them (secrets, binaries and symlinks left out). */
+  files: CaseFileContent[];
   /** The text of `ai/executor_instructions.md` (empty when the repo has none). */
   instructions: string;
   /** The AI branch's worktree: the only folder an executor may change. */

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { matchesAnyGlob } from "../../core/glob/index.ts";
 import { isSecretPath } from "../../core/redaction/index.ts";
 import { git } from "../git/index.ts";
 import { blobIds, changedFiles } from "./git-facts.ts";
@@ -28,9 +28,8 @@ export async function rememberHumanFix(
   if (base === head) {
     return undefined;
   }
-  const matchers = options.stageFiles.map((glob) => picomatch(glob, { dot: true }));
   const files = (await changedFiles(repoRoot, [base, head])).filter(
-    (path) => matchers.some((matches) => matches(path)) && !isSecretPath(path, [...options.secretGlobs]),
+    (path) => matchesAnyGlob(path, options.stageFiles) && !isSecretPath(path, [...options.secretGlobs]),
   );
   if (files.length === 0) {
     return undefined;

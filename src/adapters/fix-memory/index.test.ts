@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HOMELAB_RULES, type HomelabRepo, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
-import { SideBranch } from "../side-branch/index.ts";
+import { type LandPatchDeps, SideBranch } from "../side-branch/index.ts";
+import { StateStore } from "../state-store/index.ts";
 import { FixMemory, rememberHumanFix } from "./index.ts";
 
 const CLUSTER = "config/clusters/prox-n100.yaml";
@@ -34,7 +35,14 @@ async function withFix() {
     writeFileSync(path, text);
     repo.run(["commit", "-qam", message], sideBranch.worktree);
   };
-  return { repo, sideBranch, memory, commit: applied.commit, broken, commitIn, path };
+  const state = new StateStore(repo.root);
+  const land: LandPatchDeps = {
+    repoRoot: repo.root,
+    sideBranch,
+    rules: HOMELAB_RULES,
+    journal: (event) => state.journal(event),
+  };
+  return { repo, sideBranch, memory, commit: applied.commit, broken, commitIn, path, land, state };
 }
 
 describe("fix memory", () => {
@@ -70,10 +78,10 @@ describe("fix memory", () => {
   });
 
   it("replays a remembered fix with Source: memory when the fault is back", async () => {
-    const { memory, commit, sideBranch, broken, commitIn, repo } = await withFix();
+    const { memory, commit, broken, commitIn, repo, land } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     commitIn(broken, "back to local-lvm");
-    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
+    const result = await memory.replay(id, land, FP);
     expect(result).toMatchObject({ kind: "patched", source: "memory", files: [CLUSTER] });
     expect(
       repo.run(["log", "-1", "--format=%(trailers:key=Source,valueonly)", "ai/orchestrator-stage1"]).trim(),
@@ -86,14 +94,14 @@ describe("fix memory", () => {
   });
 
   it("skips a stale fix that no longer applies, changing nothing", async () => {
-    const { memory, commit, sideBranch, broken, commitIn } = await withFix();
+    const { memory, commit, sideBranch, broken, commitIn, land } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     commitIn(
       broken.replace("storage: local-lvm", "storage: ceph-pool").replace("bridge: vmbr0", "bridge: vmbr1"),
       "storage moved",
     );
     const tip = await sideBranch.headCommit();
-    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
+    const result = await memory.replay(id, land, FP);
     expect(result.kind).toBe("no_change");
     expect(result.kind === "no_change" && result.summary).toMatch(
       /^stale: no longer applies \(the patch does not apply/,
@@ -102,14 +110,14 @@ describe("fix memory", () => {
   });
 
   it("still replays a fix whose neighbouring lines changed since, merged onto today's file", async () => {
-    const { memory, commit, sideBranch, broken, commitIn, path } = await withFix();
+    const { memory, commit, broken, commitIn, path, land } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     // the fault is back, and the line next to it (another fault's fix) differs from when the fix was made
     commitIn(
       broken.replace("version: v1.9.5", "version: v1.9.6"),
       "storage back to local-lvm, Talos upgraded",
     );
-    const result = await memory.replay(id, sideBranch, HOMELAB_RULES, FP);
+    const result = await memory.replay(id, land, FP);
     expect(result.kind).toBe("patched");
     const fixed = readFileSync(path, "utf8");
     expect(fixed).toContain("storage: local-zfs");
@@ -117,16 +125,16 @@ describe("fix memory", () => {
   });
 
   it("stays stale when the line right next to the fix changed, which git will not merge", async () => {
-    const { memory, commit, sideBranch, broken, commitIn } = await withFix();
+    const { memory, commit, broken, commitIn, land } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
     commitIn(broken.replace("bridge: vmbr0", "bridge: vmbr1"), "bridge renamed next to the storage line");
-    expect((await memory.replay(id, sideBranch, HOMELAB_RULES, FP)).kind).toBe("no_change");
+    expect((await memory.replay(id, land, FP)).kind).toBe("no_change");
   });
 
   it("says a fix is already in place instead of applying it twice", async () => {
-    const { memory, commit, sideBranch } = await withFix();
+    const { memory, commit, land } = await withFix();
     const { id } = await memory.remember("vms", FP, commit);
-    expect(await memory.replay(id, sideBranch, HOMELAB_RULES, FP)).toEqual({
+    expect(await memory.replay(id, land, FP)).toEqual({
       kind: "no_change",
       summary: `remembered fix ${id} is already in place: its files match`,
     });

@@ -1,6 +1,6 @@
 /**
  * Fix memory (`ai/state/fixes.json`): patches that turned a stage green, replayed before any
- * executor or API call when their fingerprint returns (DESIGN.md §2, §3 step 4).
+ * executor or API call when their fingerprint returns.
  *
  * - `new FixMemory(repoRoot)`: `remember`, `untriedFix`, `replay`, `demote`, `forget`, `list`.
  * - `rememberHumanFix(...)` (human-fix.ts): the commits a human made after a give_up, recorded
@@ -8,12 +8,11 @@
  * File format: `{ version: 1, fixes: RememberedFix[] }`, written atomically, read tolerantly.
  */
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
+import type { FixOutcome } from "../../core/fixers/index.ts";
 import { UserError } from "../../errors/index.ts";
-import type { FixResult } from "../../reconcile/context.ts";
-import { recordPatchVerdict, type SideBranch } from "../side-branch/index.ts";
+import { type LandPatchDeps, landPatch } from "../side-branch/index.ts";
 import { readIfExists, writeFileAtomic } from "../state-store/index.ts";
 import { blobIds, commitOrigin, commitPatch, comparablePatch } from "./git-facts.ts";
 import { rebasePatch } from "./rebase.ts";
@@ -130,12 +129,8 @@ export class FixMemory {
    * Re-applies a remembered patch through the guard with `Source: memory`. A patch that no longer
    * applies cleanly is `no_change` ("stale"), and so is one whose files already hold the fix.
    */
-  async replay(
-    id: string,
-    sideBranch: SideBranch,
-    rules: GuardRules,
-    fingerprint?: FingerprintPair,
-  ): Promise<FixResult> {
+  async replay(id: string, land: LandPatchDeps, fingerprint?: FingerprintPair): Promise<FixOutcome> {
+    const { sideBranch } = land;
     const entry = (await this.list()).find((candidate) => candidate.id === id);
     if (!entry) {
       return { kind: "failed", reason: `no remembered fix ${id}` };
@@ -152,19 +147,15 @@ export class FixMemory {
       source: "memory",
     };
     let patch = entry.patch;
-    let applied = await sideBranch.apply(patch, meta, rules);
-    if (applied.status === "refused") {
+    if ((await sideBranch.check(patch, land.rules)).verdict === "refused") {
       // Nearby lines may have changed since; the same change, merged onto today's files, may still apply.
       const rebased = await rebasePatch(patch, {
         repoRoot: this.repoRoot,
         readAtTip: (path) => sideBranch.readFileAtTip(path),
       });
-      if (rebased !== undefined) {
-        patch = rebased;
-        applied = await sideBranch.apply(patch, meta, rules);
-      }
+      patch = rebased ?? patch;
     }
-    await recordPatchVerdict(this.repoRoot, entry.stage, patch, applied, meta);
+    const applied = await landPatch(land, patch, meta);
     if (applied.status === "refused") {
       return { kind: "no_change", summary: `stale: no longer applies (${applied.reasons.join("; ")})` };
     }
@@ -238,7 +229,10 @@ export class FixMemory {
       parsed = FixesFile.safeParse(undefined);
     }
     if (!parsed.success) {
-      this.warnings.push(`${FIXES_FILE} could not be read; fixes are remembered afresh`);
+      // Never overwrite what cannot be read: a human may still want the fixes in it.
+      const kept = `${this.file}.unreadable-${Date.now()}`;
+      await rename(this.file, kept);
+      this.warnings.push(`${FIXES_FILE} could not be read; kept it as ${kept} and remember fixes afresh`);
       return { raw: { version: 1 }, fixes: [] };
     }
     const fixes: RememberedFix[] = [];

@@ -1,6 +1,8 @@
 import { z } from "zod";
 
-export const FIXES_FILE = "ai/state/fixes.json";
+import { STATE_FILES } from "../../core/repo-layout/index.ts";
+
+export const FIXES_FILE = STATE_FILES.fixes;
 
 export const RememberedFingerprint = z.looseObject({ template: z.string(), exact: z.string() });
 export type RememberedFingerprint = z.output<typeof RememberedFingerprint>;

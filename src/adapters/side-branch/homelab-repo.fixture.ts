@@ -17,11 +17,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GIT_ENV } from "../../../test/helpers/homelab-repo.ts";
+import { GIT_ENV, makeHomelabRepo as makeRepo } from "../../../test/helpers/homelab-repo.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
+import { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "../../core/patch-guard/limits.ts";
 
 // Tests never see the developer's git configuration, and commits need an identity.
-Object.assign(process.env, GIT_ENV);
 
 export const HOMELAB_FILES: Record<string, string> = {
   ".gitignore": "ai/state/\nai/logs/\nai/escalations/\nai/patches/\ntalos/clusterconfig/*.key\n",
@@ -57,8 +57,8 @@ export const HOMELAB_FILES: Record<string, string> = {
 export const HOMELAB_RULES: GuardRules = {
   protectedPaths: ["infrastructure/terraform/state.tf"],
   secretGlobs: ["**/talosconfig", "**/*.key"],
-  maxFiles: 5,
-  maxChangedLines: 80,
+  maxFiles: DEFAULT_MAX_FILES,
+  maxChangedLines: DEFAULT_MAX_CHANGED_LINES,
 };
 
 /** The hunk that fixes the storage fault in HOMELAB_FILES' cluster file: local-lvm → local-zfs. */
@@ -93,22 +93,19 @@ export type HomelabRepo = {
 
 export function makeHomelabRepo(files: Record<string, string> = HOMELAB_FILES): HomelabRepo {
   const base = mkdtempSync(join(tmpdir(), "homelab-"));
-  const root = join(base, "repo");
   const outside = join(base, "outside");
-  mkdirSync(root);
   mkdirSync(outside);
-  const run = (args: string[], cwd = root) => execFileSync("git", args, { cwd, encoding: "utf8" });
+  const root = makeRepo(files, {
+    root: join(base, "repo"),
+    message: "Homelab as the human left it",
+    beforeCommit: (folder) => symlinkSync(outside, join(folder, "config", "external")),
+  });
+  const run = (args: string[], cwd = root) =>
+    execFileSync("git", args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" });
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   };
-  run(["init", "--quiet", "--initial-branch=main"]);
-  for (const [path, text] of Object.entries(files)) {
-    write(path, text);
-  }
-  symlinkSync(outside, join(root, "config", "external"));
-  run(["add", "--all"]);
-  run(["commit", "--quiet", "-m", "Homelab as the human left it"]);
   return { root, outside, run, write, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
 

@@ -219,7 +219,7 @@ const CASES: HostileCase[] = [
     diff: "Sure! Here is the fix: set storage to local-zfs.\n",
     reason: /^malformed diff \(line 1\): it has no file headers/,
   },
-  // Flux prune and Talos secrets (issue 7 §6)
+  // Flux prune and Talos secrets
   {
     name: "refuses deleting a Namespace manifest Flux would prune",
     diff: deleteFile("kubernetes/apps/monitoring/namespace.yaml", [

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
+import { fileStamp, pathSegment, WORKTREE_LEFTOVERS_DIR } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { commitIdentityEnv, git, gitReason, QUIET_COMMIT_CONFIG } from "../git/index.ts";
 import {
@@ -21,6 +22,7 @@ import {
 } from "./worktree.ts";
 
 export type { AiCommit, PatchMeta } from "./commits.ts";
+export { type LandedPatch, type LandPatchDeps, landPatch } from "./land-patch.ts";
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
 export { excludeRuntimeFolders, findRepoRoot, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
 
@@ -307,10 +309,9 @@ export class SideBranch {
     if (diff.trim() === "") {
       return undefined;
     }
-    const folder = join(this.repoRoot, "ai", "logs", "worktree-leftovers");
+    const folder = join(this.repoRoot, WORKTREE_LEFTOVERS_DIR);
     await mkdir(folder, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-    const path = join(folder, `${stamp}_${why.replace(/[^a-z0-9]+/gi, "-")}_${process.pid}.diff`);
+    const path = join(folder, `${fileStamp()}_${pathSegment(why)}_${process.pid}.diff`);
     await writeFile(path, diff);
     await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
     return path;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PatchVerdict } from "../../core/patch-guard/index.ts";
+import { fileStamp, pathSegment, stagePatchesDir } from "../../core/repo-layout/index.ts";
 import type { PatchMeta } from "./commits.ts";
 
 type Outcome =
@@ -24,16 +25,6 @@ export type PatchRecord = {
   recordPath: string;
 };
 
-const safeName = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+/, "") || "unknown";
-
-function stamp(at: Date): string {
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return (
-    `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}-` +
-    `${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}`
-  );
-}
-
 /**
  * Saves a proposed diff and what became of it under `ai/patches/<stage>/` (runtime data, git
  * ignores it): `<YYYYMMDD-HHMMSS>_<source>_<applied|refused>.diff` and a `.json` beside it.
@@ -48,10 +39,10 @@ export async function recordPatchVerdict(
 ): Promise<PatchRecord> {
   const status =
     "status" in verdict ? verdict.status : verdict.verdict === "accepted" ? "applied" : "refused";
-  const folder = join("ai", "patches", safeName(stage));
+  const folder = stagePatchesDir(stage);
   await mkdir(join(repoRoot, folder), { recursive: true });
   const at = meta.at ?? new Date();
-  const base = `${stamp(at)}_${safeName(meta.source)}_${status}`;
+  const base = `${fileStamp(at)}_${pathSegment(meta.source)}_${status}`;
   for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? base : `${base}-${attempt}`;
     const diffPath = join(folder, `${name}.diff`);

@@ -17,7 +17,7 @@ describe("StateStore", () => {
   it("keeps fields it does not know when it rewrites a stage", async () => {
     const state = await store();
     await writeFile(
-      state.path("stage_status.json"),
+      state.path("stageStatus"),
       JSON.stringify({
         version: 1,
         future: "kept",
@@ -26,14 +26,14 @@ describe("StateStore", () => {
     );
     const entries = await state.stageStatuses();
     await state.setStageStatus("talos", { ...entries["talos"]!, status: "failed" });
-    const written = JSON.parse(await readFile(state.path("stage_status.json"), "utf8"));
+    const written = JSON.parse(await readFile(state.path("stageStatus"), "utf8"));
     expect(written.stages.talos).toMatchObject({ status: "failed", extra: 1 });
   });
 
   it("drops a stage entry without a valid status, with a warning instead of failing", async () => {
     const state = await store();
     await writeFile(
-      state.path("stage_status.json"),
+      state.path("stageStatus"),
       JSON.stringify({
         version: 1,
         stages: { talos: { status: "exploded", since: "x" }, vms: { status: "green", since: "x" } },
@@ -46,7 +46,7 @@ describe("StateStore", () => {
   it("reads a field of the wrong type as its default and keeps the rest", async () => {
     const state = await store();
     await writeFile(
-      state.path("errors.json"),
+      state.path("errors"),
       JSON.stringify({
         version: 1,
         stages: { talos: { attempts: "many", apiCalls: { abc: 2 }, executorRuns: "x" } },
@@ -58,28 +58,25 @@ describe("StateStore", () => {
 
   it("only reports an unreadable file when opened read-only, and leaves it in place", async () => {
     const state = await store();
-    await writeFile(state.path("stage_status.json"), "{oops");
+    await writeFile(state.path("stageStatus"), "{oops");
     const reader = new StateStore(state.repoRoot, { readOnly: true });
     expect(await reader.stageStatuses()).toEqual({});
     expect(reader.warnings[0]).toContain("the next run sets it aside");
-    expect(await readFile(state.path("stage_status.json"), "utf8")).toBe("{oops");
+    expect(await readFile(state.path("stageStatus"), "utf8")).toBe("{oops");
   });
 
   it("sets a corrupt state file aside and starts afresh", async () => {
     const state = await store();
-    await writeFile(state.path("stage_status.json"), '{"version":1,"stages":{"tal');
+    await writeFile(state.path("stageStatus"), '{"version":1,"stages":{"tal');
     expect(await state.stageStatuses()).toEqual({});
     expect(state.warnings[0]).toMatch(/could not be read; kept it as .*unreadable/);
   });
 
   it("skips a journal line cut short by a crash", async () => {
     const state = await store();
-    await state.journal({ type: "run_started" });
-    await writeFile(
-      state.path("journal.jsonl"),
-      `${await readFile(state.path("journal.jsonl"), "utf8")}{"type":"st`,
-    );
-    await state.journal({ type: "run_finished" });
+    await state.journal({ type: "run_started", target: "all" });
+    await writeFile(state.path("journal"), `${await readFile(state.path("journal"), "utf8")}{"type":"st`);
+    await state.journal({ type: "run_finished", target: "all", outcomes: [] });
     const events = await state.readJournal();
     expect(events.map((e) => e.type)).toEqual(["run_started"]);
   });

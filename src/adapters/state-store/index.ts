@@ -1,5 +1,7 @@
 import { appendFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
+import { type JournalEvent, type JournalRecord, parseJournal } from "../../core/journal/index.ts";
+import { ISSUES_FILE, STATE_DIR, STATE_FILES, type StateFileName } from "../../core/repo-layout/index.ts";
 import { readIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { acquireLock, type HeldLock, lockHolder } from "./lock.ts";
 import {
@@ -12,17 +14,11 @@ import {
   type StageStatusEntry,
 } from "./schema.ts";
 
+export type { JournalEvent, JournalRecord } from "../../core/journal/index.ts";
+export { STATE_DIR } from "../../core/repo-layout/index.ts";
 export { readIfExists, writeFileAtomic } from "./atomic-file.ts";
 export { type HeldLock, processExists } from "./lock.ts";
 export * from "./schema.ts";
-
-export const STATE_DIR = "ai/state";
-
-export interface JournalEvent {
-  type: string;
-  stage?: string;
-  [field: string]: unknown;
-}
 
 /**
  * The tool's own files under `ai/state/`. Writes are atomic; reads are tolerant:
@@ -42,10 +38,8 @@ export class StateStore {
     this.readOnly = options.readOnly === true;
   }
 
-  path(
-    name: "stage_status.json" | "errors.json" | "journal.jsonl" | "templates.json" | "fixes.json" | "lock",
-  ) {
-    return join(this.dir, name);
+  path(name: StateFileName): string {
+    return join(this.repoRoot, STATE_FILES[name]);
   }
 
   async ensure(): Promise<void> {
@@ -61,17 +55,17 @@ export class StateStore {
   }
 
   async stageStatuses(): Promise<Record<string, StageStatusEntry>> {
-    return this.readEntries("stage_status.json", readStageStatusEntry);
+    return this.readEntries("stageStatus", readStageStatusEntry);
   }
 
   async setStageStatus(stage: string, entry: StageStatusEntry): Promise<void> {
-    const all = await this.rawEntries("stage_status.json");
+    const all = await this.rawEntries("stageStatus");
     all[stage] = entry;
-    await this.writeJson("stage_status.json", { version: 1, stages: all });
+    await this.writeJson("stageStatus", { version: 1, stages: all });
   }
 
   async allStageErrors(): Promise<Record<string, StageErrors>> {
-    return this.readEntries("errors.json", readStageErrors);
+    return this.readEntries("errors", readStageErrors);
   }
 
   async stageErrors(stage: string): Promise<StageErrors> {
@@ -79,35 +73,42 @@ export class StateStore {
   }
 
   async setStageErrors(stage: string, errors: StageErrors): Promise<void> {
-    const all = await this.rawEntries("errors.json");
+    const all = await this.rawEntries("errors");
     all[stage] = errors;
-    await this.writeJson("errors.json", { version: 1, stages: all });
+    await this.writeJson("errors", { version: 1, stages: all });
   }
 
   /** Appends one event; a line cut short by a crash is skipped by readers. */
   async journal(event: JournalEvent): Promise<void> {
     await this.ensure();
     const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...event });
-    await appendFile(this.path("journal.jsonl"), `${line}\n`, "utf8");
+    await appendFile(this.path("journal"), `${line}\n`, "utf8");
   }
 
-  async readJournal(): Promise<Array<JournalEvent & { at: string }>> {
-    const text = (await readIfExists(this.path("journal.jsonl"))) ?? "";
-    const events: Array<JournalEvent & { at: string }> = [];
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") {
-        continue;
-      }
-      try {
-        events.push(JSON.parse(line));
-      } catch {
-        // a partial line from a killed run
-      }
+  /** Every event, in order; lines a crash cut short or this version cannot read are skipped with a warning. */
+  async readJournal(): Promise<JournalRecord[]> {
+    const { records, skipped } = parseJournal((await readIfExists(this.path("journal"))) ?? "");
+    if (skipped > 0) {
+      this.warnings.push(
+        `${STATE_FILES.journal}: skipped ${skipped} line${skipped === 1 ? "" : "s"} it could not read`,
+      );
     }
-    return events;
+    return records;
   }
 
-  async readJsonFile(name: "templates.json" | "fixes.json"): Promise<unknown> {
+  /**
+   * Appends an entry to `ai/issues.txt`, the human's list of give_ups (tracked by git: the
+   * caller passes the entry through the redactor first).
+   */
+  async appendIssue(entry: string): Promise<void> {
+    await appendFile(join(this.repoRoot, ISSUES_FILE), entry.endsWith("\n") ? entry : `${entry}\n`, "utf8");
+  }
+
+  /**
+   * A JSON state file's content, or undefined when it does not exist. One that is not valid
+   * JSON is set aside (kept beside it as `.unreadable-<ms>`) with a warning, never overwritten.
+   */
+  async readJsonFile(name: "templates" | "fixes"): Promise<unknown> {
     const text = await readIfExists(this.path(name));
     if (text === undefined) {
       return undefined;
@@ -115,20 +116,30 @@ export class StateStore {
     try {
       return JSON.parse(text);
     } catch {
-      this.warnings.push(`${STATE_DIR}/${name} is not valid JSON; starting it afresh`);
+      await this.setAside(name);
       return undefined;
     }
   }
 
-  async writeJson(
-    name: "stage_status.json" | "errors.json" | "templates.json" | "fixes.json",
-    value: unknown,
-  ) {
+  /** Moves an unreadable state file out of the way, keeping it for a human; a read-only store only warns. */
+  async setAside(name: StateFileName): Promise<void> {
+    if (this.readOnly) {
+      this.warnings.push(
+        `${STATE_FILES[name]} could not be read; the next run sets it aside and starts afresh`,
+      );
+      return;
+    }
+    const kept = `${this.path(name)}.unreadable-${Date.now()}`;
+    await rename(this.path(name), kept);
+    this.warnings.push(`${STATE_FILES[name]} could not be read; kept it as ${kept} and started afresh`);
+  }
+
+  async writeJson(name: "stageStatus" | "errors" | "templates" | "fixes", value: unknown) {
     await this.ensure();
     await writeFileAtomic(this.path(name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  private async rawEntries(name: "stage_status.json" | "errors.json"): Promise<Record<string, unknown>> {
+  private async rawEntries(name: "stageStatus" | "errors"): Promise<Record<string, unknown>> {
     const text = await readIfExists(this.path(name));
     if (text === undefined) {
       return {};
@@ -141,27 +152,19 @@ export class StateStore {
     } catch {
       // not JSON: a file from elsewhere, or damaged outside the tool
     }
-    if (this.readOnly) {
-      this.warnings.push(
-        `${STATE_DIR}/${name} could not be read; the next run sets it aside and starts afresh`,
-      );
-      return {};
-    }
-    const kept = `${this.path(name)}.unreadable-${Date.now()}`;
-    await rename(this.path(name), kept).catch(() => undefined);
-    this.warnings.push(`${STATE_DIR}/${name} could not be read; kept it as ${kept} and started afresh`);
+    await this.setAside(name);
     return {};
   }
 
   private async readEntries<T>(
-    name: "stage_status.json" | "errors.json",
+    name: "stageStatus" | "errors",
     read: (value: unknown) => T | undefined,
   ): Promise<Record<string, T>> {
     const entries: Record<string, T> = {};
     for (const [stage, value] of Object.entries(await this.rawEntries(name))) {
       const entry = read(value);
       if (entry === undefined) {
-        this.warnings.push(`${STATE_DIR}/${name}: dropped the unreadable entry for stage "${stage}"`);
+        this.warnings.push(`${STATE_FILES[name]}: dropped the unreadable entry for stage "${stage}"`);
       } else {
         entries[stage] = entry;
       }

@@ -78,6 +78,8 @@ export interface StageErrors {
   lastGreenCommit?: string;
   /** Where the escalation for the current fingerprint keeps its case files. */
   escalation?: { id: string; fingerprint: string; version: number; dir: string };
+  /** What the last executor run of this episode said, for the next case file. */
+  executorNotes?: { summary: string; filesOpened: string[] };
   history: HistoryEntry[];
   [unknownField: string]: unknown;
 }
@@ -155,8 +157,15 @@ export function readStageErrors(value: unknown): StageErrors {
           }
         : undefined,
     ),
+    ...optional("executorNotes", readExecutorNotes(entry["executorNotes"])),
     history: list(entry["history"], readHistoryEntry),
   };
+}
+
+function readExecutorNotes(value: unknown): { summary: string; filesOpened: string[] } | undefined {
+  const notes = record(value);
+  const summary = text(notes["summary"]);
+  return summary === undefined ? undefined : { summary, filesOpened: list(notes["filesOpened"], text) };
 }
 
 /** A fresh error record (a new episode), keeping the given fields. */

@@ -63,12 +63,15 @@ export function registerPatchesCommands(
       try {
         const side = await SideBranch.open({ repoRoot, branch: aiBranch });
         const revert = await side.revert(id, options.reason);
+        const original = (await side.aiCommits()).find((commit) => commit.revertedBy === revert);
         await state.journal({
           type: "patch_reverted",
-          commit: id,
+          stage: original?.stage ?? "unknown",
+          commit: original?.commit ?? id,
           revert,
           reason: options.reason,
           by: "human",
+          ...(original ? { source: original.source } : {}),
         });
         process.stdout.write(`reverted ${id} on ${aiBranch}: ${revert.slice(0, 12)}\n`);
       } finally {

@@ -1,115 +1,129 @@
 /**
  * The story of a stage's last episode, in plain words, from the journal: what ran, what failed
  * and how often, what was tried (retries, executors, remembered fixes, model calls, patches,
- * reverts) and where it ended. Pure: the caller reads the journal.
+ * reverts) and where it ended. Pure: the caller reads the journal. Every event type of the
+ * journal union is handled (the switch is exhaustive), so a new event cannot go untold.
  */
+import { type JournalRecord, stageEvents } from "../journal/index.ts";
 
-export interface JournalEntry {
-  at: string;
-  type: string;
-  stage?: string;
-  [field: string]: unknown;
+/** An event that closes an episode: the stage went green, or a human reset it. */
+function endsEpisode(record: JournalRecord): boolean {
+  return record.type === "stage_green" || record.type === "reset";
 }
 
-/** Events from the last episode: after the stage's last green or reset, up to now. */
-export function lastEpisode(entries: readonly JournalEntry[], stage: string): JournalEntry[] {
-  const ofStage = entries.filter((entry) => entry.stage === stage);
-  let start = 0;
-  for (let index = ofStage.length - 1; index >= 0; index--) {
-    const entry = ofStage[index];
-    const endsEpisode = entry?.type === "reset" || (entry?.type === "stage_run" && entry["green"] === true);
-    if (endsEpisode && index < ofStage.length - 1) {
-      start = index + 1;
-      break;
-    }
-    if (endsEpisode && index === ofStage.length - 1 && entry?.type === "stage_run") {
-      // A green run closes the episode it belongs to: tell that one.
-      for (let back = index - 1; back >= 0; back--) {
-        const earlier = ofStage[back];
-        if (earlier?.type === "reset" || (earlier?.type === "stage_run" && earlier["green"] === true)) {
-          start = back + 1;
-          break;
-        }
-      }
-      break;
+/**
+ * Events of the stage's last episode: from after the previous green or reset up to the last
+ * event. When the last event itself closes an episode (green), that whole episode is told.
+ */
+export function lastEpisode(records: readonly JournalRecord[], stage: string): JournalRecord[] {
+  const events = stageEvents(records, stage);
+  const lastIndex = events.length - 1;
+  const searchFrom = events[lastIndex] && endsEpisode(events[lastIndex]) ? lastIndex - 1 : lastIndex;
+  for (let index = searchFrom; index >= 0; index--) {
+    const event = events[index];
+    if (event && endsEpisode(event)) {
+      return events.slice(index + 1);
     }
   }
-  return ofStage.slice(start);
+  return events;
 }
 
-export function explainEpisode(stage: string, episode: readonly JournalEntry[]): string {
+export function explainEpisode(stage: string, episode: readonly JournalRecord[]): string {
   if (episode.length === 0) {
     return `${stage}: nothing has happened yet in this stage's current episode (no runs since the last green or reset).\n`;
   }
-  const lines: string[] = [];
-  const first = episode[0];
-  lines.push(`${stage}: the story since ${time(first?.at)}`);
+  const lines: string[] = [`${stage}: the story since ${time(episode[0]?.at)}`];
   let runs = 0;
-  for (const entry of episode) {
-    const text = sentence(entry, () => ++runs);
+  for (const event of episode) {
+    const text = sentence(event, () => ++runs);
     if (text) {
-      lines.push(`- ${time(entry.at)} ${text}`);
+      lines.push(`- ${time(event.at)} ${text}`);
     }
   }
-  const last = episode.at(-1);
-  lines.push("", ending(stage, episode, last));
+  lines.push("", ending(stage, episode));
   return `${lines.join("\n")}\n`;
 }
 
-function sentence(entry: JournalEntry, nextRun: () => number): string | undefined {
-  const field = (name: string) => (entry[name] === undefined ? "" : String(entry[name]));
-  switch (entry.type) {
+function sentence(event: JournalRecord, nextRun: () => number): string | undefined {
+  switch (event.type) {
     case "stage_run": {
       const run = nextRun();
-      return entry["green"] === true
-        ? `run ${run} passed: the command exited 0 and every success check passed (${field("logFile")}).`
-        : `run ${run} failed: ${field("summary")} (${field("logFile")}).`;
+      return event.green
+        ? `run ${run} passed: the command exited 0 and every success check passed (${event.logFile}).`
+        : `run ${run} failed: ${event.summary} (${event.logFile}).`;
     }
+    case "stage_green":
+      return `the stage is green after ${event.runs} run${event.runs === 1 ? "" : "s"} in this episode.`;
     case "decision":
-      return `error ${field("fingerprint")}: ${field("reason")}.`;
+      return `error ${event.fingerprint}: ${event.reason}.`;
     case "retry_wait":
-      return `waited ${Math.round(Number(entry["ms"]) / 1000)}s before retrying.`;
+      return `waited ${Math.round(event.ms / 1000)}s before retrying.`;
     case "executor_run":
-      return `the ${field("executor")} executor: ${field("summary")}.`;
-    case "api_call":
-      return `asked the model (${field("model")}, ${field("requests")} request(s)); it answered with ${field("answer")}.`;
-    case "case_file_written":
-      return `wrote a case file for a human to ${field("caseDir")} (no API configured).`;
-    case "patch_applied":
-      return `committed ${field("commit").slice(0, 10)} on the AI branch (source: ${field("source")}).`;
-    case "patch_refused":
-      return `refused a patch from ${field("source")}: ${(entry["reasons"] as string[] | undefined)?.join("; ") ?? ""}.`;
-    case "patch_reverted":
-      return `reverted ${field("commit").slice(0, 10)}: ${field("reason")}.`;
-    case "patch_kept":
-      return `kept ${field("commit").slice(0, 10)}: ${field("reason")}.`;
-    case "patch_verified":
-      return `${field("commit").slice(0, 10)} made the stage green; it is remembered as a verified fix.`;
+      return `the ${event.executor} executor ran${event.apiRequests > 0 ? ` (${event.apiRequests} local model request${event.apiRequests === 1 ? "" : "s"})` : ""}: ${event.summary}.`;
     case "fix_replayed":
-      return `replayed a remembered fix (${field("fixId")}): ${field("summary")}.`;
+      return `replayed the remembered fix ${event.fixId} before asking anyone: ${event.summary}.`;
+    case "fix_demoted":
+      return `the remembered fix ${event.fixId} counted one failure: ${event.reason}.`;
+    case "api_call":
+      return `asked the model (${event.model}, ${event.requests} request${event.requests === 1 ? "" : "s"}, ${event.usage.inputTokens + event.usage.outputTokens} tokens); it answered with ${event.answer} (${event.caseDir}).`;
+    case "case_file_written":
+      return `wrote a case file for a human to ${event.caseDir} (no API configured).`;
+    case "patch_applied":
+      return `committed ${event.commit.slice(0, 10)} on the AI branch (source: ${event.source}): ${event.summary}.`;
+    case "patch_refused":
+      return `refused a patch from ${event.source}: ${event.reasons.join("; ")}.`;
+    case "patch_reverted":
+      return event.by === "human"
+        ? `a human reverted ${event.commit.slice(0, 10)}: ${event.reason}.`
+        : `reverted ${event.commit.slice(0, 10)}: ${event.reason}.`;
+    case "patch_kept":
+      return `kept ${event.commit.slice(0, 10)}: ${event.reason}.`;
+    case "patch_verified":
+      return event.fixId === undefined
+        ? `${event.commit.slice(0, 10)} (source: ${event.source}) made the stage green; it is remembered as a verified fix.`
+        : `${event.commit.slice(0, 10)}, the remembered fix ${event.fixId} replayed, made the stage green again.`;
+    case "human_fix_remembered":
+      return `the human's own commits since the give_up are remembered as fix ${event.fixId}.`;
     case "give_up":
-      return `gave up: ${field("reason")}.`;
+      return `gave up: ${event.reason}.`;
     case "drift":
-      return `the stage had been green, but check "${field("check")}" now fails (${field("detail")}): running it again.`;
+      return `the stage had been green, but check "${event.check}" now fails (${event.detail}): running it again.`;
     case "reset":
-      return "a human reset the stage.";
-    default:
+      return `a human reset the stage${event.previous ? ` (it was ${event.previous})` : ""}.`;
+    case "run_started":
+    case "run_finished":
+    case "converge_pass":
+    case "lock_taken_over":
+    case "worktree_leftovers_set_aside":
+    case "ai_branch_synced":
+      // Not about one stage: never in a stage's episode.
       return undefined;
+    default:
+      return unreachable(event);
   }
 }
 
-function ending(stage: string, episode: readonly JournalEntry[], last: JournalEntry | undefined): string {
-  const gaveUp = [...episode].reverse().find((entry) => entry.type === "give_up");
-  if (last?.type === "stage_run" && last["green"] === true) {
-    return `Where it stands: green.`;
+function ending(stage: string, episode: readonly JournalRecord[]): string {
+  const last = episode.at(-1);
+  if (last?.type === "stage_green") {
+    return "Where it stands: green.";
   }
-  if (gaveUp) {
-    const caseDir = gaveUp["caseDir"] ? ` The case file is in ${String(gaveUp["caseDir"])}.` : "";
-    return `Where it stands: give_up — ${String(gaveUp["reason"])}.${caseDir} Fix the cause by hand, then run "orchestrator ${stage} --reset".`;
+  if (last?.type === "reset") {
+    return `Where it stands: reset by a human; run "orchestrator ${stage}" to start again.`;
+  }
+  const gaveUp = [...episode].reverse().find((event) => event.type === "give_up");
+  if (gaveUp?.type === "give_up") {
+    const caseDir = gaveUp.caseDir ? ` The case file is in ${gaveUp.caseDir}.` : "";
+    return `Where it stands: give_up — ${gaveUp.reason}.${caseDir} Fix the cause by hand, then run "orchestrator ${stage} --reset".`;
   }
   return `Where it stands: not green yet; run "orchestrator ${stage}" to continue.`;
 }
 
-function time(at: unknown): string {
-  return typeof at === "string" ? at.replace("T", " ").slice(0, 19) : "?";
+function time(at: string | undefined): string {
+  return at === undefined ? "?" : at.replace("T", " ").slice(0, 19);
+}
+
+function unreachable(event: never): undefined {
+  void event;
+  return undefined;
 }

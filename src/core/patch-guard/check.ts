@@ -1,5 +1,11 @@
-import picomatch from "picomatch";
+import { matchesGlob } from "../glob/index.ts";
 import { DEFAULT_SECRET_GLOBS } from "../redaction/index.ts";
+import {
+  BOOTSTRAP_SHIM_FILE,
+  CONTEXT_MAP_FILE,
+  MASTER_MEMO_FILE,
+  RUNTIME_DIRS,
+} from "../repo-layout/index.ts";
 import { destructiveProblems } from "./destructive.ts";
 import { changedLineCount } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
@@ -7,20 +13,14 @@ import { pathPrefixes, pathShapeProblem } from "./paths.ts";
 
 /** The seed's own files: a human's, always protected whatever the context map says. */
 export const SEED_PROTECTED_PATHS = [
-  "ai/master_memo.md",
-  "ai/context_map.yaml",
-  "ai/bootstrap_loop.sh",
+  MASTER_MEMO_FILE,
+  CONTEXT_MAP_FILE,
+  BOOTSTRAP_SHIM_FILE,
   "infrastructure/proxmox/wipe_proxmox.sh",
 ];
 
 /** The tool's own runtime data: a patch that edits it could rewrite its own history. */
-export const TOOL_RUNTIME_PATHS = [
-  "ai/state/**",
-  "ai/logs/**",
-  "ai/escalations/**",
-  "ai/patches/**",
-  "ai/worktree/**",
-];
+export const TOOL_RUNTIME_PATHS: readonly string[] = RUNTIME_DIRS;
 
 /**
  * Files that tell git what to keep out of commits and how to treat paths: an edit to
@@ -29,9 +29,9 @@ export const TOOL_RUNTIME_PATHS = [
 export const GIT_CONTROL_PATHS = ["**/.gitignore", ".gitattributes", "**/.gitattributes", ".gitmodules"];
 
 const SEED_DESCRIPTIONS: Record<string, string> = {
-  "ai/master_memo.md": "the human's architecture memo",
-  "ai/context_map.yaml": "the human's map of stages and rules",
-  "ai/bootstrap_loop.sh": "the seed's entry script",
+  [MASTER_MEMO_FILE]: "the human's architecture memo",
+  [CONTEXT_MAP_FILE]: "the human's map of stages and rules",
+  [BOOTSTRAP_SHIM_FILE]: "the seed's entry script",
   "infrastructure/proxmox/wipe_proxmox.sh": "it wipes the Proxmox host",
 };
 
@@ -44,8 +44,7 @@ export type GuardRules = {
   maxChangedLines: number;
 };
 
-export const DEFAULT_MAX_FILES = 5;
-export const DEFAULT_MAX_CHANGED_LINES = 80;
+export { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "./limits.ts";
 
 /** The rules from the context map's lists and the resolved patch limits. */
 export function guardRulesFrom(
@@ -79,14 +78,12 @@ export type PatchVerdict =
 type ProtectionRule = { matches: (path: string) => boolean; why: string };
 
 function protectionRules(rules: GuardRules): ProtectionRule[] {
-  const pathRule = (pattern: string, why: string): ProtectionRule => {
-    const glob = picomatch(pattern, { dot: true, nocase: true });
-    const folder = pattern.replace(/\/+$/, "").toLowerCase();
-    return {
-      matches: (path) => glob(path) || path.toLowerCase().startsWith(`${folder}/`),
-      why,
-    };
-  };
+  // A name with look-alike padding ("ai/context_map.yaml " or a trailing dot) is judged as the
+  // name it imitates: a protection must not be side-stepped by a path a human reads as the same.
+  const pathRule = (pattern: string, why: string): ProtectionRule => ({
+    matches: (path) => matchesGlob(path, pattern) || matchesGlob(lookAlike(path), pattern),
+    why,
+  });
   return [
     ...SEED_PROTECTED_PATHS.map((path) => pathRule(path, SEED_DESCRIPTIONS[path] ?? "a seed file")),
     ...TOOL_RUNTIME_PATHS.map((glob) => pathRule(glob, "the orchestrator's own runtime data")),
@@ -101,6 +98,14 @@ function protectionRules(rules: GuardRules): ProtectionRule[] {
     ),
     ...DEFAULT_SECRET_GLOBS.map((glob) => pathRule(glob, `it holds secrets (built-in secrets glob ${glob})`)),
   ];
+}
+
+/** Each segment without trailing spaces and dots (Windows drops them; a person does not see them). */
+function lookAlike(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => segment.replace(/[\s.]+$/u, ""))
+    .join("/");
 }
 
 /** Why `path` is protected, or undefined. Case-insensitive, as on macOS and Windows checkouts. */

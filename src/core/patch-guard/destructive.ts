@@ -3,8 +3,8 @@
  * and regenerated Talos secrets lock the human out of their nodes. A patch that would do
  * either is refused, however small.
  */
-import picomatch from "picomatch";
 import { parseAllDocuments } from "yaml";
+import { matchesAnyGlob } from "../glob/index.ts";
 import { applyHunks } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 
@@ -15,7 +15,7 @@ const TALOS_SECRET_GLOBS = [
   "**/talos/**/secrets.sops.{yaml,yml}",
   "**/talos/clusterconfig/**",
 ];
-const isTalosSecret = picomatch(TALOS_SECRET_GLOBS, { dot: true, nocase: true });
+const isTalosSecret = (path: string) => matchesAnyGlob(path, TALOS_SECRET_GLOBS);
 
 /** Kinds whose deletion destroys data or takes a whole tree of objects with it. */
 const PRUNED_KINDS: { kind: string; group?: string; what: string }[] = [

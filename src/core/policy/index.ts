@@ -1,6 +1,6 @@
 /**
  * The loop's decision, as a pure function of what is known after a stage run.
- * Order (DESIGN.md §3): green → done; a verified fix not yet tried this episode → replay it;
+ * Order: green → done; a verified fix not yet tried this episode → replay it;
  * below the retry threshold → the local executor, or a plain retry with backoff when there is none;
  * at the threshold → escalate while API calls remain; otherwise give_up. Every action carries a reason.
  */

@@ -1,17 +1,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
 import { writeFakeCodex } from "../../../test/helpers/fake-codex.ts";
+import { wireFixers } from "../../cli/wire-fixers.ts";
 import { DEFAULT_SETTINGS, parseContextMap, type Settings } from "../../config/index.ts";
+import type { FixRequest } from "../../core/fixers/index.ts";
 import { Redactor } from "../../core/redaction/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
+import { createPlaybookExecutor } from "../../homelab/playbooks/executor.ts";
 import type { PlaybookFactSource } from "../../homelab/playbooks/index.ts";
-import { liveFactSource } from "../../homelab/playbooks/index.ts";
-import type { FixRequest } from "../../reconcile/context.ts";
+import { FixMemory } from "../fix-memory/index.ts";
 import { HOMELAB_FILES, makeHomelabRepo } from "../side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../side-branch/index.ts";
+import { StateStore } from "../state-store/index.ts";
 import { STORAGE_ERROR_LINE } from "./executor-test-kit.fixture.ts";
-import { createFixers } from "./fixers.ts";
 import { chooseExecutor } from "./index.ts";
 
 const noFacts = {} as PlaybookFactSource;
@@ -28,7 +30,7 @@ describe("choosing an executor", () => {
     settings: settings(overrides),
     env,
     redactor: new Redactor(),
-    facts: noFacts,
+    packExecutors: { playbook: () => createPlaybookExecutor({ facts: noFacts }) },
   });
 
   it("auto takes codex when it is on PATH", async () => {
@@ -61,7 +63,7 @@ describe("choosing an executor", () => {
   });
 });
 
-describe("createFixers", () => {
+describe("the wired fixers (the composition root)", () => {
   it("fixes a missing storage with the playbooks against the lab Proxmox, and remembers the fix for next time", async () => {
     const lab: LabFixture = await startLabFixture({
       storages: { local: ["iso", "backup"], "local-zfs": ["images"] },
@@ -78,42 +80,51 @@ describe("createFixers", () => {
     cleanups.push(() => repo.cleanup());
     const sideBranch = await SideBranch.open({ repoRoot: repo.root, branch: "ai/orchestrator-stage1" });
     const env = { PATH: "/nonexistent", PROXMOX_TOKEN_SECRET: lab.token.secret };
-    const fixers = await createFixers({
+    const state = new StateStore(repo.root);
+    const fixers = await wireFixers({
       repoRoot: repo.root,
-      settings: settings({ executor: "auto" }),
+      settings: settings({ executor: "playbook" }),
       contextMap: parseContextMap(contextMapText),
       sideBranch,
+      state,
       env,
-      facts: liveFactSource({ baseDir: repo.root, env }),
+      signal: new AbortController().signal,
     });
-    expect(fixers.executorName).toBe("playbook");
+    expect(fixers.executor?.name).toBe("playbook");
     const fingerprint = {
       template: "a1b2c3d4e5f60718",
       exact: "0f1e2d3c4b5a6978",
       lines: [STORAGE_ERROR_LINE],
       templates: [],
     };
-    const request = {
+    const request: FixRequest = {
       stage: "vms",
       fingerprint,
       logTail: `${STORAGE_ERROR_LINE}\n`,
-    } as unknown as FixRequest;
+      logFile: "ai/logs/vms/vms_20261125-170000_attempt1.log",
+      exitCode: 1,
+      checks: [],
+      episode: { lastGreenCommit: undefined, history: [], executorNotes: undefined },
+    };
 
-    const fix = await fixers.runExecutor?.(request);
+    const done = await fixers.executor?.run(request);
+    const fix = done?.outcome;
     expect(fix).toMatchObject({
       kind: "patched",
       source: "playbook",
       files: ["config/clusters/prox-n100.yaml"],
     });
-    expect(fixers.executorNotes("vms")).toEqual({
+    expect(done?.notes).toEqual({
       summary: expect.stringContaining(
         "proxmox-storage-missing: proxmox.storage: local-lvm does not exist on node pve; use local-zfs",
       ),
       filesOpened: ["config/clusters/prox-n100.yaml"],
     });
-    await fixers.rememberFix("vms", fingerprint, fix?.kind === "patched" ? fix.commit : "");
-    const id = await fixers.untriedFix("vms", fingerprint, []);
-    expect((await fixers.memory.list())[0]).toMatchObject({ id, source: "playbook" });
-    expect(fixers.counters).toEqual({ executorRuns: 1, executorApiRequests: 0, replays: 0 });
+    expect(done?.apiRequests).toBe(0);
+    // The one patch path journaled the commit.
+    expect((await state.readJournal()).map((event) => event.type)).toEqual(["patch_applied"]);
+    await fixers.memory.verified("vms", fingerprint, fix?.kind === "patched" ? fix.commit : "");
+    const id = await fixers.memory.untriedFix("vms", fingerprint, []);
+    expect((await new FixMemory(repo.root).list())[0]).toMatchObject({ id, source: "playbook" });
   });
 });

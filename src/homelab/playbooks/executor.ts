@@ -1,12 +1,11 @@
-import {
-  PLAYBOOKS,
-  type PlaybookFactSource,
-  type RunnablePlaybook,
-  runPlaybooks,
-} from "../../homelab/playbooks/index.ts";
-import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
+import type { Executor, ExecutorReport, ExecutorRequest } from "../../adapters/executors/types.ts";
+import { PLAYBOOKS, type PlaybookFactSource, type RunnablePlaybook, runPlaybooks } from "./index.ts";
 
-/** The built-in playbooks as an executor: always available, no model, no network beyond its facts. */
+/**
+ * The homelab pack's playbooks as an executor: always available, no model, no network beyond
+ * its facts. The pack registers it with the executor registry like any other fixer; the generic
+ * engine does not know the pack.
+ */
 export function createPlaybookExecutor(options: {
   facts: PlaybookFactSource;
   playbooks?: readonly RunnablePlaybook[];

@@ -1,0 +1,220 @@
+/**
+ * Test support for the loop's unit tests: a real state store in a temporary folder and
+ * in-memory ports (stage runner, workspace, fix memory, executor, escalator) scripted per test.
+ * Only tests import this.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { StageRunResult } from "../adapters/stage-runner/index.ts";
+import { StateStore } from "../adapters/state-store/index.ts";
+import { DEFAULT_SETTINGS, parseContextMap, type Settings } from "../config/index.ts";
+import type {
+  CaseRef,
+  EscalationOutcome,
+  EscalatorPort,
+  ExecutorPort,
+  FixMemoryPort,
+  FixOutcome,
+  FixRequest,
+} from "../core/fixers/index.ts";
+import { stageLogFile } from "../core/repo-layout/index.ts";
+import type { Reporter, RunContext } from "./context.ts";
+
+const CONTEXT_MAP = "version: 1\nstages:\n  vms:\n    command: ./vms.sh\n    files: [config/**]\n";
+
+/** What one scripted run prints and how it ends: a line of error text, or green. */
+export type ScriptedRun = { green: true } | { error: string };
+
+export interface LoopHarness {
+  ctx: RunContext;
+  root: string;
+  state: StateStore;
+  /** Calls each port received, in order, for assertions. */
+  calls: string[];
+  reverted: string[];
+  /** Remembered fixes the memory port holds: fingerprint template → fix id. */
+  remembered: Map<string, string>;
+  demoted: string[];
+  verified: { commit: string; fixId: string | undefined }[];
+  issues(): string;
+  abort(): void;
+  cleanup(): void;
+}
+
+export interface HarnessScript {
+  runs: ScriptedRun[];
+  /** What each executor run does, in order; none means no executor is configured. */
+  executor?: FixOutcome[];
+  /** What each replay of a remembered fix does. */
+  replays?: FixOutcome[];
+  escalations?: { outcome: EscalationOutcome; calls: number }[];
+  settings?: Partial<Settings>;
+  /** Fixes already remembered: fingerprint-bearing error text → fix id. */
+  rememberedFor?: Record<string, string>;
+  /** Called before run N (1-based) starts, e.g. to abort. */
+  beforeRun?: (run: number, harness: LoopHarness) => void;
+}
+
+export function loopHarness(script: HarnessScript): LoopHarness {
+  const root = mkdtempSync(join(tmpdir(), "reconcile-"));
+  const state = new StateStore(root);
+  const calls: string[] = [];
+  const reverted: string[] = [];
+  const demoted: string[] = [];
+  const verified: { commit: string; fixId: string | undefined }[] = [];
+  const remembered = new Map<string, string>();
+  const rememberedText = Object.entries(script.rememberedFor ?? {});
+  const controller = new AbortController();
+  let runNumber = 0;
+  const commitNumber = 0;
+  const executorOutcomes = [...(script.executor ?? [])];
+  const replayOutcomes = [...(script.replays ?? [])];
+  const escalations = [...(script.escalations ?? [])];
+  const silent: Reporter = { stageStarted() {}, line() {}, stageFinished() {}, note() {} };
+
+  const memory: FixMemoryPort = {
+    async untriedFix(_stage, fingerprint, tried) {
+      const match = rememberedText.find(([text]) => fingerprint.lines.some((line) => line.includes(text)));
+      const id = match?.[1] ?? remembered.get(fingerprint.template);
+      return id !== undefined && !tried.includes(id) ? id : undefined;
+    },
+    async replay(fixId) {
+      calls.push(`replay ${fixId}`);
+      return replayOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" };
+    },
+    async verified(_stage, fingerprint, commit, fixId) {
+      verified.push({ commit, fixId });
+      remembered.set(fingerprint.template, fixId ?? `fix-${commit}`);
+    },
+    async demote(fixId) {
+      demoted.push(fixId);
+    },
+    async rememberHumanFix() {
+      return undefined;
+    },
+  };
+  const executor: ExecutorPort | undefined = script.executor
+    ? {
+        name: "scripted",
+        async run(request: FixRequest) {
+          calls.push(`executor ${request.fingerprint.lines.join(" ")}`);
+          return {
+            outcome: executorOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" },
+            notes: { summary: "looked at config/cluster.yaml", filesOpened: ["config/cluster.yaml"] },
+            apiRequests: 0,
+          };
+        },
+      }
+    : undefined;
+  let caseVersion = 0;
+  const escalator: EscalatorPort = {
+    configured: script.escalations !== undefined,
+    async escalate(_request, budget, account) {
+      calls.push(`escalate (${budget.remainingCalls} calls left)`);
+      const next = escalations.shift() ?? {
+        outcome: { kind: "no_patch", reason: "nothing scripted" },
+        calls: 1,
+      };
+      const caseRef: CaseRef = { id: "case-1", version: 0, dir: "ai/escalations/vms/case-1" };
+      for (let call = 0; call < Math.min(next.calls, budget.remainingCalls); call++) {
+        caseVersion++;
+        await account({
+          requests: 1,
+          usage: { inputTokens: 1000, outputTokens: 100 },
+          model: "scripted-model",
+          answer: next.outcome.kind === "patched" ? "patch" : "diagnostics",
+          caseDir: caseRef.dir,
+        });
+      }
+      return { outcome: next.outcome, case: { ...caseRef, version: caseVersion } };
+    },
+    async writeCaseFile() {
+      calls.push("write case file");
+      return { id: "case-0", version: 1, dir: "ai/escalations/vms/case-0" };
+    },
+  };
+
+  const harness: LoopHarness = {
+    root,
+    state,
+    calls,
+    reverted,
+    remembered,
+    demoted,
+    verified,
+    issues: () => {
+      const path = join(root, "ai/issues.txt");
+      return existsSync(path) ? readFileSync(path, "utf8") : "";
+    },
+    abort: () => controller.abort(),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    ctx: {
+      repoRoot: root,
+      contextMap: parseContextMap(CONTEXT_MAP),
+      settings: { ...DEFAULT_SETTINGS, retryBackoffMs: 0, ...script.settings },
+      state,
+      workspace: {
+        workdir: root,
+        head: async () => `head-${commitNumber}`,
+        revert: async (commit) => {
+          reverted.push(commit);
+          return `revert-of-${commit}`;
+        },
+      },
+      stages: {
+        async run(input) {
+          runNumber++;
+          script.beforeRun?.(runNumber, harness);
+          const scripted = script.runs[Math.min(runNumber, script.runs.length) - 1] ?? { green: true };
+          const started = new Date(Date.UTC(2026, 10, 29, 12, 0, runNumber));
+          const logFile = stageLogFile(input.stage, started, input.attempt);
+          mkdirSync(dirname(join(root, logFile)), { recursive: true });
+          const text = "green" in scripted ? "all done\n" : `starting ${input.stage}\n${scripted.error}\n`;
+          writeFileSync(join(root, logFile), text);
+          const interrupted = input.signal.aborted;
+          const green = "green" in scripted && !interrupted;
+          return {
+            logFile,
+            process: {
+              exitCode: green ? 0 : 1,
+              signal: null,
+              timedOut: false,
+              interrupted,
+              startError: undefined,
+              durationMs: 5,
+              tail: text.trim().split("\n"),
+              outputBytes: text.length,
+            },
+            checks: [],
+            green,
+            startedAt: started.toISOString(),
+            finishedAt: started.toISOString(),
+            summary: green ? "exit 0" : interrupted ? "interrupted" : "exit 1",
+          } as StageRunResult;
+        },
+        check: async () => [],
+      },
+      fixers: { memory, executor, escalator },
+      reporter: silent,
+      env: {},
+      signal: controller.signal,
+      sleep: async () => {},
+      redact: async (text) => text.replaceAll("hunter2-secret-token", "[REDACTED]"),
+    },
+  };
+  return harness;
+}
+
+/** A patch outcome as an executor or the model reports it; each call gets a new commit. */
+let patchNumber = 0;
+export function patched(source: string): FixOutcome & { kind: "patched" } {
+  patchNumber++;
+  return {
+    kind: "patched",
+    commit: `c0ffee${String(patchNumber).padStart(4, "0")}aa`,
+    source,
+    summary: `fix ${patchNumber}`,
+    files: ["config/cluster.yaml"],
+  };
+}
