@@ -41,6 +41,37 @@ function verdictOf(diff: string, facts: GuardFacts = FACTS): PatchVerdict {
 const edit = (path: string) => `--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-a: 1\n+a: 2\n`;
 
 describe("checkPatch", () => {
+  it("protects a file a slash-less secrets glob names at any depth, as the redactor reads it", () => {
+    const rules = guardRulesFrom(
+      { protected: [], secrets: ["*.secret"] },
+      { patchMaxFiles: 5, patchMaxLines: 80 },
+    );
+    const parsed = parseUnifiedDiff(edit("config/db.secret"));
+    if (!parsed.ok) {
+      throw new Error(parsed.reason);
+    }
+    const verdict = checkPatch(
+      parsed.patch,
+      { ...FACTS, existingPaths: [...FACTS.existingPaths, "config/db.secret"] },
+      rules,
+    );
+    expect(verdict.verdict).toBe("refused");
+    expect(verdict.verdict === "refused" && verdict.reasons.join(" ")).toMatch(/secrets glob \*\.secret/);
+  });
+
+  it("judges a look-alike name with a trailing space or dot as the protected file it imitates", () => {
+    for (const path of ["ai/context_map.yaml ", "ai/context_map.yaml.", "ai /context_map.yaml"]) {
+      const parsed = parseUnifiedDiff(
+        `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n@@ -1 +1 @@\n-a: 1\n+a: 2\n`,
+      );
+      expect(parsed.ok, path).toBe(true);
+      if (parsed.ok) {
+        const verdict = checkPatch(parsed.patch, FACTS, RULES);
+        expect(verdict.verdict === "refused" && verdict.reasons.join(" "), path).toMatch(/map of stages/);
+      }
+    }
+  });
+
   it("accepts a small edit and counts its files and lines", () => {
     expect(verdictOf(edit("config/a.yaml"))).toEqual({
       verdict: "accepted",
