@@ -5,6 +5,7 @@ import { buildCaseFile, type CaseDiagnostic, type CaseFileInput } from "../core/
 import {
   type DiagnosticRequest,
   type DiagnosticsAnswer,
+  ESCALATION_ANSWER_FORMAT,
   ESCALATION_SYSTEM_PROMPT,
   type GiveUpAnswer,
   type PatchAnswer,
@@ -89,6 +90,7 @@ export async function escalateOnce<Result extends CaseDiagnostic>(
   const result = await deps.llm.ask({
     system: ESCALATION_SYSTEM_PROMPT,
     user: written.markdown,
+    format: ESCALATION_ANSWER_FORMAT,
     remainingRequests: deps.remainingRequests,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

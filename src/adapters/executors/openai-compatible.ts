@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ESCALATION_SYSTEM_PROMPT } from "../../core/escalation/index.ts";
+import { ESCALATION_ANSWER_FORMAT } from "../../core/escalation/index.ts";
 import type { Redactor } from "../../core/redaction/index.ts";
 import { fileStamp } from "../../core/repo-layout/index.ts";
 import { createLlmClient, type LlmClient } from "../llm/index.ts";
@@ -20,6 +20,21 @@ export interface OpenAiCompatibleExecutorOptions {
   /** For tests: a client built elsewhere. */
   client?: LlmClient;
 }
+
+/**
+ * The local model's own system message. It is the first fixer to see the error (an escalation's
+ * prompt says local fixes did not help, which here would be false), and it answers in the same
+ * JSON as escalation so its patch passes the same applier and guard.
+ */
+export const LOCAL_FIXER_SYSTEM_PROMPT = [
+  "You are a careful site reliability engineer fixing one failing stage of a homelab's bootstrap:",
+  "Talos Linux Kubernetes on Proxmox VE, managed with GitOps. You are the first to look at this",
+  "error. Read the brief (the error, the log tail and the stage's files), find the most likely cause",
+  "in the repo's configuration, and answer with exactly one JSON object as the brief's last section",
+  "describes: a small patch when the fix is clear from what you see, diagnostics when you lack facts,",
+  "or give_up when no configuration change can fix it. Change as little as possible, never touch",
+  "protected or secret files, and never invent file contents you have not seen.",
+].join(" ");
 
 /** The share of the context window the brief may fill; the rest is the system prompt and the answer. */
 const PROMPT_SHARE = 0.6;
@@ -60,8 +75,9 @@ async function runLocalModel(
     audience: "diff",
   });
   const result = await client.ask({
-    system: ESCALATION_SYSTEM_PROMPT,
+    system: LOCAL_FIXER_SYSTEM_PROMPT,
     user: brief,
+    format: ESCALATION_ANSWER_FORMAT,
     remainingRequests: REQUESTS_PER_RUN,
     ...(request.signal ? { signal: request.signal } : {}),
   });

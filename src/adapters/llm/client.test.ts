@@ -5,6 +5,7 @@ import {
   type ScriptItem,
   startFakeLlmServer,
 } from "../../../test/helpers/fake-llm-server.ts";
+import { ESCALATION_ANSWER_FORMAT } from "../../core/escalation/index.ts";
 import { createLlmClient, type LlmClientOptions } from "./index.ts";
 
 const giveUp = { action: "give_up", reason: "the Proxmox token lacks VM.Allocate; a human must grant it" };
@@ -62,7 +63,12 @@ function bodyOf(fake: FakeLlmServer, index: number): SentBody {
   return body as SentBody;
 }
 
-const ask = { system: "You fix homelabs.", user: "# Case file\nthe stage failed", remainingRequests: 3 };
+const ask = {
+  system: "You fix homelabs.",
+  user: "# Case file\nthe stage failed",
+  remainingRequests: 3,
+  format: ESCALATION_ANSWER_FORMAT,
+};
 
 describe("createLlmClient", () => {
   it("asks Chat Completions with a strict JSON Schema and returns the parsed answer with usage", async () => {
@@ -254,6 +260,7 @@ describe("createLlmClient", () => {
       system: `never leak ${SEEDED}`,
       user: `OPENAI_API_KEY=${SEEDED}\nlog: auth failed for ${SEEDED}`,
       remainingRequests: 3,
+      format: ESCALATION_ANSWER_FORMAT,
     });
     expect(result.ok).toBe(true);
     expect(server.requests).toHaveLength(2);

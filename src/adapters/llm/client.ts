@@ -1,5 +1,10 @@
-import { type EscalationAnswer, parseEscalationAnswer } from "../../core/escalation/index.ts";
-import { type LlmMessage, type LlmUsage, type SendOutcome, sendOnce } from "./transport.ts";
+import {
+  type LlmMessage,
+  type LlmUsage,
+  type ResponseSchema,
+  type SendOutcome,
+  sendOnce,
+} from "./transport.ts";
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 /** Per call (all retries and the re-ask included). */
@@ -29,18 +34,29 @@ export interface LlmClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface LlmRequest {
+/**
+ * What the answer must look like: the JSON Schema sent as structured output, and the parser that
+ * turns the model's text into a value (or says why it cannot). The client knows no answer of its
+ * own: escalation and the local-model executor each bring theirs.
+ */
+export interface AnswerFormat<Answer> {
+  schema: ResponseSchema;
+  parse(text: string): { ok: true; answer: Answer; label: string } | { ok: false; reason: string };
+}
+
+export interface LlmRequest<Answer> {
   system: string;
   user: string;
+  format: AnswerFormat<Answer>;
   /** Hard cap on HTTP requests this call may send; every retry and re-ask counts. */
   remainingRequests: number;
   signal?: AbortSignal;
 }
 
-export type LlmResult =
+export type LlmResult<Answer> =
   | {
       ok: true;
-      answer: EscalationAnswer;
+      answer: Answer;
       requests: number;
       usage: LlmUsage;
       rawText: string;
@@ -64,7 +80,7 @@ export interface LlmAttempt {
 export interface LlmClient {
   readonly model: string;
   readonly api: "chat" | "responses";
-  ask(request: LlmRequest): Promise<LlmResult>;
+  ask<Answer>(request: LlmRequest<Answer>): Promise<LlmResult<Answer>>;
 }
 
 export function createLlmClient(options: LlmClientOptions): LlmClient {
@@ -87,7 +103,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   return {
     model: options.model,
     api: options.api,
-    async ask(request) {
+    async ask<Answer>(request: LlmRequest<Answer>): Promise<LlmResult<Answer>> {
       const deadlineAt = Date.now() + options.deadlineMs;
       const usage: LlmUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
       const attempts: LlmAttempt[] = [];
@@ -99,7 +115,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       let transientFailures = 0;
       let reasked = false;
       let rawText: string | undefined;
-      const fail = (reason: string): LlmResult => ({
+      const fail = (reason: string): LlmResult<Answer> => ({
         ok: false,
         reason: options.redactor.redact(reason),
         requests,
@@ -133,6 +149,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
             ...message,
             content: options.redactor.redact(message.content),
           })),
+          responseSchema: request.format.schema,
           timeoutMs: timeLeft,
           ...(request.signal ? { signal: request.signal } : {}),
         });
@@ -167,9 +184,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
         addUsage(usage, outcome.usage);
         rawText = outcome.text;
-        const parsed = parseEscalationAnswer(outcome.text);
+        const parsed = request.format.parse(outcome.text);
         if (parsed.ok) {
-          attempts.push({ outcome: "answer", detail: parsed.answer.action });
+          attempts.push({ outcome: "answer", detail: parsed.label });
           return { ok: true, answer: parsed.answer, requests, usage, rawText, attempts };
         }
         attempts.push({ outcome: "schema_break", detail: options.redactor.redact(parsed.reason) });

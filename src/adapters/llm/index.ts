@@ -1,4 +1,5 @@
 export {
+  type AnswerFormat,
   createLlmClient,
   DEFAULT_DEADLINE_MS,
   DEFAULT_OPENAI_BASE_URL,
@@ -10,4 +11,4 @@ export {
   MAX_RETRY_AFTER_MS,
   type TextRedactor,
 } from "./client.ts";
-export { type LlmMessage, type LlmUsage, retryAfterFrom } from "./transport.ts";
+export { type LlmMessage, type LlmUsage, type ResponseSchema, retryAfterFrom } from "./transport.ts";

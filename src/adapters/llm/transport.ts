@@ -1,5 +1,4 @@
 import type OpenAI from "openai";
-import { ESCALATION_ANSWER_JSON_SCHEMA, ESCALATION_ANSWER_SCHEMA_NAME } from "../../core/escalation/index.ts";
 
 export interface LlmMessage {
   role: "system" | "user" | "assistant";
@@ -17,18 +16,25 @@ export type SendOutcome =
   | { ok: true; text: string; usage: LlmUsage }
   | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number };
 
+/** The JSON Schema the answer must follow (structured output, strict mode). */
+export interface ResponseSchema {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
 export interface SendRequest {
   openai: OpenAI;
   api: "chat" | "responses";
   model: string;
   messages: LlmMessage[];
+  responseSchema: ResponseSchema;
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
 /** Sends one request (the SDK's own retries are off) and classifies what came back. */
 export async function sendOnce(request: SendRequest): Promise<SendOutcome> {
-  const { openai, api, model, messages, timeoutMs, signal } = request;
+  const { openai, api, model, messages, timeoutMs, signal, responseSchema } = request;
   const options = { timeout: timeoutMs, maxRetries: 0, ...(signal ? { signal } : {}) };
   try {
     if (api === "responses") {
@@ -39,8 +45,8 @@ export async function sendOnce(request: SendRequest): Promise<SendOutcome> {
           text: {
             format: {
               type: "json_schema",
-              name: ESCALATION_ANSWER_SCHEMA_NAME,
-              schema: ESCALATION_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>,
+              name: responseSchema.name,
+              schema: responseSchema.schema,
               strict: true,
             },
           },
@@ -58,8 +64,8 @@ export async function sendOnce(request: SendRequest): Promise<SendOutcome> {
         response_format: {
           type: "json_schema",
           json_schema: {
-            name: ESCALATION_ANSWER_SCHEMA_NAME,
-            schema: ESCALATION_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>,
+            name: responseSchema.name,
+            schema: responseSchema.schema,
             strict: true,
           },
         },

@@ -9,4 +9,5 @@ export {
   PatchAnswer,
   parseEscalationAnswer,
 } from "./answer.ts";
+export { ESCALATION_ANSWER_FORMAT } from "./format.ts";
 export { ESCALATION_SYSTEM_PROMPT } from "./prompt.ts";
