@@ -146,3 +146,47 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings(map, {}, { apiCallBudget: "x" })).toThrow('--api-call-budget="x"');
   });
 });
+
+describe("parseContextMap refuses what could never work, in one line", () => {
+  const stage = (body: string) => `version: 1\nstages:\n  vms:\n${body}\n`;
+  it.each([
+    [
+      "a stage named like a command",
+      "version: 1\nstages:\n  status:\n    command: ./x.sh\n",
+      /:\d: stages\.status: this name is an orchestrator command/,
+    ],
+    [
+      "a cwd that climbs out of the repo",
+      stage("    command: ./x.sh\n    cwd: ../../.."),
+      /:5: stages\.vms\.cwd: expected a folder inside the repo/,
+    ],
+    [
+      "an absolute cwd",
+      stage("    command: ./x.sh\n    cwd: /etc"),
+      /stages\.vms\.cwd: expected a folder relative to the repo root/,
+    ],
+    [
+      "a model endpoint that is not http(s)",
+      "version: 1\nsettings:\n  openai_base_url: file:///etc/passwd\nstages:\n  vms:\n    command: ./x.sh\n",
+      /:3: settings\.openai_base_url: expected an http\(s\) URL/,
+    ],
+    [
+      "a 200 KB command",
+      stage(`    command: "${"x".repeat(200_000)}"`),
+      /stages\.vms\.command: a command over 32 KiB/,
+    ],
+    [
+      "a YAML alias bomb",
+      `version: 1\na: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nstages:\n  vms:\n    command: ./x.sh\n`,
+      /ai\/context_map\.yaml: invalid YAML: .*alias/i,
+    ],
+  ])("%s", (_what, text, expected) => {
+    expect(errorOf(text).message).toMatch(expected);
+  });
+
+  it("accepts a cwd inside the repo, even one that steps out and back in", () => {
+    expect(() =>
+      parseContextMap(stage("    command: ./x.sh\n    cwd: infrastructure/../talos")),
+    ).not.toThrow();
+  });
+});

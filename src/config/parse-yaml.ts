@@ -15,7 +15,14 @@ export function parseYamlWithSchema<S extends z.ZodType>(text: string, file: str
     const line = syntaxError.linePos?.[0]?.line;
     throw new ConfigError(file, line, undefined, `invalid YAML: ${firstLine(syntaxError.message)}`);
   }
-  const result = schema.safeParse(document.toJS({ maxAliasCount: 100 }) ?? {});
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses documents whose aliases expand beyond maxAliasCount ("billion laughs").
+    throw new ConfigError(file, undefined, undefined, `invalid YAML: ${firstLine((error as Error).message)}`);
+  }
+  const result = schema.safeParse(value ?? {});
   if (result.success) {
     return result.data;
   }

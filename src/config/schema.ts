@@ -13,14 +13,85 @@ export const Duration = z.union([z.string(), z.number()]).transform((value, ctx)
   return ms;
 });
 
+/**
+ * Words `orchestrator <word>` already means: a stage named like one could never be run by name
+ * (`orchestrator status` is the status command), so such names are refused.
+ */
+export const RESERVED_STAGE_NAMES = [
+  "all",
+  "approve",
+  "converge",
+  "demo",
+  "diagnostics",
+  "explain",
+  "fingerprint",
+  "fixes",
+  "help",
+  "init",
+  "lab",
+  "patches",
+  "plan",
+  "proxmox",
+  "qualify",
+  "reject",
+  "revert",
+  "schema",
+  "service",
+  "status",
+  "step",
+  "templates",
+  "verify",
+] as const;
+
 const StageName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]*$/, "stage names are lower-case words like talos or infra");
+  .regex(/^[a-z][a-z0-9-]*$/, "stage names are lower-case words like talos or infra")
+  .refine(
+    (name) => !(RESERVED_STAGE_NAMES as readonly string[]).includes(name),
+    "this name is an orchestrator command (orchestrator <name> would never run the stage): rename the stage",
+  );
+
+/**
+ * A command runs through `bash -c` as one argument, which Linux caps at 128 KiB
+ * (MAX_ARG_STRLEN in include/uapi/linux/binfmts.h); long scripts belong in a file.
+ */
+const MAX_COMMAND_BYTES = 32 * 1024;
+const Command = z
+  .string()
+  .min(1)
+  .refine(
+    (command) => Buffer.byteLength(command) <= MAX_COMMAND_BYTES,
+    `a command over ${MAX_COMMAND_BYTES / 1024} KiB: put the script in a file in the repo and run that`,
+  );
+
+/** A folder inside the repo, given relative to its root. */
+const RepoFolder = z
+  .string()
+  .refine(
+    (path) => !path.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(path),
+    "expected a folder relative to the repo root",
+  )
+  .refine((path) => staysInside(path), "expected a folder inside the repo (it climbs out with ..)");
+
+function staysInside(path: string): boolean {
+  let depth = 0;
+  for (const segment of path.split(/[\\/]+/)) {
+    if (segment === "..") {
+      depth--;
+      if (depth < 0) {
+        return false;
+      }
+    } else if (segment !== "." && segment !== "") {
+      depth++;
+    }
+  }
+  return true;
+}
 
 export const SuccessCheck = z
   .object({
     name: z.string().min(1),
-    command: z.string().min(1),
+    command: Command,
     expect_exit: z.number().int().min(0).max(255).default(0),
     expect_output: z.string().refine(isValidRegExp, "expected a valid regular expression").optional(),
     timeout: Duration.optional(),
@@ -31,8 +102,8 @@ export type SuccessCheck = z.output<typeof SuccessCheck>;
 export const StageSpec = z
   .object({
     description: z.string().optional(),
-    command: z.string().min(1).optional(),
-    cwd: z.string().optional(),
+    command: Command.optional(),
+    cwd: RepoFolder.optional(),
     timeout: Duration.default(20 * 60_000),
     env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     needs: z.array(StageName).default([]),
@@ -64,7 +135,7 @@ export const FileSettings = z
     patch_max_files: PositiveInt.optional(),
     patch_max_lines: PositiveInt.optional(),
     openai_model: z.string().optional(),
-    openai_base_url: z.url().optional(),
+    openai_base_url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
   })
   .strict();
 export type FileSettings = z.output<typeof FileSettings>;
