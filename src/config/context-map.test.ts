@@ -153,7 +153,7 @@ describe("parseContextMap refuses what could never work, in one line", () => {
     [
       "a stage named like a command",
       "version: 1\nstages:\n  status:\n    command: ./x.sh\n",
-      /:\d: stages\.status: this name is an orchestrator command/,
+      /:\d: stages\.status: stage name: this name is an orchestrator command/,
     ],
     [
       "a cwd that climbs out of the repo",

@@ -60,6 +60,11 @@ export function lineOf(
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key") {
+    // A record key that failed its own schema: say that schema's reason, not zod's wrapper.
+    const inner = issue.issues[0];
+    return inner ? `stage name: ${inner.message}` : issue.message;
+  }
   if (issue.code === "unrecognized_keys") {
     return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   }
