@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -104,6 +104,36 @@ describe("the run lock", () => {
     const held = await state.lock("all");
     expect(held.takenOverFrom?.pid).toBe(child.pid);
     await held.release();
+  });
+
+  it("takes over a lock whose pid now belongs to another process (the pid was reused)", async () => {
+    const state = await store();
+    const { hostname } = await import("node:os");
+    // pid 1 is alive, but it did not start at tick 1: it is not the run that wrote this lock.
+    await writeFile(
+      state.path("lock"),
+      JSON.stringify({ pid: 1, host: hostname(), since: "earlier", startTicks: 1 }),
+    );
+    const held = await state.lock("all");
+    expect(held.takenOverFrom?.pid).toBe(1);
+    await held.release();
+  });
+
+  it("still refuses a lock whose live holder has the start time it recorded", async () => {
+    const state = await store();
+    const held = await state.lock("talos");
+    const recorded = JSON.parse(await readFile(state.path("lock"), "utf8"));
+    expect(recorded.startTicks).toEqual(expect.any(Number));
+    await expect(state.lock("talos")).rejects.toBeInstanceOf(LockHeldError);
+    await held.release();
+  });
+
+  it("says in one line that a folder stands where the lock file should be", async () => {
+    const state = await store();
+    await mkdir(state.path("lock"), { recursive: true });
+    await expect(state.lock("all")).rejects.toThrow(
+      /ai\/state\/lock is a folder, not the orchestrator's lock file: remove it/,
+    );
   });
 
   it("takes over a lock file left empty by a crash", async () => {

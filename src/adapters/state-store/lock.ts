@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { link, open, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { LockHeldError } from "../../errors/index.ts";
+import { LockHeldError, UserError } from "../../errors/index.ts";
 import { readIfExists } from "./atomic-file.ts";
 import type { LockOwner } from "./schema.ts";
 
@@ -11,22 +12,31 @@ export interface HeldLock {
 }
 
 /**
- * One run per repo. The lock file holds pid, host and start time; a lock whose
- * process is gone (same host, pid not running) is taken over, and the caller is told.
+ * One run per repo. The lock file holds pid, host, the process's start time and the command; a
+ * lock whose process is gone, or whose pid now belongs to another process (the same pid with
+ * another start time: the pid was reused after a reboot or a crash), is taken over, and the
+ * caller is told. A lock from another host is respected: nothing here can check that host.
  */
 export async function acquireLock(path: string, command: string): Promise<HeldLock> {
-  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
+  const startTicks = processStartTicks(process.pid);
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    command,
+    ...(startTicks === undefined ? {} : { startTicks }),
+  };
   let takenOverFrom: LockOwner | undefined;
   for (let tries = 0; tries < 3; tries++) {
     if (await placeLockFile(path, owner)) {
       return { release: () => releaseIfOurs(path, owner), takenOverFrom };
     }
-    const text = await readIfExists(path);
+    const text = await readLockFile(path);
     if (text === undefined) {
       continue;
     }
     const holder = parseOwner(text);
-    if (holder && (holder.host !== owner.host || processExists(holder.pid))) {
+    if (holder && (holder.host !== owner.host || holderIsAlive(holder))) {
       throw new LockHeldError(holder.pid, holder.host, holder.since);
     }
     // Dead holder, or a lock file cut short by a crash. Re-read just before removing, so a
@@ -38,6 +48,20 @@ export async function acquireLock(path: string, command: string): Promise<HeldLo
   }
   const holder = parseOwner((await readIfExists(path)) ?? "");
   throw new LockHeldError(holder?.pid ?? 0, holder?.host ?? "unknown", holder?.since ?? "unknown");
+}
+
+/** The lock file's text; a folder in its place is the user's to remove, said in one line. */
+async function readLockFile(path: string): Promise<string | undefined> {
+  try {
+    return await readIfExists(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EISDIR") {
+      throw new UserError(
+        `${path} is a folder, not the orchestrator's lock file: remove it (rmdir "${path}") and run again`,
+      );
+    }
+    throw error;
+  }
 }
 
 /**
@@ -73,7 +97,37 @@ export async function lockHolder(path: string): Promise<LockOwner | undefined> {
   if (!holder) {
     return undefined;
   }
-  return holder.host !== hostname() || processExists(holder.pid) ? holder : undefined;
+  return holder.host !== hostname() || holderIsAlive(holder) ? holder : undefined;
+}
+
+/** The holder's process still runs: its pid exists and, where recorded, with the same start time. */
+function holderIsAlive(holder: LockOwner): boolean {
+  if (!processExists(holder.pid)) {
+    return false;
+  }
+  if (holder.startTicks === undefined) {
+    return true;
+  }
+  const now = processStartTicks(holder.pid);
+  return now === undefined || now === holder.startTicks;
+}
+
+/**
+ * When a process started, in clock ticks since boot: field 22 of /proc/<pid>/stat (proc(5)).
+ * The command name (field 2) may hold spaces and parentheses, so fields are counted after the
+ * last ")". Undefined where there is no /proc (macOS) or the process is gone.
+ */
+export function processStartTicks(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After ")" come field 3 (state) onwards, so field 22 is at index 19.
+  const ticks = Number(fields[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
 }
 
 async function releaseIfOurs(path: string, owner: LockOwner): Promise<void> {
@@ -93,7 +147,13 @@ function parseOwner(text: string): LockOwner | undefined {
       typeof value.host === "string" &&
       typeof value.since === "string"
     ) {
-      return { pid: value.pid as number, host: value.host, since: value.since };
+      return {
+        pid: value.pid as number,
+        host: value.host,
+        since: value.since,
+        ...(typeof value.command === "string" ? { command: value.command } : {}),
+        ...(Number.isInteger(value.startTicks) ? { startTicks: value.startTicks as number } : {}),
+      };
     }
   } catch {
     // a lock file cut short by a crash

@@ -89,6 +89,8 @@ export interface LockOwner {
   host: string;
   since: string;
   command?: string;
+  /** The holder's start time in clock ticks since boot (Linux), to tell a reused pid apart. */
+  startTicks?: number;
 }
 
 /** A stage's status entry, or undefined when it has no valid status (the store drops it). */
