@@ -16,7 +16,7 @@ export type {
 /** How a stage's episode ended, as `convergeStage` reports it. */
 export type StageOutcome = {
   stage: string;
-  status: "green" | "give_up" | "interrupted";
+  status: "green" | "give_up" | "needs_human" | "interrupted";
   reason: string;
   runs: number;
 };

@@ -24,7 +24,7 @@ import type { Reporter, RunContext } from "./context.ts";
 const CONTEXT_MAP = "version: 1\nstages:\n  vms:\n    command: ./vms.sh\n    files: [config/**]\n";
 
 /** What one scripted run prints and how it ends: a line of error text, or green. */
-export type ScriptedRun = { green: true } | { error: string };
+export type ScriptedRun = { green: true } | { error: string; exitCode?: number };
 
 export interface LoopHarness {
   ctx: RunContext;
@@ -177,7 +177,11 @@ export function loopHarness(script: HarnessScript): LoopHarness {
           return {
             logFile,
             process: {
-              exitCode: green ? 0 : 1,
+              exitCode: green
+                ? 0
+                : "exitCode" in scripted && scripted.exitCode !== undefined
+                  ? scripted.exitCode
+                  : 1,
               signal: null,
               timedOut: false,
               interrupted,

@@ -162,6 +162,31 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     expect(await story(harness)).toContain("wrote a case file for a human to ai/escalations/vms/case-0");
   });
 
+  it("stops at once for a human when the stage exits 78 (a configuration error): no retry, executor or model", async () => {
+    const harness = harnessFor({
+      runs: [
+        {
+          error: "PROXMOX_TOKEN_SECRET is not set: export it or put it in ~/.config/homelab/proxmox-token",
+          exitCode: 78,
+        },
+      ],
+      executor: [patched("scripted")],
+      escalations: [{ outcome: patched("api"), calls: 1 }],
+    });
+    const outcome = await convergeStage(harness.ctx, "vms");
+    expect(outcome).toMatchObject({ status: "needs_human", runs: 1 });
+    expect(outcome.reason).toBe(
+      "the stage reported a configuration error (exit 78): PROXMOX_TOKEN_SECRET is not set: export it or put it in ~/.config/homelab/proxmox-token",
+    );
+    expect(harness.calls).toEqual([]);
+    expect((await harness.state.stageStatuses())["vms"]?.status).toBe("needs_human");
+    const errors = await harness.state.stageErrors("vms");
+    expect(errors.attempts).toEqual({});
+    const told = await story(harness);
+    expect(told).toContain("> PROXMOX_TOKEN_SECRET is not set");
+    expect(told).toContain("Where it stands: needs_human");
+  });
+
   it("stops when interrupted, leaving the stage failed (not running) and its counts saved", async () => {
     const harness = harnessFor({
       runs: [{ error: STORAGE }, { error: STORAGE }],

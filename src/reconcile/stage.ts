@@ -19,6 +19,16 @@ export type { StageOutcome } from "./context.ts";
 const HISTORY_KEPT = 100;
 
 /**
+ * The exit code a stage uses to say "my configuration is wrong, a human must fix it"
+ * (EX_CONFIG in BSD's sysexits.h, which shells and many tools follow). No retry, executor or
+ * model can fix a missing secret or tool, so the loop stops at once.
+ */
+export const EX_CONFIG = 78;
+
+/** The command's own last lines, which say what is wrong. */
+const NEEDS_HUMAN_LINES = 5;
+
+/**
  * Runs one stage until it is green or gives up. Every pass: run, fingerprint, decide, act once.
  * Bounded: an episode gets at most four times (threshold + budget + 1) runs, so a fix that keeps
  * trading one error for another still ends.
@@ -133,6 +143,9 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       };
     }
 
+    if (result.process.exitCode === EX_CONFIG && !result.process.timedOut) {
+      return stopForHuman(ctx, stage, result, attempt, run);
+    }
     const { logTail, fingerprint } = await (await fingerprinter()).fingerprint(
       join(ctx.repoRoot, result.logFile),
     );
@@ -161,6 +174,29 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
   }
+}
+
+async function stopForHuman(
+  ctx: RunContext,
+  stage: string,
+  result: StageRunResult,
+  attempt: number,
+  run: number,
+): Promise<StageOutcome> {
+  const lines = result.process.tail.filter((line) => line.trim() !== "").slice(-NEEDS_HUMAN_LINES);
+  const reason = `the stage reported a configuration error (exit ${EX_CONFIG}): ${lines.at(-1) ?? "it printed nothing"}`;
+  await ctx.state.setStageStatus(stage, {
+    ...failedStatus(result, reason, attempt),
+    status: "needs_human",
+  });
+  await ctx.state.journal({
+    type: "needs_human",
+    stage,
+    reason,
+    lines: await Promise.all(lines.map(ctx.redact)),
+  });
+  ctx.reporter.note(stage, `needs_human: ${reason}. Fix it, then run "orchestrator ${stage}" again`);
+  return { stage, status: "needs_human", reason, runs: run };
 }
 
 /**

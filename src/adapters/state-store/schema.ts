@@ -8,7 +8,7 @@
  * valid status is dropped by the store with a warning.
  */
 
-export const STAGE_STATUS_NAMES = ["idle", "running", "green", "failed", "give_up"] as const;
+export const STAGE_STATUS_NAMES = ["idle", "running", "green", "failed", "give_up", "needs_human"] as const;
 export type StageStatusName = (typeof STAGE_STATUS_NAMES)[number];
 
 export interface CheckResult {

@@ -8,7 +8,15 @@ import type { GlobalOptions } from "./run.ts";
 
 export interface StageStatusRow {
   stage: string;
-  status: "idle" | "running" | "green" | "failed" | "give_up" | "interrupted" | "not configured";
+  status:
+    | "idle"
+    | "running"
+    | "green"
+    | "failed"
+    | "give_up"
+    | "needs_human"
+    | "interrupted"
+    | "not configured";
   since: string | null;
   reason: string | null;
   fingerprint: string | null;

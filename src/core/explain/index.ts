@@ -86,6 +86,8 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
       return `the human's own commits since the give_up are remembered as fix ${event.fixId}.`;
     case "give_up":
       return `gave up: ${event.reason}.`;
+    case "needs_human":
+      return `stopped for a human: ${event.reason}${event.lines.length > 0 ? `\n    > ${event.lines.join("\n    > ")}` : ""}`;
     case "drift":
       return `the stage had been green, but check "${event.check}" now fails (${event.detail}): running it again.`;
     case "reset":
@@ -110,6 +112,9 @@ function ending(stage: string, episode: readonly JournalRecord[]): string {
   }
   if (last?.type === "reset") {
     return `Where it stands: reset by a human; run "orchestrator ${stage}" to start again.`;
+  }
+  if (last?.type === "needs_human") {
+    return `Where it stands: needs_human — ${last.reason}. Fix the configuration, then run "orchestrator ${stage}" again.`;
   }
   const gaveUp = [...episode].reverse().find((event) => event.type === "give_up");
   if (gaveUp?.type === "give_up") {

@@ -84,6 +84,8 @@ export type JournalEvent =
   | { type: "patch_verified"; stage: string; commit: string; source: PatchSource; fixId?: string }
   | { type: "human_fix_remembered"; stage: string; fixId: string; fingerprint: string }
   | { type: "give_up"; stage: string; fingerprint: string; reason: string; caseDir?: string }
+  /** The stage said its configuration is wrong (exit 78): no retry, executor or model can help. */
+  | { type: "needs_human"; stage: string; reason: string; lines: string[] }
   | { type: "drift"; stage: string; check: string; detail: string }
   | { type: "reset"; stage: string; previous?: string };
 
@@ -117,6 +119,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "patch_verified",
   "human_fix_remembered",
   "give_up",
+  "needs_human",
   "drift",
   "reset",
 ]);
