@@ -33,7 +33,13 @@ export async function convergeAll(ctx: RunContext): Promise<StageOutcome[]> {
         { stage, status: "give_up", reason: `needs ${missing.join(", ")}, which is not green`, runs: 0 },
       ];
     }
-    if (statuses[stage]?.status === "green") {
+    if (statuses[stage]?.status === "green" && spec.success_criteria.length === 0) {
+      // Without checks nothing can say the stage is still green: it runs again (its command is idempotent).
+      ctx.reporter.note(
+        stage,
+        "green before, but it has no success_criteria to show it still is: running it again",
+      );
+    } else if (statuses[stage]?.status === "green") {
       const checks = await ctx.stages.check({ spec, env: stageEnv(ctx), signal: ctx.signal });
       const failed = checks.find((check) => !check.passed);
       if (!failed) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { explainEpisode, lastEpisode } from "../core/explain/index.ts";
-import { convergeStage } from "./index.ts";
+import { convergeAll, convergeStage } from "./index.ts";
 import { type HarnessScript, type LoopHarness, loopHarness, patched } from "./reconcile.fixture.ts";
 
 const STORAGE = "Error: storage 'local-lvm' does not exist on node pve";
@@ -205,5 +205,20 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     expect(await story(harness)).toContain(
       'Where it stands: not green yet; run "orchestrator vms" to continue.',
     );
+  });
+
+  it("runs a green stage again in `all` when it has no checks to show it is still green", async () => {
+    const harness = harnessFor({ runs: [{ green: true }] });
+    await harness.state.setStageStatus("vms", { status: "green", since: "2026-11-28T10:00:00.000Z" });
+    const outcomes = await convergeAll(harness.ctx);
+    expect(outcomes).toEqual([
+      {
+        stage: "vms",
+        status: "green",
+        reason: "the command exited 0 and every success check passed",
+        runs: 1,
+      },
+    ]);
+    expect((await harness.state.readJournal()).filter((event) => event.type === "stage_run")).toHaveLength(1);
   });
 });
