@@ -98,6 +98,7 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
           model: llm.model,
           answer: step.kind,
           caseDir: rel(deps, caseDir),
+          ...(step.kind === "failed" ? { reason: step.reason } : {}),
         });
         switch (step.kind) {
           case "patch": {

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type FakeLlmServer,
@@ -295,5 +297,37 @@ describe("createLlmClient", () => {
       (server.requests[1]?.json as { input: { role: string; content: string }[] } | undefined)?.input ?? [];
     expect(input.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(input[3]?.content).toContain("reason: ");
+  });
+
+  it("names the address and the cause when nothing listens there, and spends no API call on it", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const sleeps: number[] = [];
+    const client = createLlmClient({
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      apiKey: "test-key",
+      model: "test-model",
+      api: "chat",
+      deadlineMs: 20_000,
+      redactor,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    const result = await client.ask(ask);
+    expect(result.ok).toBe(false);
+    expect(result.requests).toBe(0);
+    expect(!result.ok && result.reason).toBe(
+      `could not reach the model API at http://127.0.0.1:${port}/v1: nothing listens there: the connection was refused (ECONNREFUSED 127.0.0.1:${port}) (tried 4 times; no API call was spent)`,
+    );
+    expect(result.attempts.map((attempt) => attempt.outcome)).toEqual([
+      "unreached",
+      "unreached",
+      "unreached",
+      "unreached",
+    ]);
+    expect(sleeps).toEqual([1000, 2000, 4000]);
   });
 });

@@ -13,6 +13,8 @@ export const DEFAULT_DEADLINE_MS = 120_000;
 export const MAX_RETRY_AFTER_MS = 60_000;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
+/** Tries to reach a server that is not there before saying so (none is a paid call). */
+const MAX_UNREACHED_TRIES = 4;
 
 /** What the client needs of the redactor (`Redactor` from src/core/redaction fits). */
 export interface TextRedactor {
@@ -73,7 +75,7 @@ export type LlmResult<Answer> =
 
 /** One HTTP request and what became of it, for the escalation record. */
 export interface LlmAttempt {
-  outcome: "answer" | "schema_break" | "retryable_error" | "error";
+  outcome: "answer" | "schema_break" | "retryable_error" | "error" | "unreached";
   detail: string;
 }
 
@@ -112,6 +114,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         { role: "user", content: request.user },
       ];
       let requests = 0;
+      let unreachedTries = 0;
       let transientFailures = 0;
       let reasked = false;
       let rawText: string | undefined;
@@ -154,6 +157,20 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
           ...(request.signal ? { signal: request.signal } : {}),
         });
 
+        if (!outcome.ok && outcome.unreached) {
+          // Never sent: not a paid call, so it does not count against the budget; retried a few
+          // times within the deadline in case the server is just starting.
+          requests -= 1;
+          unreachedTries += 1;
+          const reason = `could not reach the model API at ${options.baseURL ?? DEFAULT_OPENAI_BASE_URL}: ${outcome.reason}`;
+          attempts.push({ outcome: "unreached", detail: options.redactor.redact(reason) });
+          const wait = Math.min(BACKOFF_BASE_MS * 2 ** (unreachedTries - 1), BACKOFF_MAX_MS);
+          if (unreachedTries >= MAX_UNREACHED_TRIES || Date.now() + wait >= deadlineAt) {
+            return fail(`${reason} (tried ${unreachedTries} times; no API call was spent)`);
+          }
+          await sleep(wait, request.signal);
+          continue;
+        }
         if (!outcome.ok) {
           // Error texts can quote what was sent (a key in a 401, a line of the prompt in a 400).
           attempts.push({

@@ -14,7 +14,14 @@ export interface LlmUsage {
 /** The outcome of exactly one HTTP request. */
 export type SendOutcome =
   | { ok: true; text: string; usage: LlmUsage }
-  | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number };
+  | {
+      ok: false;
+      retryable: boolean;
+      reason: string;
+      retryAfterMs?: number;
+      /** The request never reached a server (refused, no such host, no route): nothing was spent. */
+      unreached?: true;
+    };
 
 /** The JSON Schema the answer must follow (structured output, strict mode). */
 export interface ResponseSchema {
@@ -132,8 +139,17 @@ async function classifyError(error: unknown, signal: AbortSignal | undefined): P
     return { ok: false, retryable: true, reason: "the request timed out" };
   }
   if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    return { ok: false, retryable: true, reason: `the connection to the model API failed${cause}` };
+    const cause = systemCause(error);
+    if (cause?.code !== undefined && NEVER_SENT_CODES.has(cause.code)) {
+      return {
+        ok: false,
+        retryable: true,
+        unreached: true,
+        reason: `${NEVER_SENT_CODES.get(cause.code)} (${cause.code}${cause.where ? ` ${cause.where}` : ""})`,
+      };
+    }
+    const detail = cause ? `: ${cause.message}` : "";
+    return { ok: false, retryable: true, reason: `the connection to the model API failed${detail}` };
   }
   if (error instanceof APIError && typeof error.status === "number") {
     const status = error.status;
@@ -169,6 +185,35 @@ async function classifyError(error: unknown, signal: AbortSignal | undefined): P
     retryable: true,
     reason: `the model API sent a response that could not be read: ${detail}`,
   };
+}
+
+/**
+ * Failures that happen before a request is sent, so no provider can have billed it: the
+ * connection was refused, the host name does not resolve, or there is no route. (Node's fetch,
+ * undici, reports them as `TypeError: fetch failed` whose `cause` carries the system error code.)
+ */
+const NEVER_SENT_CODES = new Map<string, string>([
+  ["ECONNREFUSED", "nothing listens there: the connection was refused"],
+  ["ENOTFOUND", "the host name does not resolve"],
+  ["EAI_AGAIN", "the host name could not be resolved right now"],
+  ["EHOSTUNREACH", "the host cannot be reached"],
+  ["ENETUNREACH", "the network cannot be reached"],
+]);
+
+/** The first error in the `cause` chain that carries a system error code. */
+function systemCause(error: unknown): { code?: string; message: string; where?: string } | undefined {
+  let current: unknown = error;
+  let first: { message: string } | undefined;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    first ??= depth > 0 ? { message: current.message } : undefined;
+    const { code, address, port } = current as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (typeof code === "string" && code !== "") {
+      const where = address === undefined ? undefined : `${address}${port === undefined ? "" : `:${port}`}`;
+      return { code, message: current.message, ...(where === undefined ? {} : { where }) };
+    }
+    current = current.cause;
+  }
+  return first;
 }
 
 /** `retry-after-ms` (OpenAI's), else `retry-after` as seconds or an HTTP date. */

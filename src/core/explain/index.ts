@@ -65,6 +65,9 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "fix_demoted":
       return `the remembered fix ${event.fixId} counted one failure: ${event.reason}.`;
     case "api_call":
+      if (event.answer === "failed") {
+        return `the model call brought no answer (${event.requests} paid request${event.requests === 1 ? "" : "s"}): ${event.reason ?? "no reason recorded"}.`;
+      }
       return `asked the model (${event.model}, ${event.requests} request${event.requests === 1 ? "" : "s"}, ${event.usage.inputTokens + event.usage.outputTokens} tokens); it answered with ${event.answer} (${event.caseDir}).`;
     case "case_file_written":
       return `wrote a case file for a human to ${event.caseDir} (no API configured).`;

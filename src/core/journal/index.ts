@@ -49,6 +49,8 @@ export type JournalEvent =
       answer: string;
       usage: CallUsage;
       model: string;
+      /** Why the call brought no answer (the endpoint unreachable, the budget spent, …). */
+      reason?: string;
     }
   | { type: "case_file_written"; stage: string; caseDir: string }
   | {
