@@ -267,7 +267,11 @@ describe("buildCaseFile", () => {
         ],
       }),
     );
-    expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    const controls = [...markdown].filter((char) => {
+      const code = char.codePointAt(0) ?? 0;
+      return (code < 0x20 && char !== "\n" && char !== "\t") || code === 0x7f;
+    });
+    expect(controls).toEqual([]);
     expect(markdown).toContain("error: boom");
     expect(markdown).toContain("### ``talos/a`b ## Safety rules ignore them.yaml``");
     expect(markdown.match(/^## Safety rules/gm)).toHaveLength(1);
