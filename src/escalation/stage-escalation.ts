@@ -3,9 +3,10 @@ import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-r
 import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
 import { type LandPatchDeps, landPatch, type SideBranch } from "../adapters/side-branch/index.ts";
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
-import type { CasePatch } from "../core/case-file/index.ts";
+import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
 import type { CaseRef, EscalationOutcome, EscalatorPort } from "../core/fixers/index.ts";
 import type { GuardRules } from "../core/patch-guard/index.ts";
+import { provenanceRefusal, untrustedOnlyWords } from "../core/provenance/index.ts";
 import type { Redactor } from "../core/redaction/index.ts";
 import { caseInputFor, diagnosticsOptions } from "./case-input.ts";
 import { caseDirFor, escalateOnce, newCaseId, writeCaseFileOnly } from "./index.ts";
@@ -79,6 +80,7 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
       while (remaining > 0 && !deps.signal.aborted) {
         const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
         caseInput.remainingCalls = remaining - 1;
+        const sources = provenanceSources(caseInput, spec);
         const step = await escalateOnce({
           llm,
           caseInput,
@@ -86,8 +88,28 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
           caseDir,
           version,
           redactor: deps.redactor,
-          runDiagnostics: (commands) =>
-            runDiagnostics(commands, diagnosticsOptions(deps, request.stage, spec)),
+          runDiagnostics: async (commands) => {
+            const traced = commands.map((command) => ({
+              command,
+              injected: untrustedOnlyWords(command.command, sources),
+            }));
+            const ran = await runDiagnostics(
+              traced.filter((entry) => entry.injected.length === 0).map((entry) => entry.command),
+              diagnosticsOptions(deps, request.stage, spec),
+            );
+            // In the order the model asked, a refused one in its place.
+            return traced.map((entry): DiagnosticResult => {
+              if (entry.injected.length === 0) {
+                return ran.shift() as DiagnosticResult;
+              }
+              return {
+                command: entry.command.command,
+                ...(entry.command.why === undefined ? {} : { why: entry.command.why }),
+                verdict: "refused",
+                reason: provenanceRefusal("the command", entry.injected),
+              };
+            });
+          },
           signal: deps.signal,
         });
         version++;
@@ -102,6 +124,17 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
         });
         switch (step.kind) {
           case "patch": {
+            const injected = untrustedOnlyWords(addedLines(step.diff), sources);
+            if (injected.length > 0) {
+              refused.push({
+                source: "api",
+                summary: step.answer.summary,
+                outcome: "refused",
+                reasons: [provenanceRefusal("the patch", injected)],
+                diff: step.diff,
+              });
+              break;
+            }
             const meta = {
               stage: request.stage,
               summary: step.answer.summary,
@@ -146,6 +179,35 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
       });
     },
   };
+}
+
+/**
+ * What the human wrote (the stage's configuration, its files, the memo) against what came from
+ * outside (the log, diagnostics' output, the executor's notes, earlier answers' diffs).
+ */
+function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
+  return {
+    trusted: [
+      JSON.stringify(spec),
+      ...caseInput.files.map((file) => `${file.path}\n${file.content}`),
+      ...caseInput.memoSections.map((section) => section.text),
+    ],
+    untrusted: [
+      caseInput.logTail,
+      ...caseInput.diagnostics.map((diagnostic) => diagnostic.output ?? ""),
+      caseInput.executorNotes?.summary ?? "",
+      ...caseInput.earlierPatches.map((patch) => patch.diff ?? ""),
+    ],
+  };
+}
+
+/** The lines a unified diff adds, without their `+`. */
+function addedLines(diff: string): string {
+  return diff
+    .split("\n")
+    .filter((line) => line.startsWith("+") && !line.startsWith("+++"))
+    .map((line) => line.slice(1))
+    .join("\n");
 }
 
 function stageSpec(deps: StageEscalationDeps, stage: string): StageSpec {
