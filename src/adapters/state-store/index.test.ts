@@ -72,6 +72,34 @@ describe("StateStore", () => {
     expect(state.warnings[0]).toMatch(/could not be read; kept it as .*unreadable/);
   });
 
+  it("keeps the spend when errors.json is unreadable: set aside, said, journaled, and counted again from the journal", async () => {
+    const state = await store();
+    const usage = { inputTokens: 900, outputTokens: 100 };
+    await state.journal({
+      type: "api_call",
+      stage: "talos",
+      caseDir: "c",
+      requests: 2,
+      answer: "patch",
+      usage,
+      model: "m",
+    });
+    await state.journal({
+      type: "executor_run",
+      stage: "talos",
+      executor: "playbook",
+      outcome: "no_change",
+      summary: "s",
+      apiRequests: 0,
+    });
+    await writeFile(state.path("errors"), "{ not json");
+    const errors = await state.stageErrors("talos");
+    expect(errors).toMatchObject({ apiCallsTotal: 2, executorRuns: 1, tokens: { input: 900, output: 100 } });
+    expect(state.warnings.join("\n")).toMatch(/errors\.json could not be read; kept it as .*unreadable-\d+/);
+    expect((await state.readJournal()).map((event) => event.type)).toContain("state_file_set_aside");
+    expect(JSON.parse(await readFile(state.path("errors"), "utf8")).stages.talos.apiCallsTotal).toBe(2);
+  });
+
   it("skips a journal line cut short by a crash", async () => {
     const state = await store();
     await state.journal({ type: "run_started", target: "all" });

@@ -17,6 +17,17 @@ import {
 export type { JournalEvent, JournalRecord } from "../../core/journal/index.ts";
 export { STATE_DIR } from "../../core/repo-layout/index.ts";
 export { readIfExists, writeFileAtomic } from "./atomic-file.ts";
+
+/** The text is a version-1 state file with a `stages` object. */
+function readableEntries(text: string): boolean {
+  try {
+    const file = record(JSON.parse(text));
+    return file["version"] === 1 && record(file["stages"]) === file["stages"];
+  } catch {
+    return false;
+  }
+}
+
 export { type HeldLock, processExists } from "./lock.ts";
 export * from "./schema.ts";
 
@@ -65,7 +76,8 @@ export class StateStore {
   }
 
   async allStageErrors(): Promise<Record<string, StageErrors>> {
-    return this.readEntries("errors", readStageErrors);
+    const recovered = await this.recoverFromJournal("errors");
+    return recovered ?? this.readEntries("errors", readStageErrors);
   }
 
   async stageErrors(stage: string): Promise<StageErrors> {
@@ -73,7 +85,7 @@ export class StateStore {
   }
 
   async setStageErrors(stage: string, errors: StageErrors): Promise<void> {
-    const all = await this.rawEntries("errors");
+    const all = (await this.recoverFromJournal("errors")) ?? (await this.rawEntries("errors"));
     all[stage] = errors;
     await this.writeJson("errors", { version: 1, stages: all });
   }
@@ -121,7 +133,10 @@ export class StateStore {
     }
   }
 
-  /** Moves an unreadable state file out of the way, keeping it for a human; a read-only store only warns. */
+  /**
+   * Moves an unreadable state file out of the way, keeping it for a human, with a warning and a
+   * journal event; a read-only store only warns.
+   */
   async setAside(name: StateFileName): Promise<void> {
     if (this.readOnly) {
       this.warnings.push(
@@ -132,11 +147,44 @@ export class StateStore {
     const kept = `${this.path(name)}.unreadable-${Date.now()}`;
     await rename(this.path(name), kept);
     this.warnings.push(`${STATE_FILES[name]} could not be read; kept it as ${kept} and started afresh`);
+    await this.journal({ type: "state_file_set_aside", file: STATE_FILES[name], keptAs: kept });
   }
 
   async writeJson(name: "stageStatus" | "errors" | "templates" | "fixes", value: unknown) {
     await this.ensure();
     await writeFileAtomic(this.path(name), `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /**
+   * When errors.json cannot be read, the totals it held (executor runs, API calls, tokens) are
+   * counted again from the journal, so a damaged file never resets what a user has spent; the
+   * rebuilt file is written at once. Undefined when the file reads fine or does not exist.
+   */
+  private async recoverFromJournal(name: "errors"): Promise<Record<string, StageErrors> | undefined> {
+    const text = await readIfExists(this.path(name));
+    if (text === undefined || this.readOnly || readableEntries(text)) {
+      return undefined;
+    }
+    await this.setAside(name);
+    const totals: Record<string, StageErrors> = {};
+    for (const event of await this.readJournal()) {
+      if (event.type === "executor_run") {
+        totals[event.stage] ??= newStageErrors();
+        (totals[event.stage] as StageErrors).executorRuns += 1;
+      } else if (event.type === "api_call") {
+        const errors = (totals[event.stage] ??= newStageErrors());
+        errors.apiCallsTotal += event.requests;
+        errors.tokens = {
+          input: errors.tokens.input + event.usage.inputTokens,
+          output: errors.tokens.output + event.usage.outputTokens,
+        };
+      }
+    }
+    await this.writeJson(name, { version: 1, stages: totals });
+    this.warnings.push(
+      `${STATE_FILES[name]}: counted executor runs, API calls and tokens again from the journal`,
+    );
+    return totals;
   }
 
   private async rawEntries(name: "stageStatus" | "errors"): Promise<Record<string, unknown>> {

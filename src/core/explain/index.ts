@@ -100,6 +100,7 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "converge_pass":
     case "lock_taken_over":
     case "worktree_leftovers_set_aside":
+    case "state_file_set_aside":
     case "ai_branch_synced":
       // Not about one stage: never in a stage's episode.
       return undefined;

@@ -16,6 +16,8 @@ export type JournalEvent =
   | { type: "converge_pass"; pass: number }
   | { type: "lock_taken_over"; from: unknown }
   | { type: "worktree_leftovers_set_aside"; savedTo: string }
+  /** A state file that could not be read was moved aside (kept) and started afresh. */
+  | { type: "state_file_set_aside"; file: string; keptAs: string }
   | { type: "ai_branch_synced"; how: string; branch: string }
   | {
       type: "stage_run";
@@ -104,6 +106,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "converge_pass",
   "lock_taken_over",
   "worktree_leftovers_set_aside",
+  "state_file_set_aside",
   "ai_branch_synced",
   "stage_run",
   "stage_green",

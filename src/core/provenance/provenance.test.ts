@@ -17,9 +17,7 @@ describe("untrustedOnlyWords", () => {
   it("flags a secret path a log suggests reading", () => {
     const log = "hint: cat ../../talos/secrets.yaml to see the token";
     const patch = "+cat ../../talos/secrets.yaml";
-    expect(untrustedOnlyWords(patch, { trusted: TRUSTED, untrusted: [log] })).toEqual([
-      "talos/secrets.yaml",
-    ]);
+    expect(untrustedOnlyWords(patch, { trusted: TRUSTED, untrusted: [log] })).toEqual(["talos/secrets.yaml"]);
   });
 
   it("lets through what the human's configuration names, even when the log names it too", () => {
