@@ -12,6 +12,7 @@ import {
   readAiCommits,
   revertCommitMessage,
 } from "./commits.ts";
+import { markCreated, ownershipKey, requireOwnBranch } from "./ownership.ts";
 import {
   ensureWorktree,
   excludeRuntimeFolders,
@@ -64,7 +65,7 @@ export class SideBranch {
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
     const repoRoot = await findRepoRoot(opts.repoRoot);
     // Independent look-ups, run side by side: every run opens the side branch.
-    const [userHead, , exists] = await Promise.all([
+    const [userHead, , exists, , marked] = await Promise.all([
       requireFirstCommit(repoRoot),
       requireBranchName(repoRoot, opts.branch),
       git(["rev-parse", "--verify", "--quiet", `refs/heads/${opts.branch}`], {
@@ -72,9 +73,13 @@ export class SideBranch {
         allowFailure: true,
       }),
       excludeRuntimeFolders(repoRoot),
+      git(["config", "--local", "--get", ownershipKey(opts.branch)], { cwd: repoRoot, allowFailure: true }),
     ]);
     if (exists.exitCode !== 0) {
       await git(["branch", "--no-track", opts.branch, userHead], { cwd: repoRoot });
+      await markCreated(repoRoot, opts.branch);
+    } else {
+      await requireOwnBranch(repoRoot, opts.branch, marked.stdout.trim() === "true");
     }
     const worktree = await ensureWorktree(repoRoot, opts.branch);
     return new SideBranch(repoRoot, opts.branch, worktree);

@@ -107,10 +107,30 @@ describe("opening the side branch", () => {
 
   it("refuses when the user has the AI branch checked out", async () => {
     const repo = newRepo();
-    repo.run(["switch", "--quiet", "-c", BRANCH]);
+    await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
+    repo.run(["worktree", "remove", "--force", "ai/worktree"]);
+    repo.run(["switch", "--quiet", BRANCH]);
     await expect(SideBranch.open({ repoRoot: repo.root, branch: BRANCH })).rejects.toThrow(
       /your checkout has the AI branch ai\/orchestrator-stage1 checked out; switch back/,
     );
+  });
+
+  it("refuses an AI branch name that names a branch of the user's, and commits nothing there", async () => {
+    const repo = newRepo();
+    repo.run(["branch", "develop"]);
+    const tip = repo.run(["rev-parse", "develop"]).trim();
+    await expect(SideBranch.open({ repoRoot: repo.root, branch: "develop" })).rejects.toThrow(
+      /the AI branch "develop" \(settings\.ai_branch or AI_BRANCH\) already exists and was not created by the orchestrator/,
+    );
+    expect(repo.run(["rev-parse", "develop"]).trim()).toBe(tip);
+  });
+
+  it("adopts an AI branch an earlier version made, which holds only the tool's commits", async () => {
+    const repo = newRepo();
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
+    expect((await side.apply(STORAGE_FIX, META, RULES)).status).toBe("applied");
+    repo.run(["config", "--local", "--unset", `orchestrator.${BRANCH}.created`]);
+    await expect(SideBranch.open({ repoRoot: repo.root, branch: BRANCH })).resolves.toBeDefined();
   });
 
   it("refuses an invalid branch name", async () => {
