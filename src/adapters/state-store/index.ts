@@ -167,12 +167,15 @@ export class StateStore {
     }
     await this.setAside(name);
     const totals: Record<string, StageErrors> = {};
+    const of = (stage: string): StageErrors => {
+      totals[stage] ??= newStageErrors();
+      return totals[stage];
+    };
     for (const event of await this.readJournal()) {
       if (event.type === "executor_run") {
-        totals[event.stage] ??= newStageErrors();
-        (totals[event.stage] as StageErrors).executorRuns += 1;
+        of(event.stage).executorRuns += 1;
       } else if (event.type === "api_call") {
-        const errors = (totals[event.stage] ??= newStageErrors());
+        const errors = of(event.stage);
         errors.apiCallsTotal += event.requests;
         errors.tokens = {
           input: errors.tokens.input + event.usage.inputTokens,

@@ -10,6 +10,7 @@ import { destructiveProblems } from "./destructive.ts";
 import { changedLineCount } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 import { pathPrefixes, pathShapeProblem } from "./paths.ts";
+import { reachProblems } from "./reach.ts";
 
 /** The seed's own files: a human's, always protected whatever the context map says. */
 export const SEED_PROTECTED_PATHS = [
@@ -198,6 +199,7 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
     );
   }
   reasons.push(...destructiveProblems(patch, facts.oldContents));
+  reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
   if (reasons.length > 0) {
     return { verdict: "refused", reasons: [...new Set(reasons)] };
   }

@@ -30,10 +30,14 @@ type ManifestObject = { what: string; name: string; path: string | undefined };
 const isYaml = (path: string) => /\.ya?ml$/i.test(path);
 const isKustomizeFile = (path: string) => /(^|\/)kustomization\.ya?ml$/i.test(path);
 
-/** Paths whose current content the destructive rules need (the adapter reads them). */
+/**
+ * Paths whose current content the guard's rules need (the adapter reads them): YAML for the
+ * destructive rules, and every other text file a script could be (the reach rules tell a script
+ * by its name or its shebang).
+ */
 export function pathsNeedingContent(patch: ParsedPatch): string[] {
   return patch.files.flatMap((change) =>
-    change.kind !== "create" && change.oldPath !== null && isYaml(change.oldPath) ? [change.oldPath] : [],
+    change.kind !== "create" && change.oldPath !== null && !change.binary ? [change.oldPath] : [],
   );
 }
 
