@@ -90,8 +90,13 @@ async function openSideBranch(repoRoot: string, branch: string, state: StateStor
     await state.journal({ type: "worktree_leftovers_set_aside", savedTo });
   }
   const synced = await sideBranch.sync();
-  if (synced !== "up-to-date") {
-    await state.journal({ type: "ai_branch_synced", how: synced, branch });
+  if (synced.how !== "up-to-date") {
+    await state.journal({ type: "ai_branch_synced", how: synced.how, branch, dropped: synced.dropped });
+  }
+  for (const dropped of synced.dropped) {
+    state.warnings.push(
+      `the AI branch was rebuilt on your branch without ${dropped.commit.slice(0, 10)} "${dropped.subject}": ${dropped.reason}`,
+    );
   }
   return sideBranch;
 }

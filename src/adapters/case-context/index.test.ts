@@ -90,8 +90,11 @@ describe("gatherCaseContext", () => {
       logTail: "error: validating ./config/clusters/home.yaml: unknown key\n",
       maxFileBytes: 64 * 1024,
     });
+    // `talos/*` matches the folder talos/patches too, and a matched folder covers what is in it
+    // (the gitignore meaning every glob in the tool shares).
     expect(context.files.map((file) => [file.path, file.reason])).toEqual([
       ["config/clusters/home.yaml", "the log mentions it"],
+      ["talos/patches/install.yaml", "matches files glob talos/*"],
       ["talos/talconfig.yaml", "matches files glob talos/*"],
     ]);
     expect(context.skipped).toEqual([

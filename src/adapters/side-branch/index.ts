@@ -43,7 +43,14 @@ export type ApplyResult =
   | { status: "applied"; commit: string; files: string[]; changedLines: number }
   | { status: "refused"; reasons: string[] };
 
-export type SyncResult = "up-to-date" | "fast-forwarded" | "merged";
+/** An AI commit left out when the AI branch was rebuilt on the user's moved branch, and why. */
+export interface DroppedCommit {
+  commit: string;
+  subject: string;
+  reason: string;
+}
+
+export type SyncResult = { how: "up-to-date" | "fast-forwarded" | "rebuilt"; dropped: DroppedCommit[] };
 
 export const DEFAULT_AI_BRANCH = "ai/orchestrator-stage1";
 
@@ -104,50 +111,62 @@ export class SideBranch {
     return result.exitCode === 0 ? result.stdout : undefined;
   }
 
-  /** Brings the AI branch up to date with the user's HEAD: fast-forward, or a merge commit. */
+  /**
+   * Brings the AI branch up to date with the user's HEAD. When the user's branch contains the AI
+   * branch, it fast-forwards; when the user's branch moved on otherwise, the AI branch is rebuilt
+   * on top of it from the AI commits that still matter: one the user already has (merged,
+   * cherry-picked or squashed) is dropped as done, one that no longer applies because the user
+   * changed the same lines is dropped and reported, once, and the loop goes on with the rest.
+   */
   async sync(): Promise<SyncResult> {
     const heads = await git(["rev-parse", "HEAD", `${this.ref}^{commit}`], {
       cwd: this.repoRoot,
     });
     const [userHead = "", tip = ""] = heads.stdout.trim().split("\n");
     if (userHead === tip || (await this.isAncestor(userHead, tip))) {
-      return "up-to-date";
+      return { how: "up-to-date", dropped: [] };
     }
     await this.setAsideLeftovers("before-sync");
     if (await this.isAncestor(tip, userHead)) {
       await git([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead], { cwd: this.worktree });
-      return "fast-forwarded";
+      return { how: "fast-forwarded", dropped: [] };
     }
-    const userBranch = await this.userBranchName();
+    return this.rebuildOn(userHead, tip);
+  }
+
+  private async rebuildOn(userHead: string, tip: string): Promise<SyncResult> {
+    const { stdout } = await git(["rev-list", "--reverse", "--no-merges", `${userHead}..${tip}`], {
+      cwd: this.repoRoot,
+    });
+    const commits = stdout.split("\n").filter((line) => line !== "");
     const env = await commitIdentityEnv(this.worktree);
-    const merge = await git(
-      [
-        ...QUIET_COMMIT_CONFIG,
-        "merge",
-        "--quiet",
-        "--no-ff",
-        "--no-edit",
-        "-m",
-        `ai: merge ${userBranch} into ${this.branch}`,
-        userHead,
-      ],
-      { cwd: this.worktree, env, allowFailure: true },
-    );
-    if (merge.exitCode === 0) {
-      return "merged";
-    }
-    const conflicts = await this.conflictedFiles();
-    await git(["merge", "--abort"], { cwd: this.worktree, allowFailure: true });
-    if (conflicts.length > 0) {
-      throw new UserError(
-        `cannot bring ${this.branch} up to date with ${userBranch}: both changed ${conflicts.join(", ")}. ` +
-          `Merge ${this.branch} into ${userBranch} by hand and resolve them (or delete the AI branch with ` +
-          `"git worktree remove ${WORKTREE_PATH} && git branch -D ${this.branch}" to start it afresh), then run again`,
+    const userBranch = await this.userBranchName();
+    await git(["reset", "--hard", "--quiet", userHead], { cwd: this.worktree });
+    const dropped: DroppedCommit[] = [];
+    for (const commit of commits) {
+      const picked = await git([...QUIET_COMMIT_CONFIG, "cherry-pick", commit], {
+        cwd: this.worktree,
+        env,
+        allowFailure: true,
+      });
+      if (picked.exitCode === 0) {
+        continue;
+      }
+      const conflicts = await this.conflictedFiles();
+      await git(["cherry-pick", "--abort"], { cwd: this.worktree, allowFailure: true });
+      await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+      const subject = (await git(["log", "-1", "--format=%s", commit], { cwd: this.repoRoot })).stdout.trim();
+      dropped.push(
+        conflicts.length === 0
+          ? { commit, subject, reason: `${userBranch} already has this change` }
+          : {
+              commit,
+              subject,
+              reason: `${userBranch} changed the same lines of ${conflicts.join(", ")}; if the fix is still needed, the loop finds it again`,
+            },
       );
     }
-    throw new UserError(
-      `cannot merge ${userBranch} into ${this.branch}: ${gitReason(merge.stderr || merge.stdout)}`,
-    );
+    return { how: "rebuilt", dropped };
   }
 
   /** The guard and `git apply --check` against the branch tip. Changes nothing. */

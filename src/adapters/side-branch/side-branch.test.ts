@@ -78,7 +78,7 @@ describe("opening the side branch", () => {
     const applied = await side.apply(STORAGE_FIX, META, RULES);
     expect(applied.status).toBe("applied");
     await side.revert(applied.status === "applied" ? applied.commit : "", "same fingerprint came back");
-    expect(await side.sync()).toBe("up-to-date");
+    expect((await side.sync()).how).toBe("up-to-date");
     expect(userCheckoutState(repo)).toEqual(before);
   });
 
@@ -331,44 +331,53 @@ describe("syncing with the user's branch", () => {
   it("fast-forwards after the user merged the AI branch and moved on", async () => {
     const { repo, side, commit } = await withAppliedFix();
     repo.run(["merge", "--quiet", "--no-ff", "-m", "Merge the AI fix", BRANCH]);
-    expect(await side.sync()).toBe("fast-forwarded");
+    expect(await side.sync()).toEqual({ how: "fast-forwarded", dropped: [] });
     expect(await side.headCommit()).toBe(repo.run(["rev-parse", "HEAD"]).trim());
     expect(repo.run(["merge-base", "--is-ancestor", commit, BRANCH])).toBe("");
   });
 
-  it("merges unrelated commits the user made meanwhile", async () => {
+  it("rebuilds the AI branch on the user's new commits, keeping the AI fix, without a merge commit", async () => {
     const { repo, side, commit } = await withAppliedFix();
     repo.write("talos/talconfig.yaml", "clusterName: prox-n100\ntalosVersion: v1.10.0\n");
     repo.run(["commit", "--quiet", "-am", "Bump Talos"]);
-    expect(await side.sync()).toBe("merged");
+    expect(await side.sync()).toEqual({ how: "rebuilt", dropped: [] });
     expect(readWorktree(side, "talos/talconfig.yaml")).toContain("v1.10.0");
     expect(readWorktree(side, "config/clusters/prox-n100.yaml")).toContain("local-zfs");
-    expect(repo.run(["rev-list", "--parents", "-1", BRANCH]).trim().split(" ")).toHaveLength(3);
-    expect(repo.run(["merge-base", "--is-ancestor", commit, BRANCH])).toBe("");
-    expect(await side.sync()).toBe("up-to-date");
+    expect(repo.run(["rev-list", "--parents", "-1", BRANCH]).trim().split(" ")).toHaveLength(2);
+    expect(repo.run(["rev-parse", `${BRANCH}^`]).trim()).toBe(repo.run(["rev-parse", "HEAD"]).trim());
+    expect(repo.run(["log", "-1", "--format=%(trailers:key=Source,valueonly)", BRANCH]).trim()).toBe(
+      META.source,
+    );
+    expect(repo.run(["rev-parse", BRANCH]).trim()).not.toBe(commit);
+    expect((await side.sync()).how).toBe("up-to-date");
   });
 
-  it("stops a conflicting sync with a clear message and changes nothing", async () => {
+  it("drops an AI fix the user already made by hand, as done", async () => {
+    const { repo, side } = await withAppliedFix();
+    repo.write("config/clusters/prox-n100.yaml", configWithStorage("local-zfs"));
+    repo.run(["commit", "--quiet", "-am", "Use local-zfs (squashed from the AI branch)"]);
+    repo.write("README.md", "moved on\n");
+    repo.run(["add", "README.md"]);
+    repo.run(["commit", "--quiet", "-m", "Another change"]);
+    const result = await side.sync();
+    expect(result.how).toBe("rebuilt");
+    expect(result.dropped.map((entry) => entry.reason)).toEqual(["main already has this change"]);
+    expect(await side.headCommit()).toBe(repo.run(["rev-parse", "HEAD"]).trim());
+  });
+
+  it("drops an AI fix that conflicts with the user's change, says why, and leaves the user's checkout alone", async () => {
     const { repo, side } = await withAppliedFix();
     repo.write("config/clusters/prox-n100.yaml", configWithStorage("local"));
     repo.run(["commit", "--quiet", "-am", "Use the local storage"]);
-    const before = {
-      tip: await side.headCommit(),
-      worktree: hashTree(side.worktree),
-      user: userCheckoutState(repo),
-    };
-    await expect(side.sync()).rejects.toThrow(
-      new UserError(
-        "cannot bring ai/orchestrator-stage1 up to date with main: both changed config/clusters/prox-n100.yaml. " +
-          "Merge ai/orchestrator-stage1 into main by hand and resolve them (or delete the AI branch with " +
-          '"git worktree remove ai/worktree && git branch -D ai/orchestrator-stage1" to start it afresh), then run again',
-      ),
+    const user = userCheckoutState(repo);
+    const result = await side.sync();
+    expect(result.how).toBe("rebuilt");
+    expect(result.dropped).toHaveLength(1);
+    expect(result.dropped[0]?.reason).toBe(
+      "main changed the same lines of config/clusters/prox-n100.yaml; if the fix is still needed, the loop finds it again",
     );
-    expect({
-      tip: await side.headCommit(),
-      worktree: hashTree(side.worktree),
-      user: userCheckoutState(repo),
-    }).toEqual(before);
+    expect(await side.headCommit()).toBe(repo.run(["rev-parse", "HEAD"]).trim());
+    expect(userCheckoutState(repo)).toEqual(user);
     expect(repo.run(["status", "--porcelain"], side.worktree)).toBe("");
   });
 });

@@ -18,7 +18,13 @@ export type JournalEvent =
   | { type: "worktree_leftovers_set_aside"; savedTo: string }
   /** A state file that could not be read was moved aside (kept) and started afresh. */
   | { type: "state_file_set_aside"; file: string; keptAs: string }
-  | { type: "ai_branch_synced"; how: string; branch: string }
+  | {
+      type: "ai_branch_synced";
+      how: string;
+      branch: string;
+      /** AI commits left out when the branch was rebuilt on the user's, with why. */
+      dropped?: { commit: string; subject: string; reason: string }[];
+    }
   | {
       type: "stage_run";
       stage: string;
