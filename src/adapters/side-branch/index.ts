@@ -14,7 +14,7 @@ import {
 import {
   ensureWorktree,
   excludeRuntimeFolders,
-  findRepoRoot,
+  findGitTopLevel,
   requireBranchName,
   requireFirstCommit,
   WORKTREE_PATH,
@@ -22,7 +22,7 @@ import {
 
 export type { AiCommit, PatchMeta } from "./commits.ts";
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
-export { excludeRuntimeFolders, findRepoRoot, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
+export { excludeRuntimeFolders, findGitTopLevel, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
 
 /**
  * The guard and `git apply --check` of a diff against `ref`, changing nothing. Its module
@@ -60,7 +60,7 @@ export class SideBranch {
   }
 
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
-    const repoRoot = await findRepoRoot(opts.repoRoot);
+    const repoRoot = await findGitTopLevel(opts.repoRoot);
     // Independent look-ups, run side by side: every run opens the side branch.
     const [userHead, , exists] = await Promise.all([
       requireFirstCommit(repoRoot),
