@@ -1,7 +1,7 @@
-import { Command, CommanderError } from "commander";
-import { UserError } from "../errors/index.ts";
+import { Command } from "commander";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec, RUN_COMMAND } from "./command-table.ts";
 import { type CliIO, processIO } from "./io.ts";
+import { reportError } from "./report-error.ts";
 
 const VERSION = "0.1.0";
 
@@ -100,40 +100,4 @@ function addOption(command: Command, option: OptionSpec): void {
   } else {
     command.option(option.flags, option.description, option.default);
   }
-}
-
-/**
- * An error the tool raised on purpose carries its exit code and a message a user can act on:
- * one line, no stack. Anything else is a bug: its stack, exit 70.
- */
-function reportError(error: unknown, io: CliIO): number {
-  if (error instanceof CommanderError) {
-    // commander has printed it: help and version end with 0, every usage mistake with 2
-    return error.exitCode === 0 ? 0 : 2;
-  }
-  const exitCode = ownExitCode(error);
-  if (exitCode !== undefined) {
-    io.stderr.write(`orchestrator: ${oneLine((error as Error).message)}\n`);
-    return exitCode;
-  }
-  io.stderr.write(
-    `orchestrator: internal error (a bug; please report it):\n${(error as Error)?.stack ?? String(error)}\n`,
-  );
-  return 70;
-}
-
-/**
- * The exit code of an error the tool raised on purpose. Written to take src/errors'
- * `OrchestratorError` base (every such error has a numeric `exitCode`) as well as `UserError`.
- */
-export function ownExitCode(error: unknown): number | undefined {
-  if (error instanceof UserError) {
-    return error.exitCode;
-  }
-  const exitCode = error instanceof Error ? (error as { exitCode?: unknown }).exitCode : undefined;
-  return typeof exitCode === "number" && Number.isInteger(exitCode) && exitCode > 0 ? exitCode : undefined;
-}
-
-function oneLine(message: string): string {
-  return message.trim().replace(/\s*\n\s*/g, " ");
 }

@@ -28,7 +28,8 @@ describe("status", () => {
     });
     await runCli(["all"], repo);
     const result = await runCli(["status", "--json"], repo);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1); // talos gave up: it waits for a human
+
     const report = JSON.parse(result.stdout);
     const statuses = readJson(stateFile(repo, "stage_status.json")).stages;
     const errors = readJson(stateFile(repo, "errors.json")).stages;
@@ -213,6 +214,29 @@ describe("bad input", () => {
     const result = await runCli(["talos", "--rest"], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--rest'");
+  });
+
+  it("a usage mistake on a sub-command exits 2, like one on the program", async () => {
+    const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  talos:\n    command: echo ok") });
+    for (const [args, message] of [
+      [["status", "--jsn"], "unknown option '--jsn'"],
+      [["explain"], "missing required argument 'stage'"],
+      [
+        ["diagnostics", "check", "--", "kubectl get nodes"],
+        "required option '--stage <stage>' not specified",
+      ],
+    ] as const) {
+      const result = await runCli([...args], repo);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+
+  it("orchestrator help shows the usage, not a stage called help", async () => {
+    const result = await runCli(["help"], makeHomelabRepo({ "README.md": "hi" }));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: orchestrator /);
+    expect(result.stderr).toBe("");
   });
 
   it("outside a homelab repo: says to run init", async () => {
