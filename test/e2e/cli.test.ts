@@ -61,6 +61,28 @@ describe("status", () => {
   });
 });
 
+describe("start-up", () => {
+  it("a status of a repo whose context map is unchanged loads no YAML parser, zod or model client", async () => {
+    const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  vms:\n    command: echo ok") });
+    await runCli(["vms"], repo);
+    await runCli(["status"], repo); // the first reader after the run caches the validated map
+    // A module hook that names every package module the CLI resolves.
+    const hook = `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/node_modules/")) process.stderr.write("LOADED " + r.url + "\\n"); return r; }`;
+    const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const child = spawn(
+      process.execPath,
+      ["--import", `data:text/javascript,${encodeURIComponent(register)}`, CLI, "status"],
+      { cwd: repo, env: testEnv() },
+    );
+    const result = await collect(child);
+    expect(result.code).toBe(0);
+    const packages = new Set(
+      [...result.stderr.matchAll(/LOADED .*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1]),
+    );
+    expect([...packages]).toEqual(["commander"]);
+  });
+});
+
 describe("--reset", () => {
   it("sets a stage that gave up back to idle, and the next run runs it again", async () => {
     const repo = makeHomelabRepo({
