@@ -12,3 +12,11 @@ export interface GlobalOptions extends SettingFlags {
 export function repoRootOf(options: GlobalOptions, io: CliIO): string {
   return findRepoRoot(resolve(io.cwd, options.repo ?? "."));
 }
+
+/**
+ * Where a homelab step works (`step`, `verify`, `proxmox get`): the working folder itself, which
+ * under the loop is the AI worktree whose files the step must use, or `-C DIR`.
+ */
+export function stepFolderOf(options: GlobalOptions, io: CliIO): string {
+  return resolve(io.cwd, options.repo ?? ".");
+}

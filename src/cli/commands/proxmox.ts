@@ -8,6 +8,7 @@ import { UserError } from "../../errors/index.ts";
 import { findClusterFile } from "../../homelab/cluster-file/index.ts";
 import { clusterForDiagnostics } from "../../homelab/proxmox/diagnostics-token.ts";
 import { connectionFromCluster, ProxmoxClient, ProxmoxError } from "../../homelab/proxmox/index.ts";
+import { type GlobalOptions, stepFolderOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
 /**
@@ -17,15 +18,20 @@ import type { CliIO } from "../io.ts";
  * (exit 0) or Proxmox's error line (exit 1); a path off the list, a bad cluster file or a missing
  * secret is a usage error (exit 2).
  */
-export async function run([path]: [string], options: { cluster?: string }, io: CliIO): Promise<number> {
+export async function run(
+  [path]: [string],
+  options: GlobalOptions & { cluster?: string },
+  io: CliIO,
+): Promise<number> {
   // Judged before any file or secret is read, so a refused path costs nothing.
   const read = checkProxmoxReadPath(path);
   if (!read.ok) {
     throw new UserError(`proxmox get ${path}: ${read.reason}`);
   }
-  const { cluster } = await findClusterFile(io.cwd, options.cluster);
-  const chosen = clusterForDiagnostics(cluster, await diagnosticsCredentials(io.cwd), io.env);
-  const connection = await connectionFromCluster(chosen, { env: io.env, baseDir: io.cwd });
+  const folder = stepFolderOf(options, io);
+  const { cluster } = await findClusterFile(folder, options.cluster);
+  const chosen = clusterForDiagnostics(cluster, await diagnosticsCredentials(folder), io.env);
+  const connection = await connectionFromCluster(chosen, { env: io.env, baseDir: folder });
   try {
     const data = await new ProxmoxClient(connection).get(path);
     io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);

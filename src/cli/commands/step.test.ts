@@ -110,6 +110,13 @@ describe("orchestrator step vms", () => {
     );
   });
 
+  it("works on the folder -C names, from anywhere", async () => {
+    const { lab, repo } = await setUp();
+    const result = await runInProcess(["-C", repo, "step", "vms"], tmpdir(), { env: lab.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("step vms: done");
+  });
+
   it("names the known steps when asked for an unknown one", async () => {
     const { repo } = await setUp();
     await step(repo, ["tlaos"]);

@@ -1,6 +1,7 @@
 import { UserError } from "../../errors/index.ts";
 import { findClusterFile } from "../../homelab/cluster-file/index.ts";
 import { STEPS } from "../../homelab/stages/step.ts";
+import { type GlobalOptions, stepFolderOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
 /**
@@ -8,12 +9,16 @@ import type { CliIO } from "../io.ts";
  * once in the working folder (the AI worktree under the loop); the command a context map's stage
  * points at. Exit 0 done, 1 failed (last line: why), 2 a bad cluster file or a missing secret.
  */
-export async function run([name]: [string], options: { cluster?: string }, io: CliIO): Promise<number> {
+export async function run(
+  [name]: [string],
+  options: GlobalOptions & { cluster?: string },
+  io: CliIO,
+): Promise<number> {
   const step = Object.hasOwn(STEPS, name) ? STEPS[name] : undefined;
   if (!step) {
     throw new UserError(`unknown step "${name}"; steps: ${Object.keys(STEPS).join(", ")}`);
   }
-  const repoRoot = io.cwd;
+  const repoRoot = stepFolderOf(options, io);
   const { clusterFile, cluster } = await findClusterFile(repoRoot, options.cluster);
   const log = (line: string) => {
     io.stdout.write(`${line}\n`);

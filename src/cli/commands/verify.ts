@@ -6,6 +6,7 @@ import {
   STAGE_CHECKS,
   verifyHomelabStage,
 } from "../../homelab/stages/index.ts";
+import { type GlobalOptions, stepFolderOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
 /**
@@ -15,7 +16,7 @@ import type { CliIO } from "../io.ts";
  */
 export async function run(
   [stage, check]: [string, string | undefined],
-  options: { cluster?: string },
+  options: GlobalOptions & { cluster?: string },
   io: CliIO,
 ): Promise<number> {
   if (!(CHECKED_STAGES as readonly string[]).includes(stage)) {
@@ -26,7 +27,7 @@ export async function run(
   if (check !== undefined && !known.includes(check)) {
     throw new UserError(`stage ${stage} has no check "${check}"; its checks: ${known.join(", ")}`);
   }
-  const repoRoot = io.cwd;
+  const repoRoot = stepFolderOf(options, io);
   const { cluster } = await findClusterFile(repoRoot, options.cluster);
   const log = (line: string) => {
     io.stdout.write(`${line}\n`);
