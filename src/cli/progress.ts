@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { formatDuration } from "../core/duration/index.ts";
 import type { Reporter } from "../reconcile/index.ts";
+import type { OutputStream } from "./io.ts";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const PLAIN_LINE_CHARS = 200;
@@ -10,11 +11,11 @@ const PLAIN_LINE_CHARS = 200;
  * On a terminal: one live line per running stage (spinner, elapsed time, last output line),
  * replaced by a result line when it ends. Elsewhere (CI, pipes): plain, shortened lines.
  */
-export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+export function terminalReporter(stream: OutputStream): Reporter {
   return stream.isTTY ? liveReporter(stream) : plainReporter(stream);
 }
 
-function plainReporter(stream: NodeJS.WritableStream): Reporter {
+function plainReporter(stream: OutputStream): Reporter {
   return {
     stageStarted(stage, attempt, command) {
       stream.write(`[${stage}] run ${attempt}: ${firstLine(command)}\n`);
@@ -31,7 +32,7 @@ function plainReporter(stream: NodeJS.WritableStream): Reporter {
   };
 }
 
-function liveReporter(stream: NodeJS.WriteStream): Reporter {
+function liveReporter(stream: OutputStream): Reporter {
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   let started = 0;

@@ -16,7 +16,7 @@ import { markCreated, ownershipKey, requireOwnBranch } from "./ownership.ts";
 import {
   ensureWorktree,
   excludeRuntimeFolders,
-  findRepoRoot,
+  findGitTopLevel,
   requireBranchName,
   requireFirstCommit,
   WORKTREE_PATH,
@@ -25,7 +25,7 @@ import {
 export type { AiCommit, PatchMeta } from "./commits.ts";
 export { type LandedPatch, type LandPatchDeps, landPatch } from "./land-patch.ts";
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
-export { excludeRuntimeFolders, findRepoRoot, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
+export { excludeRuntimeFolders, findGitTopLevel, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
 
 /**
  * The guard and `git apply --check` of a diff against `ref`, changing nothing. Its module
@@ -70,7 +70,7 @@ export class SideBranch {
   }
 
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
-    const repoRoot = await findRepoRoot(opts.repoRoot);
+    const repoRoot = await findGitTopLevel(opts.repoRoot);
     // Independent look-ups, run side by side: every run opens the side branch.
     const [userHead, , exists, , marked] = await Promise.all([
       requireFirstCommit(repoRoot),

@@ -20,7 +20,7 @@ import {
   STORAGE_FIX,
   userCheckoutState,
 } from "./homelab-repo.fixture.ts";
-import { findRepoRoot, recordPatchVerdict, SideBranch } from "./index.ts";
+import { findGitTopLevel, recordPatchVerdict, SideBranch } from "./index.ts";
 
 const BRANCH = "ai/orchestrator-stage1";
 const RULES: GuardRules = {
@@ -150,10 +150,10 @@ describe("opening the side branch", () => {
     expect(readWorktree(again, "config/clusters/prox-n100.yaml")).toContain("local-zfs");
   });
 
-  it("finds the user's repo root from inside the AI worktree", async () => {
+  it("finds the user's git top level from inside the AI worktree", async () => {
     const repo = newRepo();
     const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
-    expect(await findRepoRoot(join(side.worktree, "config"))).toBe(repo.root);
+    expect(await findGitTopLevel(join(side.worktree, "config"))).toBe(repo.root);
   });
 });
 

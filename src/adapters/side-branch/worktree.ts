@@ -29,10 +29,11 @@ async function samePath(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * The user's repository root, from anywhere inside it, including from inside the tool's own
- * worktree (stage commands run there and may call the CLI).
+ * The top level of the user's git repository, from anywhere inside it, including from inside the
+ * tool's own worktree. Where the git repo is, not where the homelab repo is (that is
+ * src/config/repo-root.ts: a homelab repo may be a sub-folder of a git repo).
  */
-export async function findRepoRoot(start: string): Promise<string> {
+export async function findGitTopLevel(start: string): Promise<string> {
   const exists = await stat(start).catch(() => undefined);
   if (!exists?.isDirectory()) {
     throw new UserError(`${start} is not a folder`);

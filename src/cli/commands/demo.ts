@@ -1,9 +1,15 @@
-export async function demoCommand(options: { keep?: boolean }): Promise<void> {
-  const { runDemo } = await import("../../demo/index.ts");
-  if (!(await runDemo(options))) {
-    process.stderr.write(
-      "demo: the sandbox lab did not converge; this is a bug, and the output above shows where\n",
-    );
-    process.exitCode = 1;
+import { runDemo } from "../../demo/index.ts";
+import type { CliIO } from "../io.ts";
+
+export async function run(_args: [], options: { keep?: boolean }, io: CliIO): Promise<number> {
+  const out = (text: string) => {
+    io.stdout.write(text);
+  };
+  if (await runDemo({ ...(options.keep ? { keep: true } : {}), out })) {
+    return 0;
   }
+  io.stderr.write(
+    "demo: the sandbox lab did not converge; this is a bug, and the output above shows where\n",
+  );
+  return 1;
 }

@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
-import { registerDiagnosticsCommands } from "./diagnostics.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runInProcess } from "../../../test/helpers/cli.ts";
 
 const CONTEXT_MAP = `version: 1
 stages:
@@ -18,27 +16,27 @@ stages:
 `;
 
 let root: string;
-let stdout: CapturedStdout;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "diagnostics-cli-"));
   mkdirSync(join(root, "ai"));
   mkdirSync(join(root, "infrastructure", "talos"), { recursive: true });
   writeFileSync(join(root, "ai", "context_map.yaml"), CONTEXT_MAP);
-  stdout = captureStdout();
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
   rmSync(root, { recursive: true, force: true });
 });
 
+let exitCode: number;
+let stderr: string;
+
+/** The command's standard output; its exit code and standard error land in `exitCode`, `stderr`. */
 async function orchestrator(args: string[], cwd = root): Promise<string> {
-  const program = new Command("orchestrator").exitOverride();
-  registerDiagnosticsCommands(program, { cwd: () => cwd });
-  await program.parseAsync(args, { from: "user" });
-  return stdout.text();
+  const result = await runInProcess(args, cwd);
+  exitCode = result.code;
+  stderr = result.stderr;
+  return result.stdout;
 }
 
 describe("orchestrator diagnostics check", () => {
@@ -53,7 +51,7 @@ describe("orchestrator diagnostics check", () => {
         "talosctl -n 10.0.0.11 get members",
       ]),
     ).toBe("allowed\n");
-    expect(process.exitCode).toBeUndefined();
+    expect(exitCode).toBe(0);
   });
 
   it("finds the repo from a folder inside it", async () => {
@@ -67,7 +65,7 @@ describe("orchestrator diagnostics check", () => {
     expect(
       await orchestrator(["diagnostics", "check", "--stage", "infra", "--", "kubectl delete ns flux-system"]),
     ).toBe("refused: kubectl delete is not read-only\n");
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
   });
 
   it("refuses a read-only command the stage does not list, naming the stage's prefixes", async () => {
@@ -76,7 +74,7 @@ describe("orchestrator diagnostics check", () => {
     ).toBe(
       `refused: "kubectl describe" does not match this stage's diagnostics: talosctl get, talosctl dmesg\n`,
     );
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
   });
 
   it("refuses an injection attempt sent as one string", async () => {
@@ -85,24 +83,33 @@ describe("orchestrator diagnostics check", () => {
     ).toBe("refused: pipes (|) are not allowed: diagnostics run without a shell\n");
   });
 
-  it("names the known stages for an unknown one, as a user error", async () => {
-    await expect(
-      orchestrator(["diagnostics", "check", "--stage", "apps", "--", "kubectl get pods"]),
-    ).rejects.toMatchObject({ name: "UserError", message: expect.stringContaining('unknown stage "apps"') });
+  it("names the known stages for an unknown one, as a usage error (exit 2)", async () => {
+    await orchestrator(["diagnostics", "check", "--stage", "apps", "--", "kubectl get pods"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe('orchestrator: unknown stage "apps"; ai/context_map.yaml names: talos, infra\n');
   });
 
   it("asks for one quoted string when the command arrives as separate words", async () => {
-    await expect(
-      orchestrator(["diagnostics", "check", "--stage", "talos", "--", "talosctl", "get", "members"]),
-    ).rejects.toMatchObject({ name: "UserError", message: expect.stringContaining("one quoted string") });
+    await orchestrator(["diagnostics", "check", "--stage", "talos", "--", "talosctl", "get", "members"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain("one quoted string");
+  });
+
+  it("without --stage is a usage error (exit 2) naming the option", async () => {
+    expect(await orchestrator(["diagnostics", "check", "--", "talosctl get members"])).toBe("");
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain("required option '--stage <stage>' not specified");
   });
 
   it("says to run init outside a homelab repo", async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "not-a-repo-"));
     try {
-      await expect(
-        orchestrator(["diagnostics", "check", "--stage", "talos", "--", "talosctl get members"], elsewhere),
-      ).rejects.toMatchObject({ name: "UserError", message: expect.stringContaining("orchestrator init") });
+      await orchestrator(
+        ["diagnostics", "check", "--stage", "talos", "--", "talosctl get members"],
+        elsewhere,
+      );
+      expect(exitCode).toBe(2);
+      expect(stderr).toContain("orchestrator init");
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

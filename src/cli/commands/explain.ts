@@ -1,12 +1,13 @@
 import { StateStore } from "../../adapters/state-store/index.ts";
 import { loadContextMap, stageSpecOf } from "../../config/index.ts";
 import { explainEpisode, lastEpisode } from "../../core/explain/index.ts";
-import { findRepoRoot } from "../repo-root.ts";
-import type { GlobalOptions } from "./run.ts";
+import { type GlobalOptions, repoRootOf } from "../global-options.ts";
+import type { CliIO } from "../io.ts";
 
-export async function explainCommand(stage: string, options: GlobalOptions): Promise<void> {
-  const repoRoot = findRepoRoot(options.repo ?? process.cwd());
+export async function run([stage]: [string], options: GlobalOptions, io: CliIO): Promise<number> {
+  const repoRoot = repoRootOf(options, io);
   stageSpecOf(await loadContextMap(repoRoot), stage);
   const journal = await new StateStore(repoRoot).readJournal();
-  process.stdout.write(explainEpisode(stage, lastEpisode(journal, stage)));
+  io.stdout.write(explainEpisode(stage, lastEpisode(journal, stage)));
+  return 0;
 }

@@ -1,12 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { Command } from "commander";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { captureStdout } from "../../../test/helpers/stdout-capture.ts";
-import { UserError } from "../../errors/index.ts";
-import { registerFingerprintCommands } from "./fingerprint.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInProcess } from "../../../test/helpers/cli.ts";
 
 let dir: string;
 
@@ -16,20 +12,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-async function run(args: string[], stdin?: string): Promise<string> {
-  const stdout = captureStdout();
-  if (stdin !== undefined) {
-    const fake = Readable.from([stdin]);
-    vi.spyOn(process, "stdin", "get").mockReturnValue(fake as unknown as typeof process.stdin);
+/** Standard output of a command that succeeds; a failure rejects with its exit code and stderr. */
+async function run(args: string[], stdin?: string, cwd = dir): Promise<string> {
+  const result = await runInProcess(args, cwd, stdin === undefined ? {} : { stdin });
+  if (result.code !== 0) {
+    throw new Error(`exit ${result.code}: ${result.stderr}`);
   }
-  const program = new Command().exitOverride();
-  registerFingerprintCommands(program);
-  await program.parseAsync(["node", "orchestrator", ...args]);
-  return stdout.text();
+  return result.stdout;
 }
 
 const TALOS_LOG = [
@@ -71,15 +60,35 @@ describe("orchestrator fingerprint", () => {
     expect(Object.keys(parsed).sort()).toEqual(["exact", "lines", "template", "templates"]);
   });
 
-  it("refuses a missing file with a user error naming it", async () => {
+  it("refuses a missing file with one line naming it, exit 2", async () => {
     const missing = join(dir, "nope.log");
-    const failure = run(["fingerprint", missing]);
-    await expect(failure).rejects.toBeInstanceOf(UserError);
-    await expect(run(["fingerprint", missing])).rejects.toThrow(`${missing}: no such file`);
+    await expect(run(["fingerprint", missing])).rejects.toThrow(
+      `exit 2: orchestrator: ${missing}: no such file\n`,
+    );
+  });
+
+  it("reads a relative FILE from the working folder", async () => {
+    await writeFile(join(dir, "relative.log"), TALOS_LOG);
+    expect(await run(["fingerprint", "relative.log"])).toBe(await run(["fingerprint", "-"], TALOS_LOG));
+  });
+
+  it("reads the loop's templates from the repo root, also from a folder inside the repo", async () => {
+    const repo = join(dir, "homelab");
+    await mkdir(join(repo, "ai", "state"), { recursive: true });
+    await mkdir(join(repo, "config", "clusters"), { recursive: true });
+    await writeFile(join(repo, "ai", "context_map.yaml"), "version: 1\nstages: {}\n");
+    await writeFile(join(repo, "ai", "state", "templates.json"), "{ not json");
+    await writeFile(join(repo, "talos.log"), TALOS_LOG);
+    const result = await runInProcess(["fingerprint", "../../talos.log"], join(repo, "config", "clusters"));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("warning: ai/state/templates.json could not be read; the next run sets it aside and starts afresh\n");
+    expect(result.stdout).toBe(await run(["fingerprint", join(repo, "talos.log")]));
   });
 
   it("refuses a directory with a user error naming it", async () => {
-    await expect(run(["fingerprint", dir])).rejects.toThrow(`${dir}: is a directory, not a log file`);
+    await expect(run(["fingerprint", dir])).rejects.toThrow(
+      `exit 2: orchestrator: ${dir}: is a directory, not a log file`,
+    );
   });
 });
 
@@ -127,6 +136,8 @@ describe("orchestrator templates", () => {
   });
 
   it("refuses a missing file with a user error naming it", async () => {
-    await expect(run(["templates", join(dir, "missing.txt")])).rejects.toThrow("missing.txt: no such file");
+    await expect(run(["templates", join(dir, "missing.txt")])).rejects.toThrow(
+      /^exit 2: orchestrator: .*missing\.txt: no such file/,
+    );
   });
 });

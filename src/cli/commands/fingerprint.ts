@@ -1,55 +1,43 @@
+import { open } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import type { Command } from "commander";
-import type { TemplateMiner } from "../../core/fingerprint/index.ts";
+import { readLogTail } from "../../adapters/log-tail/index.ts";
+import { StateStore } from "../../adapters/state-store/index.ts";
+import { locateRepoRoot } from "../../config/repo-root.ts";
+import { fingerprintLogTail, TemplateMiner } from "../../core/fingerprint/index.ts";
 import { UserError } from "../../errors/index.ts";
+import type { CliIO } from "../io.ts";
 
-/** Where the loop keeps the miner's learned templates; the commands read it and never write it. */
-const MINER_STATE_PATH = "ai/state/templates.json";
 /** Output is written in blocks of about this size: one write per line would dominate the run time. */
 const OUTPUT_BLOCK_BYTES = 1 << 20;
 
-export function registerFingerprintCommands(program: Command): void {
-  program
-    .command("fingerprint")
-    .description("print the error fingerprint (template hash) of a log file's tail")
-    .argument("<file>", "log file, or - for standard input")
-    .option("--explain", "show the chosen lines, their templates and both hashes")
-    .option("--json", "print the whole fingerprint as JSON")
-    .action(async (file: string, options: { explain?: boolean; json?: boolean }) => {
-      const { fingerprintLogTail } = await import("../../core/fingerprint/index.ts");
-      const tail = file === "-" ? await readStreamTail(process.stdin) : await readTailOf(file);
-      const miner = await loadMinerReadOnly();
-      const fingerprint = fingerprintLogTail(tail, miner);
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(fingerprint)}\n`);
-      } else if (options.explain) {
-        const rows = fingerprint.lines.map(
-          (line, k) => `  line:     ${line}\n  template: ${fingerprint.templates[k] ?? ""}\n`,
-        );
-        process.stdout.write(
-          `template hash: ${fingerprint.template}\nexact hash:    ${fingerprint.exact}\n` +
-            `chosen lines (${fingerprint.lines.length}):\n${rows.join("")}`,
-        );
-      } else {
-        process.stdout.write(`${fingerprint.template}\n`);
-      }
-    });
-
-  program
-    .command("templates")
-    .description("group messages by template: one JSON object per input line (stdin without FILE)")
-    .argument("[file]", "one message per line")
-    .action(async (file: string | undefined) => {
-      const { TemplateMiner } = await import("../../core/fingerprint/index.ts");
-      const input = file === undefined || file === "-" ? process.stdin : await openForReading(file);
-      await writeTemplates(input, process.stdout, new TemplateMiner());
-    });
+/** `orchestrator fingerprint FILE [--explain | --json]`: the template hash of a log's tail. */
+export async function run(
+  [file]: [string],
+  options: { explain?: boolean; json?: boolean },
+  io: CliIO,
+): Promise<number> {
+  const tail = file === "-" ? await readStreamTail(io.stdin) : await readTailOf(resolve(io.cwd, file), file);
+  const fingerprint = fingerprintLogTail(tail, await loadMinerReadOnly(io));
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(fingerprint)}\n`);
+  } else if (options.explain) {
+    const rows = fingerprint.lines.map(
+      (line, k) => `  line:     ${line}\n  template: ${fingerprint.templates[k] ?? ""}\n`,
+    );
+    io.stdout.write(
+      `template hash: ${fingerprint.template}\nexact hash:    ${fingerprint.exact}\n` +
+        `chosen lines (${fingerprint.lines.length}):\n${rows.join("")}`,
+    );
+  } else {
+    io.stdout.write(`${fingerprint.template}\n`);
+  }
+  return 0;
 }
 
-async function readTailOf(file: string): Promise<string> {
-  const { readLogTail } = await import("../../adapters/log-tail/index.ts");
+async function readTailOf(path: string, file: string): Promise<string> {
   try {
-    return await readLogTail(file);
+    return await readLogTail(path);
   } catch (error) {
     throw userErrorForFile(file, error);
   }
@@ -69,10 +57,10 @@ function userErrorForFile(file: string, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-async function openForReading(file: string): Promise<Readable> {
-  const { open } = await import("node:fs/promises");
+/** A file's lines as a stream, or a user error naming the file. */
+export async function openForReading(path: string, file: string): Promise<Readable> {
   try {
-    const handle = await open(file, "r");
+    const handle = await open(path, "r");
     if ((await handle.stat()).isDirectory()) {
       await handle.close();
       throw Object.assign(new Error("directory"), { code: "EISDIR" });
@@ -101,14 +89,22 @@ async function readStreamTail(input: Readable, keepBytes = 4 * 1024 * 1024): Pro
   return all.subarray(Math.max(0, all.length - keepBytes)).toString("utf8");
 }
 
-async function loadMinerReadOnly(): Promise<TemplateMiner> {
-  const { TemplateMiner } = await import("../../core/fingerprint/index.ts");
-  const { readFile } = await import("node:fs/promises");
-  try {
-    return TemplateMiner.fromJSON(JSON.parse(await readFile(MINER_STATE_PATH, "utf8")));
-  } catch {
+/**
+ * The templates the loop learned in the homelab repo around the working folder (read as the loop
+ * reads them, never written), so a hash printed here is the one the loop computes; outside a
+ * homelab repo an empty miner, so a benchmark never learns from an earlier run.
+ */
+async function loadMinerReadOnly(io: CliIO): Promise<TemplateMiner> {
+  const repoRoot = locateRepoRoot(io.cwd);
+  if (repoRoot === undefined) {
     return new TemplateMiner();
   }
+  const state = new StateStore(repoRoot, { readOnly: true });
+  const miner = TemplateMiner.fromJSON(await state.readJsonFile("templates"));
+  for (const warning of state.warnings) {
+    io.stderr.write(`warning: ${warning}\n`);
+  }
+  return miner;
 }
 
 /**

@@ -1,11 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runInProcess } from "../../../test/helpers/cli.ts";
 import { type HomelabRepo, makeHomelabRepo } from "../../adapters/side-branch/homelab-repo.fixture.ts";
-import { UserError } from "../../errors/index.ts";
-import { registerFixesCommands } from "./fixes.ts";
 
 const ENTRY = {
   id: "3f9a1c0de2b4",
@@ -24,21 +21,19 @@ const ENTRY = {
 };
 
 let repo: HomelabRepo;
-let stdout: CapturedStdout;
 beforeEach(() => {
   repo = makeHomelabRepo();
-  stdout = captureStdout();
 });
 afterEach(() => {
-  vi.restoreAllMocks();
   repo.cleanup();
 });
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  registerFixesCommands(program, { cwd: () => repo.root });
-  await program.parseAsync(["node", "orchestrator", ...args]);
-  return stdout.text();
+  const result = await runInProcess(args, repo.root);
+  if (result.code !== 0) {
+    throw new Error(`exit ${result.code}: ${result.stderr}`);
+  }
+  return result.stdout;
 }
 
 function writeFixes(fixes: unknown[]) {
@@ -69,12 +64,13 @@ describe("orchestrator fixes", () => {
   it("forgets a fix by a prefix of its id", async () => {
     writeFixes([ENTRY]);
     expect(await run("fixes", "forget", "3f9a")).toBe("forgot 3f9a1c0de2b4 (vms: use local-zfs)\n");
-    stdout.clear();
     expect(JSON.parse(await run("fixes", "--json")).fixes).toEqual([]);
   });
 
-  it("refuses to forget an id it does not know, as a user error", async () => {
+  it("refuses to forget an id it does not know: one line, exit 2", async () => {
     writeFixes([ENTRY]);
-    await expect(run("fixes", "forget", "ffff")).rejects.toThrow(UserError);
+    const result = await runInProcess(["fixes", "forget", "ffff"], repo.root);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^orchestrator: [^\n]*ffff[^\n]*\n$/);
   });
 });

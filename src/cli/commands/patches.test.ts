@@ -1,11 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { runInProcess, testEnv } from "../../../test/helpers/cli.ts";
 import { type CapturedStdout, captureStdout } from "../../../test/helpers/stdout-capture.ts";
 import { type HomelabRepo, makeHomelabRepo } from "../../adapters/side-branch/homelab-repo.fixture.ts";
 import { SideBranch } from "../../adapters/side-branch/index.ts";
-import { registerPatchesCommands } from "./patches.ts";
 
 const STORAGE_FIX = [
   "diff --git a/config/clusters/prox-n100.yaml b/config/clusters/prox-n100.yaml",
@@ -38,21 +37,27 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
-  process.exitCode = undefined;
   repo.cleanup();
 });
 
+let exitCode: number;
+let stderr: string;
+
+/**
+ * Standard output; the exit code and standard error land in `exitCode` and `stderr`. (`patches
+ * check` still prints through process.stdout until its rewrite lands: captured too.)
+ */
 async function orchestrator(args: string[], env: Record<string, string> = {}) {
-  const program = new Command("orchestrator").exitOverride();
-  registerPatchesCommands(program, { cwd: () => repo.root, env, readStdin: async () => STORAGE_FIX });
-  await program.parseAsync(args, { from: "user" });
-  return stdout.text();
+  const result = await runInProcess(args, repo.root, { env: testEnv(env), stdin: STORAGE_FIX });
+  exitCode = result.code;
+  stderr = result.stderr;
+  return stdout.text() + result.stdout;
 }
 
 describe("orchestrator patches check", () => {
   it("prints accepted and exits 0 for a clean config fix, before any AI branch exists", async () => {
     expect(await orchestrator(["patches", "check", "-"])).toBe("accepted\n");
-    expect(process.exitCode).toBeUndefined();
+    expect(exitCode).toBe(0);
     expect(repo.run(["branch", "--list", "ai/*"])).toBe("");
   });
 
@@ -61,7 +66,7 @@ describe("orchestrator patches check", () => {
     expect(await orchestrator(["patches", "check", "memo.diff", "--stage", "talos"])).toBe(
       "refused: ai/master_memo.md is protected (the human's architecture memo); the patch would edit it\n",
     );
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
   });
 
   it("checks against the AI branch, where the fix is already applied", async () => {
@@ -71,19 +76,19 @@ describe("orchestrator patches check", () => {
     expect(await orchestrator(["patches", "check", "fix.diff"])).toMatch(
       /^refused: the patch does not apply cleanly/,
     );
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
   });
 
   it("names a diff file that cannot be read", async () => {
-    await expect(orchestrator(["patches", "check", "nope.diff"])).rejects.toThrow(
-      "cannot read nope.diff: ENOENT",
-    );
+    await orchestrator(["patches", "check", "nope.diff"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe("orchestrator: cannot read nope.diff: ENOENT\n");
   });
 
   it("names an unknown stage", async () => {
-    await expect(orchestrator(["patches", "check", "-", "--stage", "nope"])).rejects.toThrow(
-      /unknown stage "nope"/,
-    );
+    await orchestrator(["patches", "check", "-", "--stage", "nope"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^orchestrator: unknown stage "nope"/);
   });
 });
 

@@ -1,125 +1,54 @@
-import type { Command } from "commander";
+import { git } from "../../adapters/git/index.ts";
+import { readAiCommits } from "../../adapters/side-branch/commits.ts";
+import { loadContextMap, resolveSettings, stageSpecOf } from "../../config/index.ts";
+import { type GlobalOptions, repoRootOf } from "../global-options.ts";
+import { type CliIO, readAllText } from "../io.ts";
 
-/** Where a command runs; tests pass their own. */
+/**
+ * What `checkPatchFile` takes (its body is being rewritten on another branch; it keeps this
+ * shape until then): the working folder, the environment and standard input.
+ */
 export type PatchesCommandContext = {
   cwd: () => string;
   env: Readonly<Record<string, string | undefined>>;
   readStdin: () => Promise<string>;
+  /** The homelab repo (`-C`, or the one around the working folder). */
+  repoRoot: string;
+  /** `--ai-branch` and the other setting flags. */
+  flags: GlobalOptions;
 };
 
-const DEFAULT_CONTEXT: PatchesCommandContext = {
-  cwd: () => process.cwd(),
-  env: process.env,
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) {
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  },
-};
-
-/**
- * `orchestrator patches [--stage S] [--json]`, `orchestrator patches check FILE [--stage S]`
- * and `orchestrator revert ID [--reason TEXT]`.
- */
-export function registerPatchesCommands(
-  program: Command,
-  context: PatchesCommandContext = DEFAULT_CONTEXT,
-): void {
-  const patches = program
-    .command("patches")
-    .description("list the AI branch's patch commits and what became of them")
-    .option("--stage <stage>", "only this stage's patches")
-    .option("--json", "stable JSON for scripts")
-    .action(async (options: { stage?: string; json?: boolean }) => {
-      await listPatches(context, options);
-    });
-
-  patches
-    .command("check <file>")
-    .description(
-      'check a diff against the AI branch without applying it ("-" reads stdin); exit 0 accepted, 1 refused',
-    )
-    .option("--stage <stage>", "the stage the diff is for (must exist in ai/context_map.yaml)")
-    .action(async (file: string, options: { stage?: string }) => {
-      await checkPatchFile(context, file, { ...patches.opts(), ...options });
-    });
-
-  program
-    .command("revert <id>")
-    .description("revert one of the AI branch's patch commits by hand")
-    .option("--reason <text>", "why, recorded in the revert commit", "reverted by hand")
-    .action(async (id: string, options: { reason: string }) => {
-      const { repoRoot, aiBranch } = await locate(context);
-      const [{ SideBranch }, { StateStore }] = await Promise.all([
-        import("../../adapters/side-branch/index.ts"),
-        import("../../adapters/state-store/index.ts"),
-      ]);
-      // The worktree is the running loop's: a hand revert waits its turn like any other run.
-      const state = new StateStore(repoRoot);
-      await state.ensure();
-      const lock = await state.lock(`revert ${id}`);
-      try {
-        const side = await SideBranch.open({ repoRoot, branch: aiBranch });
-        const revert = await side.revert(id, options.reason);
-        const original = (await side.aiCommits()).find((commit) => commit.revertedBy === revert);
-        await state.journal({
-          type: "patch_reverted",
-          stage: original?.stage ?? "unknown",
-          commit: original?.commit ?? id,
-          revert,
-          reason: options.reason,
-          by: "human",
-          ...(original ? { source: original.source } : {}),
-        });
-        process.stdout.write(`reverted ${id} on ${aiBranch}: ${revert.slice(0, 12)}\n`);
-      } finally {
-        await lock.release();
-      }
-    });
+export function patchesContext(options: GlobalOptions, io: CliIO): PatchesCommandContext {
+  return {
+    cwd: () => io.cwd,
+    env: io.env,
+    readStdin: () => readAllText(io.stdin),
+    repoRoot: repoRootOf(options, io),
+    flags: options,
+  };
 }
 
-async function locate(context: PatchesCommandContext) {
-  const [{ findRepoRoot }, { loadContextMap, resolveSettings }] = await Promise.all([
-    import("../../adapters/side-branch/index.ts"),
-    import("../../config/index.ts"),
-  ]);
-  const repoRoot = await findRepoRoot(context.cwd());
-  const contextMap = await loadContextMap(repoRoot);
-  const settings = resolveSettings(contextMap, context.env);
-  return { repoRoot, contextMap, settings, aiBranch: settings.aiBranch };
-}
-
-async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
-  const { git } = await import("../../adapters/git/index.ts");
-  const result = await git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], {
-    cwd: repoRoot,
-    allowFailure: true,
-  });
-  return result.exitCode === 0;
-}
-
-async function listPatches(context: PatchesCommandContext, options: { stage?: string; json?: boolean }) {
-  const { repoRoot, contextMap, aiBranch } = await locate(context);
-  const { stageSpecOf } = await import("../../config/index.ts");
+/** `orchestrator patches [--stage S] [--json]`: the AI branch's patch commits and their fate. */
+export async function run(
+  _args: [],
+  options: GlobalOptions & { stage?: string; json?: boolean },
+  io: CliIO,
+): Promise<number> {
+  const { repoRoot, contextMap, aiBranch } = await locate(patchesContext(options, io));
   if (options.stage !== undefined) {
     stageSpecOf(contextMap, options.stage);
   }
-  const { readAiCommits } = await import("../../adapters/side-branch/commits.ts");
   const all = (await branchExists(repoRoot, aiBranch))
     ? await readAiCommits(repoRoot, `refs/heads/${aiBranch}`)
     : [];
   const commits = options.stage === undefined ? all : all.filter((commit) => commit.stage === options.stage);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ version: 1, branch: aiBranch, patches: commits }, null, 2)}\n`);
-    return;
+    io.stdout.write(`${JSON.stringify({ version: 1, branch: aiBranch, patches: commits }, null, 2)}\n`);
+    return 0;
   }
   if (commits.length === 0) {
-    process.stdout.write(
-      `no AI patches on ${aiBranch}${options.stage ? ` for stage ${options.stage}` : ""}\n`,
-    );
-    return;
+    io.stdout.write(`no AI patches on ${aiBranch}${options.stage ? ` for stage ${options.stage}` : ""}\n`);
+    return 0;
   }
   const rows = commits.map((commit) => [
     commit.shortCommit,
@@ -129,7 +58,23 @@ async function listPatches(context: PatchesCommandContext, options: { stage?: st
     commit.reverted ? `reverted (${commit.revertReason || "no reason given"})` : "applied",
     commit.summary,
   ]);
-  process.stdout.write(table([["COMMIT", "DATE", "STAGE", "SOURCE", "OUTCOME", "SUMMARY"], ...rows]));
+  io.stdout.write(table([["COMMIT", "DATE", "STAGE", "SOURCE", "OUTCOME", "SUMMARY"], ...rows]));
+  return 0;
+}
+
+async function locate(context: PatchesCommandContext) {
+  const repoRoot = context.repoRoot;
+  const contextMap = await loadContextMap(repoRoot);
+  const settings = resolveSettings(contextMap, context.env, context.flags);
+  return { repoRoot, contextMap, settings, aiBranch: settings.aiBranch };
+}
+
+async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
+  const result = await git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], {
+    cwd: repoRoot,
+    allowFailure: true,
+  });
+  return result.exitCode === 0;
 }
 
 function table(rows: string[][]): string {
@@ -145,7 +90,11 @@ function table(rows: string[][]): string {
     .join("");
 }
 
-async function checkPatchFile(context: PatchesCommandContext, file: string, options: { stage?: string }) {
+export async function checkPatchFile(
+  context: PatchesCommandContext,
+  file: string,
+  options: { stage?: string },
+) {
   const { repoRoot, contextMap, settings, aiBranch } = await locate(context);
   const [{ stageSpecOf }, { UserError }, { readFile, stat }, { join }] = await Promise.all([
     import("../../config/index.ts"),

@@ -1,12 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LAB_TOKEN, type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
-import { ConfigError, UserError } from "../../errors/index.ts";
+import { runInProcess } from "../../../test/helpers/cli.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
 import { ProxmoxClient } from "../../homelab/proxmox/index.ts";
-import { registerProxmoxCommands } from "./proxmox.ts";
 
 const AUDITOR = {
   id: "auditor@pve!diagnostics",
@@ -39,19 +37,16 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  process.exitCode = undefined;
   await lab.close();
 });
 
+let stderr: string;
+
+/** Standard output and exit code; standard error lands in `stderr`. */
 async function proxmoxGet(env: Record<string, string>, ...args: string[]) {
-  const output: string[] = [];
-  const program = new Command().exitOverride();
-  registerProxmoxCommands(program, { cwd: () => repo, env, write: (text) => output.push(text) });
-  process.exitCode = undefined;
-  await program.parseAsync(["proxmox", "get", ...args], { from: "user" });
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { text: output.join(""), exitCode };
+  const result = await runInProcess(["proxmox", "get", ...args], repo, { env });
+  stderr = result.stderr;
+  return { text: result.stdout, exitCode: result.code };
 }
 
 async function createVm121(): Promise<void> {
@@ -129,19 +124,19 @@ describe("orchestrator proxmox get", () => {
   });
 
   it("refuses a path off the read-only list with exit 2, before it reads a secret or sends anything", async () => {
-    const error = await proxmoxGet({}, "/nodes/pve/qemu/121/status/stop").catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).exitCode).toBe(2);
-    expect((error as Error).message).toBe(
-      `proxmox get /nodes/pve/qemu/121/status/stop: /nodes/pve/qemu/121/status/stop is not on the list of read-only Proxmox API paths (/version, /nodes, /nodes/{node}/qemu, /nodes/{node}/qemu/{vmid}/status/current, /nodes/{node}/qemu/{vmid}/config, /nodes/{node}/tasks, /nodes/{node}/tasks/{upid}/status, /nodes/{node}/tasks/{upid}/log, /nodes/{node}/storage, /nodes/{node}/storage/{storage}/content, /nodes/{node}/network, /cluster/resources)`,
+    expect(await proxmoxGet({}, "/nodes/pve/qemu/121/status/stop")).toEqual({ text: "", exitCode: 2 });
+    expect(stderr).toBe(
+      `orchestrator: proxmox get /nodes/pve/qemu/121/status/stop: /nodes/pve/qemu/121/status/stop is not on the list of read-only Proxmox API paths (/version, /nodes, /nodes/{node}/qemu, /nodes/{node}/qemu/{vmid}/status/current, /nodes/{node}/qemu/{vmid}/config, /nodes/{node}/tasks, /nodes/{node}/tasks/{upid}/status, /nodes/{node}/tasks/{upid}/log, /nodes/{node}/storage, /nodes/{node}/storage/{storage}/content, /nodes/{node}/network, /cluster/resources)\n`,
     );
-    await expect(proxmoxGet({}, "/access/users")).rejects.toThrow("/access/users is not on the list");
+    expect((await proxmoxGet({}, "/access/users")).exitCode).toBe(2);
+    expect(stderr).toContain("/access/users is not on the list");
     expect(lab.server.requests).toEqual([]);
   });
 
   it("says which secret is missing when neither token has one", async () => {
-    await expect(proxmoxGet({}, "/version")).rejects.toThrow(
-      "PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
+    expect((await proxmoxGet({}, "/version")).exitCode).toBe(2);
+    expect(stderr).toBe(
+      "orchestrator: PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)\n",
     );
   });
 
@@ -150,10 +145,7 @@ describe("orchestrator proxmox get", () => {
       join(repo, "config", "clusters", "lab.yaml"),
       EXAMPLE_CLUSTER_FILE.replace('mac: "bc:24:11:00:00:22"', 'mac: "bc:24:11:00:00:2"'),
     );
-    const error = await proxmoxGet({ PROXMOX_TOKEN_SECRET: LAB_TOKEN.secret }, "/version").catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^config\/clusters\/lab\.yaml:\d+: nodes\.1\.mac: /);
+    expect((await proxmoxGet({ PROXMOX_TOKEN_SECRET: LAB_TOKEN.secret }, "/version")).exitCode).toBe(2);
+    expect(stderr).toMatch(/^orchestrator: config\/clusters\/lab\.yaml:\d+: nodes\.1\.mac: [^\n]*\n$/);
   });
 });

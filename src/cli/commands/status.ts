@@ -3,8 +3,8 @@ import { processExists, StateStore } from "../../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: status must start fast.
 import { loadContextMap } from "../../config/context-map.ts";
 import { resolveSettings } from "../../config/settings.ts";
-import { findRepoRoot } from "../repo-root.ts";
-import type { GlobalOptions } from "./run.ts";
+import { type GlobalOptions, repoRootOf } from "../global-options.ts";
+import type { CliIO } from "../io.ts";
 
 export interface StageStatusRow {
   stage: string;
@@ -41,7 +41,7 @@ export interface StatusReport {
 export async function statusReport(
   repoRoot: string,
   options: GlobalOptions,
-  env = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<StatusReport> {
   const contextMap = await loadContextMap(repoRoot);
   const settings = resolveSettings(contextMap, env, options);
@@ -99,14 +99,15 @@ export async function statusReport(
   };
 }
 
-export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<void> {
-  const repoRoot = findRepoRoot(options.repo ?? process.cwd());
-  const report = await statusReport(repoRoot, options);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return;
-  }
-  process.stdout.write(formatStatus(report));
+/** `orchestrator status [--json]`: exit 1 while a stage is in give_up (it waits for a human), else 0. */
+export async function run(
+  _args: [],
+  options: GlobalOptions & { json?: boolean },
+  io: CliIO,
+): Promise<number> {
+  const report = await statusReport(repoRootOf(options, io), options, io.env);
+  io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  return report.stages.some((row) => row.status === "give_up") ? 1 : 0;
 }
 
 export function formatStatus(report: StatusReport): string {

@@ -1,18 +1,17 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { type SandboxLab, startSandboxLab } from "../../../lab/sandbox/index.ts";
 import { readWorld } from "../../../lab/world/index.ts";
-import { ConfigError, UserError } from "../../errors/index.ts";
+import { runInProcess } from "../../../test/helpers/cli.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
-import { registerStepCommands } from "./step.ts";
+import { STEPS } from "../../homelab/stages/step.ts";
+import { STEP_NAMES } from "../command-table.ts";
 
 let lab: SandboxLab | undefined;
 
 afterEach(async () => {
-  process.exitCode = undefined;
   await lab?.close();
   if (lab) {
     await rm(lab.dir, { recursive: true, force: true });
@@ -38,20 +37,22 @@ async function setUp(edit: (text: string) => string = (text) => text) {
   return { lab, repo };
 }
 
+let exitCode: number;
+let stderr: string;
+
+/** The step's output lines; its exit code and standard error land in `exitCode` and `stderr`. */
 async function step(repo: string, args: string[], env: Record<string, string> = {}) {
-  const output: string[] = [];
-  const program = new Command().exitOverride();
-  const stepEnv = { ...lab?.env, ...env };
-  registerStepCommands(program, { cwd: () => repo, env: stepEnv, write: (text) => output.push(text) });
-  await program.parseAsync(["step", ...args], { from: "user" });
-  return output.join("").trimEnd().split("\n");
+  const result = await runInProcess(["step", ...args], repo, { env: { ...lab?.env, ...env } });
+  exitCode = result.code;
+  stderr = result.stderr;
+  return result.stdout.trimEnd().split("\n");
 }
 
 describe("orchestrator step vms", () => {
   it("creates and starts the VMs of the only cluster file and exits 0", async () => {
     const { lab, repo } = await setUp();
     const lines = await step(repo, ["vms"]);
-    expect(process.exitCode).toBeUndefined();
+    expect(exitCode).toBe(0);
     expect(lines.at(-1)).toBe("step vms: done");
     expect(lines).toContain("vms: 4 VMs running (created 4, started 0, adopted 0, unchanged 0)");
     expect(Object.values(readWorld(lab.worldFile).proxmox.vms).every((vm) => vm.status === "running")).toBe(
@@ -69,23 +70,20 @@ describe("orchestrator step vms", () => {
 
   it("refuses to run without the token secret", async () => {
     const { lab, repo } = await setUp((text) => text.replace(/ {2}tokenSecretFile: .*\n/, ""));
-    const run = step(repo, ["vms"]);
-    await expect(run).rejects.toThrow(UserError);
-    await expect(step(repo, ["vms"])).rejects.toThrow(
-      "PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
+    await step(repo, ["vms"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe(
+      "orchestrator: PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)\n",
     );
     expect(lab.proxmox.requests).toEqual([]);
   });
 
   it("refuses a bad cluster file with one line naming file, line and field, and touches nothing", async () => {
     const { lab, repo } = await setUp((text) => text.replace("ip: 192.168.1.22", "ip: 192.168.1.21"));
-    const error = await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).exitCode).toBe(2);
-    expect((error as Error).message).toMatch(
-      /^config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1$/,
+    await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(
+      /^orchestrator: config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1\n$/,
     );
     expect(lab.proxmox.requests).toEqual([]);
   });
@@ -96,7 +94,7 @@ describe("orchestrator step vms", () => {
       world.faults.bridgeMissingInTask.push("vmbr0");
     });
     const lines = await step(repo, ["vms"]);
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
     expect(lines).toContain("  bridge 'vmbr0' does not exist");
     expect(lines.at(-1)).toBe(
       "step vms failed: proxmox: task qmstart of 121 on pve failed: start failed: QEMU exited with code 1",
@@ -106,16 +104,30 @@ describe("orchestrator step vms", () => {
   it("exits 1 naming the missing storage before any task", async () => {
     const { repo } = await setUp((text) => text.replace("storage: local-lvm", "storage: local-zfs"));
     const lines = await step(repo, ["vms"]);
-    expect(process.exitCode).toBe(1);
+    expect(exitCode).toBe(1);
     expect(lines.at(-1)).toBe(
       'step vms failed: proxmox: storage "local-zfs" does not exist on node pve (it has: local, local-lvm); set proxmox.storage',
     );
   });
 
+  it("works on the folder -C names, from anywhere", async () => {
+    const { lab, repo } = await setUp();
+    const result = await runInProcess(["-C", repo, "step", "vms"], tmpdir(), { env: lab.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("step vms: done");
+  });
+
   it("names the known steps when asked for an unknown one", async () => {
     const { repo } = await setUp();
-    await expect(step(repo, ["tlaos"])).rejects.toThrow(
-      'unknown step "tlaos"; steps: vms, talos, infra, apps, ingress, obs',
-    );
+    await step(repo, ["tlaos"]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toBe('orchestrator: unknown step "tlaos"; steps: vms, talos, infra, apps, ingress, obs\n');
+  });
+
+  it("lists in --help exactly the steps there are", async () => {
+    expect(Object.keys(STEPS)).toEqual([...STEP_NAMES]);
+    const help = await runInProcess(["step", "--help"], tmpdir());
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`the step: ${Object.keys(STEPS).join(", ")}`);
   });
 });

@@ -1,30 +1,16 @@
-import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, type UserError } from "../../errors/index.ts";
+import { runForLines, runInProcess } from "../../../test/helpers/cli.ts";
 import { type HomelabLab, startHomelabLab } from "../../homelab/stages/lab-homelab.fixture.ts";
-import { registerVerifyCommands } from "./verify.ts";
 
 let lab: HomelabLab | undefined;
 
 afterEach(async () => {
-  process.exitCode = undefined;
   await lab?.lab.close();
   lab = undefined;
 });
 
-async function verify(homelab: HomelabLab, ...args: string[]) {
-  const output: string[] = [];
-  const program = new Command().exitOverride();
-  registerVerifyCommands(program, {
-    cwd: () => homelab.worktree,
-    env: homelab.env,
-    write: (t) => output.push(t),
-  });
-  process.exitCode = undefined;
-  await program.parseAsync(["verify", ...args], { from: "user" });
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { lines: output.join("").trimEnd().split("\n"), exitCode };
+function verify(homelab: HomelabLab, ...args: string[]) {
+  return runForLines(["verify", ...args], homelab.worktree, homelab.env);
 }
 
 describe("orchestrator verify", { tags: ["slow"], timeout: 120_000 }, () => {
@@ -48,13 +34,19 @@ describe("orchestrator verify", { tags: ["slow"], timeout: 120_000 }, () => {
     lab = await startHomelabLab((text) =>
       text.replace('mac: "bc:24:11:00:00:22"', 'mac: "bc:24:11:00:00:2"'),
     );
-    const unknown = verify(lab, "talos", "nope", "--cluster", "config/clusters/lab.yaml");
-    await expect(unknown).rejects.toThrow(
-      'stage talos has no check "nope"; its checks: machines-running, etcd-members, services-healthy, talos-version, api-ready',
+    const unknown = await runInProcess(
+      ["verify", "talos", "nope", "--cluster", "config/clusters/lab.yaml"],
+      lab.worktree,
+      { env: lab.env },
     );
-    const error = await verify(lab, "talos").catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as UserError).exitCode).toBe(2);
-    expect((error as Error).message).toMatch(/^config\/clusters\/lab\.yaml:\d+: nodes\.1\.mac: /);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      'orchestrator: stage talos has no check "nope"; its checks: machines-running, etcd-members, services-healthy, talos-version, api-ready\n',
+    );
+    const badFile = await runInProcess(["verify", "talos"], lab.worktree, { env: lab.env });
+    expect(badFile.code).toBe(2);
+    expect(badFile.stderr).toMatch(
+      /^orchestrator: config\/clusters\/lab\.yaml:\d+: nodes\.1\.mac: [^\n]*\n$/,
+    );
   });
 });

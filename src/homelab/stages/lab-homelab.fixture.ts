@@ -1,14 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import {
   CILIUM_MANIFEST,
   LAB_DEPLOY_KEY,
   type SandboxLab,
   startSandboxLab,
 } from "../../../lab/sandbox/index.ts";
-import { registerStepCommands } from "../../cli/commands/step.ts";
+import { runForLines } from "../../../test/helpers/cli.ts";
 
 /**
  * For tests: a whole lab homelab. The lab Proxmox, the fake talosctl/kubectl/flux first on PATH
@@ -54,15 +53,8 @@ export async function startHomelabLab(edit: (text: string) => string = (text) =>
     worktree,
     callLog,
     env,
-    async step(...args) {
-      const output: string[] = [];
-      const program = new Command().exitOverride();
-      registerStepCommands(program, { cwd: () => worktree, env, write: (chunk) => output.push(chunk) });
-      process.exitCode = undefined;
-      await program.parseAsync(["step", ...args], { from: "user" });
-      const exitCode = Number(process.exitCode ?? 0);
-      process.exitCode = undefined;
-      return { lines: output.join("").trimEnd().split("\n"), exitCode };
+    step(...args) {
+      return runForLines(["step", ...args], worktree, env);
     },
     async calls() {
       const text = await readFile(callLog, "utf8").catch(() => "");

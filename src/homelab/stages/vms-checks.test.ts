@@ -1,6 +1,5 @@
-import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { registerVerifyCommands } from "../../cli/commands/verify.ts";
+import { runForLines } from "../../../test/helpers/cli.ts";
 import { type HomelabLab, startHomelabLab } from "./lab-homelab.fixture.ts";
 import { macOfNet0 } from "./vms-checks.ts";
 
@@ -13,19 +12,8 @@ afterEach(async () => {
 });
 
 /** `orchestrator verify vms [check]` in the lab's worktree. */
-async function verifyVms(homelab: HomelabLab, ...args: string[]) {
-  const output: string[] = [];
-  const program = new Command().exitOverride();
-  registerVerifyCommands(program, {
-    cwd: () => homelab.worktree,
-    env: homelab.env,
-    write: (text) => output.push(text),
-  });
-  process.exitCode = undefined;
-  await program.parseAsync(["verify", "vms", ...args], { from: "user" });
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { lines: output.join("").trimEnd().split("\n"), exitCode };
+function verifyVms(homelab: HomelabLab, ...args: string[]) {
+  return runForLines(["verify", "vms", ...args], homelab.worktree, homelab.env);
 }
 
 describe("orchestrator verify vms", { tags: ["slow"], timeout: 60_000 }, () => {

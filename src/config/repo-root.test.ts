@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findRepoRoot } from "./repo-root.ts";
+import { findRepoRoot, locateRepoRoot } from "./repo-root.ts";
 
 function repo() {
   const root = mkdtempSync(join(tmpdir(), "root-"));
@@ -24,7 +24,18 @@ describe("findRepoRoot", () => {
     expect(findRepoRoot(join(root, "ai", "worktree"))).toBe(root);
   });
 
+  it("finds the homelab sub-folder of the checkout from the same sub-folder of the worktree", () => {
+    const top = mkdtempSync(join(tmpdir(), "top-"));
+    for (const base of [join(top, "homelab"), join(top, "ai", "worktree", "homelab")]) {
+      mkdirSync(join(base, "ai"), { recursive: true });
+      writeFileSync(join(base, "ai", "context_map.yaml"), "version: 1\n");
+    }
+    expect(findRepoRoot(join(top, "ai", "worktree", "homelab"))).toBe(join(top, "homelab"));
+  });
+
   it("says to run init when there is no context map above", () => {
-    expect(() => findRepoRoot(mkdtempSync(join(tmpdir(), "none-")))).toThrow('run "orchestrator init"');
+    const none = mkdtempSync(join(tmpdir(), "none-"));
+    expect(() => findRepoRoot(none)).toThrow('run "orchestrator init"');
+    expect(locateRepoRoot(none)).toBeUndefined();
   });
 });

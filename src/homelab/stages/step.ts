@@ -1,0 +1,50 @@
+import type { ClusterFile } from "../cluster-file/index.ts";
+import { connectionFromCluster, ProxmoxClient, ProxmoxError, ProxmoxTaskError } from "../proxmox/index.ts";
+import { type HomelabStepResult, runHomelabStep, waitForVmsChecks } from "./run-step.ts";
+import { runVmsStage, VmsStageError } from "./vms.ts";
+
+/** What a step gets: the validated cluster file and a way to print progress. */
+export interface StepRunContext {
+  readonly cluster: ClusterFile;
+  readonly clusterFile: string;
+  /** Where the step runs: the AI worktree under the loop. */
+  readonly repoRoot: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+}
+
+/** `ok: false` is a stage failure (exit 1); `lastLine` carries the real tool's error text. */
+export type StepResult = HomelabStepResult;
+
+/**
+ * The homelab pack's steps, by name: `orchestrator step <name>` runs one. A step returns a
+ * failure for the errors its domain expects (an API refusal, a failed task) and throws anything
+ * else (a bug).
+ */
+export const STEPS: Readonly<Record<string, (context: StepRunContext) => Promise<StepResult>>> = {
+  vms: runVmsStep,
+  talos: (context) => runHomelabStep("talos", context),
+  infra: (context) => runHomelabStep("infra", context),
+  apps: (context) => runHomelabStep("apps", context),
+  ingress: (context) => runHomelabStep("ingress", context),
+  obs: (context) => runHomelabStep("obs", context),
+};
+
+/** Proxmox's work (vms.ts), then a wait until the vms checks pass, as the other steps wait. */
+async function runVmsStep(context: StepRunContext): Promise<StepResult> {
+  const connection = await connectionFromCluster(context.cluster, {
+    env: context.env,
+    baseDir: context.repoRoot,
+  });
+  try {
+    await runVmsStage({ cluster: context.cluster, client: new ProxmoxClient(connection), log: context.log });
+  } catch (error) {
+    const expected =
+      error instanceof ProxmoxError || error instanceof ProxmoxTaskError || error instanceof VmsStageError;
+    if (!expected) {
+      throw error;
+    }
+    return { ok: false, lastLine: (error as Error).message };
+  }
+  return waitForVmsChecks(context);
+}
