@@ -77,6 +77,16 @@ describe("a homelab repo in a sub-folder of a git repo", () => {
     }
     expect(git(top, "status", "--porcelain")).toBe("");
   });
+
+  it("runs a stage in the homelab's own folder inside the AI worktree", async () => {
+    const top = makeHomelabRepo({
+      "README.md": "monorepo\n",
+      "homelab/ai/context_map.yaml": contextMap("  talos:\n    command: test -f config/clusters/lab.yaml"),
+      "homelab/config/clusters/lab.yaml": "proxmox: {}\n",
+    });
+    const run = await runInProcess(["talos"], join(top, "homelab"));
+    expect(run.code).toBe(0);
+  });
 });
 
 describe("errors", () => {

@@ -1,4 +1,4 @@
-import { delimiter } from "node:path";
+import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
@@ -62,8 +62,8 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       contextMap,
       settings,
       state,
-      workspace: sideBranchWorkspace(sideBranch),
-      stages: stageRunner(options.repoRoot, sideBranch.worktree),
+      workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
+      stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot)),
       fixers,
       reporter: options.reporter,
       env,
@@ -101,6 +101,14 @@ async function openSideBranch(repoRoot: string, branch: string, state: StateStor
   return sideBranch;
 }
 
+/**
+ * The homelab's folder inside the AI worktree: the worktree is a checkout of the whole git
+ * repository, and the homelab (where ai/context_map.yaml is) may be a sub-folder of it.
+ */
+function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
+  return join(sideBranch.worktree, relative(sideBranch.repoRoot, repoRoot));
+}
+
 /** Stage commands and checks run in the AI worktree; logs go to the repo's ai/logs. */
 function stageRunner(repoRoot: string, workdir: string): StagePort {
   return {
@@ -120,9 +128,9 @@ function lazyRedactor(env: NodeJS.ProcessEnv): (text: string) => Promise<string>
   };
 }
 
-function sideBranchWorkspace(sideBranch: SideBranch): Workspace {
+function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspace {
   return {
-    workdir: sideBranch.worktree,
+    workdir: homelabIn(sideBranch, repoRoot),
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
   };

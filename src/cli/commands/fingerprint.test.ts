@@ -81,7 +81,9 @@ describe("orchestrator fingerprint", () => {
     await writeFile(join(repo, "talos.log"), TALOS_LOG);
     const result = await runInProcess(["fingerprint", "../../talos.log"], join(repo, "config", "clusters"));
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe("warning: ai/state/templates.json could not be read; the next run sets it aside and starts afresh\n");
+    expect(result.stderr).toBe(
+      "warning: ai/state/templates.json could not be read; the next run sets it aside and starts afresh\n",
+    );
     expect(result.stdout).toBe(await run(["fingerprint", join(repo, "talos.log")]));
   });
 
