@@ -1,0 +1,295 @@
+/**
+ * The one edit applier: what a model, a local executor or a remembered fix wrote, in any of
+ * the formats models write, becomes either a canonical git diff or refusals a model and a human
+ * can act on. Pure: file contents come in through `readFile`.
+ *
+ * Rules, in one place:
+ * - Blocks are located by content only. A unified diff's line numbers and counts are ignored,
+ *   even to choose between two places: a model's numbers are the least reliable part of its
+ *   diff, so context that matches more than one place is refused, naming every match.
+ * - A block with no unchanged or removed line (a `-U0` insertion) has no content to locate and
+ *   is refused, except into an empty file.
+ * - A placeholder ("... unchanged ...", "# ...", "rest of file") that stands for existing
+ *   lines is refused.
+ * - Each file keeps its line endings and its final-newline state.
+ * - Paths are checked with the patch guard's own path rules before any file is read; every
+ *   other guard rule runs on the canonical diff afterwards.
+ */
+
+import { applyHunks } from "../patch-guard/hunks.ts";
+import { parseUnifiedDiff } from "../patch-guard/parse.ts";
+import { pathShapeProblem } from "../patch-guard/paths.ts";
+import { applyBlocks } from "./apply.ts";
+import { looksLikeCodexPatch, parseCodexPatch } from "./codex-patch.ts";
+import { isPlaceholder } from "./elision.ts";
+import { renderFileDiff } from "./render.ts";
+import { looksLikeSearchReplace, parseSearchReplace } from "./search-replace.ts";
+import { editLines, splitFile } from "./text.ts";
+import type { EditResult, FileEdit, FileResult, ParsedEdit, ReadFile, Refusal } from "./types.ts";
+import { looksLikeUnifiedDiff, parseUnified } from "./unified.ts";
+import { parseWholeFiles } from "./whole-file.ts";
+
+export { isPlaceholder } from "./elision.ts";
+export type {
+  EditFormat,
+  EditResult,
+  FileResult,
+  ReadFile,
+  Refusal,
+  RefusalKind,
+  Region,
+} from "./types.ts";
+
+/** Edits larger than this are not model edits. */
+export const MAX_EDIT_CHARS = 1_000_000;
+/** A line this long is not something a human reviews in a patch. */
+export const MAX_LINE_CHARS = 20_000;
+/** A whole-file rewrite is accepted for files up to this many lines; larger ones need blocks. */
+export const MAX_WHOLE_FILE_LINES = 150;
+
+/** Reads the edit's format and its per-file edits, without looking at any file. */
+export function parseEdit(editText: string): ParsedEdit {
+  const hostile = hostileText(editText);
+  if (hostile !== undefined) {
+    return { ok: false, refusals: [{ kind: "hostile", reason: hostile }] };
+  }
+  const lines = editLines(editText);
+  const parsed = looksLikeCodexPatch(lines)
+    ? parseCodexPatch(lines)
+    : looksLikeSearchReplace(lines)
+      ? parseSearchReplace(lines)
+      : looksLikeUnifiedDiff(lines)
+        ? parseUnified(lines)
+        : parseWholeFiles(lines);
+  return parsed.ok ? { ...parsed, edits: mergeUpdates(parsed.edits) } : parsed;
+}
+
+/** All blocks for one file are located in the file as it is, so they go into one update. */
+function mergeUpdates(edits: FileEdit[]): FileEdit[] {
+  const merged: FileEdit[] = [];
+  for (const edit of edits) {
+    const earlier = merged.find((candidate) => candidate.kind === "update" && candidate.path === edit.path);
+    if (edit.kind === "update" && earlier?.kind === "update") {
+      earlier.blocks.push(...edit.blocks);
+    } else {
+      merged.push(edit.kind === "update" ? { ...edit, blocks: [...edit.blocks] } : edit);
+    }
+  }
+  return merged;
+}
+
+function hostileText(text: string): string | undefined {
+  if (text.includes("\0")) {
+    return "the edit contains NUL bytes; only text edits are accepted";
+  }
+  if (text.length > MAX_EDIT_CHARS) {
+    return `the edit is ${text.length} characters long; at most ${MAX_EDIT_CHARS} are accepted`;
+  }
+  let start = 0;
+  let number = 1;
+  while (start < text.length) {
+    const end = text.indexOf("\n", start);
+    const length = (end === -1 ? text.length : end) - start;
+    if (length > MAX_LINE_CHARS) {
+      return `line ${number} of the edit is ${length} characters long; lines longer than ${MAX_LINE_CHARS} are refused`;
+    }
+    start = end === -1 ? text.length : end + 1;
+    number++;
+  }
+  return undefined;
+}
+
+/** Every path the adapter should read before `applyEdit` (both spellings of a prefixed path). */
+export function pathsToRead(editText: string): string[] {
+  const parsed = parseEdit(editText);
+  if (!parsed.ok) {
+    return [];
+  }
+  const paths = parsed.edits.flatMap((edit) => [
+    edit.path,
+    ...("altPath" in edit && edit.altPath ? [edit.altPath] : []),
+  ]);
+  return [...new Set(paths)].filter((path) => pathShapeProblem(path) === undefined);
+}
+
+/** Applies the edit in memory; on any refusal no file changes. */
+export function applyEdit(editText: string, readFile: ReadFile): EditResult {
+  const parsed = parseEdit(editText);
+  if (!parsed.ok) {
+    return refused(parsed.refusals);
+  }
+  const format = parsed.format;
+  const refusals: Refusal[] = [];
+  const byPath = new Map<string, { before: string | undefined; after: string | undefined }>();
+  const notes: string[] = [];
+  for (const edit of parsed.edits) {
+    const pathProblem = pathShapeProblem(edit.path);
+    if (pathProblem !== undefined) {
+      refusals.push({ kind: "hostile", reason: pathProblem, path: edit.path });
+      continue;
+    }
+    const path = resolvePath(edit, readFile);
+    const state = byPath.get(path) ?? { before: readFile(path), after: undefined };
+    const current = byPath.has(path) ? state.after : state.before;
+    const outcome = applyOne({ ...edit, path }, current);
+    if ("refusals" in outcome) {
+      refusals.push(...outcome.refusals);
+      continue;
+    }
+    notes.push(...outcome.notes);
+    byPath.set(path, { before: state.before, after: outcome.after });
+  }
+  if (refusals.length > 0) {
+    return refused(refusals, format);
+  }
+  const files: FileResult[] = [...byPath].map(([path, state]) => ({ path, ...state }));
+  const changed = files.filter((file) => file.before !== file.after);
+  if (changed.length === 0) {
+    return refused(
+      [{ kind: "no-op", reason: "the edit changes nothing: the new text is already in the file(s)" }],
+      format,
+    );
+  }
+  const diff = changed.map((file) => renderFileDiff(file.path, file.before, file.after)).join("");
+  const check = selfCheck(diff, changed);
+  if (check !== undefined) {
+    return refused([{ kind: "format", reason: check }], format);
+  }
+  return { ok: true, format, files: changed, diff, notes };
+}
+
+function refused(refusals: Refusal[], format?: EditResult["format"]): EditResult {
+  return {
+    ok: false,
+    ...(format ? { format } : {}),
+    reasons: refusals.map((refusal) => refusal.reason),
+    refusals,
+  };
+}
+
+function resolvePath(edit: FileEdit, readFile: ReadFile): string {
+  if ("altPath" in edit && edit.altPath !== undefined && readFile(edit.path) === undefined) {
+    if (pathShapeProblem(edit.altPath) === undefined && readFile(edit.altPath) !== undefined) {
+      return edit.altPath;
+    }
+  }
+  return edit.path;
+}
+
+type OneOutcome = { after: string | undefined; notes: string[] } | { refusals: Refusal[] };
+
+function applyOne(edit: FileEdit, current: string | undefined): OneOutcome {
+  const path = edit.path;
+  const missing = (verb: string): OneOutcome => ({
+    refusals: [
+      {
+        kind: "missing",
+        path,
+        reason: `${path} does not exist on the AI branch, so the edit cannot ${verb} it`,
+      },
+    ],
+  });
+  switch (edit.kind) {
+    case "create":
+      if (current !== undefined) {
+        return { refusals: [{ kind: "exists", path, reason: edit.ifExists }] };
+      }
+      return { after: joinNew(edit.content, edit.finalNewline), notes: [] };
+    case "delete": {
+      if (current === undefined) {
+        return missing("delete");
+      }
+      const have = splitFile(current).lines.map((line) => line.trimEnd());
+      if (edit.expected && edit.expected.map((line) => line.trimEnd()).join("\n") !== have.join("\n")) {
+        return {
+          refusals: [
+            {
+              kind: "not-found",
+              path,
+              reason: `the diff deletes ${path}, but the lines it removes are not the file's current content`,
+            },
+          ],
+        };
+      }
+      return { after: undefined, notes: [] };
+    }
+    case "whole":
+      return current === undefined
+        ? { after: joinNew(edit.content, true), notes: [] }
+        : replaceWhole(path, current, edit.content);
+    case "update": {
+      if (current === undefined) {
+        return missing("change");
+      }
+      const result = applyBlocks(path, current, edit.blocks);
+      if (!result.ok) {
+        return { refusals: result.refusals };
+      }
+      const loose = result.levels.filter((level) => level !== "exact");
+      return {
+        after: result.after,
+        notes:
+          loose.length > 0
+            ? [`${path}: matched with ${[...new Set(loose)].join(", ")} differences ignored`]
+            : [],
+      };
+    }
+  }
+}
+
+function joinNew(content: string[], finalNewline: boolean): string {
+  return content.length === 0 ? "" : content.join("\n") + (finalNewline ? "\n" : "");
+}
+
+/** A whole-file rewrite keeps the file's line endings and final-newline state. */
+function replaceWhole(path: string, current: string, content: string[]): OneOutcome {
+  const file = splitFile(current);
+  if (file.lines.length > MAX_WHOLE_FILE_LINES) {
+    return {
+      refusals: [
+        {
+          kind: "too-large",
+          path,
+          reason: `${path} has ${file.lines.length} lines; whole-file rewrites are accepted up to ${MAX_WHOLE_FILE_LINES} lines, so send SEARCH/REPLACE blocks for the lines you change`,
+        },
+      ],
+    };
+  }
+  const existing = new Set(file.lines.map((line) => line.trim()));
+  const placeholder = content.find((line) => isPlaceholder(line) && !existing.has(line.trim()));
+  if (placeholder !== undefined) {
+    return {
+      refusals: [
+        {
+          kind: "elision",
+          path,
+          regions: [{ start: 1, end: file.lines.length }],
+          reason: `the new content of ${path} writes the placeholder "${placeholder.trim()}" instead of lines it keeps; send the whole file or SEARCH/REPLACE blocks, never a placeholder`,
+        },
+      ],
+    };
+  }
+  const hadFinalNewline = file.lines.length === 0 || file.endings.at(-1) !== "";
+  const after = content.join(file.newline) + (content.length > 0 && hadFinalNewline ? file.newline : "");
+  return { after, notes: [] };
+}
+
+/** The canonical diff must read back, through the guard's own parser, to exactly the files we built. */
+function selfCheck(diff: string, files: FileResult[]): string | undefined {
+  const parsed = parseUnifiedDiff(diff);
+  if (!parsed.ok) {
+    return `the edit cannot be expressed as a diff the patch guard reads: ${parsed.reason}`;
+  }
+  for (const change of parsed.patch.files) {
+    const path = change.newPath ?? change.oldPath;
+    const file = files.find((candidate) => candidate.path === path);
+    if (file === undefined) {
+      return `the canonical diff names ${path}, which the edit did not change`;
+    }
+    const rebuilt = change.kind === "delete" ? undefined : applyHunks(file.before ?? "", change.hunks);
+    if (rebuilt !== file.after) {
+      return `the canonical diff of ${path} does not reproduce the edit (a bug in the edit applier; please report it)`;
+    }
+  }
+  return undefined;
+}
