@@ -120,6 +120,16 @@ function placeBlock(path: string, file: FileText, block: ChangeBlock): Placed | 
     };
   }
   if (location.found === "none") {
+    const newSide = block.lines.filter((line) => line.kind !== "-").map((line) => line.text);
+    const already = added.length > 0 ? locate(file.lines, newSide) : { found: "none" as const };
+    if (already.found === "one") {
+      return {
+        kind: "no-op",
+        path,
+        regions: [{ start: already.start + 1, end: already.start + newSide.length }],
+        reason: `${block.label} is already applied: ${path} has its new lines at ${already.start + 1}-${already.start + newSide.length}`,
+      };
+    }
     const closest = closestWindow(file.lines, old);
     const regions =
       closest === undefined

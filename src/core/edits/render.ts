@@ -36,7 +36,9 @@ function range(start: number, count: number): string {
 export function renderFileDiff(path: string, before: string | undefined, after: string | undefined): string {
   const oldLines = linesOf(before);
   const newLines = linesOf(after);
-  const header = [`diff --git a/${path} b/${path}\n`];
+  // A deletion is written as a plain diff: under a `diff --git` header git would also want the
+  // file's mode, which only the branch knows (a script is 100755).
+  const header = after === undefined ? [] : [`diff --git a/${path} b/${path}\n`];
   if (before === undefined) {
     header.push("new file mode 100644\n");
     if (newLines.length === 0) {
