@@ -3,9 +3,17 @@
  * canonical git diff the patch guard checks and the side branch commits. The reading happens
  * here; the decision is the pure applier's (src/core/edits).
  */
-import { applyEdit, type EditResult, pathsToRead } from "../../core/edits/index.ts";
+import {
+  applyEdit,
+  type EditFormat,
+  type EditResult,
+  pathsToRead,
+  type Refusal,
+} from "../../core/edits/index.ts";
+import type { GuardRules } from "../../core/patch-guard/index.ts";
+import { git } from "../git/index.ts";
 
-export type { EditResult } from "../../core/edits/index.ts";
+export type { EditFormat, EditResult, Refusal } from "../../core/edits/index.ts";
 
 /** A file's text at the branch tip, or undefined when it does not exist there (`SideBranch.readFileAtTip`). */
 export type ReadFileAtTip = (path: string) => Promise<string | undefined>;
@@ -16,4 +24,61 @@ export async function resolveEdit(editText: string, readFileAtTip: ReadFileAtTip
     await Promise.all(paths.map(async (path) => [path, await readFileAtTip(path)] as const)),
   );
   return applyEdit(editText, (path) => contents.get(path));
+}
+
+/** `git cat-file blob <ref>:<path>`; undefined when the path is not a file at `ref`. */
+export function fileAtRef(repoRoot: string, ref: string): ReadFileAtTip {
+  return async (path) => {
+    const result = await git(["cat-file", "blob", `${ref}:${path}`], { cwd: repoRoot, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout : undefined;
+  };
+}
+
+export type EditCheck =
+  | {
+      status: "accepted";
+      format: EditFormat;
+      /** The canonical diff the side branch would commit. */
+      diff: string;
+      files: string[];
+      changedLines: number;
+      notes: string[];
+    }
+  | {
+      status: "refused";
+      /** "edit": the edit could not be applied; "guard": its canonical diff broke a safety rule. */
+      by: "edit" | "guard";
+      reasons: string[];
+      refusals: Refusal[];
+      diff?: string;
+    };
+
+/**
+ * What an edit in any format would change on `ref`, or why it is refused: the applier, then
+ * the patch guard and `git apply --check` on the canonical diff. Changes nothing.
+ */
+export async function checkEdit(opts: {
+  repoRoot: string;
+  ref: string;
+  editText: string;
+  rules: GuardRules;
+  worktree?: string;
+}): Promise<EditCheck> {
+  const resolved = await resolveEdit(opts.editText, fileAtRef(opts.repoRoot, opts.ref));
+  if (!resolved.ok) {
+    return { status: "refused", by: "edit", reasons: resolved.reasons, refusals: resolved.refusals };
+  }
+  const { checkDiff } = await import("../side-branch/index.ts");
+  const verdict = await checkDiff(opts.repoRoot, opts.ref, resolved.diff, opts.rules, opts.worktree);
+  if (verdict.verdict === "refused") {
+    return { status: "refused", by: "guard", reasons: verdict.reasons, refusals: [], diff: resolved.diff };
+  }
+  return {
+    status: "accepted",
+    format: resolved.format,
+    diff: resolved.diff,
+    files: verdict.files,
+    changedLines: verdict.changedLines,
+    notes: resolved.notes,
+  };
 }
