@@ -9,4 +9,11 @@ export {
   PatchAnswer,
   parseEscalationAnswer,
 } from "./answer.ts";
-export { ESCALATION_SYSTEM_PROMPT } from "./prompt.ts";
+export {
+  EDIT_FORMAT_GUIDE,
+  ESCALATION_SYSTEM_PROMPT,
+  filesToQuote,
+  PREFERRED_EDIT_FORMAT,
+  type RefusedEdit,
+  refusedEditSection,
+} from "./prompt.ts";
