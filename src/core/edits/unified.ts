@@ -203,6 +203,10 @@ function readHunk(lines: readonly string[], start: number, file: Pending): numbe
       hunk.lines.push({ kind: " ", text: "" });
     } else if (line[0] === " " || line[0] === "+" || line[0] === "-") {
       hunk.lines.push({ kind: line[0], text: line.slice(1) });
+    } else if (isUnprefixedContext(lines, index)) {
+      // A context line whose leading space the model dropped, between hunk lines: read as
+      // context, as Codex's lenient parser does; matching by content checks it.
+      hunk.lines.push({ kind: " ", text: line });
     } else {
       break;
     }
@@ -217,6 +221,17 @@ function readHunk(lines: readonly string[], start: number, file: Pending): numbe
     file.hunks.push(hunk);
   }
   return Math.max(index, start);
+}
+
+/**
+ * An unprefixed line continues the hunk only between hunk lines: after a non-empty one and
+ * before one that is prefixed. After an empty line it is prose, which ends the hunk.
+ */
+function isUnprefixedContext(lines: readonly string[], index: number): boolean {
+  const previous = lines[index - 1] ?? "";
+  const next = lines[index + 1] ?? "";
+  const isHunkLine = (line: string) => /^[ +-]/.test(line) && !/^(?:--- |\+\+\+ )/.test(line);
+  return previous !== "" && isHunkLine(previous) && isHunkLine(next);
 }
 
 function toFileEdit(file: Pending): FileEdit | Refusal {
