@@ -12,6 +12,12 @@ describe("the edit corpus (test/fixtures/edits)", () => {
     }
   });
 
+  it("keeps the fixtures a formatter would spoil: a CRLF file and files without a final newline", () => {
+    const files = corpus.flatMap((one) => Object.values(one.files));
+    expect(files.some((text) => text.includes("\r\n"))).toBe(true);
+    expect(files.some((text) => text !== "" && !text.endsWith("\n"))).toBe(true);
+  });
+
   it.each(corpus.map((one) => [one.name, one] as const))("%s", (_name, one) => {
     const result = applyEdit(one.edit, (path) => one.files[path]);
     if ("applied" in one.expect) {
