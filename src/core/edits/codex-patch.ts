@@ -20,18 +20,38 @@ export function looksLikeCodexPatch(lines: readonly string[]): boolean {
   return lines.some((line) => line.trim() === BEGIN);
 }
 
+/** Every `*** Begin Patch` … `*** End Patch` block in the text, read in order. */
 export function parseCodexPatch(allLines: readonly string[]): ParsedEdit {
-  const begin = allLines.findIndex((line) => line.trim() === BEGIN);
-  const end = allLines.findLastIndex((line) => line.trim() === END);
-  if (end <= begin) {
-    return {
-      ok: false,
-      refusals: [
-        { kind: "format", reason: `the patch has "${BEGIN}" but no "${END}" after it; it may be cut off` },
-      ],
-    };
+  const edits: FileEdit[] = [];
+  let begin = allLines.findIndex((line) => line.trim() === BEGIN);
+  while (begin !== -1) {
+    const end = allLines.findIndex((line, index) => index > begin && line.trim() === END);
+    if (end === -1) {
+      return {
+        ok: false,
+        refusals: [
+          {
+            kind: "format",
+            reason: `the patch has "${BEGIN}" (line ${begin + 1}) but no "${END}" after it; it may be cut off`,
+          },
+        ],
+      };
+    }
+    const block = parseBlock(allLines.slice(begin + 1, end), begin);
+    if (!block.ok) {
+      return block;
+    }
+    edits.push(...block.edits);
+    const next = end;
+    begin = allLines.findIndex((line, index) => index > next && line.trim() === BEGIN);
   }
-  const lines = allLines.slice(begin + 1, end);
+  if (edits.length === 0) {
+    return { ok: false, refusals: [{ kind: "format", reason: "the patch has no file sections" }] };
+  }
+  return { ok: true, format: "codex-patch", edits };
+}
+
+function parseBlock(lines: readonly string[], begin: number): ParsedEdit {
   const edits: FileEdit[] = [];
   let index = 0;
   while (index < lines.length) {
@@ -91,9 +111,6 @@ export function parseCodexPatch(allLines: readonly string[]): ParsedEdit {
         ],
       };
     }
-  }
-  if (edits.length === 0) {
-    return { ok: false, refusals: [{ kind: "format", reason: "the patch has no file sections" }] };
   }
   return { ok: true, format: "codex-patch", edits };
 }

@@ -120,7 +120,7 @@ export function applyEdit(editText: string, readFile: ReadFile): EditResult {
   }
   const format = parsed.format;
   const refusals: Refusal[] = [];
-  const byPath = new Map<string, { before: string | undefined; after: string | undefined }>();
+  const byPath = new Map<string, Omit<FileResult, "path">>();
   const notes: string[] = [];
   for (const edit of parsed.edits) {
     const pathProblem = pathShapeProblem(edit.path);
@@ -137,25 +137,35 @@ export function applyEdit(editText: string, readFile: ReadFile): EditResult {
       continue;
     }
     notes.push(...outcome.notes);
-    byPath.set(path, { before: state.before, after: outcome.after });
+    byPath.set(path, { ...state, after: outcome.after, ...modesOf(edit) });
   }
   if (refusals.length > 0) {
     return refused(refusals, format);
   }
   const files: FileResult[] = [...byPath].map(([path, state]) => ({ path, ...state }));
-  const changed = files.filter((file) => file.before !== file.after);
+  const changed = files.filter((file) => file.before !== file.after || file.oldMode !== undefined);
   if (changed.length === 0) {
     return refused(
       [{ kind: "no-op", reason: "the edit changes nothing: the new text is already in the file(s)" }],
       format,
     );
   }
-  const diff = changed.map((file) => renderFileDiff(file.path, file.before, file.after)).join("");
+  const diff = changed.map(renderFileDiff).join("");
   const check = selfCheck(diff, changed);
   if (check !== undefined) {
     return refused([{ kind: "format", reason: check }], format);
   }
   return { ok: true, format, files: changed, diff, notes };
+}
+
+function modesOf(edit: FileEdit): Pick<FileResult, "mode" | "oldMode"> {
+  if (edit.kind === "create" && edit.mode !== undefined) {
+    return { mode: edit.mode };
+  }
+  if (edit.kind === "update" && edit.modeChange !== undefined) {
+    return { mode: edit.modeChange.to, oldMode: edit.modeChange.from };
+  }
+  return {};
 }
 
 function refused(refusals: Refusal[], format?: EditResult["format"]): EditResult {

@@ -5,6 +5,7 @@
  */
 import { diffLines } from "./line-diff.ts";
 import { type FileText, splitFile } from "./text.ts";
+import type { FileResult } from "./types.ts";
 
 const CONTEXT = 3;
 
@@ -33,17 +34,19 @@ function range(start: number, count: number): string {
 }
 
 /** The diff of one file; `before`/`after` undefined for a created/deleted file. */
-export function renderFileDiff(path: string, before: string | undefined, after: string | undefined): string {
+export function renderFileDiff({ path, before, after, mode, oldMode }: FileResult): string {
   const oldLines = linesOf(before);
   const newLines = linesOf(after);
   // A deletion is written as a plain diff: under a `diff --git` header git would also want the
   // file's mode, which only the branch knows (a script is 100755).
   const header = after === undefined ? [] : [`diff --git a/${path} b/${path}\n`];
   if (before === undefined) {
-    header.push("new file mode 100644\n");
+    header.push(`new file mode ${mode ?? "100644"}\n`);
     if (newLines.length === 0) {
       return header.join("");
     }
+  } else if (after !== undefined && oldMode !== undefined && mode !== undefined) {
+    header.push(`old mode ${oldMode}\n`, `new mode ${mode}\n`);
   }
   header.push(before === undefined ? "--- /dev/null\n" : `--- a/${path}\n`);
   header.push(after === undefined ? "+++ /dev/null\n" : `+++ b/${path}\n`);
@@ -53,7 +56,7 @@ export function renderFileDiff(path: string, before: string | undefined, after: 
   );
   const changed = ops.flatMap((op, index) => (op.kind === " " ? [] : [index]));
   if (changed.length === 0) {
-    return "";
+    return oldMode !== undefined ? header.slice(0, 3).join("") : "";
   }
   const hunks: string[] = [];
   let first = 0;

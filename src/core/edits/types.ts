@@ -19,12 +19,21 @@ export type ChangeBlock = {
 };
 
 export type FileEdit =
-  | { kind: "update"; path: string; altPath?: string; blocks: ChangeBlock[] }
+  | {
+      kind: "update";
+      path: string;
+      altPath?: string;
+      blocks: ChangeBlock[];
+      /** `old mode`/`new mode` lines, passed on for the patch guard to judge. */
+      modeChange?: { from: string; to: string };
+    }
   | {
       kind: "create";
       path: string;
       content: string[];
       finalNewline: boolean;
+      /** `new file mode`, passed on for the patch guard to judge (it refuses symlinks and submodules). */
+      mode?: string;
       /** Why creating is wrong when the file already exists (format-specific wording). */
       ifExists: string;
     }
@@ -58,6 +67,10 @@ export type FileResult = {
   before: string | undefined;
   /** Undefined when the edit deletes the file. */
   after: string | undefined;
+  /** The mode a created file gets, or the mode an edit gives an existing file, when the edit said so. */
+  mode?: string;
+  /** The existing file's mode, when the edit changes it. */
+  oldMode?: string;
 };
 
 export type EditResult =

@@ -15,6 +15,8 @@ type Pending = {
   unprefixed?: string;
   isNew: boolean;
   isDeleted: boolean;
+  oldMode?: string;
+  newMode?: string;
   /** A `diff --git` header waiting for its `---`/`+++` lines. */
   expectsPlusMinus: boolean;
   hunks: { lines: BlockLine[]; noNewlineAtEnd: boolean }[];
@@ -83,8 +85,13 @@ export function parseUnified(allLines: readonly string[]): ParsedEdit {
         !(lines[index] as string).startsWith("@@")
       ) {
         const header = lines[index] as string;
-        if (header.startsWith("new file mode")) {
+        if (header.startsWith("new file mode ")) {
           current.isNew = true;
+          current.newMode = header.slice("new file mode ".length).trim();
+        } else if (header.startsWith("old mode ")) {
+          current.oldMode = header.slice("old mode ".length).trim();
+        } else if (header.startsWith("new mode ")) {
+          current.newMode = header.slice("new mode ".length).trim();
         } else if (header.startsWith("deleted file mode")) {
           current.isDeleted = true;
         } else if (/^(?:rename|copy) (?:from|to) /.test(header) || header.startsWith("similarity index")) {
@@ -255,6 +262,7 @@ function toFileEdit(file: Pending): FileEdit | Refusal {
       path,
       content,
       finalNewline: !(file.hunks.at(-1)?.noNewlineAtEnd ?? false),
+      ...(file.newMode !== undefined ? { mode: file.newMode } : {}),
       ifExists: `${path} already exists, but the diff creates it (--- /dev/null); send a diff that changes it`,
     };
   }
@@ -272,5 +280,8 @@ function toFileEdit(file: Pending): FileEdit | Refusal {
     path,
     ...alt,
     blocks: file.hunks.map((hunk, number) => ({ lines: hunk.lines, label: `hunk ${number + 1} of ${path}` })),
+    ...(file.oldMode !== undefined && file.newMode !== undefined
+      ? { modeChange: { from: file.oldMode, to: file.newMode } }
+      : {}),
   };
 }
