@@ -19,12 +19,11 @@
 import { applyHunks } from "../patch-guard/hunks.ts";
 import { parseUnifiedDiff } from "../patch-guard/parse.ts";
 import { pathShapeProblem } from "../patch-guard/paths.ts";
-import { applyBlocks } from "./apply.ts";
+import { applyOne, MAX_WHOLE_FILE_LINES } from "./apply-file.ts";
 import { looksLikeCodexPatch, parseCodexPatch } from "./codex-patch.ts";
-import { isPlaceholder } from "./elision.ts";
 import { renderFileDiff } from "./render.ts";
 import { looksLikeSearchReplace, parseSearchReplace } from "./search-replace.ts";
-import { editLines, splitFile } from "./text.ts";
+import { editLines } from "./text.ts";
 import type { EditResult, FileEdit, FileResult, ParsedEdit, ReadFile, Refusal } from "./types.ts";
 import { looksLikeUnifiedDiff, parseUnified } from "./unified.ts";
 import { parseWholeFiles } from "./whole-file.ts";
@@ -39,13 +38,12 @@ export type {
   RefusalKind,
   Region,
 } from "./types.ts";
+export { MAX_WHOLE_FILE_LINES };
 
 /** Edits larger than this are not model edits. */
 export const MAX_EDIT_CHARS = 1_000_000;
 /** A line this long is not something a human reviews in a patch. */
 export const MAX_LINE_CHARS = 20_000;
-/** A whole-file rewrite is accepted for files up to this many lines; larger ones need blocks. */
-export const MAX_WHOLE_FILE_LINES = 150;
 
 /** Reads the edit's format and its per-file edits, without looking at any file. */
 export function parseEdit(editText: string): ParsedEdit {
@@ -184,104 +182,6 @@ function resolvePath(edit: FileEdit, readFile: ReadFile): string {
     }
   }
   return edit.path;
-}
-
-type OneOutcome = { after: string | undefined; notes: string[] } | { refusals: Refusal[] };
-
-function applyOne(edit: FileEdit, current: string | undefined): OneOutcome {
-  const path = edit.path;
-  const missing = (verb: string): OneOutcome => ({
-    refusals: [
-      {
-        kind: "missing",
-        path,
-        reason: `${path} does not exist on the AI branch, so the edit cannot ${verb} it`,
-      },
-    ],
-  });
-  switch (edit.kind) {
-    case "create":
-      if (current !== undefined) {
-        return { refusals: [{ kind: "exists", path, reason: edit.ifExists }] };
-      }
-      return { after: joinNew(edit.content, edit.finalNewline), notes: [] };
-    case "delete": {
-      if (current === undefined) {
-        return missing("delete");
-      }
-      const have = splitFile(current).lines.map((line) => line.trimEnd());
-      if (edit.expected && edit.expected.map((line) => line.trimEnd()).join("\n") !== have.join("\n")) {
-        return {
-          refusals: [
-            {
-              kind: "not-found",
-              path,
-              reason: `the diff deletes ${path}, but the lines it removes are not the file's current content`,
-            },
-          ],
-        };
-      }
-      return { after: undefined, notes: [] };
-    }
-    case "whole":
-      return current === undefined
-        ? { after: joinNew(edit.content, true), notes: [] }
-        : replaceWhole(path, current, edit.content);
-    case "update": {
-      if (current === undefined) {
-        return missing("change");
-      }
-      const result = applyBlocks(path, current, edit.blocks);
-      if (!result.ok) {
-        return { refusals: result.refusals };
-      }
-      const loose = result.levels.filter((level) => level !== "exact");
-      return {
-        after: result.after,
-        notes:
-          loose.length > 0
-            ? [`${path}: matched with ${[...new Set(loose)].join(", ")} differences ignored`]
-            : [],
-      };
-    }
-  }
-}
-
-function joinNew(content: string[], finalNewline: boolean): string {
-  return content.length === 0 ? "" : content.join("\n") + (finalNewline ? "\n" : "");
-}
-
-/** A whole-file rewrite keeps the file's line endings and final-newline state. */
-function replaceWhole(path: string, current: string, content: string[]): OneOutcome {
-  const file = splitFile(current);
-  if (file.lines.length > MAX_WHOLE_FILE_LINES) {
-    return {
-      refusals: [
-        {
-          kind: "too-large",
-          path,
-          reason: `${path} has ${file.lines.length} lines; whole-file rewrites are accepted up to ${MAX_WHOLE_FILE_LINES} lines, so send SEARCH/REPLACE blocks for the lines you change`,
-        },
-      ],
-    };
-  }
-  const existing = new Set(file.lines.map((line) => line.trim()));
-  const placeholder = content.find((line) => isPlaceholder(line) && !existing.has(line.trim()));
-  if (placeholder !== undefined) {
-    return {
-      refusals: [
-        {
-          kind: "elision",
-          path,
-          regions: [{ start: 1, end: file.lines.length }],
-          reason: `the new content of ${path} writes the placeholder "${placeholder.trim()}" instead of lines it keeps; send the whole file or SEARCH/REPLACE blocks, never a placeholder`,
-        },
-      ],
-    };
-  }
-  const hadFinalNewline = file.lines.length === 0 || file.endings.at(-1) !== "";
-  const after = content.join(file.newline) + (content.length > 0 && hadFinalNewline ? file.newline : "");
-  return { after, notes: [] };
 }
 
 /** The canonical diff must read back, through the guard's own parser, to exactly the files we built. */
