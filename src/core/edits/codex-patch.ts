@@ -1,6 +1,6 @@
 /**
- * Codex's `apply_patch` format (openai/codex codex-rs/apply-patch/src/parser.rs, the Lark grammar
- * in its module comment): `*** Begin Patch`, then `*** Add File: p` (lines prefixed with `+`),
+ * Codex's `apply_patch` format (openai/codex@0e0fb63d codex-rs/apply-patch/src/parser.rs:4, the Lark
+ * grammar in its module comment): `*** Begin Patch`, then `*** Add File: p` (lines prefixed with `+`),
  * `*** Delete File: p` or `*** Update File: p` with chunks of ` `/`-`/`+` lines, each chunk
  * optionally opened by `@@ <a line that comes before it>`, and `*** End Patch`. Like Codex's
  * lenient mode, the patch may sit inside a heredoc (`apply_patch <<'EOF'`) or a fence: we read

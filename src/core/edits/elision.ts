@@ -1,7 +1,8 @@
 /**
  * Placeholders models write instead of the lines they keep ("lazy" edits). Aider's prompts
  * forbid them and its `try_dotdotdots` only accepts `...` when both sides elide the same text
- * (Aider-AI/aider@0006d70a aider/coders/editblock_coder.py, `try_dotdotdots`); we never apply one
+ * (Aider-AI/aider@5dc9490b aider/coders/editblock_coder.py:190, `try_dotdotdots`;
+ * aider/coders/wholefile_prompts.py:58 "NEVER skip, omit or elide content"); we never apply one
  * that stands for existing lines, because the file would lose them.
  */
 const COMMENT_LEADER = /^(?:#+|\/\/+|\/\*+|<!--|--|;+|\*)\s*/;

@@ -1,7 +1,7 @@
 /**
  * Finds a block's old lines in a file by content, never by line numbers. The cascade (exact,
  * then trailing whitespace ignored, then indentation ignored, then Unicode punctuation folded)
- * follows Codex's `seek_sequence` (openai/codex codex-rs/apply-patch/src/seek_sequence.rs),
+ * follows Codex's `seek_sequence` (openai/codex@71163530 codex-rs/apply-patch/src/seek_sequence.rs:12),
  * with one difference: Codex takes the first match, we take a match only when it is the only
  * one at the strictest level that finds any, and otherwise report every match.
  */
@@ -111,7 +111,7 @@ export function linesLike(file: readonly string[], line: string): number[] {
 
 /**
  * The window of the file most like `pattern`, for a refusal that quotes "the closest lines"
- * (Aider does the same with `find_similar_lines`, editblock_coder.py). Scores each window by
+ * (Aider does the same with `find_similar_lines`, Aider-AI/aider@5dc9490b aider/coders/editblock_coder.py:602). Scores each window by
  * the summed bigram similarity of its lines.
  */
 export function closestWindow(file: readonly string[], pattern: readonly string[]): number | undefined {

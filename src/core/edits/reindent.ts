@@ -1,7 +1,7 @@
 /**
  * When a block matched only with its indentation ignored, the added lines are moved to the
  * file's indentation. Aider does this for a uniform offset
- * (Aider-AI/aider@0006d70a aider/coders/editblock_coder.py,
+ * (Aider-AI/aider@5dc9490b aider/coders/editblock_coder.py:243,
  * `replace_part_with_missing_leading_whitespace`); we also map each indentation the model used
  * to the one the file has, which covers tabs written as spaces and the reverse.
  */

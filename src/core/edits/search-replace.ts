@@ -1,9 +1,10 @@
 /**
  * SEARCH/REPLACE blocks: Aider's `<<<<<<< SEARCH` / `=======` / `>>>>>>> REPLACE` with the file
  * path alone on a line before them, found by looking back up to three lines past fence lines
- * (Aider-AI/aider@0006d70a aider/coders/editblock_coder.py, `find_original_update_blocks` and
- * `find_filename`), and Cline's `------- SEARCH` / `=======` / `+++++++ REPLACE`
- * (cline/cline src/core/assistant-message/diff.ts, `SEARCH_BLOCK_START_REGEX` and siblings).
+ * (Aider-AI/aider@5dc9490b aider/coders/editblock_coder.py:439 `find_original_update_blocks`,
+ * :538 `find_filename`, :408 `strip_filename`), and Cline's `------- SEARCH` / `=======` / `+++++++ REPLACE`
+ * (cline/cline@00f68590 src/core/assistant-message/diff.ts:9-11, `SEARCH_BLOCK_START_REGEX` and
+ * siblings).
  * A block without a path line belongs to the previous block's file, as in Aider.
  */
 import { diffLines } from "./line-diff.ts";

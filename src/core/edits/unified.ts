@@ -2,7 +2,7 @@
  * Reads unified diffs the way models write them: hunk headers without numbers (`@@ @@`) or
  * with wrong counts, `diff -U0`, paths without `a/`/`b/`, prose or a Markdown fence around
  * them. Each hunk becomes a block located later by its content; its numbers and counts are
- * ignored, as Aider's udiff coder does (Aider-AI/aider@042a2b8a aider/coders/udiff_coder.py,
+ * ignored, as Aider's udiff coder does (Aider-AI/aider@5dc9490b aider/coders/udiff_coder.py:403,
  * `hunk_to_before_after`: a hunk is the text before and the text after, nothing more).
  */
 import { parseGitHeaderPaths, stripTimestamp, unquoteGitPath } from "../patch-guard/git-paths.ts";

@@ -1,7 +1,7 @@
 /**
  * Whole-file content: a fenced block with the file's path alone on the line before it, as
- * Aider's whole-file format asks for (Aider-AI/aider aider/coders/wholefile_prompts.py: "the
- * file path alone on a line, then the entire content in a fenced code block").
+ * Aider's whole-file format asks for (Aider-AI/aider@5dc9490b aider/coders/wholefile_prompts.py:57: the path,
+ * then a *file listing* with the entire content of the file).
  */
 import { pathOnLine } from "./search-replace.ts";
 import type { FileEdit, ParsedEdit } from "./types.ts";

@@ -2,8 +2,8 @@
  * What the model is told about edits: the system message, the edit format the case file asks
  * for, and the "why your last edit was refused" section of the next case file.
  *
- * The format asked for is SEARCH/REPLACE blocks (Aider's, Aider-AI/aider
- * aider/coders/editblock_prompts.py). Measured on the corpus (`npm run bench:edits`): every
+ * The format asked for is SEARCH/REPLACE blocks (Aider's, Aider-AI/aider@5dc9490b
+ * aider/coders/editblock_prompts.py:123: "the FULL file path alone on a line"). Measured on the corpus (`npm run bench:edits`): every
  * well-formed edit applies in every format the applier reads, but a unified diff carries line
  * numbers, counts, `a/`/`b/` prefixes and a prefix on every line that models get wrong (git apply
  * alone applied 1 of the corpus's 32 unambiguous edits), while a SEARCH/REPLACE block has only the
