@@ -12,6 +12,7 @@ import {
 } from "../../core/edits/index.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
 import { git } from "../git/index.ts";
+import type { ApplyResult, PatchMeta } from "../side-branch/index.ts";
 
 export type { EditFormat, EditResult, Refusal } from "../../core/edits/index.ts";
 
@@ -81,4 +82,41 @@ export async function checkEdit(opts: {
     changedLines: verdict.changedLines,
     notes: resolved.notes,
   };
+}
+
+export type CommittedEdit =
+  | {
+      status: "applied";
+      commit: string;
+      files: string[];
+      changedLines: number;
+      format: EditFormat;
+      /** The canonical diff that was committed: what `ai/patches/` and fix memory should keep. */
+      diff: string;
+    }
+  | { status: "refused"; reasons: string[]; refusals: Refusal[]; diff?: string };
+
+/**
+ * The one patch-commit path for an edit in any format: resolve it against the branch tip, then
+ * hand the canonical diff to the side branch, which runs the guard and commits it. On any
+ * refusal nothing changes.
+ */
+export async function commitEdit(
+  side: {
+    readFileAtTip(path: string): Promise<string | undefined>;
+    apply(diffText: string, meta: PatchMeta, rules: GuardRules): Promise<ApplyResult>;
+  },
+  editText: string,
+  meta: PatchMeta,
+  rules: GuardRules,
+): Promise<CommittedEdit> {
+  const resolved = await resolveEdit(editText, (path) => side.readFileAtTip(path));
+  if (!resolved.ok) {
+    return { status: "refused", reasons: resolved.reasons, refusals: resolved.refusals };
+  }
+  const applied = await side.apply(resolved.diff, meta, rules);
+  if (applied.status === "refused") {
+    return { status: "refused", reasons: applied.reasons, refusals: [], diff: resolved.diff };
+  }
+  return { ...applied, format: resolved.format, diff: resolved.diff };
 }
