@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { applyEdit } from "../src/core/edits/index.ts";
-import { type CorpusCase, loadCorpus } from "./edits-corpus.ts";
+import { measureCallsToGreen } from "./edits-calls.ts";
+import { type CorpusCase, corpusDir, loadCorpus } from "./edits-corpus.ts";
 
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
 
@@ -95,3 +96,13 @@ const byKind = ["ambiguous", "wrong", "elided", "hostile"].map(
 console.log(`  corpus: ${corpus.length} cases (${byKind.join(", ")})`);
 const gitAlone = score(corpus, withGitApplyAlone);
 console.log(`git apply alone (before):      ${gitAlone.line}`);
+
+const results = await measureCallsToGreen(join(corpusDir(), "..", "..", "..", "bin", "orchestrator"));
+const spent = results.reduce((sum, result) => sum + result.calls, 0);
+const firstCall = results.filter((result) => result.green && result.calls === 1).length;
+console.log(
+  `API calls from first answer to green (orchestrator vms, loopback model): ${spent} for ${results.length} answer shapes, ${firstCall}/${results.length} green on the first call`,
+);
+for (const result of results) {
+  console.log(`  ${result.shape}: ${result.calls} call(s)${result.green ? "" : ", not green"}`);
+}
