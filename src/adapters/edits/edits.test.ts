@@ -6,7 +6,7 @@ import { GIT_ENV, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts"
 import { guardRulesFrom } from "../../core/patch-guard/index.ts";
 import { git } from "../git/index.ts";
 import { checkDiff } from "../side-branch/index.ts";
-import { resolveEdit } from "./index.ts";
+import { fileAtRef, resolveEdit } from "./index.ts";
 
 // Tests never see the developer's git configuration.
 Object.assign(process.env, GIT_ENV);
@@ -68,5 +68,18 @@ describe("resolveEdit against a real git repo", () => {
       ok: false,
       reasons: [expect.stringContaining('contains "..", which could leave the repository')],
     });
+  });
+});
+
+describe("fileAtRef", () => {
+  it("reads a file, says a missing file or a folder is absent, and fails loudly on a ref that does not exist", async () => {
+    const root = makeHomelabRepo({ "config/cluster.yaml": "node: pve\n" });
+    roots.push(root);
+    expect(await fileAtRef(root, "HEAD")("config/cluster.yaml")).toBe("node: pve\n");
+    expect(await fileAtRef(root, "HEAD")("config/missing.yaml")).toBeUndefined();
+    expect(await fileAtRef(root, "HEAD")("config")).toBeUndefined();
+    await expect(fileAtRef(root, "refs/heads/nope")("config/cluster.yaml")).rejects.toThrow(
+      /cannot read config\/cluster\.yaml at refs\/heads\/nope: .*invalid object name/,
+    );
   });
 });

@@ -11,7 +11,8 @@ import {
   type Refusal,
 } from "../../core/edits/index.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
-import { git } from "../git/index.ts";
+import { GitError } from "../../errors/index.ts";
+import { git, gitReason } from "../git/index.ts";
 import type { ApplyResult, PatchMeta } from "../side-branch/index.ts";
 
 export type { EditFormat, EditResult, Refusal } from "../../core/edits/index.ts";
@@ -27,11 +28,26 @@ export async function resolveEdit(editText: string, readFileAtTip: ReadFileAtTip
   return applyEdit(editText, (path) => contents.get(path));
 }
 
-/** `git cat-file blob <ref>:<path>`; undefined when the path is not a file at `ref`. */
+/**
+ * `git cat-file blob <ref>:<path>`; undefined when the path is absent at `ref` or is a folder.
+ * Any other failure (a ref that does not exist) is an error, not an absent file.
+ */
 export function fileAtRef(repoRoot: string, ref: string): ReadFileAtTip {
   return async (path) => {
     const result = await git(["cat-file", "blob", `${ref}:${path}`], { cwd: repoRoot, allowFailure: true });
-    return result.exitCode === 0 ? result.stdout : undefined;
+    if (result.exitCode === 0) {
+      return result.stdout;
+    }
+    if (/does not exist in|bad file/.test(result.stderr)) {
+      return undefined;
+    }
+    const args = ["cat-file", "blob", `${ref}:${path}`];
+    throw new GitError(
+      args,
+      result.exitCode,
+      result.stderr,
+      `cannot read ${path} at ${ref}: ${gitReason(result.stderr)}`,
+    );
   };
 }
 
