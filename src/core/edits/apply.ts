@@ -36,7 +36,7 @@ export function applyBlocks(path: string, before: string, blocks: ChangeBlock[])
   for (let index = 1; index < placed.length; index++) {
     const previous = placed[index - 1] as Placed;
     const next = placed[index] as Placed;
-    if (next.start < previous.end || (next.start === previous.end && next.start === next.end)) {
+    if (next.start < previous.end) {
       refusals.push({
         kind: "conflict",
         path,
