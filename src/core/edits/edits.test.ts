@@ -99,3 +99,11 @@ describe("applyEdit", () => {
     expect(result.files[0]?.after?.endsWith("line 19998\nline last\n")).toBe(true);
   });
 });
+
+describe("matching with indentation ignored", () => {
+  it("refuses an edit whose lines match only with the nesting flattened, rather than move a YAML key", () => {
+    const edit = "x.yaml\n<<<<<<< SEARCH\nspec:\nwait: false\n=======\nspec:\nwait: true\n>>>>>>> REPLACE\n";
+    const result = applyEdit(edit, read({ "x.yaml": "kind: Kustomization\nspec:\n  wait: false\n" }));
+    expect(result).toMatchObject({ ok: false, refusals: [{ kind: "not-found" }] });
+  });
+});

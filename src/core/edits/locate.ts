@@ -56,12 +56,39 @@ export function hasTypographicPunctuation(text: string): boolean {
   return TYPOGRAPHIC.test(text);
 }
 
-const LEVELS: { level: MatchLevel; key: (line: string) => string }[] = [
-  { level: "exact", key: (line) => line },
-  { level: "trailing-whitespace", key: (line) => line.trimEnd() },
-  { level: "indentation", key: (line) => line.trim() },
-  { level: "punctuation", key: (line) => foldPunctuation(line).trim() },
+const LEVELS: { level: MatchLevel; key: (line: string) => string; ignoresIndentation: boolean }[] = [
+  { level: "exact", key: (line) => line, ignoresIndentation: false },
+  { level: "trailing-whitespace", key: (line) => line.trimEnd(), ignoresIndentation: false },
+  { level: "indentation", key: (line) => line.trim(), ignoresIndentation: true },
+  { level: "punctuation", key: (line) => foldPunctuation(line).trim(), ignoresIndentation: true },
 ];
+
+const indentOf = (line: string) => /^[ \t]*/.exec(line)?.[0] ?? "";
+
+/**
+ * Indentation may differ, structure may not: each indentation the edit uses stands for one
+ * indentation of the file and the other way round. Otherwise re-indenting would move lines to
+ * another nesting level, which in YAML is another meaning (Aider likewise insists on one offset,
+ * `match_but_for_leading_whitespace`, editblock_coder.py).
+ */
+function sameStructure(file: readonly string[], pattern: readonly string[], start: number): boolean {
+  const forward = new Map<string, string>();
+  const backward = new Map<string, string>();
+  for (let offset = 0; offset < pattern.length; offset++) {
+    const edit = pattern[offset] as string;
+    const have = file[start + offset] as string;
+    if (edit.trim() === "" || have.trim() === "") {
+      continue;
+    }
+    const [from, to] = [indentOf(edit), indentOf(have)];
+    if ((forward.get(from) ?? to) !== to || (backward.get(to) ?? from) !== from) {
+      return false;
+    }
+    forward.set(from, to);
+    backward.set(to, from);
+  }
+  return true;
+}
 
 /**
  * Every start where `pattern` matches, at the strictest level that matches anywhere. `keep`
@@ -72,10 +99,13 @@ export function locate(
   pattern: readonly string[],
   keep: (starts: number[]) => number[] = (starts) => starts,
 ): Location {
-  for (const { level, key } of LEVELS) {
+  for (const { level, key, ignoresIndentation } of LEVELS) {
     const fileKeys = file.map(key);
     const patternKeys = pattern.map(key);
-    const starts = keep(findAll(fileKeys, patternKeys));
+    const found = findAll(fileKeys, patternKeys);
+    const starts = keep(
+      ignoresIndentation ? found.filter((start) => sameStructure(file, pattern, start)) : found,
+    );
     if (starts.length === 1) {
       return { found: "one", start: starts[0] as number, level };
     }
