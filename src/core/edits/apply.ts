@@ -86,7 +86,38 @@ export function applyBlocks(path: string, before: string, blocks: ChangeBlock[])
   return { ok: true, after: joinFile(after), levels: placed.map((one) => one.level) };
 }
 
+/**
+ * Places a block; when its blank first or last unchanged lines are what keeps it from matching
+ * (models add them around SEARCH text: Aider-AI/aider@5dc9490b aider/coders/editblock_coder.py:168,
+ * "issue #25"), places it without them.
+ */
 function placeBlock(path: string, file: FileText, block: ChangeBlock): Placed | Refusal {
+  const placed = placeExactBlock(path, file, block);
+  const trimmed = withoutBlankEdges(block);
+  if ("reason" in placed && placed.kind === "not-found" && trimmed !== undefined) {
+    const retried = placeExactBlock(path, file, trimmed);
+    return "reason" in retried && retried.kind === "not-found" ? placed : retried;
+  }
+  return placed;
+}
+
+function withoutBlankEdges(block: ChangeBlock): ChangeBlock | undefined {
+  const isBlankContext = (line: ChangeBlock["lines"][number] | undefined) =>
+    line?.kind === " " && line.text.trim() === "";
+  let from = 0;
+  let to = block.lines.length;
+  while (from < to && isBlankContext(block.lines[from])) {
+    from++;
+  }
+  while (to > from && isBlankContext(block.lines[to - 1])) {
+    to--;
+  }
+  return from === 0 && to === block.lines.length
+    ? undefined
+    : { ...block, lines: block.lines.slice(from, to) };
+}
+
+function placeExactBlock(path: string, file: FileText, block: ChangeBlock): Placed | Refusal {
   const old = block.lines.filter((line) => line.kind !== "+").map((line) => line.text);
   const added = block.lines.filter((line) => line.kind === "+");
   if (old.every((line) => line.trim() === "")) {

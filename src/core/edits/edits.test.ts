@@ -107,3 +107,14 @@ describe("matching with indentation ignored", () => {
     expect(result).toMatchObject({ ok: false, refusals: [{ kind: "not-found" }] });
   });
 });
+
+describe("blank lines around SEARCH text", () => {
+  it("applies a block whose SEARCH and REPLACE start and end with a blank line the file does not have there", () => {
+    const edit =
+      "x.yaml\n<<<<<<< SEARCH\n\n  storage: local-lvm\n\n=======\n\n  storage: local-zfs\n\n>>>>>>> REPLACE\n";
+    const result = applyEdit(edit, read({ "x.yaml": "node:\n  storage: local-lvm\n  bridge: vmbr0\n" }));
+    expect(result.ok ? result.files[0]?.after : result.reasons).toBe(
+      "node:\n  storage: local-zfs\n  bridge: vmbr0\n",
+    );
+  });
+});
