@@ -4,11 +4,17 @@
  */
 import { applyBlocks } from "./apply.ts";
 import { isPlaceholder } from "./elision.ts";
+import { diffLines } from "./line-diff.ts";
 import { splitFile } from "./text.ts";
 import type { FileEdit, Refusal } from "./types.ts";
 
 /** A whole-file rewrite is accepted for files up to this many lines; larger ones need blocks. */
 export const MAX_WHOLE_FILE_LINES = 150;
+/**
+ * A fenced snippet after a path line looks like a whole file; one that keeps fewer than half of
+ * a file's lines is taken for a snippet and refused, or it would truncate the file.
+ */
+const MIN_LINES_FOR_SNIPPET_CHECK = 6;
 
 export type OneOutcome = { after: string | undefined; notes: string[] } | { refusals: Refusal[] };
 
@@ -99,6 +105,19 @@ function replaceWhole(path: string, current: string, content: string[]): OneOutc
           path,
           regions: [{ start: 1, end: file.lines.length }],
           reason: `the new content of ${path} writes the placeholder "${placeholder.trim()}" instead of lines it keeps; send the whole file or SEARCH/REPLACE blocks, never a placeholder`,
+        },
+      ],
+    };
+  }
+  const kept = diffLines(file.lines, content).filter((op) => op.kind === " ").length;
+  if (file.lines.length >= MIN_LINES_FOR_SNIPPET_CHECK && kept * 2 < file.lines.length) {
+    return {
+      refusals: [
+        {
+          kind: "elision",
+          path,
+          regions: [{ start: 1, end: file.lines.length }],
+          reason: `the content given for ${path} keeps only ${kept} of its ${file.lines.length} lines, so it reads as a snippet, not the whole file; send SEARCH/REPLACE blocks for the lines you change`,
         },
       ],
     };
