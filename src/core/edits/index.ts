@@ -25,7 +25,7 @@ import { renderFileDiff } from "./render.ts";
 import { looksLikeSearchReplace, parseSearchReplace } from "./search-replace.ts";
 import { editLines } from "./text.ts";
 import type { EditResult, FileEdit, FileResult, ParsedEdit, ReadFile, Refusal } from "./types.ts";
-import { looksLikeUnifiedDiff, parseUnified } from "./unified.ts";
+import { hasDiffFileHeaders, looksLikeUnifiedDiff, parseUnified } from "./unified.ts";
 import { parseWholeFiles } from "./whole-file.ts";
 
 export { isPlaceholder } from "./elision.ts";
@@ -52,6 +52,23 @@ export function parseEdit(editText: string): ParsedEdit {
     return { ok: false, refusals: [{ kind: "hostile", reason: hostile }] };
   }
   const lines = editLines(editText);
+  const formats = [
+    looksLikeCodexPatch(lines) ? "a *** Begin Patch block" : undefined,
+    looksLikeSearchReplace(lines) ? "SEARCH/REPLACE blocks" : undefined,
+    hasDiffFileHeaders(lines) ? "a unified diff" : undefined,
+  ].filter((format) => format !== undefined);
+  if (formats.length > 1) {
+    // Reading one and ignoring the other would drop part of what the model meant.
+    return {
+      ok: false,
+      refusals: [
+        {
+          kind: "format",
+          reason: `the answer mixes ${formats.join(" and ")}; send the whole edit in one format`,
+        },
+      ],
+    };
+  }
   const parsed = looksLikeCodexPatch(lines)
     ? parseCodexPatch(lines)
     : looksLikeSearchReplace(lines)

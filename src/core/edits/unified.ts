@@ -34,6 +34,15 @@ export function looksLikeUnifiedDiff(lines: readonly string[]): boolean {
   );
 }
 
+/** File headers only (`diff --git`, or `---` followed by `+++`): what no other format has. */
+export function hasDiffFileHeaders(lines: readonly string[]): boolean {
+  return lines.some(
+    (line, index) =>
+      line.startsWith("diff --git ") ||
+      (line.startsWith("--- ") && (lines[index + 1] ?? "").startsWith("+++ ")),
+  );
+}
+
 /** The lines inside ```diff / ```patch fences, when there are any; else all lines. */
 export function diffFenceContents(lines: readonly string[]): readonly string[] {
   const inside: string[] = [];
