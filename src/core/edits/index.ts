@@ -3,7 +3,7 @@
  * the formats models write, becomes either a canonical git diff or refusals a model and a human
  * can act on. Pure: file contents come in through `readFile`.
  *
- * Rules, in one place:
+ * Rules, in one place (docs/edits.md says the same for users):
  * - Blocks are located by content only. A unified diff's line numbers and counts are ignored,
  *   even to choose between two places: a model's numbers are the least reliable part of its
  *   diff, so context that matches more than one place is refused, naming every match.
@@ -11,6 +11,8 @@
  *   is refused, except into an empty file.
  * - A placeholder ("... unchanged ...", "# ...", "rest of file") that stands for existing
  *   lines is refused.
+ * - A whole-file answer that keeps under half of an existing file is a snippet, and refused.
+ * - An answer mixing formats is refused rather than half read.
  * - Each file keeps its line endings and its final-newline state.
  * - Paths are checked with the patch guard's own path rules before any file is read; every
  *   other guard rule runs on the canonical diff afterwards.
