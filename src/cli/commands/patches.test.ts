@@ -55,8 +55,10 @@ async function orchestrator(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("orchestrator patches check", () => {
-  it("prints accepted and exits 0 for a clean config fix, before any AI branch exists", async () => {
-    expect(await orchestrator(["patches", "check", "-"])).toBe("accepted\n");
+  it("prints accepted and the canonical diff, and exits 0 for a clean config fix, before any AI branch exists", async () => {
+    expect(await orchestrator(["patches", "check", "-"])).toMatch(
+      /^accepted\ndiff --git a\/config\/clusters\/prox-n100\.yaml b\/config\/clusters\/prox-n100\.yaml\n/,
+    );
     expect(exitCode).toBe(0);
     expect(repo.run(["branch", "--list", "ai/*"])).toBe("");
   });
@@ -73,9 +75,7 @@ describe("orchestrator patches check", () => {
     const side = await SideBranch.open({ repoRoot: repo.root, branch: "ai/orchestrator-stage1" });
     await side.apply(STORAGE_FIX, META, RULES);
     writeFileSync(join(repo.root, "fix.diff"), STORAGE_FIX);
-    expect(await orchestrator(["patches", "check", "fix.diff"])).toMatch(
-      /^refused: the patch does not apply cleanly/,
-    );
+    expect(await orchestrator(["patches", "check", "fix.diff"])).toMatch(/^refused: .* is already applied/);
     expect(exitCode).toBe(1);
   });
 

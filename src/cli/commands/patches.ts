@@ -96,7 +96,7 @@ export async function checkPatchFile(
   options: { stage?: string },
 ) {
   const { repoRoot, contextMap, settings, aiBranch } = await locate(context);
-  const [{ stageSpecOf }, { UserError }, { readFile, stat }, { join }] = await Promise.all([
+  const [{ stageSpecOf }, { UserError }, { readFile, stat }, { join, resolve }] = await Promise.all([
     import("../../config/index.ts"),
     import("../../errors/index.ts"),
     import("node:fs/promises"),
@@ -105,31 +105,46 @@ export async function checkPatchFile(
   if (options.stage !== undefined) {
     stageSpecOf(contextMap, options.stage);
   }
-  let diffText: string;
+  let editText: string;
   try {
-    diffText = file === "-" ? await context.readStdin() : await readFile(join(context.cwd(), file), "utf8");
+    // resolve(), not join(): an absolute FILE is read where it is.
+    editText =
+      file === "-" ? await context.readStdin() : await readFile(resolve(context.cwd(), file), "utf8");
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const [{ checkDiff, WORKTREE_PATH }, { guardRulesFrom }] = await Promise.all([
+  const [{ WORKTREE_PATH }, { checkEdit }, { guardRulesFrom }] = await Promise.all([
     import("../../adapters/side-branch/index.ts"),
+    import("../../adapters/edits/index.ts"),
     import("../../core/patch-guard/index.ts"),
   ]);
   const hasBranch = await branchExists(repoRoot, aiBranch);
   const worktree = join(repoRoot, WORKTREE_PATH);
-  const worktreeExists = hasBranch && (await stat(worktree).catch(() => undefined)) !== undefined;
+  // Only ENOENT means absent; any other error (EACCES) is reported.
+  const worktreeExists =
+    hasBranch &&
+    (await stat(worktree).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") {
+          return false;
+        }
+        throw error;
+      },
+    ));
   // Without an AI branch yet, the branch would start from HEAD: check against that.
-  const verdict = await checkDiff(
+  const check = await checkEdit({
     repoRoot,
-    hasBranch ? `refs/heads/${aiBranch}` : "HEAD",
-    diffText,
-    guardRulesFrom(contextMap, settings),
-    worktreeExists ? worktree : undefined,
-  );
-  if (verdict.verdict === "accepted") {
-    process.stdout.write("accepted\n");
+    ref: hasBranch ? `refs/heads/${aiBranch}` : "HEAD",
+    editText,
+    rules: guardRulesFrom(contextMap, settings),
+    ...(worktreeExists ? { worktree } : {}),
+  });
+  if (check.status === "accepted") {
+    // What would be committed: the edit, whatever its format, as a canonical git diff.
+    process.stdout.write(`accepted\n${check.diff}`);
     return;
   }
-  process.stdout.write(verdict.reasons.map((reason) => `refused: ${reason}\n`).join(""));
+  process.stdout.write(check.reasons.map((reason) => `refused: ${reason}\n`).join(""));
   process.exitCode = 1;
 }

@@ -26,6 +26,20 @@ describe("parseEscalationAnswer", () => {
     });
   });
 
+  it("accepts an edit in any format in the same patch field, unchanged", () => {
+    const searchReplace = {
+      ...patch,
+      patch:
+        "config/clusters/lab.yaml\n<<<<<<< SEARCH\nstorage: local-lvm\n=======\nstorage: local-zfs\n>>>>>>> REPLACE\n",
+    };
+    expect(parseEscalationAnswer(JSON.stringify({ ...searchReplace, commands: null, reason: null }))).toEqual(
+      {
+        ok: true,
+        answer: searchReplace,
+      },
+    );
+  });
+
   it("normalises the flat strict-mode shape with nulls into the action's own fields", () => {
     const flat = { ...patch, commands: null, reason: null };
     expect(parseEscalationAnswer(JSON.stringify(flat))).toEqual({ ok: true, answer: patch });

@@ -13,6 +13,11 @@ export const DiagnosticRequest = z.object({
 });
 export type DiagnosticRequest = z.output<typeof DiagnosticRequest>;
 
+/**
+ * `patch` holds the edit in any format the edit applier reads (src/core/edits): SEARCH/REPLACE
+ * blocks, a unified diff, a Codex patch or a small whole file. The field keeps its name so
+ * answers written for the unified-diff-only schema stay valid.
+ */
 export const PatchAnswer = z.object({
   action: z.literal("patch"),
   summary: NonEmpty,

@@ -10,4 +10,11 @@ export {
   parseEscalationAnswer,
 } from "./answer.ts";
 export { ESCALATION_ANSWER_FORMAT } from "./format.ts";
-export { ESCALATION_SYSTEM_PROMPT } from "./prompt.ts";
+export {
+  EDIT_FORMAT_GUIDE,
+  ESCALATION_SYSTEM_PROMPT,
+  filesToQuote,
+  PREFERRED_EDIT_FORMAT,
+  type RefusedEdit,
+  refusedEditSection,
+} from "./prompt.ts";
