@@ -1,9 +1,11 @@
 import { relative } from "node:path";
 import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-runner/index.ts";
+import { resolveEdit } from "../adapters/edits/index.ts";
 import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
 import { type LandPatchDeps, landPatch, type SideBranch } from "../adapters/side-branch/index.ts";
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
+import { filesToQuote, type RefusedEdit } from "../core/escalation/index.ts";
 import type { CaseRef, EscalationOutcome, EscalatorPort } from "../core/fixers/index.ts";
 import type { GuardRules } from "../core/patch-guard/index.ts";
 import { provenanceRefusal, untrustedOnlyWords } from "../core/provenance/index.ts";
@@ -72,6 +74,8 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
       let version = previous ? previous.version + 1 : 1;
       const diagnostics: DiagnosticResult[] = [];
       const refused: CasePatch[] = [];
+      /** The last answer's edit when it was refused: the next case file says why, quoting the current text. */
+      let refusedEdit: RefusedEdit | undefined;
       let remaining = budget.remainingCalls;
       const finish = (outcome: EscalationOutcome): { outcome: EscalationOutcome; case: CaseRef } => ({
         outcome,
@@ -79,6 +83,10 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
       });
       while (remaining > 0 && !deps.signal.aborted) {
         const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
+        if (refusedEdit) {
+          caseInput.refusedEdit = refusedEdit;
+          refusedEdit = undefined;
+        }
         caseInput.remainingCalls = remaining - 1;
         const sources = provenanceSources(caseInput, spec);
         const step = await escalateOnce({
@@ -124,15 +132,19 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
         });
         switch (step.kind) {
           case "patch": {
-            const injected = untrustedOnlyWords(addedLines(step.diff), sources);
+            // What the edit would add, as the applier reads it (prose around it does not count).
+            const resolved = await resolveEdit(step.diff, (path) => deps.sideBranch.readFileAtTip(path));
+            const injected = resolved.ok ? untrustedOnlyWords(addedLines(resolved.diff), sources) : [];
             if (injected.length > 0) {
+              const reasons = [provenanceRefusal("the patch", injected)];
               refused.push({
                 source: "api",
                 summary: step.answer.summary,
                 outcome: "refused",
-                reasons: [provenanceRefusal("the patch", injected)],
+                reasons,
                 diff: step.diff,
               });
+              refusedEdit = { call: version - 1, reasons, refusals: [], files: {} };
               break;
             }
             const meta = {
@@ -159,6 +171,12 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
               reasons: landed.reasons,
               diff: step.diff,
             });
+            refusedEdit = {
+              call: version - 1,
+              reasons: landed.reasons,
+              refusals: landed.refusals,
+              files: await filesAtTip(deps.sideBranch, filesToQuote(landed.refusals)),
+            };
             break;
           }
           case "diagnostics":
@@ -199,6 +217,18 @@ function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
       ...caseInput.earlierPatches.map((patch) => patch.diff ?? ""),
     ],
   };
+}
+
+/** The current text at the branch tip of the files a refusal should quote. */
+async function filesAtTip(
+  sideBranch: SideBranch,
+  paths: string[],
+): Promise<Record<string, string | undefined>> {
+  const files: Record<string, string | undefined> = {};
+  for (const path of paths) {
+    files[path] = await sideBranch.readFileAtTip(path);
+  }
+  return files;
 }
 
 /** The lines a unified diff adds, without their `+`. */

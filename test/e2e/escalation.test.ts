@@ -265,6 +265,55 @@ describe("escalation to the model API", () => {
     );
   });
 
+  it.each([
+    [
+      "SEARCH/REPLACE blocks inside prose",
+      "The node has no local-lvm.\n\nconfig/cluster.yaml\n```yaml\n<<<<<<< SEARCH\nstorage: local-lvm\n=======\nstorage: local-zfs\n>>>>>>> REPLACE\n```\n",
+    ],
+    [
+      "a unified diff without a/ b/ prefixes, line numbers or counts",
+      "--- config/cluster.yaml\n+++ config/cluster.yaml\n@@ @@\n node: pve\n-storage: local-lvm\n+storage: local-zfs\n",
+    ],
+    [
+      "a Codex apply_patch block",
+      "*** Begin Patch\n*** Update File: config/cluster.yaml\n@@\n node: pve\n-storage: local-lvm\n+storage: local-zfs\n*** End Patch\n",
+    ],
+  ])("applies %s and ends green in one call", async (_shape, patch) => {
+    const { repo, bin } = homelab();
+    server = await startFakeLlmServer([
+      fakeReply.answer({
+        action: "patch",
+        summary: "use local-zfs",
+        hypothesis: "the node has no local-lvm",
+        expected_effect: "the preflight passes",
+        patch,
+      }),
+    ]);
+    const result = await runCli(["vms"], repo, envFor(bin, server.baseURL));
+    expect(result.code).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: local-zfs");
+  });
+
+  it("tells the next call why its edit was refused, quoting the current lines with their numbers", async () => {
+    const { repo, bin } = homelab();
+    server = await startFakeLlmServer([
+      fakeReply.answer({
+        action: "patch",
+        summary: "use local-zfs",
+        hypothesis: "the node has no local-lvm",
+        expected_effect: "the preflight passes",
+        patch:
+          "config/cluster.yaml\n<<<<<<< SEARCH\nstorage: lvm-thin\n=======\nstorage: local-zfs\n>>>>>>> REPLACE\n",
+      }),
+      fakeReply.answer({ action: "give_up", reason: "needs a human" }),
+    ]);
+    await runCli(["vms"], repo, envFor(bin, server.baseURL));
+    const second = server.requests[1]!.bodyText;
+    expect(second).toContain("Your edit in answer 1 was refused, and nothing was changed");
+    expect(second).toMatch(/2 \| storage: local-lvm/);
+  });
+
   it("without an API key, still writes the case file for a human and gives up", async () => {
     const { repo, bin } = homelab();
     const result = await runCli(["vms"], repo, testEnv({ PATH: `${bin}:${process.env["PATH"]}` }));

@@ -104,7 +104,7 @@ describe("fix memory", () => {
     const result = await memory.replay(id, land, FP);
     expect(result.kind).toBe("no_change");
     expect(result.kind === "no_change" && result.summary).toMatch(
-      /^stale: no longer applies \(the patch does not apply/,
+      /^stale: no longer applies \(hunk 1 of config\/clusters\/prox-n100\.yaml: its 6 unchanged\/removed line\(s\) are not in/,
     );
     expect(await sideBranch.headCommit()).toBe(tip);
   });

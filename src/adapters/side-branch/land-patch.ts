@@ -1,12 +1,14 @@
+import type { Refusal } from "../../core/edits/index.ts";
 import type { JournalEvent } from "../../core/journal/index.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
+import { commitEdit } from "../edits/index.ts";
 import type { PatchMeta } from "./commits.ts";
 import type { SideBranch } from "./index.ts";
 import { recordPatchVerdict } from "./record.ts";
 
 export type LandedPatch =
-  | { status: "applied"; commit: string; files: string[]; changedLines: number; record: string }
-  | { status: "refused"; reasons: string[]; record: string };
+  | { status: "applied"; commit: string; files: string[]; changedLines: number; diff: string; record: string }
+  | { status: "refused"; reasons: string[]; refusals: Refusal[]; record: string };
 
 export interface LandPatchDeps {
   /** The homelab repo (where `ai/patches/` is). */
@@ -19,37 +21,46 @@ export interface LandPatchDeps {
 
 /**
  * The one way a change reaches the AI branch, whoever proposed it (an executor, a remembered
- * fix, the model): the patch guard and `git apply --check`, one commit with the `Stage:`,
- * `Error-Fingerprint:`, `Source:` and `Case:` trailers, the diff and its verdict saved under
- * `ai/patches/<stage>/`, and `patch_applied` or `patch_refused` in the journal. On refusal
- * nothing on the branch or in the worktree changes.
+ * fix, the model), in whatever form it came (a unified diff, SEARCH/REPLACE blocks, a Codex
+ * patch, a whole small file): the edit applier turns it into a canonical git diff or refuses it;
+ * the patch guard and `git apply --check` judge that diff; it lands as one commit with the
+ * `Stage:`, `Error-Fingerprint:`, `Source:` and `Case:` trailers; what was proposed and its
+ * verdict are saved under `ai/patches/<stage>/` (the canonical diff when there is one); and
+ * `patch_applied` or `patch_refused` goes to the journal. On refusal nothing on the branch or in
+ * the worktree changes.
  */
-export async function landPatch(deps: LandPatchDeps, diff: string, meta: PatchMeta): Promise<LandedPatch> {
-  const { sideBranch } = deps;
-  const applied = await sideBranch.apply(diff, meta, deps.rules);
-  const record = await recordPatchVerdict(deps.repoRoot, meta.stage, diff, applied, meta);
+export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMeta): Promise<LandedPatch> {
+  const committed = await commitEdit(deps.sideBranch, edit, meta, deps.rules);
+  const kept = committed.status === "applied" ? committed.diff : (committed.diff ?? edit);
+  const record = await recordPatchVerdict(deps.repoRoot, meta.stage, kept, committed, meta);
   const caseId = meta.caseId === undefined ? {} : { caseId: meta.caseId };
-  if (applied.status === "applied") {
+  if (committed.status === "applied") {
     await deps.journal({
       type: "patch_applied",
       stage: meta.stage,
-      commit: applied.commit,
+      commit: committed.commit,
       source: meta.source,
       summary: meta.summary,
-      files: applied.files,
+      files: committed.files,
       record: record.recordPath,
       ...caseId,
     });
-    return { ...applied, record: record.recordPath };
+    const { commit, files, changedLines, diff } = committed;
+    return { status: "applied", commit, files, changedLines, diff, record: record.recordPath };
   }
   await deps.journal({
     type: "patch_refused",
     stage: meta.stage,
     source: meta.source,
     summary: meta.summary,
-    reasons: applied.reasons,
+    reasons: committed.reasons,
     record: record.recordPath,
     ...caseId,
   });
-  return { ...applied, record: record.recordPath };
+  return {
+    status: "refused",
+    reasons: committed.reasons,
+    refusals: committed.refusals,
+    record: record.recordPath,
+  };
 }

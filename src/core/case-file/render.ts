@@ -1,4 +1,4 @@
-import { ESCALATION_ANSWER_JSON_SCHEMA } from "../escalation/index.ts";
+import { EDIT_FORMAT_GUIDE, ESCALATION_ANSWER_JSON_SCHEMA, refusedEditSection } from "../escalation/index.ts";
 import { inlineCode, stripControls } from "../text/index.ts";
 import { fence, languageOf } from "./budget.ts";
 import type { CaseDiagnostic, CaseFileInput, CasePatch } from "./types.ts";
@@ -35,6 +35,7 @@ export function renderCaseFile(input: CaseFileInput, selection: Selection): stri
     logSection(input, selection),
     input.executorNotes ? executorSection(input.executorNotes) : undefined,
     patchesSection(input.earlierPatches),
+    input.refusedEdit ? refusedEditSection(input.refusedEdit) : undefined,
     diagnosticsSection(selection.diagnostics),
     filesSection(selection.files),
     memoSection(selection.memo),
@@ -258,7 +259,8 @@ function answerSection(input: CaseFileInput): string {
     "",
     fence(JSON.stringify(ESCALATION_ANSWER_JSON_SCHEMA, null, 2), "json"),
     "",
-    "- `patch`: the smallest change that removes the cause, as a unified diff in `git diff` format (`--- a/path`, `+++ b/path`, correct hunk line counts, three lines of context) against the files shown above. Say what you think is wrong (`hypothesis`) and what the next run will show (`expected_effect`).",
+    EDIT_FORMAT_GUIDE,
+    "  Say what you think is wrong (`hypothesis`) and what the next run will show (`expected_effect`).",
     `- \`diagnostics\`: when you need facts you do not have, up to 10 read-only commands from the allowed list, each with why. Their output comes back in case file v${input.version + 1}; asking costs one call.`,
     "- `give_up`: when the fix needs a human (credentials, permissions, hardware, a decision) or no safe patch exists; say what the human should do.",
   ].join("\n");

@@ -1,3 +1,4 @@
+import type { RefusedEdit } from "../escalation/prompt.ts";
 /** Everything a case file says. The caller gathers it (files, git, state); building it does no I/O. */
 export interface CaseFileInput {
   stage: string;
@@ -21,6 +22,8 @@ export interface CaseFileInput {
   memoSections: { heading: string; text: string }[];
   changesSinceGreen?: { since: string; stat: string; hunks: string };
   earlierPatches: CasePatch[];
+  /** The last answer's edit, when it was refused: why, and the current text it should have quoted. */
+  refusedEdit?: RefusedEdit;
   diagnostics: CaseDiagnostic[];
   executorNotes?: { summary: string; filesOpened: string[] };
   safety: CaseSafetyRules;

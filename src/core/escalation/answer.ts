@@ -69,14 +69,15 @@ export const ESCALATION_ANSWER_JSON_SCHEMA = {
       type: "string",
       enum: ["patch", "diagnostics", "give_up"],
       description:
-        "patch: a fix as a unified diff; diagnostics: read-only commands to run first; give_up: stop",
+        "patch: a fix as an edit to the repo's files; diagnostics: read-only commands to run first; give_up: stop",
     },
     summary: { ...nullableString, description: "patch/diagnostics: one line on what you do" },
     hypothesis: { ...nullableString, description: "patch/diagnostics: what you think is wrong and why" },
     expected_effect: { ...nullableString, description: "patch: what changes in the next run" },
     patch: {
       ...nullableString,
-      description: "patch: a unified diff (git diff format) against the repo root",
+      description:
+        "patch: the edit as SEARCH/REPLACE blocks, each after its file's path alone on a line; a unified diff is also accepted",
     },
     commands: {
       type: ["array", "null"],
