@@ -1,3 +1,9 @@
+/**
+ * The longest delay a Node timer holds: `setTimeout` with 2^31 ms or more fires at once (it
+ * is clamped to 1 ms with a warning), so a timeout that long would end a command immediately.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** 1_200_000 → "20m", 90_000 → "1m30s", 1500 → "1.5s": for messages people read. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) {
