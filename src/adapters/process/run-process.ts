@@ -96,7 +96,7 @@ const TAIL_MAX_CHARS = 256 * 1024;
  * the group still holds are closed after a short wait instead of being waited on for ever.
  */
 export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
-  const [program, ...args] = argv;
+  const program = argv[0];
   if (program === undefined) {
     return Promise.reject(new TypeError("runProcess needs a program"));
   }
@@ -141,7 +141,7 @@ class Run {
   }
 
   start(): void {
-    const { options } = this;
+    const options = this.#options;
     if (options.signal?.aborted) {
       this.#interrupted = true;
       this.#finish();
@@ -221,10 +221,6 @@ class Run {
     } catch {
       this.#stop();
     }
-  }
-
-  get options(): ProcessOptions {
-    return this.#options;
   }
 
   #onAbort = () => {
