@@ -83,7 +83,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * Ends a process group: SIGTERM, then SIGKILL to whatever still runs after `graceMs`. Returns
  * the signal that ended it, or undefined when nothing was running.
  */
-export async function endGroup(pgid: number, graceMs: number): Promise<NodeJS.Signals | undefined> {
+export async function endGroup(pgid: number, graceMs: number): Promise<"SIGTERM" | "SIGKILL" | undefined> {
   if (!(await groupRunning(pgid))) {
     return undefined;
   }
