@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { commitIdentityEnv, git, gitReason, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import {
+  commitIdentityEnv,
+  type GitOptions,
+  type GitResult,
+  git,
+  gitInWorktree,
+  gitReason,
+  type PinnedWorktree,
+  QUIET_COMMIT_CONFIG,
+} from "../git/index.ts";
 import {
   type AiCommit,
   type PatchMeta,
@@ -52,11 +61,21 @@ export class SideBranch {
   readonly repoRoot: string;
   readonly branch: string;
   readonly worktree: string;
+  readonly #pinned: PinnedWorktree;
 
-  private constructor(repoRoot: string, branch: string, worktree: string) {
+  private constructor(repoRoot: string, branch: string, pinned: PinnedWorktree) {
     this.repoRoot = repoRoot;
     this.branch = branch;
-    this.worktree = worktree;
+    this.worktree = pinned.worktree;
+    this.#pinned = pinned;
+  }
+
+  /**
+   * git on the worktree with its git folder pinned: if whatever ran there deleted or rewrote
+   * its `.git` file, this refuses instead of acting on the user's checkout.
+   */
+  private worktreeGit(args: string[], opts: Omit<GitOptions, "cwd"> = {}): Promise<GitResult> {
+    return gitInWorktree(this.#pinned, args, opts);
   }
 
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
@@ -74,8 +93,8 @@ export class SideBranch {
     if (exists.exitCode !== 0) {
       await git(["branch", "--no-track", opts.branch, userHead], { cwd: repoRoot });
     }
-    const worktree = await ensureWorktree(repoRoot, opts.branch);
-    return new SideBranch(repoRoot, opts.branch, worktree);
+    const pinned = await ensureWorktree(repoRoot, opts.branch);
+    return new SideBranch(repoRoot, opts.branch, pinned);
   }
 
   private get ref(): string {
@@ -108,12 +127,12 @@ export class SideBranch {
     }
     await this.setAsideLeftovers("before-sync");
     if (await this.isAncestor(tip, userHead)) {
-      await git([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead], { cwd: this.worktree });
+      await this.worktreeGit([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead]);
       return "fast-forwarded";
     }
     const userBranch = await this.userBranchName();
-    const env = await commitIdentityEnv(this.worktree);
-    const merge = await git(
+    const env = await commitIdentityEnv(this.repoRoot);
+    const merge = await this.worktreeGit(
       [
         ...QUIET_COMMIT_CONFIG,
         "merge",
@@ -124,13 +143,13 @@ export class SideBranch {
         `ai: merge ${userBranch} into ${this.branch}`,
         userHead,
       ],
-      { cwd: this.worktree, env, allowFailure: true },
+      { env, allowFailure: true },
     );
     if (merge.exitCode === 0) {
       return "merged";
     }
     const conflicts = await this.conflictedFiles();
-    await git(["merge", "--abort"], { cwd: this.worktree, allowFailure: true });
+    await this.worktreeGit(["merge", "--abort"], { allowFailure: true });
     if (conflicts.length > 0) {
       throw new UserError(
         `cannot bring ${this.branch} up to date with ${userBranch}: both changed ${conflicts.join(", ")}. ` +
@@ -155,8 +174,7 @@ export class SideBranch {
       return { status: "refused", reasons: verdict.reasons };
     }
     await this.setAsideLeftovers("before-apply");
-    const applied = await git(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
-      cwd: this.worktree,
+    const applied = await this.worktreeGit(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
       input: diffText,
       allowFailure: true,
     });
@@ -168,10 +186,9 @@ export class SideBranch {
       };
     }
     try {
-      await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "-F", "-"], {
-        cwd: this.worktree,
+      await this.worktreeGit([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "-F", "-"], {
         input: patchCommitMessage(meta),
-        env: await commitIdentityEnv(this.worktree),
+        env: await commitIdentityEnv(this.repoRoot),
       });
     } catch (error) {
       await this.discardChanges();
@@ -191,9 +208,9 @@ export class SideBranch {
     // A scratch index: staging the executor's files must not disturb the worktree's own index.
     const env = { GIT_INDEX_FILE: join(folder, "index") };
     try {
-      await git(["read-tree", "HEAD"], { cwd: this.worktree, env });
-      await git(["add", "--all", "--", "."], { cwd: this.worktree, env });
-      const { stdout } = await git(
+      await this.worktreeGit(["read-tree", "HEAD"], { env });
+      await this.worktreeGit(["add", "--all", "--", "."], { env });
+      const { stdout } = await this.worktreeGit(
         [
           "diff",
           "--cached",
@@ -207,7 +224,7 @@ export class SideBranch {
           "--dst-prefix=b/",
           "HEAD",
         ],
-        { cwd: this.worktree, env },
+        { env },
       );
       return stdout;
     } finally {
@@ -217,8 +234,8 @@ export class SideBranch {
 
   /** Resets the worktree to the branch tip (tracked changes and untracked files; ignored files stay). */
   async discardChanges(): Promise<void> {
-    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
-    await git(["clean", "-fdq"], { cwd: this.worktree });
+    await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
+    await this.worktreeGit(["clean", "-fdq"]);
   }
 
   /** Reverts one of the tool's commits on the AI branch; the reason becomes a trailer. */
@@ -243,24 +260,25 @@ export class SideBranch {
       );
     }
     await this.setAsideLeftovers("before-revert");
-    const revert = await git([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
-      cwd: this.worktree,
+    const revert = await this.worktreeGit([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
       allowFailure: true,
     });
     if (revert.exitCode !== 0) {
       const conflicts = await this.conflictedFiles();
-      await git(["revert", "--abort"], { cwd: this.worktree, allowFailure: true });
-      await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+      await this.worktreeGit(["revert", "--abort"], { allowFailure: true });
+      await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
       throw new UserError(
         `cannot revert ${original.shortCommit}: later commits changed ${conflicts.join(", ") || "the same lines"}; ` +
           "revert it by hand in the AI branch",
       );
     }
-    await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"], {
-      cwd: this.worktree,
-      input: revertCommitMessage(original, reason),
-      env: await commitIdentityEnv(this.worktree),
-    });
+    await this.worktreeGit(
+      [...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"],
+      {
+        input: revertCommitMessage(original, reason),
+        env: await commitIdentityEnv(this.repoRoot),
+      },
+    );
     return this.headCommit();
   }
 
@@ -279,8 +297,7 @@ export class SideBranch {
   }
 
   private async conflictedFiles(): Promise<string[]> {
-    const { stdout } = await git(["diff", "--name-only", "--diff-filter=U"], {
-      cwd: this.worktree,
+    const { stdout } = await this.worktreeGit(["diff", "--name-only", "--diff-filter=U"], {
       allowFailure: true,
     });
     return stdout.split("\n").filter((line) => line !== "");
@@ -301,9 +318,7 @@ export class SideBranch {
    * end up inside one. Returns the saved diff's path, when there was anything.
    */
   async setAsideLeftovers(why: string): Promise<string | undefined> {
-    const { stdout: diff } = await git(["diff", "--no-color", "--no-ext-diff", "HEAD"], {
-      cwd: this.worktree,
-    });
+    const { stdout: diff } = await this.worktreeGit(["diff", "--no-color", "--no-ext-diff", "HEAD"], {});
     if (diff.trim() === "") {
       return undefined;
     }
@@ -312,7 +327,7 @@ export class SideBranch {
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
     const path = join(folder, `${stamp}_${why.replace(/[^a-z0-9]+/gi, "-")}_${process.pid}.diff`);
     await writeFile(path, diff);
-    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+    await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
     return path;
   }
 }
