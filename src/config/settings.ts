@@ -126,7 +126,7 @@ function duration(picked: Picked): number | undefined {
   if (!picked) {
     return undefined;
   }
-  const value = picked.value.trim() === "0" ? 0 : parseDuration(picked.value);
+  const value = picked.value.trim() === "0" ? 0 : parseDuration(picked.value, picked.source);
   if (value === undefined) {
     throw new UserError(`${picked.source}="${picked.value}": expected a duration like 10s, 2m or 0`);
   }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
-import { formatDuration, MAX_TIMER_MS } from "../../core/duration/index.ts";
+import { formatDuration, MAX_TIMER_MS, MAX_TIMER_TEXT } from "../../core/duration/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { forgetProcessGroup, trackProcessGroup } from "./groups.ts";
 import { HeadTailBuffer } from "./head-tail-buffer.ts";
@@ -103,7 +103,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
   if (options.timeoutMs !== undefined && !(options.timeoutMs >= 0 && options.timeoutMs <= MAX_TIMER_MS)) {
     return Promise.reject(
       new UserError(
-        `a timeout of ${formatDuration(options.timeoutMs)} for ${program} is longer than the longest timer Node can hold (${formatDuration(MAX_TIMER_MS)}); use a shorter timeout`,
+        `a timeout of ${formatDuration(options.timeoutMs)} for ${program} is longer than the longest timer Node can hold (${MAX_TIMER_TEXT}); use a shorter timeout`,
       ),
     );
   }

@@ -4,6 +4,9 @@
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** MAX_TIMER_MS in whole seconds, as messages show it: "596h31m23s". */
+export const MAX_TIMER_TEXT = "596h31m23s";
+
 /** 1_200_000 → "20m", 90_000 → "1m30s", 1500 → "1.5s": for messages people read. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) {
