@@ -1,4 +1,4 @@
-import { formatDuration, MAX_TIMER_MS, MAX_TIMER_TEXT } from "../core/duration/index.ts";
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from "../core/duration/index.ts";
 import { UserError } from "../errors/index.ts";
 
 /** `10m`, `90s`, `1h30m`, `500ms` → milliseconds, without checking the timer limit. */
