@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { z } from "zod";
 import { processGroupRecordFile } from "../../core/repo-layout/index.ts";
 import { endGroup, groupRunning, hasProcFs, processStartTime } from "../process/index.ts";
 
@@ -11,19 +10,47 @@ import { endGroup, groupRunning, hasProcFs, processStartTime } from "../process/
  * crashed terminal) the group lives on; the next run of the stage reads the record and ends it
  * instead of starting a second copy beside it.
  */
-const GroupRecord = z.object({
-  version: z.literal(1),
-  stage: z.string(),
-  pgid: z.number().int().positive(),
+export interface GroupRecord {
+  version: 1;
+  stage: string;
+  pgid: number;
   /** The group leader; pgid === pid, as every group the runner starts is led by its process. */
-  pid: z.number().int().positive(),
+  pid: number;
   /** Field 22 of /proc/<pid>/stat: with the pid it names one process, so a reused pid is told apart. */
-  startTime: z.string().optional(),
-  host: z.string(),
-  startedAt: z.string(),
-  command: z.string(),
-});
-export type GroupRecord = z.infer<typeof GroupRecord>;
+  startTime?: string;
+  host: string;
+  startedAt: string;
+  command: string;
+}
+
+/**
+ * The record, or undefined when it is not one. Checked by hand rather than with zod: this runs
+ * before every stage, and the run path does not load zod otherwise.
+ */
+function parseGroupRecord(text: string): GroupRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) {
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  const positive = (field: unknown) => Number.isSafeInteger(field) && (field as number) > 0;
+  const isText = (field: unknown) => typeof field === "string";
+  const valid =
+    record["version"] === 1 &&
+    isText(record["stage"]) &&
+    positive(record["pgid"]) &&
+    positive(record["pid"]) &&
+    (record["startTime"] === undefined || isText(record["startTime"])) &&
+    isText(record["host"]) &&
+    isText(record["startedAt"]) &&
+    isText(record["command"]);
+  return valid ? (record as unknown as GroupRecord) : undefined;
+}
 
 /** A group an earlier run left behind, and how it was ended. */
 export interface OrphanedGroup {
@@ -94,12 +121,11 @@ export async function endOrphanedGroup(
     }
     throw error;
   }
-  const parsed = GroupRecord.safeParse(parseJson(text));
+  const record = parseGroupRecord(text);
   await rm(path, { force: true });
-  if (!parsed.success) {
+  if (record === undefined) {
     return { note: `an unreadable process-group record (${processGroupRecordFile(stage)}) was removed` };
   }
-  const record = parsed.data;
   if (record.host !== hostname()) {
     return { note: `a process-group record from host ${record.host} was ignored and removed` };
   }
@@ -124,12 +150,4 @@ async function isSameGroup(record: GroupRecord): Promise<boolean> {
   // The leader is gone but members of its group may run on; a pgid is not given out again
   // while any process still belongs to the group.
   return groupRunning(record.pgid);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

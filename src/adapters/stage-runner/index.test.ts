@@ -190,6 +190,16 @@ describe("runStage", () => {
     }
   });
 
+  it("removes a process-group record it cannot read, and says so", async () => {
+    const root = await repo();
+    const path = await writeRecord(root, { version: 1, stage: "talos", pgid: "not a number" });
+    const result = await runStage(input(root, { command: "true" }));
+    expect(await exists(path)).toBe(false);
+    expect(await readFile(join(root, result.logFile), "utf8")).toContain(
+      "[orchestrator] an unreadable process-group record (ai/state/process-groups/talos.json) was removed",
+    );
+  });
+
   it("never overwrites an earlier log of the same second", async () => {
     const root = await repo();
     const now = new Date(Date.UTC(2026, 0, 1, 0, 0, 0));
