@@ -258,7 +258,7 @@ class Run {
     const pid = this.#pid as number;
     signalGroup(pid, "SIGTERM");
     const pipeGraceMs = this.#options.pipeGraceMs ?? DEFAULT_PIPE_GRACE_MS;
-    await Promise.race([pipesClosed, delay(pipeGraceMs)]);
+    await within(pipesClosed, pipeGraceMs);
     const deadline = Date.now() + this.#killGraceMs;
     while (await groupRunning(pid).catch(() => false)) {
       if (Date.now() >= deadline) {
@@ -268,7 +268,7 @@ class Run {
       await delay(50);
     }
     if (this.#openPipes > 0) {
-      await Promise.race([pipesClosed, delay(pipeGraceMs)]);
+      await within(pipesClosed, pipeGraceMs);
       this.#abandonPipes();
     }
     this.#finish();
@@ -414,4 +414,17 @@ async function isFolder(path: string): Promise<boolean> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for `promise`, at most `ms`; the timer is cleared so it never keeps the process alive. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
