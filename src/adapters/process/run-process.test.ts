@@ -164,6 +164,13 @@ describe("runProcess", () => {
     expect(await waitUntil(async () => !(await running(left)))).toBe(true);
   });
 
+  it("leaves no timer behind that would keep the CLI alive after its last process", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+    const before = timers();
+    await runProcess(["true"], { cwd: tmpdir(), env, timeoutMs: 60_000, output: { mode: "all" } });
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   it("does not start at all when already aborted", async () => {
     const controller = new AbortController();
     controller.abort();
