@@ -87,7 +87,8 @@ export async function pinWorktree(repoRoot: string, worktree: string): Promise<P
   }
   for (const name of names) {
     const gitDir = join(adminRoot, name);
-    // git-worktree(1): "gitdir" in the administrative folder holds the worktree's .git path
+    // git/git@018b85d Documentation/git-worktree.txt, DETAILS: each linked worktree has a private
+    // folder under $GIT_DIR/worktrees whose `gitdir` file names the worktree's `.git` file
     const pointsTo = await readFile(join(gitDir, "gitdir"), "utf8").then(
       (text) => text.trim(),
       () => "",

@@ -16,7 +16,8 @@ async function statFields(pid: number): Promise<string[] | undefined> {
     }
     throw error;
   }
-  // proc(5): "(2) comm ... (3) state"; everything after the last ")" is space-separated.
+  // proc_pid_stat(5) (https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html): field 2 is
+  // the command in parentheses, field 3 the state; everything after the last ")" is space-separated.
   return text.slice(text.lastIndexOf(")") + 2).split(" ");
 }
 
@@ -26,7 +27,8 @@ function isGone(error: unknown): boolean {
 }
 
 /**
- * The process's start time, field 22 of /proc/<pid>/stat (clock ticks since boot, proc(5)).
+ * The process's start time, field 22 of /proc/<pid>/stat ("starttime", clock ticks since boot,
+ * proc_pid_stat(5)).
  * Together with the pid it names one process: a reused pid has a later start time.
  */
 export async function processStartTime(pid: number): Promise<string | undefined> {

@@ -147,7 +147,8 @@ async function isSameGroup(record: GroupRecord): Promise<boolean> {
   if (startTime !== undefined) {
     return startTime === record.startTime;
   }
-  // The leader is gone but members of its group may run on; a pgid is not given out again
-  // while any process still belongs to the group.
+  // The leader is gone but members of its group may run on. Linux frees a pid number only when
+  // no task uses it as pid, group or session id any more (torvalds/linux kernel/pid.c,
+  // __change_pid), so a group that still has members is the recorded one.
   return groupRunning(record.pgid);
 }

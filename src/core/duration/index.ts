@@ -1,6 +1,7 @@
 /**
- * The longest delay a Node timer holds: `setTimeout` with 2^31 ms or more fires at once (it
- * is clamped to 1 ms with a warning), so a timeout that long would end a command immediately.
+ * The longest delay a Node timer holds: "when delay is larger than 2147483647 … the delay will be
+ * set to 1" (https://nodejs.org/docs/latest-v20.x/api/timers.html#settimeoutcallback-delay-args),
+ * so a timeout that long would end a command immediately.
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
