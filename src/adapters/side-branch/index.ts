@@ -72,9 +72,10 @@ export class SideBranch {
 
   /**
    * git on the worktree with its git folder pinned: if whatever ran there deleted or rewrote
-   * its `.git` file, this refuses instead of acting on the user's checkout.
+   * its `.git` file, this refuses instead of acting on the user's checkout. Every git call on
+   * the worktree goes through here (callers outside this class too), never `git(…, {cwd: worktree})`.
    */
-  private worktreeGit(args: string[], opts: Omit<GitOptions, "cwd"> = {}): Promise<GitResult> {
+  worktreeGit(args: string[], opts: Omit<GitOptions, "cwd"> = {}): Promise<GitResult> {
     return gitInWorktree(this.#pinned, args, opts);
   }
 
