@@ -312,7 +312,8 @@ class Run {
 class Collector {
   readonly #mode: OutputMode;
   readonly #tail: LineTail;
-  readonly #splitters: Record<OutputStream, LineSplitter>;
+  /** Absent when nobody wants lines (capture modes with `tailLines: 0`, e.g. git). */
+  readonly #splitters: Record<OutputStream, LineSplitter> | undefined;
   readonly #chunks: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
   readonly #decoders: Record<OutputStream, StringDecoder> = {
     stdout: new StringDecoder("utf8"),
@@ -336,12 +337,13 @@ class Collector {
         },
         mode.mode === "lines" ? mode.maxLineChars : undefined,
       );
-    this.#splitters = { stdout: splitter("stdout"), stderr: splitter("stderr") };
+    const wantsLines = mode.mode === "lines" || mode.tailLines !== 0;
+    this.#splitters = wantsLines ? { stdout: splitter("stdout"), stderr: splitter("stderr") } : undefined;
   }
 
   write(stream: OutputStream, chunk: Buffer): void {
     this.#bytes[stream] += chunk.length;
-    this.#splitters[stream].write(chunk);
+    this.#splitters?.[stream].write(chunk);
     if (this.#mode.mode === "all") {
       this.#chunks[stream].push(chunk);
       this.#interleaved.push(this.#decoders[stream].write(chunk));
@@ -354,8 +356,8 @@ class Collector {
     ProcessResult,
     "stdout" | "stderr" | "interleaved" | "tail" | "outputBytes" | "stdoutBytes" | "stderrBytes" | "truncated"
   > {
-    this.#splitters.stdout.end();
-    this.#splitters.stderr.end();
+    this.#splitters?.stdout.end();
+    this.#splitters?.stderr.end();
     let interleaved = "";
     if (this.#mode.mode === "all") {
       this.#interleaved.push(this.#decoders.stdout.end(), this.#decoders.stderr.end());
