@@ -1,93 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 import { formatDuration, MAX_TIMER_MS, MAX_TIMER_TEXT } from "../../core/duration/index.ts";
 import { UserError } from "../../errors/index.ts";
+import { Collector } from "./collector.ts";
 import { forgetProcessGroup, trackProcessGroup } from "./groups.ts";
-import { HeadTailBuffer } from "./head-tail-buffer.ts";
-import { LineSplitter, LineTail } from "./line-splitter.ts";
 import { groupRunning, signalGroup } from "./proc.ts";
+import { classifyStartFailure } from "./start-failure.ts";
+import type { ProcessOptions, ProcessResult, StartFailure } from "./types.ts";
 
-export type OutputStream = "stdout" | "stderr";
-
-/**
- * What happens to the output:
- * - `lines`: every line to `onLine` as it arrives (stage commands, executors); only the tail is kept.
- * - `capped`: stdout and stderr interleaved, cut to head and tail beyond `capBytes` (diagnostics).
- * - `all`: stdout and stderr kept whole and separately, and interleaved (git, homelab tools).
- */
-export type OutputMode =
-  | {
-      mode: "lines";
-      onLine?: (line: string, stream: OutputStream) => void;
-      tailLines?: number;
-      /** A longer line is passed on in pieces of this many characters. */
-      maxLineChars?: number;
-    }
-  | { mode: "capped"; capBytes: number; tailLines?: number }
-  | { mode: "all"; tailLines?: number };
-
-export interface ProcessOptions {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** Written to the process's stdin, which is then closed; without it stdin is /dev/null. */
-  stdin?: string | Buffer;
-  /** Under 2^31 ms (about 24.8 days), the longest a Node timer holds; a longer one is refused. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  output: OutputMode;
-  /** Between SIGTERM and SIGKILL to the process group (default 5 s). */
-  killGraceMs?: number;
-  /** How long to wait for the output pipes once the process has ended (default 250 ms). */
-  pipeGraceMs?: number;
-  /** Called once the process runs, e.g. to record its group. Must not throw. */
-  onSpawn?: (child: { pid: number }) => void;
-}
-
-export type StartFailureKind = "not-found" | "not-executable" | "cwd-missing" | "other";
-
-/** Why a process could not be started at all. */
-export interface StartFailure {
-  kind: StartFailureKind;
-  /** One line naming the program and the cause, e.g. "talosctl was not found on PATH". */
-  message: string;
-}
-
-/** A finished process, whatever the ending: a failed command is an outcome, not an exception. */
-export interface ProcessResult {
-  argv: readonly string[];
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  /** Stopped through the abort signal (Ctrl-C, or the caller giving up). */
-  interrupted: boolean;
-  startFailure: StartFailure | undefined;
-  /** `startFailure.message`, for callers that only print it. */
-  startError: string | undefined;
-  durationMs: number;
-  /** Whole stdout and stderr in `all` mode; empty otherwise. */
-  stdout: string;
-  stderr: string;
-  /** Both streams as they arrived: whole in `all` mode, head and tail in `capped` mode, empty in `lines` mode. */
-  interleaved: string;
-  /** The last output lines, both streams interleaved. */
-  tail: string[];
-  outputBytes: number;
-  stdoutBytes: number;
-  stderrBytes: number;
-  /** Part of the output was cut (`capped` mode). */
-  truncated: boolean;
-  /**
-   * The process ended but something outside its group (e.g. started with `setsid`) still held
-   * the output pipes; they were closed rather than waited for.
-   */
-  pipesAbandoned: boolean;
-}
+export type {
+  OutputMode,
+  OutputStream,
+  ProcessOptions,
+  ProcessResult,
+  StartFailure,
+  StartFailureKind,
+} from "./types.ts";
 
 const DEFAULT_KILL_GRACE_MS = 5000;
 const DEFAULT_PIPE_GRACE_MS = 250;
-const DEFAULT_TAIL_LINES = 200;
-const TAIL_MAX_CHARS = 256 * 1024;
 
 /**
  * Runs argv without a shell, in a process group of its own, and always resolves (except for a
@@ -305,112 +235,6 @@ class Run {
       ...output,
       pipesAbandoned: this.#pipesAbandoned,
     });
-  }
-}
-
-/** Gathers output as the mode asks, and always a bounded tail of lines. */
-class Collector {
-  readonly #mode: OutputMode;
-  readonly #tail: LineTail;
-  /** Absent when nobody wants lines (capture modes with `tailLines: 0`, e.g. git). */
-  readonly #splitters: Record<OutputStream, LineSplitter> | undefined;
-  readonly #chunks: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
-  readonly #decoders: Record<OutputStream, StringDecoder> = {
-    stdout: new StringDecoder("utf8"),
-    stderr: new StringDecoder("utf8"),
-  };
-  readonly #interleaved: string[] = [];
-  readonly #capped: HeadTailBuffer | undefined;
-  readonly #bytes: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
-
-  constructor(mode: OutputMode) {
-    this.#mode = mode;
-    this.#tail = new LineTail(mode.tailLines ?? DEFAULT_TAIL_LINES, TAIL_MAX_CHARS);
-    this.#capped = mode.mode === "capped" ? new HeadTailBuffer(mode.capBytes) : undefined;
-    const splitter = (stream: OutputStream) =>
-      new LineSplitter(
-        (line) => {
-          this.#tail.push(line);
-          if (mode.mode === "lines") {
-            mode.onLine?.(line, stream);
-          }
-        },
-        mode.mode === "lines" ? mode.maxLineChars : undefined,
-      );
-    const wantsLines = mode.mode === "lines" || mode.tailLines !== 0;
-    this.#splitters = wantsLines ? { stdout: splitter("stdout"), stderr: splitter("stderr") } : undefined;
-  }
-
-  write(stream: OutputStream, chunk: Buffer): void {
-    this.#bytes[stream] += chunk.length;
-    this.#splitters?.[stream].write(chunk);
-    if (this.#mode.mode === "all") {
-      this.#chunks[stream].push(chunk);
-      this.#interleaved.push(this.#decoders[stream].write(chunk));
-    } else {
-      this.#capped?.write(chunk);
-    }
-  }
-
-  end(): Pick<
-    ProcessResult,
-    "stdout" | "stderr" | "interleaved" | "tail" | "outputBytes" | "stdoutBytes" | "stderrBytes" | "truncated"
-  > {
-    this.#splitters?.stdout.end();
-    this.#splitters?.stderr.end();
-    let interleaved = "";
-    if (this.#mode.mode === "all") {
-      this.#interleaved.push(this.#decoders.stdout.end(), this.#decoders.stderr.end());
-      interleaved = this.#interleaved.join("");
-    } else if (this.#capped) {
-      interleaved = this.#capped.text();
-    }
-    return {
-      stdout: Buffer.concat(this.#chunks.stdout).toString("utf8"),
-      stderr: Buffer.concat(this.#chunks.stderr).toString("utf8"),
-      interleaved,
-      tail: this.#tail.lines(),
-      outputBytes: this.#bytes.stdout + this.#bytes.stderr,
-      stdoutBytes: this.#bytes.stdout,
-      stderrBytes: this.#bytes.stderr,
-      truncated: this.#capped?.truncated ?? false,
-    };
-  }
-}
-
-async function classifyStartFailure(
-  error: NodeJS.ErrnoException,
-  program: string,
-  cwd: string,
-): Promise<StartFailure> {
-  if (error.code === "ENOENT") {
-    // Node reports a missing working folder as the program's ENOENT too.
-    if (!(await isFolder(cwd))) {
-      return {
-        kind: "cwd-missing",
-        message: `${program} could not start in ${cwd}: that folder does not exist`,
-      };
-    }
-    return {
-      kind: "not-found",
-      message: program.includes("/") ? `${program} does not exist` : `${program} was not found on PATH`,
-    };
-  }
-  if (error.code === "EACCES") {
-    return { kind: "not-executable", message: `${program} could not be started: permission denied` };
-  }
-  return { kind: "other", message: `${program} could not be started: ${error.message}` };
-}
-
-async function isFolder(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      return false;
-    }
-    return true; // cannot tell: do not blame the folder
   }
 }
 
