@@ -115,6 +115,22 @@ describe("runStage", () => {
     );
   });
 
+  it("stops at its timeout although a setsid grandchild still holds the output pipe", async () => {
+    const root = await repo();
+    const pidFile = join(root, "escaped.pid");
+    const result = await runStage(
+      input(root, {
+        command: `setsid bash -c 'echo $$ > ${pidFile}; exec sleep 60' & echo started; sleep 60`,
+        timeout: "500ms",
+      }),
+    );
+    process.kill(Number(await readFile(pidFile, "utf8")), "SIGKILL");
+    expect(result.green).toBe(false);
+    expect(result.process.timedOut).toBe(true);
+    expect(result.summary).toBe("timed out after 500ms and was stopped with its children");
+    expect(await readFile(join(root, result.logFile), "utf8")).toContain("\nstarted\n");
+  });
+
   it("records the running stage's process group and removes the record when it ends", async () => {
     const root = await repo();
     const record = join(root, processGroupRecordFile("talos"));
