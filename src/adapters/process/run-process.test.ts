@@ -171,6 +171,18 @@ describe("runProcess", () => {
     expect(timers()).toBeLessThanOrEqual(before);
   });
 
+  it("does not call a command timed out that ended in time, while what it left behind is being ended", async () => {
+    // The leader exits at once; its leftover ignores SIGTERM, so cleanup outlasts the timeout.
+    const result = await runProcess(["bash", "-c", "(trap '' TERM; sleep 5) & exit 0"], {
+      cwd: tmpdir(),
+      env,
+      timeoutMs: 300,
+      killGraceMs: 1000,
+      output: { mode: "lines" },
+    });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false, interrupted: false });
+  });
+
   it("does not start at all when already aborted", async () => {
     const controller = new AbortController();
     controller.abort();

@@ -51,6 +51,7 @@ class Run {
   #child: ChildProcess | undefined;
   #pid: number | undefined;
   #timers: NodeJS.Timeout[] = [];
+  #timeoutTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   #settling = false;
   #settled = false;
@@ -135,15 +136,16 @@ class Run {
     }
     child.on("exit", (code, signal) => {
       this.#exit = { code, signal };
+      // It ended in time and of its own accord: what follows is cleanup, not a timeout or an interrupt.
+      clearTimeout(this.#timeoutTimer);
+      options.signal?.removeEventListener("abort", this.#onAbort);
       void this.#settle(pipesClosed);
     });
     if (options.timeoutMs !== undefined) {
-      this.#timers.push(
-        setTimeout(() => {
-          this.#timedOut = true;
-          this.#stop();
-        }, options.timeoutMs),
-      );
+      this.#timeoutTimer = setTimeout(() => {
+        this.#timedOut = true;
+        this.#stop();
+      }, options.timeoutMs);
     }
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
     try {
@@ -217,6 +219,7 @@ class Run {
       return;
     }
     this.#settled = true;
+    clearTimeout(this.#timeoutTimer);
     for (const timer of this.#timers) {
       clearTimeout(timer);
     }
