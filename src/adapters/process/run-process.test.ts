@@ -172,15 +172,19 @@ describe("runProcess", () => {
   });
 
   it("does not call a command timed out that ended in time, while what it left behind is being ended", async () => {
-    // The leader exits at once; its leftover ignores SIGTERM, so cleanup outlasts the timeout.
-    const result = await runProcess(["bash", "-c", "(trap '' TERM; sleep 5) & exit 0"], {
-      cwd: tmpdir(),
+    // The leader exits once its leftover ignores SIGTERM, so cleanup outlasts the timeout.
+    const dir = await mkdtemp(join(tmpdir(), "proc-"));
+    const script =
+      "(trap '' TERM; touch ready; exec sleep 5) & until [ -e ready ]; do sleep 0.01; done; exit 0";
+    const result = await runProcess(["bash", "-c", script], {
+      cwd: dir,
       env,
       timeoutMs: 300,
       killGraceMs: 1000,
       output: { mode: "lines" },
     });
     expect(result).toMatchObject({ exitCode: 0, timedOut: false, interrupted: false });
+    expect(result.durationMs).toBeGreaterThanOrEqual(300); // the timeout's moment came and went during cleanup
   });
 
   it("does not start at all when already aborted", async () => {
