@@ -2,13 +2,12 @@
  * `npm run bench:fingerprint`: grouping accuracy on Loghub-2k, miner throughput, and the cost
  * of fingerprinting a 1 GiB log's tail against a 1 MiB one (issue 3 §4).
  */
-import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { readLogTail } from "../src/adapters/log-tail/index.ts";
+import { runProcess } from "../src/adapters/process/index.ts";
 import { writeTemplates } from "../src/cli/commands/fingerprint.ts";
 import { fingerprintLogTail, TemplateMiner } from "../src/core/fingerprint/index.ts";
 import { readLabelled, SYSTEMS, scoreGrouping, VARIANTS, variantAvailable } from "./fingerprint-loghub.ts";
@@ -142,19 +141,17 @@ async function spawnedTemplates(text: string): Promise<number[]> {
   const times: number[] = [];
   try {
     for (let run = 0; run < SPAWN_RUNS; run++) {
-      const devNull = openSync("/dev/null", "w");
       const start = process.hrtime.bigint();
-      const code = await new Promise<number | null>((done, fail) => {
-        const child = spawn(process.execPath, [cli, "templates", file], {
-          stdio: ["ignore", devNull, "inherit"],
-        });
-        child.on("error", fail);
-        child.on("exit", done);
+      // Output is read and dropped (a few KiB kept to explain a failure), as `>/dev/null` would.
+      const result = await runProcess([process.execPath, cli, "templates", file], {
+        cwd: process.cwd(),
+        env: process.env,
+        output: { mode: "capped", capBytes: 4096, tailLines: 0 },
       });
       times.push(Number(process.hrtime.bigint() - start) / 1e9);
-      closeSync(devNull);
+      const code = result.startFailure ? result.startFailure.message : result.exitCode;
       if (code !== 0) {
-        console.log(`  (orchestrator templates exited with ${code}: spawned timing left out)`);
+        console.log(`  (orchestrator templates ended with ${code}: spawned timing left out)`);
         return [];
       }
     }

@@ -5,7 +5,6 @@
  * (remembered fix first, executor only without one). Counts model API requests and executor runs
  * per occurrence. Everything is real except the model: git repo, worktree, guard, fix memory.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +13,7 @@ import { dirname, join } from "node:path";
 import { createOpenAiCompatibleExecutor, executorPort } from "../src/adapters/executors/index.ts";
 import { FixMemory } from "../src/adapters/fix-memory/index.ts";
 import { fixMemoryPort } from "../src/adapters/fix-memory/port.ts";
+import { git } from "../src/adapters/git/index.ts";
 import { SideBranch } from "../src/adapters/side-branch/index.ts";
 import { StateStore } from "../src/adapters/state-store/index.ts";
 import { DEFAULT_SETTINGS, parseContextMap } from "../src/config/index.ts";
@@ -59,7 +59,7 @@ export async function runFixMemoryScenario(): Promise<{ first: OccurrenceCounts;
   };
   Object.assign(process.env, env);
   const root = mkdtempSync(join(tmpdir(), "fix-memory-bench-"));
-  const gitIn = (...args: string[]) => execFileSync("git", args, { cwd: root, env, encoding: "utf8" }).trim();
+  const gitIn = (...args: string[]) => git(args, { cwd: root, env });
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -91,12 +91,12 @@ export async function runFixMemoryScenario(): Promise<{ first: OccurrenceCounts;
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
-    gitIn("init", "-q", "-b", "main");
+    await gitIn("init", "-q", "-b", "main");
     write(".gitignore", "ai/state/\nai/logs/\nai/patches/\n");
     write("ai/context_map.yaml", CONTEXT_MAP);
     write("config/clusters/prox-n100.yaml", CLUSTER);
-    gitIn("add", "-A");
-    gitIn("commit", "-qm", "homelab");
+    await gitIn("add", "-A");
+    await gitIn("commit", "-qm", "homelab");
     const sideBranch = await SideBranch.open({ repoRoot: root, branch: "ai/orchestrator-stage1" });
     const contextMap = parseContextMap(CONTEXT_MAP);
     const { port } = server.address() as AddressInfo;
@@ -160,7 +160,7 @@ export async function runFixMemoryScenario(): Promise<{ first: OccurrenceCounts;
     const first = await occurrence();
     // The fault comes back: someone sets the storage back by hand on the AI branch.
     writeFileSync(join(sideBranch.worktree, "config/clusters/prox-n100.yaml"), CLUSTER);
-    execFileSync("git", ["commit", "-qam", "back to local-lvm"], { cwd: sideBranch.worktree, env });
+    await git(["commit", "-qam", "back to local-lvm"], { cwd: sideBranch.worktree, env });
     const second = await occurrence();
     return { first, second };
   } finally {

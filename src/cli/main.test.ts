@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runInProcess } from "../../test/helpers/cli.ts";
 import { contextMap, git, makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
-import { LockHeldError, UserError } from "../errors/index.ts";
+import { GitError, LockHeldError, UserError } from "../errors/index.ts";
 import type { CliIO } from "./io.ts";
 import { reportError } from "./report-error.ts";
 
@@ -111,7 +111,7 @@ describe("errors", () => {
         expect.stringMatching(/^orchestrator: another .*\n$/) as never,
       ],
       [
-        Object.assign(new Error("git commit failed (exit 128):\nfatal: disk full"), { exitCode: 1 }),
+        new GitError(["commit"], 128, "fatal: disk full", "git commit failed (exit 128):\nfatal: disk full"),
         1,
         "orchestrator: git commit failed (exit 128): fatal: disk full\n",
       ],

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { UserError } from "../errors/index.ts";
+import { OrchestratorError } from "../errors/index.ts";
 import type { CliIO } from "./io.ts";
 
 /**
@@ -23,15 +23,11 @@ export function reportError(error: unknown, io: CliIO): number {
 }
 
 /**
- * The exit code of an error the tool raised on purpose. Written to take src/errors'
- * `OrchestratorError` base (every such error has a numeric `exitCode`) as well as `UserError`.
+ * The exit code of an error the tool raised on purpose: every `OrchestratorError` (a user's
+ * mistake exits 2, a runtime failure such as a git or tool error 1, a held lock 3).
  */
 function ownExitCode(error: unknown): number | undefined {
-  if (error instanceof UserError) {
-    return error.exitCode;
-  }
-  const exitCode = error instanceof Error ? (error as { exitCode?: unknown }).exitCode : undefined;
-  return typeof exitCode === "number" && Number.isInteger(exitCode) && exitCode > 0 ? exitCode : undefined;
+  return error instanceof OrchestratorError ? error.exitCode : undefined;
 }
 
 function oneLine(message: string): string {

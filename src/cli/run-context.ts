@@ -63,7 +63,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       settings,
       state,
       workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
-      stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot)),
+      stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch),
       fixers,
       reporter: options.reporter,
       env,
@@ -110,9 +110,9 @@ function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
 }
 
 /** Stage commands and checks run in the AI worktree; logs go to the repo's ai/logs. */
-function stageRunner(repoRoot: string, workdir: string): StagePort {
+function stageRunner(repoRoot: string, workdir: string, sideBranch: SideBranch): StagePort {
   return {
-    run: (input) => runStage({ ...input, repoRoot, workdir }),
+    run: async (input) => runStage({ ...input, repoRoot, workdir, aiCommit: await sideBranch.headCommit() }),
     check: (input) => runSuccessChecks({ ...input, workdir }),
   };
 }

@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
+import { readDuration } from "./duration.ts";
 import { EXECUTOR_KINDS } from "./executor-kinds.ts";
 
 export { parseDuration } from "./duration.ts";
 
 export const Duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === "number" ? value * 1000 : parseDuration(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-    ctx.addIssue({ code: "custom", message: "expected a duration like 10m" });
+  const read = readDuration(value);
+  if ("problem" in read) {
+    ctx.addIssue({ code: "custom", message: read.problem });
     return z.NEVER;
   }
-  return ms;
+  return read.ms;
 });
 
 /**

@@ -140,7 +140,7 @@ function duration(picked: Picked, minMs = 0): number | undefined {
   if (!picked) {
     return undefined;
   }
-  const value = picked.value.trim() === "0" && minMs === 0 ? 0 : parseDuration(picked.value);
+  const value = picked.value.trim() === "0" && minMs === 0 ? 0 : parseDuration(picked.value, picked.source);
   if (value === undefined || value < minMs) {
     const example = minMs === 0 ? "10s, 2m or 0" : "30s or 10m";
     throw new UserError(`${picked.source}="${picked.value}": expected a duration like ${example}`);

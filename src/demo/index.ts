@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -9,6 +8,8 @@ import {
   type SandboxLab,
   startSandboxLab,
 } from "../../lab/sandbox/index.ts";
+import { runProcess } from "../adapters/process/index.ts";
+import { RuntimeFailure } from "../errors/index.ts";
 
 /** The CLI of this installation, so the demo drives the real thing end to end. */
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/orchestrator");
@@ -186,22 +187,38 @@ async function whatItShowed(
   return { text: `${lines.join("\n")}\n`, converged: green.length === report.stages.length };
 }
 
-function run(
+/**
+ * Runs a program to its end, passing each output line (stdout and stderr as they come) to `out`.
+ * The program runs in a process group of its own, out of the terminal's reach, so Ctrl-C is
+ * passed on here: it stops the program (the CLI then stops its stage) and ends the demo.
+ */
+async function run(
   program: string,
   args: string[],
   cwd: string,
   env: Record<string, string>,
   out?: (text: string) => void,
 ): Promise<number> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(program, args, {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const result = await runProcess([program, ...args], {
       cwd,
       env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      signal: controller.signal,
+      output: { mode: "lines", tailLines: 0, onLine: (line) => out?.(`${line}\n`) },
     });
-    child.stdout.on("data", (chunk: Buffer) => out?.(chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => out?.(chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolveRun(code ?? 1));
-  });
+    if (result.startFailure) {
+      throw new RuntimeFailure(result.startFailure.message);
+    }
+    if (result.interrupted) {
+      throw new RuntimeFailure("the demo was interrupted");
+    }
+    return result.exitCode ?? 1;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

@@ -1,10 +1,26 @@
+import { formatDuration } from "../core/duration/index.ts";
+
 /**
- * Errors a caller branches on. A `UserError` is the user's to fix: the CLI prints its
- * message as one line and exits with its code. Anything else is a bug and keeps its stack.
+ * Errors a caller branches on, in one small hierarchy. Every `OrchestratorError` is an outcome
+ * the CLI reports as one line (its message) and ends with its `exitCode`: 2 for what the user
+ * must fix (`UserError`), 1 for a failure while running (`RuntimeFailure`), 3 for a held lock.
+ * Anything else is a bug and keeps its stack.
  */
-export class UserError extends Error {
+export class OrchestratorError extends Error {
+  override name = "OrchestratorError";
+  readonly exitCode: number = 1;
+}
+
+/** The user's to fix: configuration, usage, the state of their repository. Exit 2. */
+export class UserError extends OrchestratorError {
   override name = "UserError";
-  readonly exitCode: number = 2;
+  override readonly exitCode: number = 2;
+}
+
+/** Something failed while running (a command, the disk, the network); not a bug, not a usage error. Exit 1. */
+export class RuntimeFailure extends OrchestratorError {
+  override name = "RuntimeFailure";
+  override readonly exitCode: number = 1;
 }
 
 /** A configuration file that does not parse or validate; `message` already names file, line and field. */
@@ -42,18 +58,68 @@ export class LockHeldError extends UserError {
   }
 }
 
-/** A git command failed; carries what is needed to say which and why. */
-export class GitError extends UserError {
-  override name = "GitError";
-  readonly args: readonly string[];
-  readonly gitExitCode: number | null;
+/** How a process ended, as much as a `ProcessError` needs to say it. */
+export interface ProcessEnding {
+  argv: readonly string[];
+  exitCode: number | null;
+  signal?: NodeJS.Signals | null;
+  timedOut?: boolean;
+  timeoutMs?: number;
+  /** Why it could not start at all, e.g. "git was not found on PATH". */
+  startError?: string | undefined;
+  stderr: string;
+}
+
+const COMMAND_CHARS = 200;
+
+/**
+ * A command the tool ran failed. The message names the command, how it ended (exit code,
+ * signal, timeout) and the last lines of its stderr, as execa's error message does
+ * (sindresorhus/execa@177d6d5 lib/return/message.js).
+ */
+export class ProcessError extends RuntimeFailure {
+  override name = "ProcessError";
+  readonly argv: readonly string[];
+  /** The process's own exit code (not the CLI's `exitCode`); null when it never ran or was killed. */
+  readonly processExitCode: number | null;
+  readonly timedOut: boolean;
   readonly stderr: string;
 
+  constructor(ending: ProcessEnding, message?: string) {
+    super(message ?? describeFailure(ending));
+    this.argv = ending.argv;
+    this.processExitCode = ending.exitCode;
+    this.timedOut = ending.timedOut ?? false;
+    this.stderr = ending.stderr;
+  }
+}
+
+/** "git rev-parse x failed (exit 128): fatal: … | …" */
+export function describeFailure(ending: ProcessEnding): string {
+  const joined = ending.argv.join(" ");
+  const command = joined.length > COMMAND_CHARS ? `${joined.slice(0, COMMAND_CHARS)}…` : joined;
+  if (ending.startError !== undefined) {
+    return `could not run ${command}: ${ending.startError}`;
+  }
+  const how = ending.timedOut
+    ? `timed out${ending.timeoutMs === undefined ? "" : ` after ${formatDuration(ending.timeoutMs)}`}`
+    : ending.exitCode === null && ending.signal
+      ? `failed (killed by ${ending.signal})`
+      : `failed (exit ${ending.exitCode})`;
+  const tail = ending.stderr.trim().split("\n").slice(-3).join(" | ");
+  return `${command} ${how}${tail === "" ? "" : `: ${tail}`}`;
+}
+
+/** A git command failed; carries what is needed to say which and why. */
+export class GitError extends ProcessError {
+  override name = "GitError";
+  /** git's arguments, without the leading "git". */
+  readonly args: readonly string[];
+  readonly gitExitCode: number | null;
+
   constructor(args: readonly string[], gitExitCode: number | null, stderr: string, summary?: string) {
-    const tail = stderr.trim().split("\n").slice(-3).join(" | ");
-    super(summary ?? `git ${args.join(" ")} failed (exit ${gitExitCode}): ${tail}`);
+    super({ argv: ["git", ...args], exitCode: gitExitCode, stderr }, summary);
     this.args = args;
     this.gitExitCode = gitExitCode;
-    this.stderr = stderr;
   }
 }

@@ -23,6 +23,7 @@ export async function caseInputFor(
   const memoText = await readIfExists(join(worktree, MASTER_MEMO_FILE));
   const context = await gatherCaseContext({
     worktree,
+    worktreeGit: (args, opts) => deps.sideBranch.worktreeGit(args, opts),
     stageSpec: spec,
     secretGlobs: deps.contextMap.secrets,
     memoText,

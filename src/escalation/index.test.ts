@@ -20,6 +20,7 @@ import {
 import { git } from "../../test/helpers/homelab-repo.ts";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import { runDiagnostics as runRealDiagnostics } from "../adapters/diagnostics-runner/index.ts";
+import { git as gitIn } from "../adapters/git/index.ts";
 import { createLlmClient } from "../adapters/llm/index.ts";
 import type { CaseDiagnostic, CaseFileInput } from "../core/case-file/index.ts";
 import type { DiagnosticRequest } from "../core/escalation/index.ts";
@@ -104,6 +105,7 @@ afterEach(async () => {
 async function caseInputFor(redactorFiles: { diagnostics?: CaseDiagnostic[] } = {}): Promise<CaseFileInput> {
   const context = await gatherCaseContext({
     worktree: repo,
+    worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
     stageSpec: {
       files: ["config/clusters/*.yaml", "infrastructure/proxmox/**", "talos/**"],
       memo_sections: [],

@@ -177,6 +177,15 @@ export function loopHarness(script: HarnessScript): LoopHarness {
           return {
             logFile,
             process: {
+              argv: ["bash", "-c", input.spec.command ?? "false"],
+              startFailure: undefined,
+              stdout: "",
+              stderr: "",
+              interleaved: "",
+              stdoutBytes: text.length,
+              stderrBytes: 0,
+              truncated: false,
+              pipesAbandoned: false,
               exitCode: green
                 ? 0
                 : "exitCode" in scripted && scripted.exitCode !== undefined

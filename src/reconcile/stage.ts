@@ -93,6 +93,10 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       onLine: (line) => reporter.line(stage, line),
     });
     reporter.stageFinished(stage, result);
+    if (result.endedOrphan) {
+      const { pgid, command, startedAt, endedWith } = result.endedOrphan;
+      await state.journal({ type: "orphan_ended", stage, pgid, command, startedAt, signal: endedWith });
+    }
     await state.journal({
       type: "stage_run",
       stage,

@@ -1,10 +1,13 @@
 import { isSecretPath } from "../../core/redaction/index.ts";
-import { git } from "../git/index.ts";
+import type { GitOptions, GitResult } from "../git/index.ts";
 import type { SkippedFile } from "./files.ts";
 
 /** A change to one file larger than this is left to the stat. */
 const MAX_FILE_HUNK_BYTES = 4096;
 const MAX_HUNKS_BYTES = 16_384;
+
+/** Git on the AI worktree, pinned to it (`SideBranch.worktreeGit`); plain `git -C worktree` in tests. */
+export type WorktreeGit = (args: string[], opts?: Omit<GitOptions, "cwd">) => Promise<GitResult>;
 
 export interface ChangesSinceGreen {
   since: string;
@@ -17,12 +20,11 @@ export interface ChangesSinceGreen {
  * per-file diffs. Diffs of secret files are never included (their names stay in the stat).
  */
 export async function changesSince(
-  worktree: string,
+  gitIn: WorktreeGit,
   commit: string,
   secretGlobs: string[],
 ): Promise<{ changes: ChangesSinceGreen | undefined; skipped: SkippedFile[] }> {
-  const verified = await git(["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], {
-    cwd: worktree,
+  const verified = await gitIn(["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], {
     allowFailure: true,
   });
   if (verified.exitCode !== 0) {
@@ -32,8 +34,8 @@ export async function changesSince(
     };
   }
   const base = ["-c", "core.quotepath=off", "diff", "--no-color", "--no-ext-diff"];
-  const stat = await git([...base, "--stat=120", commit, "--"], { cwd: worktree });
-  const full = await git([...base, "--no-renames", commit, "--"], { cwd: worktree });
+  const stat = await gitIn([...base, "--stat=120", commit, "--"]);
+  const full = await gitIn([...base, "--no-renames", commit, "--"]);
   const skipped: SkippedFile[] = [];
   const kept: string[] = [];
   let size = 0;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { git } from "../../../test/helpers/homelab-repo.ts";
+import { git as gitIn } from "../git/index.ts";
 import { gatherCaseContext } from "./index.ts";
 
 const TALSECRET =
@@ -41,6 +42,7 @@ describe("gatherCaseContext", () => {
   it("reads the stage's files and never reads a secret file, listing it as skipped", async () => {
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: ["talos/**", "kubeconfig"], memo_sections: [] },
       secretGlobs: [],
       memoText: undefined,
@@ -67,6 +69,7 @@ describe("gatherCaseContext", () => {
   it("honours the context map's own secret globs", async () => {
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: ["config/**"], memo_sections: [] },
       secretGlobs: ["config/clusters/*.yaml"],
       memoText: undefined,
@@ -84,6 +87,7 @@ describe("gatherCaseContext", () => {
     write("talos/huge.yaml", "x: 1\n".repeat(100_000));
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: ["talos/*"], memo_sections: [] },
       secretGlobs: [],
       memoText: undefined,
@@ -108,6 +112,7 @@ describe("gatherCaseContext", () => {
   it("quotes the memo sections the stage names and says which do not exist", async () => {
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: [], memo_sections: ["talos", "Cilium"] },
       secretGlobs: [],
       memoText:
@@ -128,6 +133,7 @@ describe("gatherCaseContext", () => {
     write("config/clusters/home.yaml", "cluster:\n  name: home-lab\n");
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: [], memo_sections: [] },
       secretGlobs: [],
       memoText: undefined,
@@ -148,6 +154,7 @@ describe("gatherCaseContext", () => {
   it("says so when the last green commit is unknown", async () => {
     const context = await gatherCaseContext({
       worktree: repo,
+      worktreeGit: (args, opts) => gitIn(args, { ...opts, cwd: repo }),
       stageSpec: { files: [], memo_sections: [] },
       secretGlobs: [],
       memoText: undefined,

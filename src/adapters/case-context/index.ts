@@ -1,7 +1,7 @@
 import type { StageSpec } from "../../config/index.ts";
 import type { CaseFileContent } from "../../core/case-file/index.ts";
 import { extractMemoSections } from "../../core/case-file/index.ts";
-import { type ChangesSinceGreen, changesSince } from "./changes.ts";
+import { type ChangesSinceGreen, changesSince, type WorktreeGit } from "./changes.ts";
 import { readStageFiles, type SkippedFile } from "./files.ts";
 
 export type { ChangesSinceGreen } from "./changes.ts";
@@ -14,6 +14,8 @@ const MEMO_PATH = "ai/master_memo.md";
 export interface GatherCaseContextOptions {
   /** The side branch's worktree, where the stage runs and patches apply. */
   worktree: string;
+  /** Git on that worktree, pinned to it so a damaged worktree never reads the user's checkout. */
+  worktreeGit: WorktreeGit;
   stageSpec: Pick<StageSpec, "files" | "memo_sections">;
   /** The context map's `secrets`; the built-in secret globs always apply as well. */
   secretGlobs: string[];
@@ -62,7 +64,7 @@ export async function gatherCaseContext(opts: GatherCaseContextOptions): Promise
 
   const context: CaseContext = { files, memoSections, skipped };
   if (opts.lastGreenCommit !== undefined) {
-    const changes = await changesSince(opts.worktree, opts.lastGreenCommit, opts.secretGlobs);
+    const changes = await changesSince(opts.worktreeGit, opts.lastGreenCommit, opts.secretGlobs);
     skipped.push(...changes.skipped);
     if (changes.changes) {
       context.changesSinceGreen = changes.changes;

@@ -65,7 +65,7 @@ echo '10.0.0.11   cluster     Member   talos-cp-1   1         talos-cp-1'`,
     );
     const [result] = await runDiagnostics(
       [{ command: "talosctl -n 10.0.0.11 get members -o 'json path'", why: "are the members up?" }],
-      options({ now: () => new Date(2025, 0, 15, 10, 23, 45) }),
+      options({ now: () => new Date(Date.UTC(2025, 0, 15, 10, 23, 45)) }),
     );
     expect(result).toMatchObject({
       verdict: "ran",
@@ -203,7 +203,7 @@ exit 1`,
 
   it("gives each diagnostic of a batch its own numbered log file, and never overwrites an earlier batch", async () => {
     await fakeTool("kubectl", "echo ok");
-    const now = () => new Date(2025, 0, 15, 10, 23, 45);
+    const now = () => new Date(Date.UTC(2025, 0, 15, 10, 23, 45));
     const first = await runDiagnostics(
       [{ command: "kubectl get nodes" }, { command: "kubectl get pods -A" }],
       options({ now }),

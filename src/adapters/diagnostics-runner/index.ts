@@ -2,9 +2,10 @@ import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { checkDiagnostic } from "../../core/diagnostics-policy/index.ts";
 import type { Redactor } from "../../core/redaction/index.ts";
-import { runBounded } from "./run-bounded.ts";
+import { fileStamp } from "../../core/repo-layout/index.ts";
+import { runProcess } from "../process/index.ts";
 
-export { HeadTailBuffer } from "./head-tail-buffer.ts";
+export { HeadTailBuffer } from "../process/index.ts";
 
 export interface DiagnosticRequest {
   command: string;
@@ -54,7 +55,7 @@ export async function runDiagnostics(
   opts: RunDiagnosticsOptions,
 ): Promise<DiagnosticResult[]> {
   await mkdir(opts.logDir, { recursive: true });
-  const stamp = timestamp((opts.now ?? (() => new Date()))());
+  const stamp = fileStamp((opts.now ?? (() => new Date()))());
   const results: DiagnosticResult[] = [];
   for (const [index, request] of commands.entries()) {
     const result = await runOne(request, opts);
@@ -74,18 +75,19 @@ async function runOne(request: DiagnosticRequest, opts: RunDiagnosticsOptions): 
     return { ...base, verdict: "refused", reason: decision.reason };
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_DIAGNOSTIC_TIMEOUT_MS;
-  const run = await runBounded(decision.argv, {
+  // Stdin closed, its own process group, killed with everything it started when it ends or times out.
+  const run = await runProcess(decision.argv, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     timeoutMs,
-    capBytes: opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
+    output: { mode: "capped", capBytes: opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES, tailLines: 0 },
     killGraceMs: opts.killGraceMs ?? 2000,
   });
   const ran: DiagnosticResult = {
     ...base,
     verdict: "ran",
     exitCode: run.exitCode,
-    output: opts.redactor.redact(run.output),
+    output: opts.redactor.redact(run.interleaved),
     outputBytes: run.outputBytes,
     truncated: run.truncated,
     durationMs: run.durationMs,
@@ -142,13 +144,4 @@ function logText(redactor: Redactor, result: DiagnosticResult): string {
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-/** YYYYMMDD-HHMMSS in local time, as the seed's `date +%Y%m%d-%H%M%S` names its logs. */
-function timestamp(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return (
-    `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
-    `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`
-  );
 }

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FixOutcome } from "../../core/fixers/index.ts";
 import { fileStamp } from "../../core/repo-layout/index.ts";
-import { git } from "../git/index.ts";
 import { type LandPatchDeps, landPatch, type SideBranch } from "../side-branch/index.ts";
 import type { Executor, ExecutorReport, ExecutorRequest } from "./types.ts";
 
@@ -86,8 +85,8 @@ export async function runExecutorFix(
  * and judged like any other edit.
  */
 async function undoAgentCommits(sideBranch: SideBranch, tipBefore: string): Promise<void> {
-  const head = (await git(["rev-parse", "HEAD"], { cwd: sideBranch.worktree })).stdout.trim();
+  const head = (await sideBranch.worktreeGit(["rev-parse", "HEAD"])).stdout.trim();
   if (head !== tipBefore) {
-    await git(["reset", "--quiet", "--mixed", tipBefore], { cwd: sideBranch.worktree });
+    await sideBranch.worktreeGit(["reset", "--quiet", "--mixed", tipBefore]);
   }
 }

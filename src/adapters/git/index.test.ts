@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GitError } from "../../errors/index.ts";
+import { GitError, RuntimeFailure, UserError } from "../../errors/index.ts";
 import { commitIdentityEnv, FALLBACK_IDENTITY, git } from "./index.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "git-adapter-"));
@@ -22,6 +22,16 @@ describe("git", () => {
     await expect(failure).rejects.toThrow(
       /^git rev-parse --verify no-such-ref failed \(exit 128\): fatal: Needed a single revision$/,
     );
+  });
+
+  it("makes a git failure a runtime failure (exit 1), not a usage error (exit 2)", async () => {
+    const error = await git(["rev-parse", "--verify", "no-such-ref"], { cwd: folder, env }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(RuntimeFailure);
+    expect(error).not.toBeInstanceOf(UserError);
+    expect((error as GitError).exitCode).toBe(1);
+    expect((error as GitError).gitExitCode).toBe(128);
   });
 
   it("returns the failure instead when asked to", async () => {

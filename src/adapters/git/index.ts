@@ -1,5 +1,7 @@
-import { spawn } from "node:child_process";
+import { readdir, readFile, realpath } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
 import { GitError } from "../../errors/index.ts";
+import { runProcess } from "../process/index.ts";
 
 export type GitOptions = {
   cwd: string;
@@ -20,11 +22,15 @@ export const FALLBACK_IDENTITY = { name: "homelab-orchestrator", email: "orchest
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
- * Runs git with argv (no shell). Never prompts (a prompt would hang an unattended run) and
- * speaks C locale so messages can be matched. Throws `GitError` on a non-zero exit unless
- * `allowFailure` is set; a timeout kills git and always throws.
+ * Runs git with argv (no shell) through the one process runner. Never prompts (a prompt would
+ * hang an unattended run) and speaks C locale so messages can be matched. Throws `GitError` on
+ * a non-zero exit unless `allowFailure` is set; a timeout ends git and always throws.
  */
 export function git(args: string[], opts: GitOptions): Promise<GitResult> {
+  return runGit(args, args, opts);
+}
+
+async function runGit(argv: string[], shownArgs: string[], opts: GitOptions): Promise<GitResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_PAGER: "cat" };
   for (const [key, value] of Object.entries(opts.env ?? {})) {
     if (value === undefined) {
@@ -33,41 +39,123 @@ export function git(args: string[], opts: GitOptions): Promise<GitResult> {
       env[key] = value;
     }
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd: opts.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    // git may exit before reading all of stdin (e.g. a usage error); that is not our failure.
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(new GitError(args, null, String(error), `could not run git: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const result = {
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8"),
-        exitCode: code ?? -1,
-      };
-      if (timedOut) {
-        const seconds = Math.round((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
-        reject(new GitError(args, null, result.stderr, `git ${args.join(" ")} timed out after ${seconds}s`));
-      } else if (result.exitCode !== 0 && !opts.allowFailure) {
-        reject(new GitError(args, result.exitCode, result.stderr || result.stdout));
-      } else {
-        resolve(result);
-      }
-    });
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const run = await runProcess(["git", ...argv], {
+    cwd: opts.cwd,
+    env,
+    stdin: opts.input ?? "",
+    timeoutMs,
+    killGraceMs: 2000,
+    output: { mode: "all", tailLines: 0 },
   });
+  if (run.startFailure) {
+    throw new GitError(shownArgs, null, "", `could not run git: ${run.startFailure.message}`);
+  }
+  const result = { stdout: run.stdout, stderr: run.stderr, exitCode: run.exitCode ?? -1 };
+  if (run.timedOut) {
+    const seconds = Math.round(timeoutMs / 1000);
+    throw new GitError(shownArgs, null, run.stderr, `git ${shownArgs.join(" ")} timed out after ${seconds}s`);
+  }
+  if (result.exitCode !== 0 && !opts.allowFailure) {
+    throw new GitError(shownArgs, run.exitCode, run.stderr || run.stdout);
+  }
+  return result;
+}
+
+/**
+ * A linked worktree with the administrative folder git keeps for it
+ * (`<common dir>/worktrees/<name>`), found from the repository's side, never from the
+ * worktree's own `.git` file, which whatever runs in the worktree can delete or rewrite.
+ */
+export interface PinnedWorktree {
+  readonly worktree: string;
+  readonly gitDir: string;
+}
+
+/** Looks up the worktree's administrative folder in `repoRoot`'s repository. */
+export async function pinWorktree(repoRoot: string, worktree: string): Promise<PinnedWorktree> {
+  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
+  const adminRoot = join(isAbsolute(common) ? common : resolve(repoRoot, common), "worktrees");
+  const wanted = join(await realpath(worktree), ".git");
+  let names: string[] = [];
+  try {
+    names = await readdir(adminRoot);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw error;
+    }
+  }
+  for (const name of names) {
+    const gitDir = join(adminRoot, name);
+    // git/git@018b85d Documentation/git-worktree.txt, DETAILS: each linked worktree has a private
+    // folder under $GIT_DIR/worktrees whose `gitdir` file names the worktree's `.git` file
+    const pointsTo = await readFile(join(gitDir, "gitdir"), "utf8").then(
+      (text) => text.trim(),
+      () => "",
+    );
+    if (pointsTo !== "" && (await samePath(resolve(gitDir, pointsTo), wanted))) {
+      return { worktree, gitDir: await realpath(gitDir) };
+    }
+  }
+  throw new GitError(
+    ["worktree", "list"],
+    null,
+    "",
+    `git does not know ${worktree} as a worktree of ${repoRoot}; run again to recreate it`,
+  );
+}
+
+/**
+ * Runs git on a linked worktree with `--git-dir` and `--work-tree` pinned, after checking that
+ * the worktree's `.git` file still points at its administrative folder. Without this, a
+ * worktree whose `.git` was deleted (a stage running `rm -rf ./* ./.[!.]*`) makes git search
+ * the parent folders and act on the user's own checkout: `reset --hard` there wipes their work.
+ */
+export async function gitInWorktree(
+  pinned: PinnedWorktree,
+  args: string[],
+  opts: Omit<GitOptions, "cwd"> = {},
+): Promise<GitResult> {
+  await checkDotGit(pinned, args);
+  return runGit([`--git-dir=${pinned.gitDir}`, `--work-tree=${pinned.worktree}`, ...args], args, {
+    ...opts,
+    cwd: pinned.worktree,
+  });
+}
+
+async function checkDotGit(pinned: PinnedWorktree, args: string[]): Promise<void> {
+  const refuse = (what: string) =>
+    new GitError(
+      args,
+      null,
+      "",
+      `refusing to run git ${args[0] ?? ""} in the AI worktree ${pinned.worktree}: ${what}, so git could reach another repository (your checkout was not touched); run again and the tool rebuilds its worktree`,
+    );
+  let text: string;
+  try {
+    text = await readFile(join(pinned.worktree, ".git"), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw refuse("its .git file is gone (something run there deleted it)");
+    }
+    if (code === "EISDIR") {
+      throw refuse(".git there is a folder, a repository of its own");
+    }
+    throw error;
+  }
+  const match = /^gitdir: (.+)$/m.exec(text);
+  if (!match?.[1] || !(await samePath(resolve(pinned.worktree, match[1].trim()), pinned.gitDir))) {
+    throw refuse("its .git file no longer points at the worktree's own git folder");
+  }
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (a === b) {
+    return true;
+  }
+  const real = (path: string) => realpath(path).catch(() => resolve(path));
+  return (await real(a)) === (await real(b));
 }
 
 /**

@@ -6,7 +6,13 @@ const CHUNK_BYTES = 64 * 1024;
 const MAX_TAIL_BYTES = 4 * 1024 * 1024;
 
 /**
- * The last `maxLines` lines of a file, read backwards in chunks so a 1 GiB log costs the same
+ * The line that ends the header a stage log starts with (command, folder, start time); the
+ * header is about the run, not the command's output, so the tail never includes it.
+ */
+export const LOG_HEADER_END = "[orchestrator] ---- output ----";
+
+/**
+ * The last `maxLines` lines of a file (after its header, when the file has one), read backwards in chunks so a 1 GiB log costs the same
  * as a 1 MiB one. A trailing newline does not count as an empty last line.
  */
 export async function readLogTail(path: string, maxLines = 200): Promise<string> {
@@ -40,6 +46,7 @@ export async function readLogTail(path: string, maxLines = 200): Promise<string>
       buffer = buffer.subarray(0, buffer.length - 1);
     }
     let start = buffer.length;
+    const headerEnd = position === 0 ? buffer.indexOf(LOG_HEADER_END) : -1;
     for (let lines = 0; start > 0 && lines < maxLines; ) {
       start--;
       if (buffer[start] === 10) {
@@ -49,6 +56,10 @@ export async function readLogTail(path: string, maxLines = 200): Promise<string>
           break;
         }
       }
+    }
+    const afterHeader = headerEnd + Buffer.byteLength(LOG_HEADER_END);
+    if (headerEnd !== -1 && (afterHeader === buffer.length || buffer[afterHeader] === 10)) {
+      start = Math.max(start, Math.min(buffer.length, afterHeader + 1));
     }
     return buffer.subarray(start).toString("utf8");
   } finally {

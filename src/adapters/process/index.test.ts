@@ -104,7 +104,10 @@ describe("runShell", () => {
 describe("runArgv", () => {
   it("reports a program that does not exist as an outcome, not a crash", async () => {
     const result = await runArgv(["definitely-not-a-program-xyz"], { cwd: tmpdir() });
-    expect(result.startError).toMatch(/ENOENT/);
+    expect(result.startFailure).toEqual({
+      kind: "not-found",
+      message: "definitely-not-a-program-xyz was not found on PATH",
+    });
     expect(result.exitCode).not.toBe(0);
   });
 

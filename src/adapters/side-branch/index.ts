@@ -4,7 +4,16 @@ import { join } from "node:path";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { fileStamp, pathSegment, WORKTREE_LEFTOVERS_DIR } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { commitIdentityEnv, git, gitReason, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import {
+  commitIdentityEnv,
+  type GitOptions,
+  type GitResult,
+  git,
+  gitInWorktree,
+  gitReason,
+  type PinnedWorktree,
+  QUIET_COMMIT_CONFIG,
+} from "../git/index.ts";
 import {
   type AiCommit,
   type PatchMeta,
@@ -62,11 +71,22 @@ export class SideBranch {
   readonly repoRoot: string;
   readonly branch: string;
   readonly worktree: string;
+  readonly #pinned: PinnedWorktree;
 
-  private constructor(repoRoot: string, branch: string, worktree: string) {
+  private constructor(repoRoot: string, branch: string, pinned: PinnedWorktree) {
     this.repoRoot = repoRoot;
     this.branch = branch;
-    this.worktree = worktree;
+    this.worktree = pinned.worktree;
+    this.#pinned = pinned;
+  }
+
+  /**
+   * git on the worktree with its git folder pinned: if whatever ran there deleted or rewrote
+   * its `.git` file, this refuses instead of acting on the user's checkout. Every git call on
+   * the worktree goes through here (callers outside this class too), never `git(…, {cwd: worktree})`.
+   */
+  worktreeGit(args: string[], opts: Omit<GitOptions, "cwd"> = {}): Promise<GitResult> {
+    return gitInWorktree(this.#pinned, args, opts);
   }
 
   static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
@@ -88,8 +108,8 @@ export class SideBranch {
     } else {
       await requireOwnBranch(repoRoot, opts.branch, marked.stdout.trim() === "true");
     }
-    const worktree = await ensureWorktree(repoRoot, opts.branch);
-    return new SideBranch(repoRoot, opts.branch, worktree);
+    const pinned = await ensureWorktree(repoRoot, opts.branch);
+    return new SideBranch(repoRoot, opts.branch, pinned);
   }
 
   private get ref(): string {
@@ -128,7 +148,7 @@ export class SideBranch {
     }
     await this.setAsideLeftovers("before-sync");
     if (await this.isAncestor(tip, userHead)) {
-      await git([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead], { cwd: this.worktree });
+      await this.worktreeGit([...QUIET_COMMIT_CONFIG, "merge", "--quiet", "--ff-only", userHead]);
       return { how: "fast-forwarded", dropped: [] };
     }
     return this.rebuildOn(userHead, tip);
@@ -139,13 +159,12 @@ export class SideBranch {
       cwd: this.repoRoot,
     });
     const commits = stdout.split("\n").filter((line) => line !== "");
-    const env = await commitIdentityEnv(this.worktree);
+    const env = await commitIdentityEnv(this.repoRoot);
     const userBranch = await this.userBranchName();
-    await git(["reset", "--hard", "--quiet", userHead], { cwd: this.worktree });
+    await this.worktreeGit(["reset", "--hard", "--quiet", userHead]);
     const dropped: DroppedCommit[] = [];
     for (const commit of commits) {
-      const picked = await git([...QUIET_COMMIT_CONFIG, "cherry-pick", commit], {
-        cwd: this.worktree,
+      const picked = await this.worktreeGit([...QUIET_COMMIT_CONFIG, "cherry-pick", commit], {
         env,
         allowFailure: true,
       });
@@ -153,8 +172,8 @@ export class SideBranch {
         continue;
       }
       const conflicts = await this.conflictedFiles();
-      await git(["cherry-pick", "--abort"], { cwd: this.worktree, allowFailure: true });
-      await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+      await this.worktreeGit(["cherry-pick", "--abort"], { allowFailure: true });
+      await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
       const subject = (await git(["log", "-1", "--format=%s", commit], { cwd: this.repoRoot })).stdout.trim();
       dropped.push(
         conflicts.length === 0
@@ -181,8 +200,7 @@ export class SideBranch {
       return { status: "refused", reasons: verdict.reasons };
     }
     await this.setAsideLeftovers("before-apply");
-    const applied = await git(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
-      cwd: this.worktree,
+    const applied = await this.worktreeGit(["apply", "--index", "--whitespace=nowarn", "-p1", "-"], {
       input: diffText,
       allowFailure: true,
     });
@@ -194,10 +212,9 @@ export class SideBranch {
       };
     }
     try {
-      await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "-F", "-"], {
-        cwd: this.worktree,
+      await this.worktreeGit([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "-F", "-"], {
         input: patchCommitMessage(meta),
-        env: await commitIdentityEnv(this.worktree),
+        env: await commitIdentityEnv(this.repoRoot),
       });
     } catch (error) {
       await this.discardChanges();
@@ -217,9 +234,9 @@ export class SideBranch {
     // A scratch index: staging the executor's files must not disturb the worktree's own index.
     const env = { GIT_INDEX_FILE: join(folder, "index") };
     try {
-      await git(["read-tree", "HEAD"], { cwd: this.worktree, env });
-      await git(["add", "--all", "--", "."], { cwd: this.worktree, env });
-      const { stdout } = await git(
+      await this.worktreeGit(["read-tree", "HEAD"], { env });
+      await this.worktreeGit(["add", "--all", "--", "."], { env });
+      const { stdout } = await this.worktreeGit(
         [
           "diff",
           "--cached",
@@ -233,7 +250,7 @@ export class SideBranch {
           "--dst-prefix=b/",
           "HEAD",
         ],
-        { cwd: this.worktree, env },
+        { env },
       );
       return stdout;
     } finally {
@@ -243,8 +260,8 @@ export class SideBranch {
 
   /** Resets the worktree to the branch tip (tracked changes and untracked files; ignored files stay). */
   async discardChanges(): Promise<void> {
-    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
-    await git(["clean", "-fdq"], { cwd: this.worktree });
+    await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
+    await this.worktreeGit(["clean", "-fdq"]);
   }
 
   /** Reverts one of the tool's commits on the AI branch; the reason becomes a trailer. */
@@ -269,24 +286,25 @@ export class SideBranch {
       );
     }
     await this.setAsideLeftovers("before-revert");
-    const revert = await git([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
-      cwd: this.worktree,
+    const revert = await this.worktreeGit([...QUIET_COMMIT_CONFIG, "revert", "--no-commit", sha], {
       allowFailure: true,
     });
     if (revert.exitCode !== 0) {
       const conflicts = await this.conflictedFiles();
-      await git(["revert", "--abort"], { cwd: this.worktree, allowFailure: true });
-      await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+      await this.worktreeGit(["revert", "--abort"], { allowFailure: true });
+      await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
       throw new UserError(
         `cannot revert ${original.shortCommit}: later commits changed ${conflicts.join(", ") || "the same lines"}; ` +
           "revert it by hand in the AI branch",
       );
     }
-    await git([...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"], {
-      cwd: this.worktree,
-      input: revertCommitMessage(original, reason),
-      env: await commitIdentityEnv(this.worktree),
-    });
+    await this.worktreeGit(
+      [...QUIET_COMMIT_CONFIG, "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"],
+      {
+        input: revertCommitMessage(original, reason),
+        env: await commitIdentityEnv(this.repoRoot),
+      },
+    );
     return this.headCommit();
   }
 
@@ -305,8 +323,7 @@ export class SideBranch {
   }
 
   private async conflictedFiles(): Promise<string[]> {
-    const { stdout } = await git(["diff", "--name-only", "--diff-filter=U"], {
-      cwd: this.worktree,
+    const { stdout } = await this.worktreeGit(["diff", "--name-only", "--diff-filter=U"], {
       allowFailure: true,
     });
     return stdout.split("\n").filter((line) => line !== "");
@@ -327,9 +344,7 @@ export class SideBranch {
    * end up inside one. Returns the saved diff's path, when there was anything.
    */
   async setAsideLeftovers(why: string): Promise<string | undefined> {
-    const { stdout: diff } = await git(["diff", "--no-color", "--no-ext-diff", "HEAD"], {
-      cwd: this.worktree,
-    });
+    const { stdout: diff } = await this.worktreeGit(["diff", "--no-color", "--no-ext-diff", "HEAD"], {});
     if (diff.trim() === "") {
       return undefined;
     }
@@ -337,7 +352,7 @@ export class SideBranch {
     await mkdir(folder, { recursive: true });
     const path = join(folder, `${fileStamp()}_${pathSegment(why)}_${process.pid}.diff`);
     await writeFile(path, diff);
-    await git(["reset", "--hard", "--quiet", "HEAD"], { cwd: this.worktree });
+    await this.worktreeGit(["reset", "--hard", "--quiet", "HEAD"]);
     return path;
   }
 }

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../../errors/index.ts";
-import { git, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import { git, gitInWorktree, type PinnedWorktree, pinWorktree, QUIET_COMMIT_CONFIG } from "../git/index.ts";
 
 export const WORKTREE_PATH = "ai/worktree";
 
@@ -122,8 +122,12 @@ async function commonGitDir(repoRoot: string): Promise<string> {
   return isAbsolute(common) ? common : join(repoRoot, common);
 }
 
-/** Creates the worktree for `branch`, or repairs one that was deleted, moved or left stale. */
-export async function ensureWorktree(repoRoot: string, branch: string): Promise<string> {
+/**
+ * Creates the worktree for `branch`, or repairs one that was deleted, moved or left stale
+ * (including one whose `.git` file a stage command deleted). Returns it pinned: every git call
+ * on it names its git folder, so none can fall through to the user's repository.
+ */
+export async function ensureWorktree(repoRoot: string, branch: string): Promise<PinnedWorktree> {
   const worktree = join(repoRoot, WORKTREE_PATH);
   const ref = `refs/heads/${branch}`;
   const entries = await listWorktrees(repoRoot);
@@ -139,10 +143,11 @@ export async function ensureWorktree(repoRoot: string, branch: string): Promise<
     () => false,
   );
   if (registered && hasGitFile) {
+    const pinned = await pinWorktree(repoRoot, worktree);
     if (registered.branch !== ref) {
-      await git([...QUIET_COMMIT_CONFIG, "switch", "--quiet", branch], { cwd: worktree });
+      await gitInWorktree(pinned, [...QUIET_COMMIT_CONFIG, "switch", "--quiet", branch]);
     }
-    return worktree;
+    return pinned;
   }
   await git(["worktree", "prune"], { cwd: repoRoot });
   const leftover = await stat(worktree).catch(() => undefined);
@@ -155,7 +160,7 @@ export async function ensureWorktree(repoRoot: string, branch: string): Promise<
     await rm(worktree, { recursive: true, force: true }); // an orphaned copy of ours: its changes were never committed
   }
   await git([...QUIET_COMMIT_CONFIG, "worktree", "add", "--quiet", worktree, branch], { cwd: repoRoot });
-  return worktree;
+  return pinWorktree(repoRoot, worktree);
 }
 
 async function readdirCount(folder: string): Promise<number> {

@@ -1,15 +1,21 @@
-import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { StageSpec, SuccessCheck } from "../../config/index.ts";
 import { formatDuration } from "../../core/duration/index.ts";
+import { isoStamp, stageLogFile } from "../../core/repo-layout/index.ts";
+import { LOG_HEADER_END } from "../log-tail/index.ts";
 import { describeEnding, type ProcessResult, runShell } from "../process/index.ts";
 import type { CheckResult } from "../state-store/index.ts";
+import { CappedLog, type LogCap } from "./capped-log.ts";
+import { endOrphanedGroup, groupRecorder, type OrphanedGroup } from "./group-record.ts";
+
+export { DEFAULT_LOG_HEAD_BYTES, DEFAULT_LOG_TAIL_BYTES, type LogCap } from "./capped-log.ts";
+export type { OrphanedGroup } from "./group-record.ts";
 
 export interface StageRunInput {
   stage: string;
   spec: StageSpec;
-  /** The user's checkout: logs are written under its ai/logs. */
+  /** The user's checkout: logs are written under its ai/logs, the process-group record under ai/state. */
   repoRoot: string;
   /** Where the command runs (the AI branch's worktree once it exists); the stage's `cwd` is relative to it. */
   workdir: string;
@@ -19,6 +25,14 @@ export interface StageRunInput {
   signal?: AbortSignal;
   onLine?: (line: string) => void;
   now?: Date;
+  /** For the log header: the AI branch's commit the stage runs on. */
+  aiCommit?: string;
+  /** For the log header: what was linked into the worktree from the user's checkout. */
+  linked?: readonly string[];
+  /** Head and tail kept of a long log (default 8 MiB each). */
+  logCap?: LogCap;
+  /** Between SIGTERM and SIGKILL, for the stage on timeout and for a group an earlier run left. */
+  killGraceMs?: number;
 }
 
 export interface StageRunResult {
@@ -31,10 +45,14 @@ export interface StageRunResult {
   finishedAt: string;
   /** One line for the terminal and the journal: "exit 1", "timed out after 20m and was stopped…", "check “nodes” failed…" */
   summary: string;
+  /** A process group an earlier, killed run of this stage left running, ended before this run. */
+  endedOrphan?: OrphanedGroup;
 }
 
 /** Lines the tool itself adds to a stage log start with this, so readers can tell them from the command's. */
 export const LOG_NOTE_PREFIX = "[orchestrator]";
+
+const DEFAULT_KILL_GRACE_MS = 5000;
 
 /**
  * Runs a stage's command, then its success checks, writing everything to the attempt log.
@@ -42,33 +60,44 @@ export const LOG_NOTE_PREFIX = "[orchestrator]";
  */
 export async function runStage(input: StageRunInput): Promise<StageRunResult> {
   const started = input.now ?? new Date();
-  const logDir = join(input.repoRoot, "ai", "logs", input.stage);
-  await mkdir(logDir, { recursive: true });
-  const logPath = await createLogFile(logDir, input.stage, started, input.attempt);
-  const log = createWriteStream(logPath, { flags: "a" });
+  const killGraceMs = input.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const orphan = await endOrphanedGroup(input.repoRoot, input.stage, killGraceMs);
+  const logFile = await createLogFile(input.repoRoot, input.stage, started, input.attempt);
+  const log = new CappedLog(join(input.repoRoot, logFile), input.logCap);
   const writeLine = (line: string) => {
-    log.write(`${line}\n`);
+    log.writeLine(line);
     input.onLine?.(line);
   };
   const cwd = resolve(input.workdir, input.spec.cwd ?? ".");
   const env = { ...input.env, ...input.spec.env };
+  const command = input.spec.command ?? "false";
+  for (const line of logHeader(input, command, cwd, started, orphan)) {
+    log.writeLine(line);
+  }
   let result: ProcessResult;
   const checks: CheckResult[] = [];
   try {
-    result = await runShell(input.spec.command ?? "false", {
-      cwd,
-      env,
-      timeoutMs: input.spec.timeout,
-      onLine: writeLine,
-      ...(input.signal ? { signal: input.signal } : {}),
-    });
+    const recorder = groupRecorder(input.repoRoot, input.stage, command);
+    try {
+      result = await runShell(command, {
+        cwd,
+        env,
+        timeoutMs: input.spec.timeout,
+        killGraceMs,
+        onLine: writeLine,
+        onSpawn: recorder.onSpawn,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+    } finally {
+      await recorder.done();
+    }
     const ending = describeEnding(result, formatDuration(input.spec.timeout));
     if (result.exitCode !== 0 || result.timedOut || result.interrupted) {
       writeLine(`${LOG_NOTE_PREFIX} stage ${input.stage}: ${ending}`);
     }
     if (result.exitCode === 0 && !result.timedOut && !result.interrupted) {
       for (const check of input.spec.success_criteria) {
-        const outcome = await runCheck(check, cwd, env, input.signal, writeLine);
+        const outcome = await runCheck(check, cwd, env, input.signal, writeLine, input);
         checks.push(outcome);
         if (!outcome.passed) {
           break;
@@ -76,13 +105,13 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
       }
     }
   } finally {
-    await closeStream(log);
+    await log.close();
   }
   const failedCheck = checks.find((check) => !check.passed);
   // A command that traps SIGTERM may still exit 0 when stopped at its timeout: that is no success.
   const green = result.exitCode === 0 && !result.timedOut && !result.interrupted && failedCheck === undefined;
   return {
-    logFile: relative(input.repoRoot, logPath),
+    logFile,
     process: result,
     checks,
     green,
@@ -91,7 +120,44 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
     summary: failedCheck
       ? `success check "${failedCheck.name}" failed: ${failedCheck.detail}`
       : describeEnding(result, formatDuration(input.spec.timeout)),
+    ...(orphan.ended ? { endedOrphan: orphan.ended } : {}),
   };
+}
+
+/**
+ * What a reader of the log needs before the output: what ran, where, when, on which commit, and
+ * anything the tool did first. It ends with `LOG_HEADER_END`, so the log-tail reader (and with
+ * it the fingerprint) skips it.
+ */
+function logHeader(
+  input: StageRunInput,
+  command: string,
+  cwd: string,
+  started: Date,
+  orphan: { ended?: OrphanedGroup; note?: string },
+): string[] {
+  const lines = [
+    `stage: ${input.stage}, attempt ${input.attempt}`,
+    `command: ${command}`,
+    `working folder: ${cwd}`,
+    `started: ${isoStamp(started)}`,
+  ];
+  if (input.aiCommit !== undefined) {
+    lines.push(`AI-branch commit: ${input.aiCommit}`);
+  }
+  if (input.linked !== undefined && input.linked.length > 0) {
+    lines.push(`linked from your checkout: ${input.linked.join(", ")}`);
+  }
+  if (orphan.ended) {
+    const { pgid, command: earlier, startedAt, endedWith } = orphan.ended;
+    lines.push(
+      `an earlier run of this stage was still running (process group ${pgid}, started ${startedAt}: ${earlier}); it was ended with ${endedWith} before this run`,
+    );
+  }
+  if (orphan.note !== undefined) {
+    lines.push(orphan.note);
+  }
+  return [...lines.map((line) => `${LOG_NOTE_PREFIX} ${line}`), LOG_HEADER_END];
 }
 
 /**
@@ -105,20 +171,28 @@ async function runCheck(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
   writeLine: (line: string) => void,
+  recordIn?: { repoRoot: string; stage: string },
 ): Promise<CheckResult> {
   writeLine(`${LOG_NOTE_PREFIX} success check "${check.name}": ${check.command}`);
   const output: string[] = [];
-  const result = await runShell(check.command, {
-    cwd,
-    env,
-    timeoutMs: check.timeout ?? 60_000,
-    tailLines: 2000,
-    onLine: (line) => {
-      output.push(line);
-      writeLine(line);
-    },
-    ...(signal ? { signal } : {}),
-  });
+  const recorder = recordIn ? groupRecorder(recordIn.repoRoot, recordIn.stage, check.command) : undefined;
+  let result: ProcessResult;
+  try {
+    result = await runShell(check.command, {
+      cwd,
+      env,
+      timeoutMs: check.timeout ?? 60_000,
+      tailLines: 2000,
+      onLine: (line) => {
+        output.push(line);
+        writeLine(line);
+      },
+      ...(recorder ? { onSpawn: recorder.onSpawn } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    await recorder?.done();
+  }
   let detail = "";
   if (result.timedOut) {
     detail = `${describeEnding(result, formatDuration(check.timeout ?? 60_000))}`;
@@ -137,31 +211,25 @@ async function runCheck(
   return { name: check.name, passed, detail: passed ? "ok" : detail };
 }
 
-/** `<stage>_<YYYYMMDD-HHMMSS>_attempt<N>.log`, the seed's naming; never overwrites an earlier log. */
-async function createLogFile(dir: string, stage: string, at: Date, attempt: number): Promise<string> {
-  const base = `${stage}_${timestamp(at)}_attempt${attempt}`;
+/**
+ * `ai/logs/<stage>/<stage>_<YYYYMMDD-HHMMSS>_attempt<N>.log` (UTC, the seed's naming), returned
+ * relative to the repo root; never overwrites an earlier log.
+ */
+async function createLogFile(repoRoot: string, stage: string, at: Date, attempt: number): Promise<string> {
+  const first = stageLogFile(stage, at, attempt);
+  await mkdir(join(repoRoot, first, ".."), { recursive: true });
+  const base = first.slice(0, -".log".length);
   for (let n = 1; ; n++) {
-    const path = join(dir, n === 1 ? `${base}.log` : `${base}-${n}.log`);
+    const logFile = n === 1 ? first : `${base}-${n}.log`;
     try {
-      await (await open(path, "wx")).close();
-      return path;
+      await (await open(join(repoRoot, logFile), "wx")).close();
+      return logFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
         throw error;
       }
     }
   }
-}
-
-export function timestamp(at: Date): string {
-  const pad = (value: number) => String(value).padStart(2, "0");
-  return `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolveClose, reject) => {
-    stream.end((error?: Error | null) => (error ? reject(error) : resolveClose()));
-  });
 }
 
 /** Runs only the success checks (to see whether a green stage is still green); writes no log. */

@@ -52,6 +52,8 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
         ? `run ${run} passed: the command exited 0 and every success check passed (${event.logFile}).`
         : `run ${run} failed: ${event.summary} (${event.logFile}).`;
     }
+    case "orphan_ended":
+      return `ended process group ${event.pgid} ("${event.command}", started ${event.startedAt}) that a killed earlier run left running (${event.signal}).`;
     case "stage_green":
       return `the stage is green after ${event.runs} run${event.runs === 1 ? "" : "s"} in this episode.`;
     case "decision":

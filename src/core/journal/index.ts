@@ -35,6 +35,8 @@ export type JournalEvent =
       durationMs: number;
       checks: { name: string; passed: boolean; detail: string }[];
     }
+  /** A stage's process group that a killed earlier run left alive was ended before the new run. */
+  | { type: "orphan_ended"; stage: string; pgid: number; command: string; startedAt: string; signal: string }
   /** The episode ends green; written after every patch of the episode was settled. */
   | { type: "stage_green"; stage: string; runs: number }
   | { type: "decision"; stage: string; fingerprint: string; action: string; reason: string }
@@ -116,6 +118,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "ai_branch_synced",
   "stage_run",
   "stage_green",
+  "orphan_ended",
   "decision",
   "retry_wait",
   "executor_run",

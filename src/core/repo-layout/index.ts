@@ -50,6 +50,14 @@ export function stageLogFile(stage: string, at: Date, attempt: number): string {
   return `${stageLogDir(stage)}/${pathSegment(stage)}_${fileStamp(at)}_attempt${attempt}.log`;
 }
 
+/** `ai/state/process-groups`: the process group of each stage run in progress, to end it after a crash. */
+export const PROCESS_GROUPS_DIR = `${STATE_DIR}/process-groups`;
+
+/** `ai/state/process-groups/<stage>.json`: the running stage's process group (pgid, leader, host). */
+export function processGroupRecordFile(stage: string): string {
+  return `${PROCESS_GROUPS_DIR}/${pathSegment(stage)}.json`;
+}
+
 /** `ai/logs/diagnostics`: the output of every diagnostic command. */
 export const DIAGNOSTICS_LOG_DIR = `${LOGS_DIR}/diagnostics`;
 

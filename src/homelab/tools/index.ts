@@ -1,6 +1,6 @@
 /**
  * Typed wrappers around the homelab CLIs (talosctl, kubectl, flux): argv through
- * node:child_process, never a shell; output parsed into values; a failed call throws a
+ * the one process runner (src/adapters/process), never a shell; output parsed into values; a failed call throws a
  * `ToolError` whose message is the tool's own last error line (what the orchestrator fingerprints).
  */
 export {

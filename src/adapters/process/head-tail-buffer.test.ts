@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeadTailBuffer } from "./index.ts";
+import { HeadTailBuffer } from "./head-tail-buffer.ts";
 
 describe("HeadTailBuffer", () => {
   it("keeps everything while the output fits", () => {
