@@ -1,28 +1,78 @@
 import { looksRandom } from "./entropy.ts";
+import { readRestOfLine, readUrlPassword, readWord, type ValueSpan } from "./values.ts";
+
+type Groups = Record<string, string | undefined>;
 
 /**
- * One kind of secret. `pattern` is global; its match is exactly the named groups
- * `pre` + `secret` + `post` (pre and post optional), so only `secret` is replaced and the
- * context around it stays readable (`PVEAPIToken=ci@pve!diag=[REDACTED:pve-token#1]`).
+ * One kind of secret. `pattern` is global and finds where a secret is; the secret is either the
+ * named group `secret` of the match, or — when `value` is given — read by `value` starting right
+ * after the match (so the match itself is only the context: a key, a flag, a scheme).
+ *
+ * Every pattern is written to run in linear time on V8's backtracking engine: each unbounded
+ * run is either the last thing in the pattern or followed by a character its class excludes,
+ * every run that could start anywhere is preceded by a lookbehind for its own class (one start
+ * per run, not one per character), and key names are bounded (`{0,48}`). The redactor also
+ * never hands a pattern more than one bounded chunk of whole lines (see redactor.ts).
  */
 export interface Detector {
-  kind: string | ((groups: Record<string, string | undefined>) => string);
+  kind: string | ((groups: Groups) => string);
   pattern: RegExp;
-  /** Extra judgement on a match; a rejected match is left as it is. */
+  value?: (text: string, pos: number, groups: Groups, matchStart: number) => ValueSpan | undefined;
+  /** Extra judgement on a secret; a rejected one is left as it is. */
   accept?: (secret: string) => boolean;
 }
 
-/** Values that name no secret: empty markers, templates, tools' own redaction marks. */
+/** Values that name no secret: empty markers, templates, variables, tools' own redaction marks. */
 const NOT_A_SECRET =
-  /^(?:true|false|null|nil|none|undefined|redacted|\*+|x+|<[^>]*>|\$\S*|\{\{.*\}\}|data\+omitted|\[REDACTED:.*|\d{1,6})$/i;
+  /^(?:true|false|yes|no|on|off|null|nil|none|undefined|redacted|required|optional|\*+|x+|\.+|<[^>\n]*>|\$\{[^}\n]*\}|\{\{[^}\n]{0,200}\}\}|%\([^)\n]*\)s|data\+omitted|\d{1,6}|\d+ bytes)$/i;
+/**
+ * A shell or compose variable (`$DB_PASSWORD`) names a secret without holding it. Only upper-case
+ * names count: `$ecret-Passw0rd` or `$2y$10$...` is a value that starts with a dollar sign.
+ */
+const VARIABLE_REFERENCE = /^\$[A-Z_][A-Z0-9_]*$/;
 
-function isSecretValue(value: string): boolean {
-  return value.length > 0 && !NOT_A_SECRET.test(value) && !value.includes("[REDACTED:");
+export function isSecretValue(value: string): boolean {
+  const trimmed = value.trim();
+  return (
+    trimmed.length > 0 &&
+    !NOT_A_SECRET.test(trimmed) &&
+    !VARIABLE_REFERENCE.test(trimmed) &&
+    !value.includes("[REDACTED:")
+  );
 }
 
-const B64 = "[A-Za-z0-9+/]";
+/** The words that make a key name a secret's name. */
+const SECRET_KEY_WORDS = [
+  "password",
+  "passwd",
+  "passphrase",
+  "passcode",
+  "pwd",
+  "secret",
+  "token",
+  "api[_-]?key",
+  "apikey",
+  "access[_-]?key",
+  "account[_-]?key",
+  "private[_-]?key",
+  "preshared[_-]?key",
+  "secret[_-]?key(?:[_-]?base)?",
+  "auth[_-]?key",
+  "encryption[_-]?key",
+  "signing[_-]?key",
+  "master[_-]?key",
+  "client[_-]?key",
+  "certificate[_-]?key",
+  "credentials?",
+  "[_.-]pass",
+  "[_.-]pw",
+  "[_.-]key",
+].join("|");
+/** A key that is the bare word (`pass = x` in INI, Docker's `"auth": "..."`). */
+const BARE_SECRET_KEYS = "pass|pw|auth|psk";
+export const SECRET_KEY = `(?:[A-Za-z0-9_.-]{0,48}?(?:${SECRET_KEY_WORDS})|${BARE_SECRET_KEYS})`;
 
-function assignmentKind(groups: Record<string, string | undefined>): string {
+function assignmentKind(groups: Groups): string {
   const key = groups["key"] ?? "";
   if (/pve|proxmox|pm_api/i.test(key)) {
     return "pve-token";
@@ -30,7 +80,7 @@ function assignmentKind(groups: Record<string, string | undefined>): string {
   if (/tunnel/i.test(key)) {
     return "cloudflare-tunnel-token";
   }
-  if (/pass|pwd/i.test(key)) {
+  if (/pass|pwd|pw$|psk/i.test(key)) {
     return "password";
   }
   if (/token/i.test(key)) {
@@ -42,26 +92,26 @@ function assignmentKind(groups: Record<string, string | undefined>): string {
   return "secret";
 }
 
+/** `key: value` and ` = ` read the rest of the line (YAML, headers, INI); `key=value` reads one word. */
+function assignmentValue(text: string, pos: number, groups: Groups, matchStart: number): ValueSpan {
+  const spaced =
+    (groups["sep"] === ":" && /[ \t]$/.test(groups["gap"] ?? "")) || /^[ \t]/.test(groups["lead"] ?? "");
+  if (spaced && groups["sep"] !== "=>") {
+    return readRestOfLine(text, pos);
+  }
+  const before = text[matchStart - 1];
+  return readWord(text, pos, before === "?" || before === "&" || before === ";");
+}
+
+const word = (text: string, pos: number) => readWord(text, pos, false);
+
 /** In order: a later detector never sees what an earlier one replaced. Specific kinds come first. */
 export const DETECTORS: readonly Detector[] = [
+  // PEM on one line (JSON strings carry them with literal \n): the body up to END or the line's end.
   {
-    kind: "private-key",
+    kind: (groups) => (/PRIVATE/.test(groups["label"] ?? "") ? "private-key" : "certificate"),
     pattern:
-      /(?<pre>-----BEGIN (?<label>[A-Z0-9 ]*PRIVATE KEY)-----)(?<secret>[\s\S]*?)(?<post>-----END \k<label>-----)/g,
-  },
-  // A block cut in half by an output cap or a log tail: the base64 lines before the end or after the start.
-  {
-    kind: "private-key",
-    pattern: /(?<pre>-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?<secret>(?:\r?\n[ \t]*[A-Za-z0-9+/=]+)+)/g,
-  },
-  {
-    kind: "private-key",
-    pattern: /(?<secret>(?:[A-Za-z0-9+/=]{16,}\r?\n[ \t]*)+)(?<post>-----END [A-Z0-9 ]*PRIVATE KEY-----)/g,
-  },
-  {
-    kind: "certificate",
-    pattern:
-      /(?<pre>-----BEGIN (?<label>CERTIFICATE|TRUSTED CERTIFICATE|CERTIFICATE REQUEST)-----)(?<secret>[\s\S]*?)(?<post>-----END \k<label>-----)/g,
+      /(?<pre>-----BEGIN (?<label>[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?|CERTIFICATE|TRUSTED CERTIFICATE|CERTIFICATE REQUEST)-----)(?<secret>[A-Za-z0-9+/=\\ \t:,.]+)/g,
   },
   { kind: "anthropic-key", pattern: /(?<secret>\bsk-ant-[A-Za-z0-9_-]{20,})/g },
   { kind: "openai-key", pattern: /(?<secret>\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})/g },
@@ -69,20 +119,75 @@ export const DETECTORS: readonly Detector[] = [
     kind: "github-token",
     pattern: /(?<secret>\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))/g,
   },
+  { kind: "gitlab-token", pattern: /(?<secret>\bgl(?:pat|dt|rt|ptt|cbt|imt|oas|soat)-[A-Za-z0-9_-]{20,})/g },
+  { kind: "slack-token", pattern: /(?<secret>\bxox[abposr]-[A-Za-z0-9-]{10,})/g },
+  {
+    kind: "webhook-url",
+    pattern:
+      /(?<pre>\bhttps:\/\/(?:hooks\.slack\.com\/services|(?:discord|discordapp)\.com\/api\/webhooks)\/)(?<secret>[A-Za-z0-9_/-]{10,})/g,
+  },
+  { kind: "stripe-key", pattern: /(?<secret>\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,})/g },
+  { kind: "google-api-key", pattern: /(?<secret>\bAIza[A-Za-z0-9_-]{35})/g },
+  { kind: "sendgrid-key", pattern: /(?<secret>\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})/g },
+  { kind: "npm-token", pattern: /(?<secret>\bnpm_[A-Za-z0-9]{36})/g },
+  { kind: "pypi-token", pattern: /(?<secret>\bpypi-[A-Za-z0-9_-]{50,})/g },
+  { kind: "huggingface-token", pattern: /(?<secret>\bhf_[A-Za-z0-9]{30,})/g },
+  { kind: "digitalocean-token", pattern: /(?<secret>\bdo[por]_v1_[a-f0-9]{64})/g },
+  { kind: "tailscale-key", pattern: /(?<secret>\btskey-[a-z]+-[A-Za-z0-9-]{10,})/g },
+  { kind: "vault-token", pattern: /(?<secret>\bhv[sbr]\.[A-Za-z0-9_-]{24,})/g },
+  { kind: "grafana-token", pattern: /(?<secret>\b(?:glsa|glc)_[A-Za-z0-9_=-]{24,})/g },
+  { kind: "doppler-token", pattern: /(?<secret>\bdp\.(?:st|ct|pt|sa|scim|audit)\.[A-Za-z0-9_.-]{20,})/g },
+  { kind: "shopify-token", pattern: /(?<secret>\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})/g },
+  { kind: "telegram-bot-token", pattern: /(?<![A-Za-z0-9])(?<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})/g },
   { kind: "aws-access-key", pattern: /(?<secret>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g },
   { kind: "age-secret-key", pattern: /(?<secret>AGE-SECRET-KEY-1[0-9A-Za-z]{50,})/g },
   {
+    kind: "password-hash",
+    pattern: /(?<secret>\$(?:2[abxy]?|apr1|1|5|6|y|argon2i?d?)\$[A-Za-z0-9./$=,+-]{20,})/g,
+  },
+  {
     kind: "pve-token",
-    pattern: /(?<pre>PVEAPIToken[= ][^\s=!@"']+@[^\s=!"']+![^\s="']+=)(?<secret>[^\s"',;]+)/g,
+    pattern: /(?<pre>PVEAPIToken[= ][^\s=!@"']{1,64}@[^\s=!"']{1,64}![^\s="']{1,64}=)(?<secret>[^\s"',;]+)/g,
     accept: isSecretValue,
   },
   { kind: "pve-ticket", pattern: /(?<pre>PVEAuthCookie=)(?<secret>[^\s;"']+)/g, accept: isSecretValue },
+  { kind: "pve-ticket", pattern: /(?<secret>\bPVE:[^\s:]{1,64}:[0-9A-F]{8}::[A-Za-z0-9+/=]{40,})/g },
+  // /etc/pve/priv/token.cfg: `user@realm!tokenid <uuid>`.
+  {
+    kind: "pve-token",
+    pattern:
+      /(?<pre>(?<![^\s])[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,32}![A-Za-z][A-Za-z0-9_.-]{0,63}[ \t]+)(?<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g,
+  },
+  // `pveum user token add` and `pvesh create .../token/<id>` print the secret in a table row or a JSON `value`.
+  {
+    kind: "pve-token",
+    pattern: /(?<pre>[│|][ \t]{0,8}value[ \t]{0,64}[│|][ \t]{0,8})(?<secret>[^\s│|]+)/g,
+    accept: isSecretValue,
+  },
+  {
+    kind: "pve-token",
+    pattern: /(?<pre>"full-tokenid"[^\n]{0,200}?"value"[ \t]*:[ \t]*")(?<secret>[^"\n]+)/g,
+  },
+  {
+    kind: "pve-token",
+    pattern: /(?<pre>"value"[ \t]*:[ \t]*")(?<secret>[^"\n]+)(?<post>"[^\n]{0,200}?"full-tokenid")/g,
+  },
   // base64 of {"a":"<account>","t":"<tunnel id>","s":"<secret>"}
   { kind: "cloudflare-tunnel-token", pattern: /(?<secret>\beyJhIjo[A-Za-z0-9+/_-]{40,}={0,2})/g },
   { kind: "jwt", pattern: /(?<secret>\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/g },
   {
+    // HTTP headers that carry credentials; the scheme word (Basic, Bearer, Token) stays readable.
     kind: "authorization",
-    pattern: /(?<pre>\bAuthorization["']?[ \t]*[:=][ \t]*["']?(?:[A-Za-z]+[ \t]+)?)(?<secret>[^\s"',]{6,})/gi,
+    pattern:
+      /(?<pre>(?<![A-Za-z0-9_-])(?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:Basic|Bearer|Token|Digest|Negotiate|PVEAPIToken|ApiKey|SSWS)[ \t]+)?)/gi,
+    value: (text, pos) => readRestOfLine(text, pos),
+    accept: (secret) => isSecretValue(secret) && secret.length >= 6,
+  },
+  {
+    kind: "authorization",
+    pattern:
+      /(?<pre>(?<![A-Za-z0-9_-])(?:x-api-key|x-auth-token|x-vault-token|private-token|x-gitlab-token|csrfpreventiontoken|set-cookie|cookie)[ \t]*:[ \t]*)/gi,
+    value: (text, pos) => readRestOfLine(text, pos),
     accept: isSecretValue,
   },
   {
@@ -91,8 +196,10 @@ export const DETECTORS: readonly Detector[] = [
     accept: (secret) => /\d/.test(secret) && isSecretValue(secret),
   },
   {
+    // scheme://user:password@host — also an empty user (redis://:pw@host) and a password with @ or :.
     kind: "url-password",
-    pattern: /(?<pre>\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s:/@"'<>]+:)(?<secret>[^\s@/"'<>]+)(?<post>@)/g,
+    pattern: /(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//g,
+    value: (text, pos) => readUrlPassword(text, pos),
     accept: isSecretValue,
   },
   {
@@ -108,10 +215,8 @@ export const DETECTORS: readonly Detector[] = [
       const prefix = key.startsWith("tls.") || key === "ca.crt" ? "tls" : "talos";
       return key.endsWith("key") ? `${prefix}-key` : `${prefix}-cert`;
     },
-    pattern: new RegExp(
-      `(?<pre>(?<![A-Za-z0-9_.-])["']?(?<key>key|crt|ca|cert|ca\\.crt|tls\\.key|tls\\.crt)["']?[ \\t]*:[ \\t]*["']?)(?<secret>${B64}{16,}={0,2})(?![A-Za-z0-9+/=.])`,
-      "g",
-    ),
+    pattern:
+      /(?<pre>(?<![A-Za-z0-9_.-])["']?(?<key>key|crt|ca|cert|ca\.crt|tls\.key|tls\.crt)["']?[ \t]*:[ \t]*["']?)(?<secret>[A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=.])/g,
   },
   { kind: "pem-base64", pattern: /(?<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2})/g },
   {
@@ -119,18 +224,74 @@ export const DETECTORS: readonly Detector[] = [
     pattern: /(?<![A-Za-z0-9.])(?<secret>[a-z0-9]{6}\.[a-z0-9]{16})(?!\.?[A-Za-z0-9])/g,
     accept: (secret) => /\d/.test(secret) && /[a-z]/.test(secret),
   },
+  // Tools whose password flag is a short letter: mysql -pPW, sshpass -p PW, redis-cli -a PW, docker login -p PW.
   {
-    // --token abc, --password=abc
-    kind: assignmentKind,
+    kind: "password",
     pattern:
-      /(?<pre>(?<![^\s])--?(?<key>[a-z0-9-]*(?:password|passwd|token|secret|api-key))(?:=|[ \t]+)["']?)(?<secret>[^\s"']+)/gi,
+      /(?<pre>\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,200}?(?<![^\s])-p)(?=[^\s-])/g,
+    value: word,
     accept: isSecretValue,
   },
   {
-    // KEY=value, key: value, "key": "value", ?api_key=value. Not after a dot or star: `*v1.Secret: failed` is Go prose.
+    kind: "password",
+    pattern:
+      /(?<pre>\b(?:sshpass(?:[ \t]+-[a-oq-zA-Z]\S{0,64}){0,4}[ \t]+-p|redis-cli[^\n]{0,200}?[ \t]-a|(?:docker|podman|helm|buildah|skopeo|crane)[ \t]+(?:registry[ \t]+)?login[^\n]{0,200}?[ \t]-p)[ \t]*)/g,
+    value: word,
+    accept: isSecretValue,
+  },
+  // curl -u user:pw, --user=user:pw (the user stays readable).
+  {
+    kind: "password",
+    pattern:
+      /(?<pre>(?<![^\s])(?:-u|--user|--proxy-user)(?:=|[ \t]*)["']?[^\s:"']{0,64}:)(?<secret>[^\s"']+)/g,
+    accept: isSecretValue,
+  },
+  // redis.conf and .netrc: the value follows the word after white space only.
+  {
+    kind: "password",
+    pattern:
+      /(?<pre>(?:(?<![^\s])(?:requirepass|masterauth)|\b(?:machine|default)\b[^\n]{0,200}?[ \t]password)[ \t]+)(?=[^\s])/g,
+    value: word,
+    accept: isSecretValue,
+  },
+  // kubectl create secret ... --from-literal=KEY=VALUE: every literal is a secret's value.
+  {
+    kind: "secret",
+    pattern: /(?<pre>--from-literal[= ][^\s=]{1,128}=)/g,
+    value: word,
+    accept: isSecretValue,
+  },
+  // <password>x</password>, <add key="DbPassword" value="x"/>
+  {
+    kind: assignmentKind,
+    pattern: new RegExp(`(?<pre><(?<key>${SECRET_KEY})(?:[ \\t][^>\\n]{0,200})?>)(?<secret>[^<\\n]+)`, "gi"),
+    accept: isSecretValue,
+  },
+  {
+    kind: assignmentKind,
+    pattern: new RegExp(
+      `(?<pre>\\b(?:key|name)=["'](?<key>${SECRET_KEY})["'][ \\t]+value=["'])(?<secret>[^"'\\n]+)`,
+      "gi",
+    ),
+    accept: isSecretValue,
+  },
+  {
+    // --token abc, --password=abc, --certificate-key abc
     kind: assignmentKind,
     pattern:
-      /(?<pre>(?<![A-Za-z0-9_.*/-])["']?(?<key>[A-Za-z0-9_-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|auth[_-]?key|encryption[_-]?key|credentials?|[_.-]key))["']?[ \t]*[:=][ \t]*["']?)(?<secret>[^\s"'&,;<>{}[\]]+)/gi,
+      /(?<pre>(?<![^\s])--?(?<key>[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-key|certificate-key|client-secret))(?:=|[ \t]+))(?=[^\s-])/gi,
+    value: word,
+    accept: isSecretValue,
+  },
+  {
+    // KEY=value, key: value, "key": "value", key => 'value', ?api_key=value. Not after a dot or
+    // star: `*v1.Secret: failed` is Go prose.
+    kind: assignmentKind,
+    pattern: new RegExp(
+      `(?<pre>(?<![A-Za-z0-9_.*/-])(?<q>["']?)(?<key>${SECRET_KEY})\\k<q>(?<lead>[ \\t]{0,8})(?<sep>:=|=>|[:=])(?<gap>[ \\t]{0,8}))(?=[^ \\t\\n])`,
+      "gi",
+    ),
+    value: assignmentValue,
     accept: isSecretValue,
   },
   {
