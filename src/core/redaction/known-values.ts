@@ -50,7 +50,7 @@ export function secretForms(secret: string): string[] {
   forms.add(percent.replaceAll("%20", "+"));
   // Some encoders also escape the characters encodeURIComponent leaves alone.
   forms.add(percent.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
-  forms.add(percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+  forms.add(percent.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
   return [...forms];
 }
 
