@@ -24,7 +24,7 @@ export interface Detector {
 
 /** Values that name no secret: empty markers, templates, variables, tools' own redaction marks. */
 const NOT_A_SECRET =
-  /^(?:true|false|yes|no|on|off|null|nil|none|undefined|redacted|required|optional|\*+|x+|\.+|<[^>\n]*>|\$\{[^}\n]*\}|\{\{[^}\n]{0,200}\}\}|%\([^)\n]*\)s|data\+omitted|\d{1,6}|\d+ bytes)$/i;
+  /^(?:true|false|yes|no|on|off|null|nil|none|undefined|redacted|required|optional|\*+|x+|\.+|<[^>\n]*>|\$\{[^}\n]*\}|\{\{[^}\n]{0,200}\}\}|%\([^)\n]*\)s|data\+omitted|[|>][-+0-9]{0,3}|\d{1,6}|\d+ bytes)$/i;
 /**
  * A shell or compose variable (`$DB_PASSWORD`) names a secret without holding it. Only upper-case
  * names count: `$ecret-Passw0rd` or `$2y$10$...` is a value that starts with a dollar sign.
@@ -138,7 +138,7 @@ export const DETECTORS: readonly Detector[] = [
   { kind: "grafana-token", pattern: /(?<secret>\b(?:glsa|glc)_[A-Za-z0-9_=-]{24,})/g },
   { kind: "doppler-token", pattern: /(?<secret>\bdp\.(?:st|ct|pt|sa|scim|audit)\.[A-Za-z0-9_.-]{20,})/g },
   { kind: "shopify-token", pattern: /(?<secret>\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})/g },
-  { kind: "telegram-bot-token", pattern: /(?<![A-Za-z0-9])(?<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})/g },
+  { kind: "telegram-bot-token", pattern: /(?<![0-9])(?<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})/g },
   { kind: "aws-access-key", pattern: /(?<secret>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g },
   { kind: "age-secret-key", pattern: /(?<secret>AGE-SECRET-KEY-1[0-9A-Za-z]{50,})/g },
   {
