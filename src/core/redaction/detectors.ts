@@ -156,7 +156,7 @@ export const DETECTORS: readonly Detector[] = [
   {
     kind: "pve-token",
     pattern:
-      /(?<pre>(?<![^\s])[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,32}![A-Za-z][A-Za-z0-9_.-]{0,63}[ \t]+)(?<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g,
+      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,32}![A-Za-z][A-Za-z0-9_.-]{0,63}[ \t]+)(?<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g,
   },
   // `pveum user token add` and `pvesh create .../token/<id>` print the secret in a table row or a JSON `value`.
   {
@@ -166,7 +166,7 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     kind: "pve-token",
-    pattern: /(?<pre>"full-tokenid"[^\n]{0,200}?"value"[ \t]*:[ \t]*")(?<secret>[^"\n]+)/g,
+    pattern: /(?<pre>full-tokenid[^\n]{0,300}?\bvalue["']?[ \t]*:[ \t]*["']?)(?<secret>[^\s"',|│]+)/g,
   },
   {
     kind: "pve-token",
@@ -198,7 +198,7 @@ export const DETECTORS: readonly Detector[] = [
   {
     // scheme://user:password@host — also an empty user (redis://:pw@host) and a password with @ or :.
     kind: "url-password",
-    pattern: /(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//g,
+    pattern: /(?<![A-Za-z0-9.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//g,
     value: (text, pos) => readUrlPassword(text, pos),
     accept: isSecretValue,
   },
@@ -216,7 +216,7 @@ export const DETECTORS: readonly Detector[] = [
       return key.endsWith("key") ? `${prefix}-key` : `${prefix}-cert`;
     },
     pattern:
-      /(?<pre>(?<![A-Za-z0-9_.-])["']?(?<key>key|crt|ca|cert|ca\.crt|tls\.key|tls\.crt)["']?[ \t]*:[ \t]*["']?)(?<secret>[A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=.])/g,
+      /(?<pre>(?:(?<![A-Za-z0-9_.-])|(?<=^-|\n-))["']?(?<key>key|crt|ca|cert|ca\.crt|tls\.key|tls\.crt)["']?[ \t]*:[ \t]*["']?)(?<secret>[A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=.])/g,
   },
   { kind: "pem-base64", pattern: /(?<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2})/g },
   {
@@ -228,7 +228,7 @@ export const DETECTORS: readonly Detector[] = [
   {
     kind: "password",
     pattern:
-      /(?<pre>\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,200}?(?<![^\s])-p)(?=[^\s-])/g,
+      /(?<pre>\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,200}?(?:(?<![^\s])|(?<=^[+-]|\n[+-]))-p)(?=[^\s-])/g,
     value: word,
     accept: isSecretValue,
   },
@@ -243,14 +243,14 @@ export const DETECTORS: readonly Detector[] = [
   {
     kind: "password",
     pattern:
-      /(?<pre>(?<![^\s])(?:-u|--user|--proxy-user)(?:=|[ \t]*)["']?[^\s:"']{0,64}:)(?<secret>[^\s"']+)/g,
+      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))(?:-u|--user|--proxy-user)(?:=|[ \t]*)["']?[^\s:"']{0,64}:)(?<secret>[^\s"']+)/g,
     accept: isSecretValue,
   },
   // redis.conf and .netrc: the value follows the word after white space only.
   {
     kind: "password",
     pattern:
-      /(?<pre>(?:(?<![^\s])(?:requirepass|masterauth)|\b(?:machine|default)\b[^\n]{0,200}?[ \t]password)[ \t]+)(?=[^\s])/g,
+      /(?<pre>(?:(?:(?<![^\s])|(?<=^[+-]|\n[+-]))(?:requirepass|masterauth)|\b(?:machine|default)\b[^\n]{0,200}?[ \t]password)[ \t]+)(?=[^\s])/g,
     value: word,
     accept: isSecretValue,
   },
@@ -259,6 +259,15 @@ export const DETECTORS: readonly Detector[] = [
     kind: "secret",
     pattern: /(?<pre>--from-literal[= ][^\s=]{1,128}=)/g,
     value: word,
+    accept: isSecretValue,
+  },
+  // Everything after stringData (or a Secret's data) on the same line: YAML flow style, JSON, or
+  // lines joined into one (ai/issues.txt joins error lines with " | ").
+  {
+    kind: "secret",
+    pattern:
+      /(?<pre>(?:\bstringData|\bkind["']?[ \t]*:[ \t]*["']?Secret\b[^\n]{0,500}?\bdata)["']?[ \t]*:[ \t]*)/g,
+    value: (text, pos) => readRestOfLine(text, pos),
     accept: isSecretValue,
   },
   // <password>x</password>, <add key="DbPassword" value="x"/>
@@ -279,7 +288,7 @@ export const DETECTORS: readonly Detector[] = [
     // --token abc, --password=abc, --certificate-key abc
     kind: assignmentKind,
     pattern:
-      /(?<pre>(?<![^\s])--?(?<key>[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-key|certificate-key|client-secret))(?:=|[ \t]+))(?=[^\s-])/gi,
+      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))--?(?<key>[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-key|certificate-key|client-secret))(?:=|[ \t]+))(?=[^\s-])/gi,
     value: word,
     accept: isSecretValue,
   },
@@ -288,7 +297,7 @@ export const DETECTORS: readonly Detector[] = [
     // star: `*v1.Secret: failed` is Go prose.
     kind: assignmentKind,
     pattern: new RegExp(
-      `(?<pre>(?<![A-Za-z0-9_.*/-])(?<q>["']?)(?<key>${SECRET_KEY})\\k<q>(?<lead>[ \\t]{0,8})(?<sep>:=|=>|[:=])(?<gap>[ \\t]{0,8}))(?=[^ \\t\\n])`,
+      `(?<pre>(?:(?<![A-Za-z0-9_.*/-])|(?<=^-|\\n-))(?<q>["']?)(?<key>${SECRET_KEY})\\k<q>(?<lead>[ \\t]{0,8})(?<sep>:=|=>|[:=])(?<gap>[ \\t]{0,8}))(?=[^ \\t\\n])`,
       "gi",
     ),
     value: assignmentValue,

@@ -58,6 +58,30 @@ export class LineStructure {
   }
 
   push(piece: Piece): void {
+    // In a unified diff, judge each line without its +, - or space, and put it back on the way out.
+    this.#marker = "";
+    const first = piece.text[0];
+    if (piece.text.startsWith("@@ ")) {
+      this.#inDiff = true;
+    } else if (this.#inDiff) {
+      if ((first === "+" || first === "-" || first === " ") && !/^(?:\+\+\+|---) [ab]\//.test(piece.text)) {
+        this.#marker = first;
+        piece = { text: piece.text.slice(1), sep: piece.sep };
+      } else if (first !== "\\") {
+        this.#inDiff = false;
+      }
+    }
+    this.#judge(piece);
+  }
+
+  #marker = "";
+  #inDiff = false;
+
+  #out(piece: Piece): void {
+    this.#emit(this.#marker === "" ? piece : { text: `${this.#marker}${piece.text}`, sep: piece.sep });
+  }
+
+  #judge(piece: Piece): void {
     if (this.#pem) {
       this.#inPem(piece, this.#pem);
       return;
@@ -65,7 +89,7 @@ export class LineStructure {
     if (this.#block) {
       const trimmed = piece.text.trim();
       if (trimmed === "" || indentOf(piece.text) > this.#block.indent) {
-        this.#emit({ text: this.#redactBlockLine(piece.text, this.#block), sep: piece.sep });
+        this.#out({ text: this.#redactBlockLine(piece.text, this.#block), sep: piece.sep });
         return;
       }
       this.#block = undefined;
@@ -85,7 +109,7 @@ export class LineStructure {
     const { text } = piece;
     if (PEM_BEGIN.test(text)) {
       this.#flushPending();
-      this.#pem = { begin: text.trimEnd(), body: [] };
+      this.#pem = { begin: `${this.#marker}${text.trimEnd()}`, body: [] };
       this.#pemSep = piece.sep;
       return;
     }
@@ -93,21 +117,18 @@ export class LineStructure {
     if (end !== -1 && this.#pending.length > 0 && text.includes("PRIVATE KEY-----", end)) {
       const body = this.#pending.map((p) => p.text).join("\n");
       this.#pending = [];
-      this.#emit({
-        text: `${this.#placeholder(body, "private-key")}${text.slice(end)}`,
-        sep: piece.sep,
-      });
+      this.#out({ text: `${this.#placeholder(body, "private-key")}${text.slice(end)}`, sep: piece.sep });
       return;
     }
     if (piece.sep === "\n" && BASE64_LINE.test(text)) {
-      this.#pending.push(piece);
+      this.#pending.push({ text: `${this.#marker}${text}`, sep: piece.sep });
       if (this.#pending.length > MAX_PENDING_LINES) {
         this.#emit(this.#pending.shift() as Piece);
       }
       return;
     }
     this.#flushPending();
-    this.#emit({ text: this.#structureOf(text), sep: piece.sep });
+    this.#out({ text: this.#structureOf(text), sep: piece.sep });
   }
 
   #pemSep = "\n";
@@ -125,7 +146,7 @@ export class LineStructure {
     }
     // The block was cut (an output cap, a log tail): hide what came, then read this line as usual.
     this.#closePem(pem, "", this.#pemSep);
-    this.push(piece);
+    this.#judge(piece);
   }
 
   #closePem(pem: { begin: string; body: string[] }, endText: string, sep: string): void {
