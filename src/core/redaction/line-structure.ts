@@ -57,7 +57,8 @@ export class LineStructure {
     this.#emit = emit;
   }
 
-  push(piece: Piece): void {
+  push(given: Piece): void {
+    let piece = given;
     // In a unified diff, judge each line without its +, - or space, and put it back on the way out.
     this.#marker = "";
     const first = piece.text[0];
