@@ -2,133 +2,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCaseFile, type CaseFileInput } from "../../core/case-file/index.ts";
-import { SECRET_CORPUS, type SecretSample } from "../../core/redaction/corpus.ts";
-import { Redactor } from "../../core/redaction/index.ts";
-import { leaksSecret } from "../../core/redaction/leak.ts";
-import { buildExecutorBrief } from "../executors/brief.ts";
+import { SECRET_CORPUS } from "../../core/redaction/corpus.ts";
+import { CHANNELS, leakedThrough } from "./channels.ts";
 
 // Every channel by which text leaves the machine, fed the kind of text it carries with a seeded
-// secret in it, through the real builder where there is a pure one; the redactor runs as the
-// caller runs it, on the rendered text. Nothing of any seeded secret may come out.
+// secret in it; the redactor runs as the caller runs it, on the rendered text. Nothing of any
+// seeded secret may come out.
 
-function caseInput(overrides: Partial<CaseFileInput>): CaseFileInput {
-  return {
-    stage: "apps",
-    goal: "Deploy the apps",
-    command: "./kubernetes/apply.sh",
-    caseId: "20261125-170200-3f9a1c",
-    version: 1,
-    exitCode: 1,
-    criteria: [],
-    fingerprint: { template: "9c1f0a7d3b2e4f51", exact: "4b8e2d1c0a9f7e36", lines: ["exit status 1"] },
-    attemptHistory: [],
-    logTail: "+ ./kubernetes/apply.sh\nexit status 1",
-    files: [],
-    memoSections: [],
-    earlierPatches: [],
-    diagnostics: [],
-    safety: { protectedPaths: [], secretGlobs: [], maxFiles: 5, maxChangedLines: 80, allowedDiagnostics: [] },
-    tokenBudget: 40_000,
-    ...overrides,
-  };
-}
-
-let worktree: string;
+let scratch: string;
 beforeAll(async () => {
-  worktree = await mkdtemp(join(tmpdir(), "channels-"));
+  scratch = await mkdtemp(join(tmpdir(), "channels-"));
 });
 afterAll(async () => {
-  await rm(worktree, { recursive: true, force: true });
+  await rm(scratch, { recursive: true, force: true });
 });
-
-const CHANNELS: Record<string, (text: string, redactor: Redactor) => Promise<string> | string> = {
-  "stage output in a case file's log tail": (text, redactor) =>
-    redactor.redact(
-      buildCaseFile(caseInput({ logTail: `+ ./kubernetes/apply.sh\n${text}\nexit status 1` })).markdown,
-    ),
-  "a repo file quoted in a case file": (text, redactor) =>
-    redactor.redact(
-      buildCaseFile(
-        caseInput({
-          files: [{ path: "kubernetes/app/values.yaml", content: text, reason: "matches files" }],
-        }),
-      ).markdown,
-    ),
-  "the memo": (text, redactor) =>
-    redactor.redact(buildCaseFile(caseInput({ memoSections: [{ heading: "Apps", text }] })).markdown),
-  "diagnostic output": (text, redactor) =>
-    redactor.redact(
-      buildCaseFile(
-        caseInput({
-          diagnostics: [{ command: "kubectl describe pod app", verdict: "ran", exitCode: 0, output: text }],
-        }),
-      ).markdown,
-    ),
-  "the changes-since-green diff": (text, redactor) => {
-    const added = text
-      .split("\n")
-      .map((line) => `+${line}`)
-      .join("\n");
-    const hunks = `--- a/kubernetes/app/values.yaml\n+++ b/kubernetes/app/values.yaml\n@@ -1,1 +1,${text.split("\n").length} @@\n${added}`;
-    return redactor.redact(
-      buildCaseFile(caseInput({ changesSinceGreen: { since: "a1b2c3d", stat: " 1 file changed", hunks } }))
-        .markdown,
-    );
-  },
-  "the executor brief": (text, redactor) =>
-    buildExecutorBrief(
-      {
-        stage: "apps",
-        fingerprint: { template: "9c1f0a7d3b2e4f51", exact: "4b8e2d1c0a9f7e36", lines: ["exit status 1"] },
-        logTail: text,
-        relevantFiles: [],
-        instructions: "Keep changes small.",
-        worktree,
-        logDir: worktree,
-        timeoutMs: 1000,
-      },
-      { tokenBudget: 8000, redactor, audience: "diff" },
-    ),
-  // What a notification says: the stage, the outcome and the last lines of its output.
-  "a notification body": (text, redactor) =>
-    redactor.redact(`[homelab] stage apps gave up after 3 attempts\n\nLast output:\n${text}`),
-  // ai/issues.txt keeps the error lines joined on one line, as give-up writes them.
-  "a tracked file (ai/issues.txt)": (text, redactor) =>
-    redactor.redact(
-      `## 2026-11-25T17:02:00Z apps give_up\n- summary: failed 3 times\n- error: ${text.split("\n").join(" | ")}\n`,
-    ),
-};
-
-function caughtIn(channel: string, samples: readonly SecretSample[]) {
-  return Promise.all(
-    samples.map(async (sample) => {
-      const out = await CHANNELS[channel]?.(sample.text, new Redactor());
-      // What the channel says around any text: windows of the secret found there too are not a leak.
-      const baseline =
-        (await CHANNELS[channel]?.(sample.text.split(sample.secret).join("<gone>"), new Redactor())) ?? "";
-      const leakedNow =
-        out === undefined || out.includes(sample.secret) || leaksSecret(out, sample.secret, baseline);
-      if (leakedNow && process.env["DUMP"]) {
-        console.log(
-          channel,
-          sample.name,
-          JSON.stringify(
-            out?.slice(
-              Math.max(0, (out?.indexOf(sample.text.split("\n")[0] ?? "") ?? 0) - 300),
-              (out?.indexOf(sample.text.split("\n")[0] ?? "") ?? 0) + 900,
-            ),
-          ),
-        );
-      }
-      return { sample, leaked: leakedNow };
-    }),
-  );
-}
 
 describe("no seeded secret leaves by any channel", () => {
   it.each(Object.keys(CHANNELS))("%s", async (channel) => {
-    const results = await caughtIn(channel, SECRET_CORPUS);
-    expect(results.filter((result) => result.leaked).map((result) => result.sample.name)).toEqual([]);
+    const leaked = await leakedThrough(channel, SECRET_CORPUS, scratch);
+    expect(leaked.map((sample) => sample.name)).toEqual([]);
   });
 });

@@ -18,6 +18,11 @@ export interface Detector {
   kind: string | ((groups: Groups) => string);
   pattern: RegExp;
   value?: (text: string, pos: number, groups: Groups, matchStart: number) => ValueSpan | undefined;
+  /**
+   * The match must start a word of a command line: after white space, at the start, or after a
+   * diff's +/- at the start of a line. Checked in code, so the pattern can start with a literal.
+   */
+  tokenStart?: boolean;
   /** Extra judgement on a secret; a rejected one is left as it is. */
   accept?: (secret: string) => boolean;
 }
@@ -92,15 +97,87 @@ function assignmentKind(groups: Groups): string {
   return "secret";
 }
 
-/** `key: value` and ` = ` read the rest of the line (YAML, headers, INI); `key=value` reads one word. */
-function assignmentValue(text: string, pos: number, groups: Groups, matchStart: number): ValueSpan {
-  const spaced =
-    (groups["sep"] === ":" && /[ \t]$/.test(groups["gap"] ?? "")) || /^[ \t]/.test(groups["lead"] ?? "");
-  if (spaced && groups["sep"] !== "=>") {
-    return readRestOfLine(text, pos);
+/** [A-Za-z0-9_.-] */
+function isKeyChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 46 ||
+    code === 45
+  );
+}
+/** Cheap first look before the exact key test: every secret key name holds one of these. */
+const SECRET_KEY_HINT = /pass|pw|secret|token|key|cred|auth|psk/i;
+/** A key may not run on from these: `*v1.Secret: failed` and `path/secret: x` are prose, not keys. */
+const NOT_BEFORE_KEY = /[A-Za-z0-9_.*/-]/;
+const SECRET_KEY_END = new RegExp(`^(?:${SECRET_KEY})$`, "i");
+const MAX_KEY_LENGTH = 80;
+
+/**
+ * The value of `key <sep> value` when the separator at `sepAt` (`:`, `=`, `:=`, `=>`) follows a
+ * secret's key name. Walks back over spaces, a closing quote and the key, then forward over the
+ * value: `key: value` and `key = value` read the rest of the line (YAML, headers, INI),
+ * `key=value` one word (stopping at `&` in a query string). Sets `groups.key` for the kind.
+ */
+function secretAssignment(text: string, pos: number, groups: Groups, sepAt: number): ValueSpan | undefined {
+  let sepEnd = pos;
+  if (text[sepAt] === ":" && text[sepEnd] === "=") {
+    sepEnd++; // :=
+  } else if (text[sepAt] === "=" && text[sepEnd] === ">") {
+    sepEnd++; // =>
+  } else if (text[sepAt] === "=" && text[sepAt - 1] === ":") {
+    return undefined; // the = of a := seen from its :
   }
-  const before = text[matchStart - 1];
-  return readWord(text, pos, before === "?" || before === "&" || before === ";");
+  let i = sepAt - 1;
+  let lead = 0;
+  while (i >= 0 && (text[i] === " " || text[i] === "\t") && lead < 8) {
+    i--;
+    lead++;
+  }
+  const quote = text[i] === '"' || text[i] === "'" ? text[i] : "";
+  if (quote) {
+    i--;
+  }
+  const keyEnd = i + 1;
+  while (i >= 0 && keyEnd - i <= MAX_KEY_LENGTH && isKeyChar(text.charCodeAt(i))) {
+    i--;
+  }
+  let keyStart = i + 1;
+  if (keyStart === keyEnd || keyEnd - keyStart > MAX_KEY_LENGTH) {
+    return undefined;
+  }
+  if (quote) {
+    if (text[keyStart - 1] !== quote) {
+      return undefined;
+    }
+    keyStart--;
+  }
+  const before = text[keyStart - 1];
+  const diffMarker = before === "-" && (keyStart - 2 < 0 || text[keyStart - 2] === "\n");
+  if (before !== undefined && NOT_BEFORE_KEY.test(before) && !diffMarker) {
+    return undefined;
+  }
+  const key = text.slice(quote ? keyStart + 1 : keyStart, keyEnd);
+  if (!SECRET_KEY_HINT.test(key) || !SECRET_KEY_END.test(key)) {
+    return undefined;
+  }
+  let start = sepEnd;
+  let gap = 0;
+  while ((text[start] === " " || text[start] === "\t") && gap < 8) {
+    start++;
+    gap++;
+  }
+  if (start >= text.length || text[start] === "\n" || text[start] === " " || text[start] === "\t") {
+    return undefined;
+  }
+  groups["key"] = key;
+  const spaced = (text[sepAt] === ":" && gap > 0 && sepEnd === pos) || (lead > 0 && gap > 0);
+  if (spaced) {
+    return readRestOfLine(text, start);
+  }
+  return readWord(text, start, before === "?" || before === "&" || before === ";");
 }
 
 const word = (text: string, pos: number) => readWord(text, pos, false);
@@ -138,7 +215,7 @@ export const DETECTORS: readonly Detector[] = [
   { kind: "grafana-token", pattern: /(?<secret>\b(?:glsa|glc)_[A-Za-z0-9_=-]{24,})/g },
   { kind: "doppler-token", pattern: /(?<secret>\bdp\.(?:st|ct|pt|sa|scim|audit)\.[A-Za-z0-9_.-]{20,})/g },
   { kind: "shopify-token", pattern: /(?<secret>\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})/g },
-  { kind: "telegram-bot-token", pattern: /(?<![0-9])(?<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})/g },
+  { kind: "telegram-bot-token", pattern: /(?<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})/g },
   { kind: "aws-access-key", pattern: /(?<secret>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g },
   { kind: "age-secret-key", pattern: /(?<secret>AGE-SECRET-KEY-1[0-9A-Za-z]{50,})/g },
   {
@@ -156,21 +233,13 @@ export const DETECTORS: readonly Detector[] = [
   {
     kind: "pve-token",
     pattern:
-      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,32}![A-Za-z][A-Za-z0-9_.-]{0,63}[ \t]+)(?<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g,
+      /(?<pre>@[A-Za-z0-9_.-]{1,32}![A-Za-z][A-Za-z0-9_.-]{0,63}[ \t]+)(?<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/g,
   },
   // `pveum user token add` and `pvesh create .../token/<id>` print the secret in a table row or a JSON `value`.
   {
     kind: "pve-token",
     pattern: /(?<pre>[│|][ \t]{0,8}value[ \t]{0,64}[│|][ \t]{0,8})(?<secret>[^\s│|]+)/g,
     accept: isSecretValue,
-  },
-  {
-    kind: "pve-token",
-    pattern: /(?<pre>full-tokenid[^\n]{0,300}?\bvalue["']?[ \t]*:[ \t]*["']?)(?<secret>[^\s"',|│]+)/g,
-  },
-  {
-    kind: "pve-token",
-    pattern: /(?<pre>"value"[ \t]*:[ \t]*")(?<secret>[^"\n]+)(?<post>"[^\n]{0,200}?"full-tokenid")/g,
   },
   // base64 of {"a":"<account>","t":"<tunnel id>","s":"<secret>"}
   { kind: "cloudflare-tunnel-token", pattern: /(?<secret>\beyJhIjo[A-Za-z0-9+/_-]{40,}={0,2})/g },
@@ -198,7 +267,7 @@ export const DETECTORS: readonly Detector[] = [
   {
     // scheme://user:password@host — also an empty user (redis://:pw@host) and a password with @ or :.
     kind: "url-password",
-    pattern: /(?<![A-Za-z0-9.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}:\/\//g,
+    pattern: /:\/\//g,
     value: (text, pos) => readUrlPassword(text, pos),
     accept: isSecretValue,
   },
@@ -216,41 +285,38 @@ export const DETECTORS: readonly Detector[] = [
       return key.endsWith("key") ? `${prefix}-key` : `${prefix}-cert`;
     },
     pattern:
-      /(?<pre>(?:(?<![A-Za-z0-9_.-])|(?<=^-|\n-))["']?(?<key>key|crt|ca|cert|ca\.crt|tls\.key|tls\.crt)["']?[ \t]*:[ \t]*["']?)(?<secret>[A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=.])/g,
+      /(?<pre>(?:^|\n-|[^A-Za-z0-9_.-])["']?(?<key>key|crt|ca|cert|ca\.crt|tls\.key|tls\.crt)["']?[ \t]*:[ \t]*["']?)(?<secret>[A-Za-z0-9+/]{16,}={0,2})(?![A-Za-z0-9+/=.])/g,
   },
   { kind: "pem-base64", pattern: /(?<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2})/g },
   {
+    // Found from its dot (rarer than letters), then checked six characters back.
     kind: "bootstrap-token",
-    pattern: /(?<![A-Za-z0-9.])(?<secret>[a-z0-9]{6}\.[a-z0-9]{16})(?!\.?[A-Za-z0-9])/g,
+    pattern: /\.[a-z0-9]{16}(?!\.?[A-Za-z0-9])/g,
+    value: (text, _pos, _groups, dotAt) => {
+      const start = dotAt - 6;
+      if (
+        start < 0 ||
+        !/^[a-z0-9]{6}$/.test(text.slice(start, dotAt)) ||
+        /[A-Za-z0-9.]/.test(text[start - 1] ?? "")
+      ) {
+        return undefined;
+      }
+      return { start, end: dotAt + 17 };
+    },
     accept: (secret) => /\d/.test(secret) && /[a-z]/.test(secret),
-  },
-  // Tools whose password flag is a short letter: mysql -pPW, sshpass -p PW, redis-cli -a PW, docker login -p PW.
-  {
-    kind: "password",
-    pattern:
-      /(?<pre>\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]{0,200}?(?:(?<![^\s])|(?<=^[+-]|\n[+-]))-p)(?=[^\s-])/g,
-    value: word,
-    accept: isSecretValue,
-  },
-  {
-    kind: "password",
-    pattern:
-      /(?<pre>\b(?:sshpass(?:[ \t]+-[a-oq-zA-Z]\S{0,64}){0,4}[ \t]+-p|redis-cli[^\n]{0,200}?[ \t]-a|(?:docker|podman|helm|buildah|skopeo|crane)[ \t]+(?:registry[ \t]+)?login[^\n]{0,200}?[ \t]-p)[ \t]*)/g,
-    value: word,
-    accept: isSecretValue,
   },
   // curl -u user:pw, --user=user:pw (the user stays readable).
   {
     kind: "password",
-    pattern:
-      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))(?:-u|--user|--proxy-user)(?:=|[ \t]*)["']?[^\s:"']{0,64}:)(?<secret>[^\s"']+)/g,
+    pattern: /(?<pre>(?:-u|--user|--proxy-user)(?:=|[ \t]{0,8})["']?[^\s:"']{0,64}:)(?<secret>[^\s"']+)/g,
+    tokenStart: true,
     accept: isSecretValue,
   },
-  // redis.conf and .netrc: the value follows the word after white space only.
+  // redis.conf: the value follows the word after white space only.
   {
     kind: "password",
-    pattern:
-      /(?<pre>(?:(?:(?<![^\s])|(?<=^[+-]|\n[+-]))(?:requirepass|masterauth)|\b(?:machine|default)\b[^\n]{0,200}?[ \t]password)[ \t]+)(?=[^\s])/g,
+    pattern: /(?<pre>(?:requirepass|masterauth)[ \t]+)(?=\S)/g,
+    tokenStart: true,
     value: word,
     accept: isSecretValue,
   },
@@ -265,8 +331,7 @@ export const DETECTORS: readonly Detector[] = [
   // lines joined into one (ai/issues.txt joins error lines with " | ").
   {
     kind: "secret",
-    pattern:
-      /(?<pre>(?:\bstringData|\bkind["']?[ \t]*:[ \t]*["']?Secret\b[^\n]{0,500}?\bdata)["']?[ \t]*:[ \t]*)/g,
+    pattern: /(?<pre>\bstringData["']?[ \t]*:[ \t]*)/g,
     value: (text, pos) => readRestOfLine(text, pos),
     accept: isSecretValue,
   },
@@ -288,24 +353,21 @@ export const DETECTORS: readonly Detector[] = [
     // --token abc, --password=abc, --certificate-key abc
     kind: assignmentKind,
     pattern:
-      /(?<pre>(?:(?<![^\s])|(?<=^[+-]|\n[+-]))--?(?<key>[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-key|certificate-key|client-secret))(?:=|[ \t]+))(?=[^\s-])/gi,
+      /(?<pre>(?:^|\s|\n[+-])--?(?<key>[a-z0-9-]{0,40}?(?:password|passwd|pass|passphrase|token|secret|api-?key|access-key|secret-key|auth-key|certificate-key|client-secret))(?:=|[ \t]+))(?=[^\s-])/gi,
     value: word,
     accept: isSecretValue,
   },
   {
-    // KEY=value, key: value, "key": "value", key => 'value', ?api_key=value. Not after a dot or
-    // star: `*v1.Secret: failed` is Go prose.
+    // KEY=value, key: value, "key": "value", key => 'value', ?api_key=value: found from the
+    // separator backwards (see secretAssignment), so ordinary words cost nothing.
     kind: assignmentKind,
-    pattern: new RegExp(
-      `(?<pre>(?:(?<![A-Za-z0-9_.*/-])|(?<=^-|\\n-))(?<q>["']?)(?<key>${SECRET_KEY})\\k<q>(?<lead>[ \\t]{0,8})(?<sep>:=|=>|[:=])(?<gap>[ \\t]{0,8}))(?=[^ \\t\\n])`,
-      "gi",
-    ),
-    value: assignmentValue,
+    pattern: /[:=]/g,
+    value: secretAssignment,
     accept: isSecretValue,
   },
   {
     kind: "high-entropy",
-    pattern: /(?<![A-Za-z0-9+/_-])(?<secret>[A-Za-z0-9+/_-]{32,}={0,2})(?![A-Za-z0-9+/=_-])/g,
+    pattern: /(?<pre>^|[^A-Za-z0-9+/_-])(?<secret>[A-Za-z0-9+/_-]{32,}={0,2})/g,
     accept: looksRandom,
   },
 ];

@@ -76,10 +76,13 @@ export interface KnownMatch {
 export class KnownValueMatcher {
   readonly patterns: readonly string[];
   readonly #nodes: TrieNode[] = [{ next: new Map(), fail: 0, output: -1 }];
+  /** 1 for each UTF-16 code unit that starts some pattern: the scan skips every other one at the root. */
+  readonly #starts = new Uint8Array(65536);
 
   constructor(patterns: readonly string[]) {
     this.patterns = patterns;
     patterns.forEach((pattern, index) => {
+      this.#starts[pattern.charCodeAt(0)] = 1;
       let node = 0;
       for (let i = 0; i < pattern.length; i++) {
         const code = pattern.charCodeAt(i);
@@ -138,9 +141,13 @@ export class KnownValueMatcher {
       return found;
     }
     const nodes = this.#nodes;
+    const starts = this.#starts;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
+      if (state === 0 && starts[code] === 0) {
+        continue;
+      }
       let next = nodes[state]?.next.get(code);
       while (next === undefined && state !== 0) {
         state = nodes[state]?.fail ?? 0;

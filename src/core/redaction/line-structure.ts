@@ -1,4 +1,5 @@
 import { SECRET_KEY } from "./detectors.ts";
+import { redactLineRules } from "./line-rules.ts";
 
 /** Gives a secret its placeholder (the Redactor's, so placeholders stay stable across calls). */
 export type PlaceholderFor = (secret: string, kind: string) => string;
@@ -25,7 +26,8 @@ const BLOCK_INDICATOR = /^[|>][-+0-9]{0,3}[ \t\r]*$/;
 const SECRET_KIND_LINE = /^[ \t]*kind:[ \t]*["']?Secret["']?[ \t\r]*$/;
 const PVE_VALUE_LINE = /^(?<pre>[ \t]*["']?value["']?[ \t]*:[ \t]*["']?)(?<value>[^\s"',]+)/;
 const MAX_PEM_BODY_LINES = 10_000;
-const MAX_PENDING_LINES = 2_000;
+/** A private key's tail is tens of lines; more base64 than this in a row is data, not a key. */
+const MAX_PENDING_LINES = 200;
 
 function indentOf(line: string): number {
   let i = 0;
@@ -124,7 +126,7 @@ export class LineStructure {
     if (piece.sep === "\n" && BASE64_LINE.test(text)) {
       this.#pending.push({ text: `${this.#marker}${text}`, sep: piece.sep });
       if (this.#pending.length > MAX_PENDING_LINES) {
-        this.#emit(this.#pending.shift() as Piece);
+        this.#flushPending();
       }
       return;
     }
@@ -184,6 +186,7 @@ export class LineStructure {
         return `${pre}${this.#placeholder(secret, "pve-token")}${text.slice(pre.length + secret.length)}`;
       }
     }
+    const redacted = redactLineRules(text, this.#placeholder);
     const last = text.trimEnd().at(-1) ?? "";
     if (last === ":" || last === "|" || last === ">" || last === "-" || last === "+" || /\d/.test(last)) {
       const block = BLOCK_KEY.exec(text);
@@ -195,7 +198,7 @@ export class LineStructure {
         this.#block = { indent, kind: /pass|pwd/.test(key) ? "password" : "secret", keepKeys };
       }
     }
-    return text;
+    return redacted;
   }
 
   /** A line inside a secret block: keep a child's key, hide its value; hide a plain line whole. */

@@ -119,6 +119,9 @@ export class Redactor {
         pattern.lastIndex++;
         continue;
       }
+      if (detector.tokenStart && !atTokenStart(text, match.index)) {
+        continue;
+      }
       const groups: Record<string, string | undefined> = match.groups ?? {};
       const contextEnd = match.index + match[0].length;
       let start: number;
@@ -184,6 +187,15 @@ export class Redactor {
   }
 }
 
+/** After white space, at the start, or after a diff's + or - at the start of a line. */
+function atTokenStart(text: string, index: number): boolean {
+  const before = text[index - 1];
+  if (before === undefined || before === " " || before === "\t" || before === "\n" || before === "\r") {
+    return true;
+  }
+  return (before === "+" || before === "-") && (index < 2 || text[index - 2] === "\n");
+}
+
 /** A line as pieces of at most MAX_LINE_LENGTH, cut after white space near the limit when there is some. */
 function piecesOf(line: string, sep: string): Piece[] {
   if (line.length <= MAX_LINE_LENGTH) {
@@ -193,9 +205,10 @@ function piecesOf(line: string, sep: string): Piece[] {
   let start = 0;
   while (line.length - start > MAX_LINE_LENGTH) {
     let cut = start + MAX_LINE_LENGTH;
-    const space = line.lastIndexOf(" ", cut);
-    if (space > cut - 512 && space > start) {
-      cut = space + 1;
+    // Look back at most 512 characters for a space, so a line with none costs one pass.
+    const space = line.slice(cut - 512, cut).lastIndexOf(" ");
+    if (space !== -1) {
+      cut = cut - 512 + space + 1;
     }
     pieces.push({ text: line.slice(start, cut), sep: "" });
     start = cut;
