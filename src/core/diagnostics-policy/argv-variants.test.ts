@@ -81,8 +81,9 @@ function quote(token: string, pick: Pick): string {
 function variant(c: Case, pick: Pick): string {
   const tokens = [c.tool];
   const option = c.option ? optionTokens(c.option, pick) : [];
-  const repeat = c.option?.harmless !== undefined && pick([true, false]);
-  const harmless = repeat && c.option ? optionTokens({ ...c.option, value: c.option.harmless }, pick) : [];
+  const harmlessValue = c.option?.harmless;
+  const repeat = harmlessValue !== undefined && pick([true, false]);
+  const harmless = repeat && c.option ? optionTokens({ flag: c.option.flag, value: harmlessValue }, pick) : [];
   const place = pick(["before", "after", "end"]);
   if (place === "before") {
     tokens.push(...harmless, ...option, ...c.verb, ...(c.operands ?? []));
