@@ -1,5 +1,5 @@
 /**
- * Hosts a diagnostic may never reach: the link-local range (where every cloud's instance
+ * Hosts a diagnostic may never reach: the link-local range (RFC 3927, RFC 4291; where every cloud's instance
  * metadata service answers with credentials) and the metadata services' names. A homelab
  * diagnostic has no business there, and a request to one from a model-chosen URL is the classic
  * way to turn a "read-only GET" into a credential leak.
@@ -13,7 +13,12 @@ const METADATA_NAMES = new Set([
   "metadata.azure.internal",
   "metadata.platformequinix.com",
 ]);
-/** Metadata services outside the link-local range: AWS's IPv6 IMDS and Alibaba Cloud's IPv4 one. */
+/**
+ * Metadata services outside the link-local range: AWS's IPv6 IMDS
+ * (docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html) and Alibaba
+ * Cloud's (alibabacloud.com/help/en/ecs/user-guide/view-instance-metadata). GCP's name is
+ * metadata.google.internal (cloud.google.com/compute/docs/metadata/querying-metadata).
+ */
 const METADATA_ADDRESSES = new Set(["fd00:ec2::254", "100.100.100.200"]);
 
 function ipv4Bytes(host: string): number[] | undefined {

@@ -83,7 +83,8 @@ function variant(c: Case, pick: Pick): string {
   const option = c.option ? optionTokens(c.option, pick) : [];
   const harmlessValue = c.option?.harmless;
   const repeat = harmlessValue !== undefined && pick([true, false]);
-  const harmless = repeat && c.option ? optionTokens({ flag: c.option.flag, value: harmlessValue }, pick) : [];
+  const harmless =
+    repeat && c.option ? optionTokens({ flag: c.option.flag, value: harmlessValue }, pick) : [];
   const place = pick(["before", "after", "end"]);
   if (place === "before") {
     tokens.push(...harmless, ...option, ...c.verb, ...(c.operands ?? []));

@@ -149,7 +149,8 @@ function curlOption(flag: string, value: string | undefined): string | undefined
 }
 
 /**
- * A URL curl may fetch: http or https only (curl also speaks file:, dict:, gopher:, ftp:, smb:,
+ * A URL curl may fetch (curl.se/docs/manpage.html; curl 7.88.1 run for real prints
+ * /etc/hostname for `curl fIlE:/etc/hostname`): http or https only (curl also speaks file:, dict:, gopher:, ftp:, smb:,
  * ldap: and more, with or without //), no globbing (curl expands {a,b} and [1-9] into hosts this
  * check would never see), and a host that is not link-local or a metadata service.
  */
