@@ -49,3 +49,17 @@ describe("secretValuesFromFile", () => {
     ).toEqual([]);
   });
 });
+
+describe("secretValuesFromFile on prose", () => {
+  it("leaves descriptions and plain words under ordinary keys alone", () => {
+    expect(
+      secretValuesFromFile(
+        [
+          "description: Talos control plane node (v1.9.1)",
+          "os: Talos (v1.9.1)",
+          "name: homelab-production",
+        ].join("\n"),
+      ),
+    ).toEqual([]);
+  });
+});

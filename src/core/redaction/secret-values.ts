@@ -62,10 +62,14 @@ export function secretValuesFromFile(text: string): string[] {
     if (value.length < 8 && !secretNamed) {
       return;
     }
+    // A value under a key that does not name a secret must look like one: one word, mixing
+    // letters and digits or long, and not configuration. Prose and names stay readable.
+    const secretLooking =
+      !/\s/.test(value) && ((/\d/.test(value) && /[A-Za-z]/.test(value)) || value.length >= 20);
     if (
       secretNamed
         ? !/^(?:true|false|null|none|\$\{.*\}|\{\{.*\}\}|<.*>)$/i.test(value)
-        : !looksLikeConfiguration(value)
+        : secretLooking && !looksLikeConfiguration(value)
     ) {
       values.add(value);
     }
