@@ -103,6 +103,10 @@ export class Redactor {
   #applyDetectors(chunk: string): string {
     let result = chunk;
     for (const detector of DETECTORS) {
+      const hint = detector.hint;
+      if (hint !== undefined && !(typeof hint === "string" ? result.includes(hint) : hint.test(result))) {
+        continue;
+      }
       result = this.#applyDetector(result, detector);
     }
     return result;
