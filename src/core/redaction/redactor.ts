@@ -74,8 +74,13 @@ export class Redactor {
       if (last) {
         end = masked.length;
       }
-      for (const piece of piecesOf(masked.slice(start, end), last ? "" : "\n")) {
-        structure.push(piece);
+      const sep = last ? "" : "\n";
+      if (end - start <= MAX_LINE_LENGTH) {
+        structure.push({ text: masked.slice(start, end), sep });
+      } else {
+        for (const piece of piecesOf(masked.slice(start, end), sep)) {
+          structure.push(piece);
+        }
       }
       start = end + 1;
     }
