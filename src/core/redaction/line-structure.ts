@@ -20,6 +20,8 @@ const BLOCK_KEY = new RegExp(
   `^(?<indent>[ \\t]*(?:- )?)(?<q>["']?)(?<key>${SECRET_KEY}|stringData|data|\\.dockerconfigjson)\\k<q>[ \\t]*:[ \\t]*(?:[|>][-+0-9]{0,3})?[ \\t\\r]*$`,
   "i",
 );
+/** Cheap first look: every key BLOCK_KEY accepts holds one of these. */
+const BLOCK_KEY_HINT = /pass|pw|secret|token|key|cred|auth|psk|data|docker/i;
 const CHILD_KEY =
   /^(?<key>[ \t]*(?:- )?["']?[A-Za-z0-9_.-]{1,128}["']?[ \t]*:)(?<gap>[ \t]*)(?<value>[^\n]*)$/;
 const BLOCK_INDICATOR = /^[|>][-+0-9]{0,3}[ \t\r]*$/;
@@ -189,7 +191,7 @@ export class LineStructure {
     const redacted = redactLineRules(text, this.#placeholder);
     const last = text.trimEnd().at(-1) ?? "";
     if (last === ":" || last === "|" || last === ">" || last === "-" || last === "+" || /\d/.test(last)) {
-      const block = BLOCK_KEY.exec(text);
+      const block = BLOCK_KEY_HINT.test(text) ? BLOCK_KEY.exec(text) : null;
       const key = block?.groups?.["key"]?.toLowerCase();
       if (block && key && (key !== "data" || this.#inSecretDocument)) {
         const indent = (block.groups?.["indent"] ?? "").length;
