@@ -150,6 +150,8 @@ token:
 Enter passphrase for key '/root/.ssh/id_ed25519':
 curl -u admin https://pve.lab:8006/
 machine: controlplane
+Failed password for invalid user default from 5.188.10.180 port 41538 ssh2
+Auth successful for job_1445144423722_0020 (auth:SIMPLE)
 @@ -1,3 +1,3 @@
 -talosVersion: v1.11.5
 +talosVersion: v1.12.0

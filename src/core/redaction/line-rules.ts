@@ -46,7 +46,9 @@ const LINE_RULES: readonly LineRule[] = [
   {
     // .netrc: machine HOST login USER password PASSWORD
     kind: "password",
-    applies: (line) => /(?:^|\s)(?:machine|default)\s/.test(line),
+    applies: (line) =>
+      /\bmachine[ \t]+\S+[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]/.test(line) ||
+      /^\s*default[ \t]+login[ \t]/.test(line),
     context: /(?:^|\s)password[ \t]+(?=\S)/g,
     read: word,
   },

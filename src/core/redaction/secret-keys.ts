@@ -152,6 +152,12 @@ export function secretAssignment(
   if (start >= text.length || text[start] === "\n" || text[start] === " " || text[start] === "\t") {
     return undefined;
   }
+  if (
+    /^(?:auth|pw|psk)$/i.test(key) &&
+    /^[A-Za-z]{1,12}\)?$/.test(text.slice(start, start + 14).split(/[\s,;"']/)[0] ?? "")
+  ) {
+    return undefined; // `(auth:SIMPLE)`, `auth: none`: a bare word names a method, not a secret
+  }
   groups["key"] = key;
   const spaced = (text[sepAt] === ":" && gap > 0 && sepEnd === pos) || (lead > 0 && gap > 0);
   if (spaced) {
