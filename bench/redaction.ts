@@ -96,9 +96,9 @@ async function main(): Promise<void> {
   console.log(`\nadversarial inputs, ${SIZE_MB} MB each (1 run):`);
   for (const input of ADVERSARIAL_INPUTS) {
     const text = input.build(size);
-    const { mbPerSecond, seconds } = throughput(text, 1);
+    const { mbPerSecond, seconds, cpuMbPerSecond } = throughput(text, 1);
     console.log(
-      `${input.name.padEnd(56)} ${mbPerSecond.toFixed(1).padStart(7)} MB/s  ${seconds.toFixed(2)} s`,
+      `${input.name.padEnd(56)} ${mbPerSecond.toFixed(1).padStart(6)} MB/s wall ${cpuMbPerSecond.toFixed(1).padStart(6)} MB/s CPU  ${seconds.toFixed(2)} s`,
     );
   }
 }
