@@ -1,19 +1,12 @@
+import { KUBE_VALUE_FLAGS, KUBECONFIG_FLAGS } from "./kubectl.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
 import { judgeVerb, otherCredentialsFlag } from "./tool-policy.ts";
 
 export const CILIUM: ToolPolicy = {
   allows: "status, version",
-  valueFlags: new Set([
-    "-n",
-    "--namespace",
-    "--context",
-    "--kubeconfig",
-    "--wait-duration",
-    "-o",
-    "--output",
-  ]),
+  valueFlags: new Set([...KUBE_VALUE_FLAGS, "-n", "--namespace", "--wait-duration", "-o", "--output"]),
   check(args) {
-    const credentials = otherCredentialsFlag(args, ["--context", "--kubeconfig"]);
+    const credentials = otherCredentialsFlag(args, KUBECONFIG_FLAGS);
     if (credentials) {
       return credentials;
     }
@@ -33,13 +26,18 @@ export const CLOUDFLARED: ToolPolicy = {
     "--output",
     "--token",
     "--token-file",
+    "--credentials-contents",
   ]),
   check(args) {
+    // cloudflared tunnel --help: --origincert is the account certificate, --config a file that may name any of these.
     const credentials = otherCredentialsFlag(args, [
       "--token",
       "--token-file",
       "--cred-file",
       "--credentials-file",
+      "--credentials-contents",
+      "--origincert",
+      "--config",
     ]);
     if (credentials) {
       return credentials;

@@ -1,5 +1,5 @@
 import type { ParsedArgs } from "./parse-args.ts";
-import { hasFlag } from "./parse-args.ts";
+import { allOf, hasFlag } from "./parse-args.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
 import { followFlag, judgeVerb, notReadOnly, otherCredentialsFlag } from "./tool-policy.ts";
 
@@ -22,6 +22,8 @@ export const KUBECONFIG_FLAGS = [
   "--client-key",
   "--certificate-authority",
   "--insecure-skip-tls-verify",
+  "--tls-server-name",
+  "--kuberc",
 ];
 export const KUBE_VALUE_FLAGS = KUBECONFIG_FLAGS.filter((flag) => flag !== "--insecure-skip-tls-verify");
 
@@ -30,18 +32,63 @@ function isSecretType(word: string): boolean {
   return word.split(",").some((part) => /^secrets?(?:\.|$)/i.test(part.split("/")[0] ?? ""));
 }
 
+/**
+ * A `--raw` path is judged as the API server will read it. kubectl (v1.32.4, run with -v=6)
+ * requests `/api/v1/namespaces/default/secrets` for `--raw '/api/v1/namespaces/default/secrets#x'`:
+ * it drops a `#fragment`. It sends
+ * `?query` apart from the path, and the server resolves `.` and `..` segments and decodes
+ * percent-escapes; so a fragment, a backslash and percent-encoding are refused outright, and the
+ * path is judged both as written and with its dot segments resolved.
+ */
+function rawPathProblem(path: string): string | undefined {
+  if (path.includes("%")) {
+    // The API server decodes the path, so `secret%73` would read Secrets past the check below.
+    return "kubectl get --raw paths may not contain percent-encoding";
+  }
+  if (path.includes("#") || path.includes("\\")) {
+    return "kubectl get --raw paths may not contain # or \\: kubectl would read another path than the one judged";
+  }
+  const [pathPart = "", query = ""] = path.split("?", 2);
+  if (/secret/i.test(query)) {
+    return SECRETS_NEVER;
+  }
+  let resolved = pathPart;
+  try {
+    resolved = new URL(pathPart, "https://api-server.invalid/").pathname;
+  } catch {
+    return `kubectl get --raw ${path} is not a path the API server reads alike`;
+  }
+  const segments = [...pathPart.split(/[/;]/), ...resolved.split(/[/;]/)];
+  if (segments.some((segment) => /^secrets?\b/i.test(segment))) {
+    return SECRETS_NEVER;
+  }
+  return undefined;
+}
+
+/**
+ * -o formats that read a template from a local file: go-template-file and templatefile
+ * (kubernetes/cli-runtime pkg/genericclioptions/template_flags.go, templateFormats),
+ * jsonpath-file (jsonpath_flags.go, jsonFormats) and custom-columns-file (kubectl get --help).
+ */
+function outputFileFormat(args: ParsedArgs): string | undefined {
+  for (const output of allOf(args, "-o", "--output")) {
+    if (/file/i.test(output.value ?? "")) {
+      return `kubectl -o ${output.value ?? ""} is not allowed: it reads a template from a local file`;
+    }
+  }
+  return undefined;
+}
+
 function kubectlRead(args: ParsedArgs): string | undefined {
   const verb = args.positionals[0] ?? "";
   if (args.positionals.slice(1).some(isSecretType)) {
     return SECRETS_NEVER;
   }
-  const raw = hasFlag(args, "--raw");
-  if (raw?.value && /\/secrets(?:[/?]|$)/i.test(raw.value)) {
-    return SECRETS_NEVER;
-  }
-  if (raw?.value?.includes("%")) {
-    // The API server decodes the path, so `secret%73` would read Secrets past the check above.
-    return "kubectl get --raw paths may not contain percent-encoding";
+  for (const raw of allOf(args, "--raw")) {
+    const problem = rawPathProblem(raw.value ?? "");
+    if (problem) {
+      return problem;
+    }
   }
   const file = hasFlag(args, "-f", "--filename", "-k", "--kustomize");
   if (file) {
@@ -92,11 +139,17 @@ export const KUBECTL: ToolPolicy = {
     "--profile",
     "--profile-output",
     "--revision",
+    "--tls-server-name",
+    "--kuberc",
   ]),
   check(args) {
     const credentials = otherCredentialsFlag(args, KUBECONFIG_FLAGS);
     if (credentials) {
       return credentials;
+    }
+    const fileFormat = outputFileFormat(args);
+    if (fileFormat) {
+      return fileFormat;
     }
     const writes = hasFlag(args, "--log-file", "--profile-output", "--cache-dir");
     if (writes) {

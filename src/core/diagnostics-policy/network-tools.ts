@@ -1,3 +1,4 @@
+import { forbiddenHost, hostOfUrl } from "./addresses.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
 
 export const DIG: ToolPolicy = {
@@ -25,8 +26,6 @@ const CURL_BOOLEAN = new Set([
   "-f",
   "--fail",
   "--fail-with-body",
-  "-L",
-  "--location",
   "-k",
   "--insecure",
   "-I",
@@ -102,11 +101,38 @@ const CURL_REFUSED: Readonly<Record<string, string>> = {
   "-b": "sends cookies, which are credentials",
   "--cookie": "sends cookies, which are credentials",
   "--oauth2-bearer": "sends other credentials",
+  "-L": "follows redirects to hosts this check never saw (a metadata address, a file)",
+  "--location": "follows redirects to hosts this check never saw (a metadata address, a file)",
+  "--location-trusted": "follows redirects and sends credentials along",
+  "-n": "sends credentials from ~/.netrc",
+  "--netrc": "sends credentials from ~/.netrc",
+  "--netrc-file": "sends credentials from a file",
+  "--netrc-optional": "sends credentials from ~/.netrc",
+  "--aws-sigv4": "signs with other credentials",
+  "--proxy-user": "sends other credentials",
   "-x": "sends the request through another host",
   "--proxy": "sends the request through another host",
 };
 
+/** Headers that carry credentials: a diagnostic sends none but the ones the tool was given. */
+const CREDENTIAL_HEADER =
+  /^\s*(?:proxy-)?authorization|^\s*cookie|^\s*x-api-key|^\s*x-auth-token|^\s*x-vault-token|^\s*private-token|^\s*x-[a-z-]*(?:token|key|secret|password)\s*:/i;
+
 function curlOption(flag: string, value: string | undefined): string | undefined {
+  if (value?.startsWith("@")) {
+    return `curl ${flag} ${value} is not allowed: an @ value reads a local file, which may hold secrets`;
+  }
+  if ((flag === "-H" || flag === "--header") && CREDENTIAL_HEADER.test(value ?? "")) {
+    return `curl ${flag} is not allowed with ${(value ?? "").split(":")[0]}: it sends other credentials`;
+  }
+  if (flag === "--resolve") {
+    for (const address of (value ?? "").split(":").slice(2).join(":").split(",")) {
+      const forbidden = forbiddenHost(address);
+      if (forbidden) {
+        return `curl --resolve ${value ?? ""} is not allowed: ${forbidden}`;
+      }
+    }
+  }
   if (Object.hasOwn(CURL_REFUSED, flag)) {
     return `curl ${flag} is not allowed: it ${CURL_REFUSED[flag]}; diagnostics may only send GET requests`;
   }
@@ -120,6 +146,29 @@ function curlOption(flag: string, value: string | undefined): string | undefined
     return `curl ${flag} is not on the read-only list of curl options`;
   }
   return undefined;
+}
+
+/**
+ * A URL curl may fetch (curl.se/docs/manpage.html; curl 7.88.1 run for real prints
+ * /etc/hostname for `curl fIlE:/etc/hostname`): http or https only (curl also speaks file:, dict:, gopher:, ftp:, smb:,
+ * ldap: and more, with or without //), no globbing (curl expands {a,b} and [1-9] into hosts this
+ * check would never see), and a host that is not link-local or a metadata service.
+ */
+function curlUrlProblem(url: string): string | undefined {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)/.exec(url)?.[1];
+  if (scheme && !/^https?$/i.test(scheme)) {
+    return `curl ${scheme}:// URLs are not allowed: only http and https`;
+  }
+  const withoutIpv6Host = url.replace(/^(https?:\/\/(?:[^/@]*@)?)\[[0-9a-fA-F:.%]+\]/i, "$1h");
+  if (/[{}[\]]/.test(withoutIpv6Host)) {
+    return `curl ${url} is not allowed: curl would expand {} and [] into other URLs`;
+  }
+  const host = hostOfUrl(url);
+  if (host === undefined) {
+    return `curl ${url} is not allowed: it is not a URL this check can read`;
+  }
+  const forbidden = forbiddenHost(host);
+  return forbidden ? `curl ${url} is not allowed: ${forbidden}` : undefined;
 }
 
 function checkCurl(argv: readonly string[]): string | undefined {
@@ -157,9 +206,9 @@ function checkCurl(argv: readonly string[]): string | undefined {
       }
       continue;
     }
-    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(token)?.[1];
-    if (scheme && !/^https?$/i.test(scheme)) {
-      return `curl ${scheme}:// URLs are not allowed: only http and https`;
+    const problem = curlUrlProblem(token);
+    if (problem) {
+      return problem;
     }
     urls++;
   }

@@ -18,6 +18,15 @@ export interface ParsedArgs {
  * any other flag is read as a boolean, so an unknown flag can never hide the word after it
  * from the policy (at worst that word is judged as a positional and refused).
  */
+/**
+ * A long flag as pflag matches it: kubectl, flux and talosctl normalise `_` to `-` in flag
+ * names (kubernetes/component-base cli/flag WordSepNormalizeFunc), and a policy must hold for
+ * `--KubeConfig` too even where the tool would reject it. Short flags keep their case.
+ */
+export function normaliseFlag(flag: string): string {
+  return flag.startsWith("--") ? flag.toLowerCase().replaceAll("_", "-") : flag;
+}
+
 export function parseArgs(argv: readonly string[], valueFlags: ReadonlySet<string>): ParsedArgs {
   const [tool = "", ...rest] = argv;
   const positionals: string[] = [];
@@ -30,13 +39,14 @@ export function parseArgs(argv: readonly string[], valueFlags: ReadonlySet<strin
     }
     if (token.startsWith("--")) {
       const eq = token.indexOf("=");
+      const flag = normaliseFlag(eq === -1 ? token : token.slice(0, eq));
       if (eq !== -1) {
-        options.push({ flag: token.slice(0, eq), value: token.slice(eq + 1) });
-      } else if (valueFlags.has(token)) {
-        options.push({ flag: token, value: rest[i + 1] });
+        options.push({ flag, value: token.slice(eq + 1) });
+      } else if (valueFlags.has(flag)) {
+        options.push({ flag, value: rest[i + 1] });
         i++;
       } else {
-        options.push({ flag: token, value: undefined });
+        options.push({ flag, value: undefined });
       }
       continue;
     }
@@ -64,4 +74,9 @@ export function parseArgs(argv: readonly string[], valueFlags: ReadonlySet<strin
 
 export function hasFlag(args: ParsedArgs, ...flags: string[]): ParsedOption | undefined {
   return args.options.find((option) => flags.includes(option.flag));
+}
+
+/** Every occurrence: a flag given twice is judged twice (pflag keeps the last, a policy must see both). */
+export function allOf(args: ParsedArgs, ...flags: string[]): ParsedOption[] {
+  return args.options.filter((option) => flags.includes(option.flag));
 }

@@ -1,6 +1,7 @@
 import { CILIUM, CLOUDFLARED } from "./cilium-and-cloudflared.ts";
 import { FLUX } from "./flux.ts";
 import { KUBECTL } from "./kubectl.ts";
+import { localFileArgument } from "./local-files.ts";
 import { CURL, DIG } from "./network-tools.ts";
 import { ORCHESTRATOR } from "./orchestrator.ts";
 import { parseArgs } from "./parse-args.ts";
@@ -135,5 +136,5 @@ export function checkReadOnly(argv: readonly string[]): string | undefined {
       REFUSED_TOOLS[tool] ?? `${tool} is not a known read-only diagnostic tool (allowed: ${KNOWN_TOOLS})`
     );
   }
-  return policy.check(parseArgs(argv, policy.valueFlags), argv);
+  return policy.check(parseArgs(argv, policy.valueFlags), argv) ?? localFileArgument(argv);
 }

@@ -1,5 +1,6 @@
 import type { ParsedArgs } from "./parse-args.ts";
 import { hasFlag } from "./parse-args.ts";
+import { sensitiveTalosType } from "./talos-sensitive.ts";
 import type { ToolPolicy } from "./tool-policy.ts";
 import { followFlag, judgeVerb, notReadOnly, otherCredentialsFlag } from "./tool-policy.ts";
 
@@ -7,7 +8,8 @@ import { followFlag, judgeVerb, notReadOnly, otherCredentialsFlag } from "./tool
 // already trusts, so they are allowed; --talosconfig/--context/--cluster would choose other credentials.
 const TALOSCTL_ALLOWS =
   "version, get, services, service, logs, dmesg, etcd members|status|alarm list, health, containers, stats, memory, disks, processes, mounts, netstat, time";
-const TALOS_SECRET_TYPES = /^(?:machineconfigs?|mc|mcs)$|secret|certificate|^osroot|root$/i;
+/** Beyond Talos's own Sensitive list: any type whose name says it holds secrets, in case a newer Talos adds one. */
+const SECRET_SOUNDING_TYPE = /secret|certificate|^osroot|root$/i;
 
 function talosctlGet(args: ParsedArgs): string | undefined {
   const namespace = hasFlag(args, "--namespace");
@@ -19,12 +21,14 @@ function talosctlGet(args: ParsedArgs): string | undefined {
     return "talosctl get needs a resource type, for example talosctl get members";
   }
   for (const part of type.split(",")) {
-    // A type may be written fully qualified: machineconfigs.config.talos.dev is still a machine config.
+    const sensitive = sensitiveTalosType(part);
+    if (sensitive) {
+      const name = sensitive.type.startsWith("MachineConfigs.") ? "machineconfig" : part;
+      return `talosctl get is allowed but not for ${name}, which holds secrets (Talos marks ${sensitive.type} Sensitive)`;
+    }
     const kind = part.split(".")[0] ?? part;
-    if (TALOS_SECRET_TYPES.test(kind) || TALOS_SECRET_TYPES.test(part)) {
-      return /^(?:machineconfigs?|mc|mcs)$/i.test(kind)
-        ? "talosctl get is allowed but not for machineconfig, which holds secrets"
-        : `talosctl get is allowed but not for ${part}, which holds secrets`;
+    if (SECRET_SOUNDING_TYPE.test(kind)) {
+      return `talosctl get is allowed but not for ${part}, which holds secrets`;
     }
   }
   return followFlag(args, "get", ["-w", "--watch"]);

@@ -25,10 +25,12 @@ export const HIGH_ENTROPY_THRESHOLD = 4.2;
  * UUIDs, container ids) is a fingerprint, not a secret, unless a key name says otherwise;
  * that case is the assignment detector's.
  */
-export function looksRandom(token: string): boolean {
-  if (token.length < HIGH_ENTROPY_MIN_LENGTH) {
+export function looksRandom(whole: string): boolean {
+  if (whole.length < HIGH_ENTROPY_MIN_LENGTH) {
     return false;
   }
+  // A random blob is random in its first kilobyte too; judging only that keeps a huge blob cheap.
+  const token = whole.length > 1024 ? whole.slice(0, 1024) : whole;
   if (/^[0-9a-fA-F-]+$/.test(token)) {
     return false;
   }

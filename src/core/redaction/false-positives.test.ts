@@ -120,6 +120,43 @@ https://github.com/onedr0p/cluster-template.git
 http://10.0.0.10:6443/readyz
 Authorization error (user=apiserver-kubelet-client, verb=get)`;
 
+// Lines that mention passwords, tokens and secrets without holding one, near the shapes the
+// newer rules look for (next-line YAML values, tool flags, pveum output, Secret manifests).
+const MENTIONS = `FATAL:  password authentication failed for user "grafana"
+level=info msg="token refreshed" expires_in=3600
+kubelet --token-file /var/run/secrets/tokens/kubelet-token --rotate-certificates
+      secretName: cloudflared-tls
+      passwordSecretRef:
+        name: grafana-admin
+        key: admin-password
+mysql -h db -P 3306 -u root --protocol=tcp
+docker login registry.lab
+redis-cli -h redis ping
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  LOG_LEVEL: debug
+  FEATURE_FLAGS: a,b,c
+---
+┌──────────────┬────────────┐
+│ key          │ value      │
+╞══════════════╪════════════╡
+│ expire       │ 0          │
+└──────────────┴────────────┘
+Password:
+token:
+Enter passphrase for key '/root/.ssh/id_ed25519':
+curl -u admin https://pve.lab:8006/
+machine: controlplane
+Failed password for invalid user default from 5.188.10.180 port 41538 ssh2
+Auth successful for job_1445144423722_0020 (auth:SIMPLE)
+@@ -1,3 +1,3 @@
+-talosVersion: v1.11.5
++talosVersion: v1.12.0
+ kubernetesVersion: v1.34.1`;
+
 describe("Redactor leaves ordinary operations output alone", () => {
   it.each([
     ["talosctl get members", TALOSCTL_GET_MEMBERS],
@@ -133,6 +170,7 @@ describe("Redactor leaves ordinary operations output alone", () => {
     ["klog lines", KLOG],
     ["cilium status", CILIUM_STATUS],
     ["SHAs, digests, UUIDs, MACs, image tags, URLs and key names", MISC],
+    ["lines that mention secrets without holding one", MENTIONS],
   ])("%s", (_name, text) => {
     const redactor = new Redactor();
     expect(redactor.redact(text)).toBe(text);

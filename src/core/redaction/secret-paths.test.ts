@@ -44,6 +44,13 @@ describe("isSecretPath", () => {
     expect(isSecretPath("public/notes.md", ["private/**"])).toBe(false);
   });
 
+  it("uses the one glob meaning: case-insensitive, and a matched folder covers what is below it", () => {
+    expect(isSecretPath("Talos/Secrets.YAML", [])).toBe(true);
+    expect(isSecretPath("infrastructure/.ENV", [])).toBe(true);
+    expect(isSecretPath("private/deep/notes.md", ["private"])).toBe(true);
+    expect(isSecretPath("vault/keys/root.txt", ["vault/keys/"])).toBe(true);
+  });
+
   it("matches Windows-style separators like forward ones", () => {
     expect(isSecretPath("talos\\clusterconfig\\talosconfig", [])).toBe(true);
   });

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { matchesAnyGlob } from "../glob/index.ts";
 
 /**
  * Files never read into a case file, whatever the context map says. Each group names why:
@@ -50,20 +50,11 @@ export const DEFAULT_SECRET_GLOBS: string[] = [
   "**/.docker/config.json",
 ];
 
-const matcherCache = new Map<string, (path: string) => boolean>();
-
-function matcherFor(glob: string): (path: string) => boolean {
-  let matcher = matcherCache.get(glob);
-  if (!matcher) {
-    // A glob without a slash ("*.key") matches the file name anywhere, as .gitignore does.
-    matcher = picomatch(glob, { dot: true, basename: !glob.includes("/") });
-    matcherCache.set(glob, matcher);
-  }
-  return matcher;
-}
-
-/** True when `path` (repo-relative or absolute) matches a default secret glob or one of `extraGlobs`. */
-export function isSecretPath(path: string, extraGlobs: string[]): boolean {
-  const normalised = path.replaceAll("\\", "/").replace(/^(?:\.\/)+/, "");
-  return [...DEFAULT_SECRET_GLOBS, ...extraGlobs].some((glob) => matcherFor(glob)(normalised));
+/**
+ * True when `path` (repo-relative) matches a default secret glob or one of `extraGlobs` (the
+ * context map's `secrets:`), with the one glob meaning of src/core/glob: `.gitignore`'s rules,
+ * case-insensitive, a match on a folder covering everything below it.
+ */
+export function isSecretPath(path: string, extraGlobs: readonly string[]): boolean {
+  return matchesAnyGlob(path, DEFAULT_SECRET_GLOBS) || matchesAnyGlob(path, extraGlobs);
 }
