@@ -69,7 +69,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       env,
       signal: options.signal,
       sleep: abortableSleep,
-      redact: lazyRedactor(env),
+      redact: lazyRedactor(options.repoRoot, contextMap.secrets, env),
     };
     return { ctx, lock };
   } catch (error) {
@@ -117,13 +117,21 @@ function stageRunner(repoRoot: string, workdir: string, sideBranch: SideBranch):
   };
 }
 
-/** The redactor loads at the first text that needs it (a give_up): a green run never pays for it. */
-function lazyRedactor(env: NodeJS.ProcessEnv): (text: string) => Promise<string> {
+/**
+ * The redactor loads at the first text that needs it (a give_up): a green run never pays for it.
+ * It masks secrets by shape and by value (the repo's secret files and credential variables).
+ */
+function lazyRedactor(
+  repoRoot: string,
+  secretGlobs: string[],
+  env: NodeJS.ProcessEnv,
+): (text: string) => Promise<string> {
   let loaded: Promise<{ redact(text: string): string }> | undefined;
   return async (text) => {
-    loaded ??= import("../core/redaction/index.ts").then(
-      ({ knownSecretsFromEnv, Redactor }) => new Redactor({ knownSecrets: knownSecretsFromEnv(env) }),
-    );
+    loaded ??= import("../adapters/secret-values/index.ts").then(async ({ redactorForRepo }) => {
+      const { redactor } = await redactorForRepo({ repoRoot, secretGlobs, env });
+      return redactor;
+    });
     return (await loaded).redact(text);
   };
 }

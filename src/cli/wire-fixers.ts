@@ -21,14 +21,20 @@ export interface FixerDeps {
  */
 export async function wireFixers(deps: FixerDeps): Promise<FixerPorts> {
   const shared = once(async () => {
-    const [{ guardRulesFrom }, { knownSecretsFromEnv, Redactor }] = await Promise.all([
+    const [{ guardRulesFrom }, { redactorForRepo }] = await Promise.all([
       import("../core/patch-guard/index.ts"),
-      import("../core/redaction/index.ts"),
+      import("../adapters/secret-values/index.ts"),
     ]);
     const rules = guardRulesFrom(deps.contextMap, deps.settings);
+    // Secrets by value too: every value in the repo's secret files and credential variables.
+    const { redactor } = await redactorForRepo({
+      repoRoot: deps.repoRoot,
+      secretGlobs: deps.contextMap.secrets,
+      env: deps.env,
+    });
     return {
       rules,
-      redactor: new Redactor({ knownSecrets: knownSecretsFromEnv(deps.env) }),
+      redactor,
       land: {
         repoRoot: deps.repoRoot,
         sideBranch: deps.sideBranch,

@@ -8,7 +8,7 @@ import type { StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
 import type { FixRequest } from "../core/fixers/index.ts";
 import { SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
-import { DEFAULT_SECRET_GLOBS } from "../core/redaction/index.ts";
+import { DEFAULT_SECRET_GLOBS, withoutToolCredentials } from "../core/redaction/index.ts";
 import { DIAGNOSTICS_LOG_DIR, MASTER_MEMO_FILE } from "../core/repo-layout/index.ts";
 import type { StageEscalationDeps } from "./stage-escalation.ts";
 
@@ -102,12 +102,7 @@ async function earlierPatches(deps: StageEscalationDeps, stage: string): Promise
  * without the tool's own API keys in their environment.
  */
 export function diagnosticsOptions(deps: StageEscalationDeps, stage: string, spec: StageSpec) {
-  const env: NodeJS.ProcessEnv = { ...deps.env };
-  for (const name of Object.keys(env)) {
-    if (/^(OPENAI_|EXECUTOR_)|_API_KEY$/.test(name)) {
-      delete env[name];
-    }
-  }
+  const env: NodeJS.ProcessEnv = withoutToolCredentials(deps.env);
   const credentials = deps.contextMap.diagnostics_credentials;
   // A read-only credential that has not been created yet is skipped: the argv policy still
   // holds, and the model is told through the command's own output what it could not read.

@@ -7,7 +7,7 @@ import type { RunContext } from "./context.ts";
 import { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 
 export * from "./context.ts";
-export { convergeStage, type StageOutcome } from "./stage.ts";
+export { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 
 /**
  * Every configured stage in order. A green stage whose checks still pass is skipped; one

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { explainEpisode, lastEpisode } from "../core/explain/index.ts";
-import { convergeAll, convergeStage } from "./index.ts";
+import { convergeAll, convergeStage, stageEnv } from "./index.ts";
 import { type HarnessScript, type LoopHarness, loopHarness, patched } from "./reconcile.fixture.ts";
 
 const STORAGE = "Error: storage 'local-lvm' does not exist on node pve";
@@ -220,5 +220,21 @@ describe("the loop (convergeStage) with in-memory ports", () => {
       },
     ]);
     expect((await harness.state.readJournal()).filter((event) => event.type === "stage_run")).toHaveLength(1);
+  });
+
+  it("runs stages without the tool's own model keys in their environment", () => {
+    const harness = harnessFor({ runs: [{ green: true }] });
+    harness.ctx.env = {
+      PATH: "/usr/bin",
+      OPENAI_API_KEY: "sk-test",
+      EXECUTOR_API_KEY: "k",
+      PROXMOX_TOKEN_SECRET: "s",
+    };
+    const env = stageEnv(harness.ctx);
+    expect(env["OPENAI_API_KEY"]).toBeUndefined();
+    expect(env["EXECUTOR_API_KEY"]).toBeUndefined();
+    // The stage's own credentials stay: it needs them to do its work.
+    expect(env["PROXMOX_TOKEN_SECRET"]).toBe("s");
+    expect(env["ORCHESTRATOR_REPO_ROOT"]).toBe(harness.root);
   });
 });

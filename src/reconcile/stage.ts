@@ -6,6 +6,7 @@ import { stageSpecOf } from "../config/context-map.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 import type { FixRequest } from "../core/fixers/index.ts";
 import { decide } from "../core/policy/index.ts";
+import { withoutToolCredentials } from "../core/redaction/secret-env.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
 import { act, type DecidedStep } from "./act.ts";
@@ -205,10 +206,16 @@ async function stopForHuman(
 
 /**
  * What stage commands and their checks run with: they work in the worktree but find generated
- * credentials (talosconfig, kubeconfig) in the user's checkout.
+ * credentials (talosconfig, kubeconfig) in the user's checkout. The tool's own model keys are
+ * not theirs: a stage (or a patch to one) never sees OPENAI_API_KEY or EXECUTOR_API_KEY, so
+ * they cannot end up in its logs.
  */
 export function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
-  return { ...ctx.env, ORCHESTRATOR_REPO_ROOT: ctx.repoRoot, ORCHESTRATOR_WORKTREE: ctx.workspace.workdir };
+  return {
+    ...withoutToolCredentials(ctx.env),
+    ORCHESTRATOR_REPO_ROOT: ctx.repoRoot,
+    ORCHESTRATOR_WORKTREE: ctx.workspace.workdir,
+  };
 }
 
 /** What every fixer is told about this failure and the episode so far. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -179,6 +179,33 @@ describe("escalation to the model API", () => {
     expect(story.stdout).toContain(
       "Where it stands: give_up — the model gave up: needs a human to pick the storage",
     );
+  });
+
+  it("never sends a value from a gitignored secret file, even when the stage prints it", async () => {
+    const { repo, bin } = homelab();
+    const token = "q7x9zk.4mv2b8r1t6y0w3pa";
+    writeFileSync(join(repo, ".gitignore"), "talos/secrets.yaml\n");
+    git(repo, "add", ".gitignore");
+    git(repo, "commit", "-qm", "ignore the Talos secrets");
+    mkdirSync(join(repo, "talos"), { recursive: true });
+    writeFileSync(join(repo, "talos", "secrets.yaml"), `trustdinfo:\n  token: ${token}\n`);
+    writeFileSync(join(bin, "proxmox-motd"), `#!/usr/bin/env bash\necho "joining with ${token}" >&2\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(
+      join(repo, "vms.sh"),
+      VMS_SCRIPT.replace("#!/usr/bin/env bash\n", "#!/usr/bin/env bash\nproxmox-motd\n"),
+      {
+        mode: 0o755,
+      },
+    );
+    git(repo, "commit", "-qam", "the stage prints a join token");
+    server = await startFakeLlmServer([fakeReply.answer({ action: "give_up", reason: "needs a human" })]);
+    await runCli(["vms"], repo, envFor(bin, server.baseURL));
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.bodyText).not.toContain(token);
+    expect(server.requests[0]!.bodyText).toContain("joining with [REDACTED");
+    expect(readFileSync(join(repo, "ai", "issues.txt"), "utf8")).not.toContain(token);
   });
 
   it("never sends more requests than the call budget, then gives up", async () => {
