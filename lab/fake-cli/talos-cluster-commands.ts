@@ -69,6 +69,9 @@ export function etcdMembers(
 
 export function dmesg(view: FakeView, machine: FakeTalosMachine, ip: string): string {
   const lines = [`${ip}: kern: info: [talos] machine stage ${machine.stage}`];
+  if (machine.installError !== undefined) {
+    lines.push(`${ip}: user: warning: [talos] install failed: ${machine.installError}`);
+  }
   if (machine.role === "controlplane" && view.talos.etcd === null && machine.stage === "running") {
     lines.push(
       `${ip}: user: warning: [talos] etcd is waiting to join the cluster, if this node is the first node in the cluster, please run \`talosctl bootstrap\` against one of the following IPs:`,

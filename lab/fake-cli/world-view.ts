@@ -16,6 +16,8 @@ export const FakeTalosMachine = LabTalosMachine.extend({
   /** The cluster id of the secrets the applied config was generated from: its PKI. */
   clusterId: z.string().optional(),
   installedVersion: z.string().optional(),
+  /** Set when the installer failed on the node (its install disk does not exist): it never reboots. */
+  installError: z.string().optional(),
 });
 export type FakeTalosMachine = z.output<typeof FakeTalosMachine>;
 

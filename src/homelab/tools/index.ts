@@ -22,12 +22,15 @@ export {
 export {
   dryRunChangedLines,
   dryRunHasChanges,
+  dryRunRiskyLines,
   type EtcdMember,
   type GenConfigInput,
+  parseDisksTable,
   parseEtcdMembers,
   parseServerTag,
   parseServiceOutput,
   Talosctl,
   type TalosctlOptions,
+  type TalosDisk,
   type TalosService,
 } from "./talosctl.ts";

@@ -1,4 +1,5 @@
-import { runToolOrThrow, type ToolOptions } from "./run-tool.ts";
+import { join } from "node:path";
+import { runTool, runToolOrThrow, ToolError, type ToolOptions, type ToolRun } from "./run-tool.ts";
 
 /**
  * `talosctl` with argv, never a shell. Every call against a configured node passes the
@@ -21,6 +22,10 @@ export interface GenConfigInput {
   readonly installImage: string;
   readonly installDisk?: string;
   readonly additionalSans: readonly string[];
+  /**
+   * Where the files go: `<outputDir>/controlplane.yaml`, `worker.yaml`, `talosconfig`. With one
+   * output type talosctl takes `-o` as the file itself, so the file path is passed then.
+   */
   readonly outputDir: string;
   /** `controlplane,worker` or `talosconfig`. */
   readonly outputTypes: readonly ("controlplane" | "worker" | "talosconfig")[];
@@ -41,6 +46,21 @@ export interface EtcdMember {
   readonly learner: boolean;
 }
 
+/** One row of `talosctl get disks` (the Disk resource). */
+export interface TalosDisk {
+  /** `/dev/<id>` */
+  readonly path: string;
+  readonly size: string;
+  readonly readOnly: boolean;
+  readonly transport: string;
+  readonly wwid: string;
+  readonly model: string;
+  readonly serial: string;
+}
+
+/** Block devices that are never an install target: loop, CD-ROM, RAM and mapper devices. */
+const NOT_A_DISK = /^(?:loop|sr|ram|zram|nbd|dm-|md)\d*/;
+
 export class Talosctl {
   readonly options: TalosctlOptions;
 
@@ -54,6 +74,15 @@ export class Talosctl {
 
   private secure(ip: string, args: readonly string[]): Promise<string> {
     return this.run(["--talosconfig", this.options.talosconfig, "-n", ip, "-e", ip, ...args]);
+  }
+
+  /** Both streams of a call that succeeded: talosctl reports some results on stderr. */
+  private async runBoth(args: readonly string[]): Promise<ToolRun> {
+    const run = await runTool([this.options.binary ?? "talosctl", ...args], this.options);
+    if (run.exitCode !== 0) {
+      throw new ToolError(run);
+    }
+    return run;
   }
 
   genSecrets(file: string): Promise<string> {
@@ -90,7 +119,14 @@ export class Talosctl {
         args.push(flag, `@${file}`);
       }
     }
-    args.push("--output-types", input.outputTypes.join(","), "-o", input.outputDir, "--force");
+    // One output type: -o names the FILE (siderolabs/talos@v1.12.4
+    // cmd/talosctl/cmd/mgmt/gen/config.go:380-389, since 1.4); several: a directory.
+    const [only, ...more] = input.outputTypes;
+    const output =
+      only !== undefined && more.length === 0
+        ? join(input.outputDir, only === "talosconfig" ? "talosconfig" : `${only}.yaml`)
+        : input.outputDir;
+    args.push("--output-types", input.outputTypes.join(","), "-o", output, "--force");
     return this.run(args);
   }
 
@@ -119,11 +155,40 @@ export class Talosctl {
     return stdout.trim();
   }
 
-  applyConfig(ip: string, file: string, mode: { insecure?: boolean; dryRun?: boolean }): Promise<string> {
-    if (mode.insecure) {
-      return this.run(["apply-config", "--insecure", "-n", ip, "-f", file]);
-    }
-    return this.secure(ip, ["apply-config", "-f", file, ...(mode.dryRun ? ["--dry-run"] : [])]);
+  /**
+   * Applies (or with dryRun previews) a config and returns talosctl's report: the summary and the
+   * dry-run diff are printed to STDERR (siderolabs/talos@v1.12.4
+   * cmd/talosctl/pkg/talos/helpers/mode.go:106-115), so stderr is the answer here.
+   */
+  async applyConfig(
+    ip: string,
+    file: string,
+    mode: { insecure?: boolean; dryRun?: boolean },
+  ): Promise<string> {
+    const args = mode.insecure
+      ? ["apply-config", "--insecure", "-n", ip, "-f", file]
+      : [
+          "--talosconfig",
+          this.options.talosconfig,
+          "-n",
+          ip,
+          "-e",
+          ip,
+          "apply-config",
+          "-f",
+          file,
+          ...(mode.dryRun ? ["--dry-run"] : []),
+        ];
+    return (await this.runBoth(args)).stderr;
+  }
+
+  /**
+   * The disks a maintenance-mode node sees: `talosctl get disks --insecure -n <ip>` (the Talos
+   * guides' own way to find the install disk, siderolabs/talos@v1.10.0
+   * website/content/v1.10/talos-guides/install/virtualized-platforms/proxmox.md:196).
+   */
+  async disks(ip: string): Promise<TalosDisk[]> {
+    return parseDisksTable(await this.run(["get", "disks", "--insecure", "-n", ip]));
   }
 
   bootstrap(ip: string): Promise<string> {
@@ -147,7 +212,11 @@ export class Talosctl {
   }
 }
 
-/** `talosctl service <id>`: `STATE    Running` / `HEALTH   OK` / `EVENTS   [..]: ..` lines. */
+/**
+ * `talosctl service <id>`: `STATE    Running` / `HEALTH   OK` / `EVENTS   [..]: ..` lines. Events
+ * are printed NEWEST FIRST (siderolabs/talos@v1.12.4 pkg/machinery/formatters/formatters.go:233-234
+ * walks them from the end), so `events[0]` is the latest.
+ */
 export function parseServiceOutput(text: string): TalosService {
   const field = (name: string) => new RegExp(`^${name}\\s+(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
   const events = text
@@ -179,12 +248,73 @@ export function parseServerTag(text: string): string | undefined {
   return server === undefined ? undefined : /^\s*Tag:\s*(\S+)/m.exec(server)?.[1];
 }
 
-/** `apply-config --dry-run` prints `No changes.` when the config on the node is the same. */
+/**
+ * `apply-config --dry-run` reports `Config diff:`, a blank line and `No changes.` when the node's
+ * config is the same (siderolabs/talos@v1.12.4
+ * internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go:320-331). A report without
+ * `Config diff:` is no answer at all and counts as changed, never as unchanged.
+ */
 export function dryRunHasChanges(text: string): boolean {
-  return !/^No changes\.?\s*$/m.test(text);
+  return !/^Config diff:\s*\n\s*No changes\.?\s*$/m.test(text);
 }
 
-/** The config lines a dry-run diff would change (`+`/`-` lines, without the file headers). */
+/** The config lines a dry-run diff would change (`+`/`-` lines, without the `---`/`+++` headers). */
 export function dryRunChangedLines(text: string): string[] {
-  return text.split("\n").filter((line) => /^[+-](?![+-]{2})/.test(line));
+  return text.split("\n").filter((line) => /^[+-](?![+-]{2} [ab]$)/.test(line));
+}
+
+/**
+ * Changed lines that touch the install disk or wipe. A unified diff line is the marker then the
+ * YAML line with its indent (`+        disk: /dev/vda`; siderolabs/talos@v1.12.4
+ * pkg/machinery/config/configdiff/configdiff.go:116-119), so the key follows the marker and spaces.
+ */
+export function dryRunRiskyLines(text: string): string[] {
+  return dryRunChangedLines(text).filter((line) => /^[+-]\s*(disk|diskSelector|wipe):/.test(line));
+}
+
+/**
+ * `talosctl get disks` as a table: NODE NAMESPACE TYPE ID VERSION SIZE "READ ONLY" TRANSPORT
+ * ROTATIONAL WWID MODEL SERIAL (siderolabs/talos@v1.12.4 pkg/machinery/resources/block/disk.go:79-107;
+ * cmd/talosctl/cmd/talos/output/table.go:42-76), columns found by their header offsets since
+ * empty cells leave only spaces. Loop devices, CD-ROMs and read-only devices are left out: they
+ * are never an install disk.
+ */
+export function parseDisksTable(table: string): TalosDisk[] {
+  const lines = table.split("\n").filter((line) => line.trim() !== "");
+  const header = lines.find((line) => /\bNAMESPACE\b.*\bTYPE\b.*\bID\b/.test(line));
+  if (header === undefined) {
+    return [];
+  }
+  const names = ["ID", "VERSION", "SIZE", "READ ONLY", "TRANSPORT", "ROTATIONAL", "WWID", "MODEL", "SERIAL"];
+  const starts = names.map((name) => ({ name, at: header.search(new RegExp(`(?<=^|\\s)${name}(?=\\s|$)`)) }));
+  const disks: TalosDisk[] = [];
+  for (const line of lines.slice(lines.indexOf(header) + 1)) {
+    const cell = (name: string) => {
+      const index = starts.findIndex((start) => start.name === name);
+      const from = starts[index]?.at ?? -1;
+      if (from < 0) {
+        return "";
+      }
+      const next = starts.slice(index + 1).find((start) => start.at > from)?.at;
+      return line.slice(from, next).trim();
+    };
+    const id = cell("ID");
+    if (!/\bDisk\b/.test(line.slice(0, starts[0]?.at)) || id === "" || NOT_A_DISK.test(id)) {
+      continue;
+    }
+    const readOnly = cell("READ ONLY") === "true";
+    if (readOnly) {
+      continue;
+    }
+    disks.push({
+      path: `/dev/${id}`,
+      size: cell("SIZE"),
+      readOnly,
+      transport: cell("TRANSPORT"),
+      wwid: cell("WWID"),
+      model: cell("MODEL"),
+      serial: cell("SERIAL"),
+    });
+  }
+  return disks;
 }
