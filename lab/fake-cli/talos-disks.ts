@@ -162,10 +162,10 @@ export function unifiedDiff(before: string, after: string): string {
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       ops.push({ kind: " ", text: a[i] ?? "", ai: i++, bi: j++ });
-    } else if (j < b.length && (i >= a.length || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-      ops.push({ kind: "+", text: b[j] ?? "", ai: i, bi: j++ });
+    } else if (i < a.length && (j >= b.length || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+      ops.push({ kind: "-", text: a[i] ?? "", ai: i++, bi: j }); // deletions first, as gotextdiff
     } else {
-      ops.push({ kind: "-", text: a[i] ?? "", ai: i++, bi: j });
+      ops.push({ kind: "+", text: b[j] ?? "", ai: i, bi: j++ });
     }
   }
   const changed = ops.map((op, index) => (op.kind === " " ? -1 : index)).filter((index) => index >= 0);
