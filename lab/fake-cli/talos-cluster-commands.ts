@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { CliExit, hasFlag, type ParsedCli } from "./args.ts";
 import { NodeError } from "./talos-connection.ts";
+import { parseDocuments } from "./talos-machinery.ts";
 import type { FakeTalosMachine, FakeView } from "./world-view.ts";
 
 /** The fake talosctl's etcd and cluster commands: bootstrap, service, etcd members, dmesg, kubeconfig. */
@@ -99,7 +100,8 @@ export function kubeconfig(
       `error copying kubeconfig: kubeconfig file already exists, use --force to overwrite: ${path}\n`,
     );
   }
-  const config = parse(machine.appliedConfig ?? "") as {
+  const config = (parseDocuments(machine.appliedConfig ?? "").find((doc) => doc["kind"] === undefined) ??
+    {}) as {
     cluster?: { clusterName?: string; controlPlane?: { endpoint?: string } };
   };
   const name = config.cluster?.clusterName ?? "talos";
