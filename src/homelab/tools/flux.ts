@@ -40,7 +40,7 @@ export class Flux {
       this.options,
     );
     if (run.exitCode !== 0) {
-      throw new ToolError(run);
+      throw new ToolError(withFailureLast(run));
     }
     return run;
   }
@@ -96,6 +96,25 @@ export class Flux {
       throw error;
     }
   }
+}
+
+/**
+ * flux's progress lines share stderr with its failure (`✗ …`, fluxcd/flux2@v2.9.4 cmd/flux/log.go:52-54,
+ * main.go:216): the error the stage reports is the ✗ line, so the progress moves to stdout's side
+ * of the record (still in the log, no longer in the error line).
+ */
+function withFailureLast(run: ToolRun): ToolRun {
+  const lines = run.stderr.split("\n");
+  const failures = lines.filter((line) => line.startsWith("✗"));
+  if (failures.length === 0) {
+    return run;
+  }
+  const progress = lines.filter((line) => !line.startsWith("✗") && line.trim() !== "");
+  return {
+    ...run,
+    stdout: `${run.stdout}${progress.map((line) => `${line}\n`).join("")}`,
+    stderr: `${failures.join("\n")}\n`,
+  };
 }
 
 /** `flux get <kind> -A`: tab-separated columns with padding; READY and MESSAGE by header. */
