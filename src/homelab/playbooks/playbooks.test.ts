@@ -65,6 +65,7 @@ const noFacts: PlaybookFactSource = {
   storages: () => Promise.reject(new Error("not asked")),
   bridges: () => Promise.reject(new Error("not asked")),
   vmConfig: () => Promise.reject(new Error("not asked")),
+  privileges: () => Promise.reject(new Error("not asked")),
   talosDisks: () => Promise.reject(new Error("not asked")),
 };
 
