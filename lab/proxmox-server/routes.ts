@@ -48,7 +48,8 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     pattern: new RegExp(`^/nodes/${NODE}/storage$`),
-    privilege: ({ node }) => `/nodes/${node}, Sys.Audit`,
+    // Any user may list; entries are filtered instead (pve-storage@9.1.7 Status.pm:72-76).
+    privilege: () => "",
     // Storages the token holds neither Datastore.Audit nor Datastore.AllocateSpace on are left out,
     // silently (proxmox/pve-storage@9.1.7 src/PVE/API2/Storage/Status.pm:243-245).
     handle: ({ world, match, params, token }) =>
@@ -96,7 +97,8 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     pattern: new RegExp(`^/nodes/${NODE}/network$`),
-    privilege: ({ node }) => `/nodes/${node}, Sys.Audit`,
+    // Any user may list; bridges are filtered instead (pve-manager@14a22df3 PVE/API2/Network.pm:266).
+    privilege: () => "",
     // `active: 1` only on running interfaces, absent otherwise (proxmox/pve-common@9.2.1
     // src/PVE/Network/Interfaces.pm:341-345); bridges the token holds neither SDN.Audit nor SDN.Use
     // on (/sdn/zones/localnetwork/<bridge>) are left out, silently (proxmox/pve-manager@14a22df3 (9.2.11)
