@@ -73,6 +73,18 @@ describe("the talos stage on each supported Talos version", { tags: ["slow"], ti
   });
 });
 
+describe("the talos stage on an unsupported Talos version", { tags: ["slow"], timeout: 60_000 }, () => {
+  it("refuses Talos 1.9 before running talosctl", async () => {
+    lab = await labPlaying("v1.9.5");
+    const { lines, exitCode } = await lab.step("talos");
+    expect(exitCode).toBe(1);
+    expect(lines.at(-1)).toBe(
+      "step talos failed: talos: talos.version v1.9.5 is older than v1.10, the oldest Talos this tool generates configs for; upgrade the nodes' ISO and set talos.version",
+    );
+    expect(await lab.calls()).toEqual([]);
+  });
+});
+
 describe("the talos stage on configured nodes", { tags: ["slow"], timeout: 240_000 }, () => {
   it("reads the dry-run diff talosctl prints on stderr: re-applies a changed config, refuses a changed install disk", async () => {
     lab = await labPlaying("v1.12.4");

@@ -175,4 +175,23 @@ describe("the vms preflight's reading of Proxmox's flags", () => {
       'proxmox: bridge "vmbr0" on node pve is not active; apply the pending network configuration on the node',
     );
   });
+
+  it("stops at a VM Proxmox calls running but QEMU has paused", async () => {
+    const setup = await setUp(undefined);
+    await runVmsStage({
+      cluster: setup.cluster,
+      client: setup.client,
+      log: () => undefined,
+      wait: { pollMs: 0 },
+    });
+    setup.fixture.change((world) => {
+      const vm = world.proxmox.vms["122"];
+      if (vm) {
+        vm.qmpstatus = "paused";
+      }
+    });
+    expect(await failure(setup)).toBe(
+      "proxmox: vm cp-2 (122 on pve) is paused; resume it in Proxmox (the tool does not change it)",
+    );
+  });
 });
