@@ -22,7 +22,7 @@ interface MachineConfig {
  * the check left v1alpha1 validation with the CEL disk selectors (siderolabs/talos commit
  * 9a02ecc49; present at @v1.8.0 pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go:112,
  * gone at @v1.9.0), and the installer fails on the node instead, resolving the disk path
- * (siderolabs/talos@v1.12.4 internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go:1525-1528).
+ * (siderolabs/talos@v1.12.4 internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer_tasks.go:1527-1530).
  * The summary and the dry-run diff are the response's ModeDetails, which talosctl prints to
  * STDERR (siderolabs/talos@v1.12.4 cmd/talosctl/pkg/talos/helpers/mode.go:106-115).
  */

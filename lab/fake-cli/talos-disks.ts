@@ -87,7 +87,7 @@ function prettySize(bytes: number): string {
  * `talosctl get disks`: the resource table (NODE NAMESPACE TYPE ID VERSION, then the Disk
  * resource's print columns upper-cased: SIZE, READ ONLY, TRANSPORT, ROTATIONAL, WWID, MODEL,
  * SERIAL), padded by a tabwriter with 3 spaces (siderolabs/talos@v1.12.4
- * cmd/talosctl/cmd/talos/output/table.go:34,42-76,122-126; pkg/machinery/resources/block/disk.go:79-107,
+ * cmd/talosctl/cmd/talos/output/table.go:35,42-76,122-126; pkg/machinery/resources/block/disk.go:79-107,
  * the same columns at @v1.10.0 and @v1.13.9). The type column shows the display type `Disk`.
  */
 export function disksTable(node: string, disks: readonly FakeDisk[]): string {

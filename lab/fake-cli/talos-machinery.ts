@@ -103,7 +103,7 @@ const isMap = (value: unknown): value is Yaml =>
  * The errors the machinery of `minor` raises for these documents, in its words:
  * - a kind the version does not register (see `KIND_SINCE`);
  * - `HostnameConfig` checks (siderolabs/talos@v1.12.4 pkg/machinery/config/types/network/hostname.go:118-124)
- *   and its conflict with v1alpha1 `machine.network.hostname` (hostname.go:151-154), which the
+ *   and its conflict with v1alpha1 `machine.network.hostname` (hostname.go:151-158), which the
  *   container cross-checks (pkg/machinery/config/container/container.go:563-573);
  * - `ResolverConfig` against v1alpha1 `machine.network.nameservers`
  *   (siderolabs/talos@ad8823176 (main) pkg/machinery/config/types/network/resolver.go:263-270);

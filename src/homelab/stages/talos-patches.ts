@@ -22,7 +22,7 @@ export function talosMinor(cluster: ClusterFile): number {
  * then refuses `machine.network.hostname` ("static hostname is already set in v1alpha1 config"):
  * the hostname must go into that document, as Talos's own `stdpatches.WithStaticHostname` does
  * (siderolabs/talos@v1.12.4 pkg/machinery/config/generate/init.go:237-241,
- * generate/stdpatches/stdpatches.go:20-35, types/network/hostname.go:151-154; contract
+ * generate/stdpatches/stdpatches.go:21-37, types/network/hostname.go:151-158; contract
  * `MultidocNetworkConfigSupported` = newer than 1.11).
  */
 export const HOSTNAME_DOCUMENT_SINCE = 12;

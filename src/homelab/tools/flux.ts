@@ -99,7 +99,7 @@ export class Flux {
 }
 
 /**
- * flux's progress lines share stderr with its failure (`✗ …`, fluxcd/flux2@v2.9.4 cmd/flux/log.go:52-54,
+ * flux's progress lines share stderr with its failure (`✗ …`, fluxcd/flux2@v2.9.4 cmd/flux/log.go:48-50,
  * main.go:216): the error the stage reports is the ✗ line, so the progress moves to stdout's side
  * of the record (still in the log, no longer in the error line).
  */
