@@ -17,6 +17,21 @@ export class CliExit extends Error {
   }
 }
 
+/**
+ * What a fake command printed when it succeeded: the real tools write their reports (talosctl's
+ * `Created <file>` and apply-config summaries, every flux logger line) to stderr, not stdout.
+ */
+export interface CliOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command's result: stdout text alone, or both streams. */
+export type CliResult = string | CliOutput;
+
+export const streamsOf = (result: CliResult): CliOutput =>
+  typeof result === "string" ? { stdout: result, stderr: "" } : result;
+
 export interface FlagSpec {
   /** Long name without dashes → takes a value? */
   readonly long: Readonly<Record<string, boolean>>;

@@ -103,7 +103,7 @@ describe("the fake talosctl", () => {
     );
   });
 
-  it("refuses a config whose install disk is not on the VM's bus (virtio-blk has /dev/vda)", () => {
+  it("accepts a config whose install disk the VM lacks, as Talos 1.9+ does, and the install fails on the node", () => {
     const result = run(
       "talosctl",
       "apply-config",
@@ -113,10 +113,23 @@ describe("the fake talosctl", () => {
       "-f",
       join(dir, "controlplane.yaml"),
     );
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'error applying new configuration: rpc error: code = InvalidArgument desc = configuration validation failed: 1 error occurred:\n\t* specified install disk does not exist: "/dev/sda"\n',
+    expect(result).toEqual({ code: 0, stdout: "", stderr: "" });
+    const machine = viewOf(readWorld(worldFile)).talos.machines["121"];
+    expect(machine).toMatchObject({
+      stage: "installing",
+      installError: "lstat /dev/sda: no such file or directory",
+    });
+    const again = run(
+      "talosctl",
+      "get",
+      "machinestatus",
+      "--insecure",
+      "-n",
+      "192.168.1.21",
+      "-o",
+      "jsonpath={.spec.stage}",
     );
+    expect(again.stdout).toBe("installing\n");
   });
 
   it("times out dialing a node whose VM is stopped", () => {

@@ -1,9 +1,26 @@
 import { existsSync } from "node:fs";
-import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
+import {
+  CliExit,
+  type CliOutput,
+  type FlagSpec,
+  flag,
+  hasFlag,
+  onlyFlags,
+  type ParsedCli,
+  parseCli,
+} from "./args.ts";
 import { cniInstalled, connect, type Env, fluxObjects } from "./kube-api.ts";
 import type { FakeView } from "./world-view.ts";
 
-/** The fake `flux` CLI over the lab world: check, bootstrap git, reconcile, get ks|hr. */
+/**
+ * The fake `flux` CLI over the lab world: check, bootstrap git, reconcile, get ks|hr. As in real
+ * flux, every logger line (►, ✔, ◎, ✗) goes to STDERR and only tables go to stdout
+ * (fluxcd/flux2@v2.9.4 cmd/flux/main.go:126 `logger = stderrLogger{stderr: os.Stderr}`,
+ * cmd/flux/log.go:28-54); a failing command prints `✗ <error>` and exits 1 (main.go:216-217).
+ */
+
+/** A failure after some progress lines: all of it is logger output, so all of it is stderr. */
+const failed = (progress: string, error: string) => new CliExit(1, `${progress}✗ ${error}\n`);
 
 const SPEC: FlagSpec = {
   long: Object.fromEntries([
@@ -35,43 +52,46 @@ export function flux(
   argv: readonly string[],
   env: Env,
   change: <T>(body: (view: FakeView) => T) => T,
-): string {
+): CliOutput {
   const parsed = parseCli(argv, SPEC);
   const [verb] = parsed.positionals;
   const outcome = change((view) => {
     try {
       connect(view, parsed, env, "flux");
-      const stdout = run(view, verb, parsed);
+      const output = run(view, verb, parsed);
       view.store();
-      return { stdout, exit: undefined };
+      return { output, exit: undefined };
     } catch (error) {
       if (!(error instanceof CliExit)) {
         throw error;
       }
       view.store(); // a failed bootstrap is still counted
-      return { stdout: "", exit: error };
+      return { output: undefined, exit: error };
     }
   });
-  if (outcome.exit) {
+  if (outcome.exit || !outcome.output) {
     throw outcome.exit;
   }
-  return outcome.stdout;
+  return outcome.output;
 }
 
-function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): string {
+/** Logger output only: the whole report is stderr. */
+const report = (text: string): CliOutput => ({ stdout: "", stderr: text });
+
+function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): CliOutput {
   switch (verb) {
     case "check":
       onlyFlags(parsed, [...GLOBAL, "pre"]);
-      return check(view);
+      return report(check(view));
     case "bootstrap":
       onlyFlags(parsed, [...GLOBAL, "url", "branch", "path", "private-key-file", "silent"]);
-      return bootstrap(view, parsed);
+      return report(bootstrap(view, parsed));
     case "reconcile":
       onlyFlags(parsed, [...GLOBAL, "with-source"]);
-      return reconcile(view, parsed);
+      return report(reconcile(view, parsed));
     case "get":
       onlyFlags(parsed, [...GLOBAL, "all-namespaces", "status-selector"]);
-      return get(view, parsed);
+      return { stdout: get(view, parsed), stderr: "" };
     default:
       throw new CliExit(1, `✗ unknown command "${verb ?? ""}" for "flux"\n`);
   }
@@ -80,7 +100,7 @@ function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): strin
 function check(view: FakeView): string {
   const head = "► checking prerequisites\n✔ Kubernetes 1.35.2 >=1.32.0-0\n► checking version in cluster\n";
   if (!view.kubernetes.flux.installed) {
-    throw new CliExit(1, "✗ checking version in cluster failed: no flux installation found\n", head);
+    throw failed(head, "checking version in cluster failed: no flux installation found");
   }
   const controllers = CONTROLLERS.map(
     (name) => `✔ ${name}: deployment ready\n► ghcr.io/fluxcd/${name}:v1.4.0\n`,
@@ -103,21 +123,19 @@ function bootstrap(view: FakeView, parsed: ParsedCli): string {
     throw new CliExit(1, "✗ --url is required\n");
   }
   if (keyFile !== undefined && !existsSync(keyFile)) {
-    throw new CliExit(1, `✗ open ${keyFile}: no such file or directory\n`, cloning);
+    throw failed(cloning, `open ${keyFile}: no such file or directory`);
   }
   if (view.faults.fluxSshAuthFails) {
-    throw new CliExit(
-      1,
-      `✗ failed to clone repository: unable to clone '${url}': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain\n`,
+    throw failed(
       cloning,
+      `failed to clone repository: unable to clone '${url}': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`,
     );
   }
   const installing = `${cloning}✔ cloned repository\n► generating component manifests\n✔ generated component manifests\n► installing components in "flux-system" namespace\n✔ installed components\n✔ reconciled components\n`;
   if (!cniInstalled(view)) {
-    throw new CliExit(
-      1,
-      `✗ install failed: timeout waiting for: [Deployment/flux-system/helm-controller status: 'InProgress', Deployment/flux-system/kustomize-controller status: 'InProgress', Deployment/flux-system/source-controller status: 'InProgress']\n`,
+    throw failed(
       installing,
+      "install failed: timeout waiting for: [Deployment/flux-system/helm-controller status: 'InProgress', Deployment/flux-system/kustomize-controller status: 'InProgress', Deployment/flux-system/source-controller status: 'InProgress']",
     );
   }
   Object.assign(state, { installed: true, url, branch, path });
@@ -142,7 +160,7 @@ function reconcile(view: FakeView, parsed: ParsedCli): string {
     : "";
   const head = `${source}► annotating Kustomization ${name} in ${namespace} namespace\n✔ Kustomization annotated\n◎ waiting for Kustomization reconciliation\n`;
   if (!object.ready) {
-    throw new CliExit(1, `✗ ${object.message}\n`, head);
+    throw failed(head, object.message);
   }
   return `${head}✔ applied revision ${object.revision}\n`;
 }
@@ -160,14 +178,13 @@ function get(view: FakeView, parsed: ParsedCli): string {
   const selector = flag(parsed, "status-selector");
   const all = hasFlag(parsed, "all-namespaces");
   const namespace = flag(parsed, "namespace") ?? "flux-system";
-  const rows = fluxObjects(view, which)
-    .filter((object) => all || object.namespace === namespace)
-    .filter((object) => selector === undefined || `ready=${object.ready}` === selector);
-  if (rows.length === 0) {
-    throw new CliExit(
-      0,
-      `✗ no ${which} objects found in ${all ? "any namespace" : `"${namespace}" namespace`}\n`,
-    );
+  const listed = fluxObjects(view, which).filter((object) => all || object.namespace === namespace);
+  // The status selector filters the rows after the emptiness check: no match prints the header only.
+  const rows = listed.filter((object) => selector === undefined || `ready=${object.ready}` === selector);
+  if (listed.length === 0) {
+    // An empty list is an error: exit 1, `✗ no Kustomization objects found in any namespace`
+    // (fluxcd/flux2@v2.9.4 cmd/flux/get.go:190-202, namespaceNameOrAny get.go:231-236).
+    throw new CliExit(1, `✗ no ${which} objects found in ${all ? "any" : `"${namespace}"`} namespace\n`);
   }
   const header = which === "Kustomization" ? "REVISION" : "REVISION";
   const lines = rows.map(

@@ -287,9 +287,17 @@ function rolloutStatus(view: FakeView, parsed: ParsedCli): string {
   return `deployment "${tunnel.deployment}" successfully rolled out\n`;
 }
 
+/**
+ * cloudflared's log: `Registered tunnel connection` is logged once per connection as it registers
+ * (cloudflare/cloudflared@2026.8.2 connection/observer.go:66), i.e. at startup; a tunnel that has
+ * run for long shows other lines in its tail.
+ */
 function logs(view: FakeView, parsed: ParsedCli): string {
   tunnelTarget(view, parsed, 1);
   const stamp = "2026-01-12T09:14:03Z";
+  if (view.faults.tunnelLongRunning && view.faults.tunnelError === null) {
+    return `2026-01-19T22:40:11Z INF Updated to new configuration config="{"ingress":[{"service":"http_status:404"}]}" version=3\n`;
+  }
   if (view.faults.tunnelError !== null) {
     return `${stamp} INF Starting tunnel tunnelID=5f2d0e1c-8a4b-4e63-9d0c-1b2a3c4d5e6f\n${stamp} ERR ${view.faults.tunnelError}\n`;
   }

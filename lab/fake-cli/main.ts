@@ -1,6 +1,6 @@
 import { appendFileSync } from "node:fs";
 import { updateWorld, worldFileFromEnv } from "../world/index.ts";
-import { CliExit } from "./args.ts";
+import { CliExit, streamsOf } from "./args.ts";
 import { flux } from "./flux.ts";
 import { kubectl } from "./kubectl.ts";
 import { talosctl } from "./talosctl.ts";
@@ -31,7 +31,9 @@ if (!command) {
   process.exit(2);
 }
 try {
-  process.stdout.write(command(args, env, change));
+  const { stdout, stderr } = streamsOf(command(args, env, change));
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
 } catch (error) {
   if (!(error instanceof CliExit)) {
     throw error;

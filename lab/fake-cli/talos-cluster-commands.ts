@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { CliExit, hasFlag, type ParsedCli } from "./args.ts";
 import { NodeError } from "./talos-connection.ts";
+import { parseDocuments } from "./talos-machinery.ts";
 import type { FakeTalosMachine, FakeView } from "./world-view.ts";
 
 /** The fake talosctl's etcd and cluster commands: bootstrap, service, etcd members, dmesg, kubeconfig. */
@@ -69,6 +70,9 @@ export function etcdMembers(
 
 export function dmesg(view: FakeView, machine: FakeTalosMachine, ip: string): string {
   const lines = [`${ip}: kern: info: [talos] machine stage ${machine.stage}`];
+  if (machine.installError !== undefined) {
+    lines.push(`${ip}: user: warning: [talos] install failed: ${machine.installError}`);
+  }
   if (machine.role === "controlplane" && view.talos.etcd === null && machine.stage === "running") {
     lines.push(
       `${ip}: user: warning: [talos] etcd is waiting to join the cluster, if this node is the first node in the cluster, please run \`talosctl bootstrap\` against one of the following IPs:`,
@@ -96,7 +100,8 @@ export function kubeconfig(
       `error copying kubeconfig: kubeconfig file already exists, use --force to overwrite: ${path}\n`,
     );
   }
-  const config = parse(machine.appliedConfig ?? "") as {
+  const config = (parseDocuments(machine.appliedConfig ?? "").find((doc) => doc["kind"] === undefined) ??
+    {}) as {
     cluster?: { clusterName?: string; controlPlane?: { endpoint?: string } };
   };
   const name = config.cluster?.clusterName ?? "talos";

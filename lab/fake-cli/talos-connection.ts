@@ -123,17 +123,22 @@ export function reach(view: FakeView, ip: string, target: Target): FakeTalosMach
   if (view.faults.talosConnectionRefused.includes(ip)) {
     throw new NodeError(refused(ip));
   }
-  if (machine.stage === "installing") {
+  if (machine.stage === "installing" && machine.installError === undefined) {
     machine.stage = "booting"; // the installer reboots the VM: its API is down once
     throw new NodeError(refused(ip));
   }
   if (target.insecure) {
-    if (machine.stage !== "maintenance") {
+    // A node whose installer failed still serves the maintenance API, without the cluster's PKI.
+    if (machine.stage !== "maintenance" && machine.installError === undefined) {
       throw new NodeError(CERTIFICATE_REQUIRED);
     }
     return machine;
   }
-  if (machine.stage === "maintenance" || machine.clusterId !== target.context?.clusterId) {
+  if (
+    machine.stage === "maintenance" ||
+    machine.installError !== undefined ||
+    machine.clusterId !== target.context?.clusterId
+  ) {
     throw new NodeError(UNKNOWN_AUTHORITY);
   }
   return machine;

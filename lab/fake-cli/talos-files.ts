@@ -1,16 +1,24 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
-import { CliExit, flag, flagList, hasFlag, onlyFlags, type ParsedCli } from "./args.ts";
+import { CliExit, type CliOutput, flag, flagList, hasFlag, onlyFlags, type ParsedCli } from "./args.ts";
+import {
+  generatedExtraDocuments,
+  mergeDocuments,
+  minorOf,
+  multiError,
+  parseDocuments,
+  serializeDocuments,
+  validationErrors,
+  type Yaml,
+} from "./talos-machinery.ts";
 
 /**
  * The talosctl commands that only touch files: `gen secrets`, `gen config`, `machineconfig patch`,
  * `validate`, `config endpoint|node`. The PKI is faked: a cluster id in the secrets bundle stands
  * for its CA, and configs and talosconfigs carry it, so a node can tell whose config it got.
  */
-
-type Yaml = Record<string, unknown>;
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -54,7 +62,15 @@ export const GEN_CONFIG_VALUE_FLAGS = [
 ];
 const GEN_CONFIG_FLAGS = [...GEN_CONFIG_VALUE_FLAGS, "force", "with-docs", "with-examples"];
 
-export function genConfig(parsed: ParsedCli): string {
+/**
+ * `gen config`. Where it writes follows talosctl's `outputPaths()`: with ONE output type `-o` is
+ * the FILE to write, with several it is a directory (siderolabs/talos@v1.12.4
+ * cmd/talosctl/cmd/mgmt/gen/config.go:380-389; the same at @v1.10.0 config.go:377 and since 1.4),
+ * so a directory given for one type fails as os.WriteFile does: `open <dir>: is a directory`.
+ * `Created <path>` goes to stderr (config.go:353). The documents follow the contract of
+ * `--talos-version` (talos-machinery.ts `generatedExtraDocuments`).
+ */
+export function genConfig(parsed: ParsedCli): CliOutput {
   onlyFlags(parsed, GEN_CONFIG_FLAGS);
   const [clusterName, endpoint] = parsed.positionals.slice(2);
   if (clusterName === undefined || endpoint === undefined) {
@@ -73,14 +89,17 @@ export function genConfig(parsed: ParsedCli): string {
   }
   const talosVersion = flag(parsed, "talos-version") ?? "v1.12";
   const kubernetesVersion = (flag(parsed, "kubernetes-version") ?? "1.35.2").replace(/^v/, "");
-  const minor = Number(/^v?\d+\.(\d+)/.exec(talosVersion)?.[1] ?? "12");
-  const outputDir = flag(parsed, "output") ?? ".";
+  const minor = minorOf(talosVersion);
+  const output = flag(parsed, "output") ?? ".";
   const types = flagList(parsed, "output-types");
   const wanted = types.length > 0 ? types : ["controlplane", "worker", "talosconfig"];
-  mkdirSync(outputDir, { recursive: true });
   const lines: string[] = [];
   for (const type of wanted) {
-    const path = join(outputDir, type === "talosconfig" ? "talosconfig" : `${type}.yaml`);
+    const path =
+      wanted.length === 1 ? output : join(output, type === "talosconfig" ? "talosconfig" : `${type}.yaml`);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new CliExit(1, `open ${path}: is a directory\n`);
+    }
     if (existsSync(path) && !hasFlag(parsed, "force")) {
       throw new CliExit(1, `${basename(path)} already exists, use --force to overwrite\n`);
     }
@@ -98,63 +117,90 @@ export function genConfig(parsed: ParsedCli): string {
         },
       });
     } else if (type === "controlplane" || type === "worker") {
-      let config: Yaml = {
-        version: "v1alpha1",
-        debug: false,
-        persist: true,
-        machine: {
-          type,
-          token: b64(`machine-token:${clusterId}`),
-          ca: {
-            crt: b64(`os-ca:${clusterId}`),
-            key: type === "controlplane" ? b64(`os-key:${clusterId}`) : "",
-          },
-          certSANs: flagList(parsed, "additional-sans"),
-          kubelet: { image: `ghcr.io/siderolabs/kubelet:v${kubernetesVersion}` },
-          network: {},
-          install: {
-            disk: flag(parsed, "install-disk") ?? "/dev/sda",
-            image: flag(parsed, "install-image") ?? `ghcr.io/siderolabs/installer:${talosVersion}`,
-            wipe: false,
-            // Newer contracts write keys older machinery rejects (siderolabs/talos#6342).
-            ...(minor >= 12 ? { grubUseUKICmdline: true } : {}),
-          },
-        },
-        cluster: {
-          id: clusterId,
-          secret: b64(`cluster-secret:${clusterId}`),
-          controlPlane: { endpoint },
+      let docs: Yaml[] = [
+        v1alpha1Config(parsed, type, {
+          clusterId,
           clusterName,
-          network: {
-            dnsDomain: "cluster.local",
-            podSubnets: ["10.244.0.0/16"],
-            serviceSubnets: ["10.96.0.0/12"],
-          },
-          token: b64(`bootstrap-token:${clusterId}`),
-          ca: { crt: b64(`k8s-ca:${clusterId}`), key: b64(`k8s-key:${clusterId}`) },
-          apiServer: { image: `registry.k8s.io/kube-apiserver:v${kubernetesVersion}` },
-        },
-      };
+          endpoint,
+          minor,
+          kubernetesVersion,
+          talosVersion,
+        }),
+        ...generatedExtraDocuments(minor),
+      ];
       const patchFlags = [
         "config-patch",
         type === "controlplane" ? "config-patch-control-plane" : "config-patch-worker",
       ];
       for (const name of patchFlags) {
         for (const value of parsed.flags.get(name) ?? []) {
-          config = merge(config, readPatch(value));
+          docs = mergeDocuments(docs, readPatch(value));
         }
       }
-      content = stringify(config);
+      content = serializeDocuments(docs);
     } else {
       throw new CliExit(1, `Error: invalid output type: "${type}"\n`);
     }
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
     lines.push(`Created ${path}`);
   }
-  return `generating PKI and tokens\n${lines.join("\n")}\n`;
+  return { stdout: "", stderr: `generating PKI and tokens\n${lines.join("\n")}\n` };
 }
 
-function readPatch(value: string): Yaml {
+interface ConfigInputs {
+  clusterId: string;
+  clusterName: string;
+  endpoint: string;
+  minor: number;
+  kubernetesVersion: string;
+  talosVersion: string;
+}
+
+function v1alpha1Config(parsed: ParsedCli, type: string, input: ConfigInputs): Yaml {
+  const { clusterId, clusterName, endpoint, minor, kubernetesVersion, talosVersion } = input;
+  return {
+    version: "v1alpha1",
+    debug: false,
+    persist: true,
+    machine: {
+      type,
+      token: b64(`machine-token:${clusterId}`),
+      ca: {
+        crt: b64(`os-ca:${clusterId}`),
+        key: type === "controlplane" ? b64(`os-key:${clusterId}`) : "",
+      },
+      certSANs: flagList(parsed, "additional-sans"),
+      kubelet: { image: `ghcr.io/siderolabs/kubelet:v${kubernetesVersion}` },
+      // An empty machine.network only below the 1.13 contract (siderolabs/talos@v1.13.9
+      // pkg/machinery/config/generate/network.go:30-33).
+      ...(minor < 13 ? { network: {} } : {}),
+      install: {
+        disk: flag(parsed, "install-disk") ?? "/dev/sda",
+        image: flag(parsed, "install-image") ?? `ghcr.io/siderolabs/installer:${talosVersion}`,
+        wipe: false,
+        // Newer contracts write keys older machinery rejects (siderolabs/talos#6342).
+        ...(minor >= 12 ? { grubUseUKICmdline: true } : {}),
+      },
+    },
+    cluster: {
+      id: clusterId,
+      secret: b64(`cluster-secret:${clusterId}`),
+      controlPlane: { endpoint },
+      clusterName,
+      network: {
+        dnsDomain: "cluster.local",
+        podSubnets: ["10.244.0.0/16"],
+        serviceSubnets: ["10.96.0.0/12"],
+      },
+      token: b64(`bootstrap-token:${clusterId}`),
+      ca: { crt: b64(`k8s-ca:${clusterId}`), key: b64(`k8s-key:${clusterId}`) },
+      apiServer: { image: `registry.k8s.io/kube-apiserver:v${kubernetesVersion}` },
+    },
+  };
+}
+
+function readPatch(value: string): Yaml[] {
   const text = value.startsWith("@")
     ? (() => {
         const file = value.slice(1);
@@ -164,25 +210,12 @@ function readPatch(value: string): Yaml {
         return readFileSync(file, "utf8");
       })()
     : value;
-  const patch = parse(text) as unknown;
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+  const docs = parseDocuments(text);
+  if (docs.length === 0) {
     throw new CliExit(1, "failed to parse config patch: expected a strategic merge patch\n");
   }
-  return patch as Yaml;
+  return docs;
 }
-
-/** A strategic-merge patch as Talos applies one: maps merge, everything else is replaced. */
-export function merge(base: Yaml, patch: Yaml): Yaml {
-  const out: Yaml = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    out[key] = isMap(current) && isMap(value) ? merge(current, value) : (value as unknown);
-  }
-  return out;
-}
-
-const isMap = (value: unknown): value is Yaml =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 
 export function machineconfigPatch(parsed: ParsedCli): string {
   onlyFlags(parsed, ["patch", "output"]);
@@ -190,19 +223,23 @@ export function machineconfigPatch(parsed: ParsedCli): string {
   if (input === undefined || !existsSync(input)) {
     throw new CliExit(1, `open ${input ?? ""}: no such file or directory\n`);
   }
-  let config = parse(readFileSync(input, "utf8")) as Yaml;
+  let docs = parseDocuments(readFileSync(input, "utf8"));
   for (const value of parsed.flags.get("patch") ?? []) {
-    config = merge(config, readPatch(value));
+    docs = mergeDocuments(docs, readPatch(value));
   }
   const output = flag(parsed, "output");
   if (output === undefined) {
-    return stringify(config);
+    return serializeDocuments(docs);
   }
-  writeFileSync(output, stringify(config));
+  writeFileSync(output, serializeDocuments(docs));
   return "";
 }
 
-export function validate(parsed: ParsedCli): string {
+/**
+ * `validate --mode metal -c <file>`: the CLIENT's machinery judges (talosctl's own version, from
+ * the world), with the errors in talos-machinery.ts `validationErrors`.
+ */
+export function validate(parsed: ParsedCli, clientVersion: string): string {
   onlyFlags(parsed, ["mode", "config", "strict"]);
   const mode = flag(parsed, "mode") ?? "";
   if (!["metal", "cloud", "container"].includes(mode)) {
@@ -212,23 +249,9 @@ export function validate(parsed: ParsedCli): string {
   if (!existsSync(file)) {
     throw new CliExit(1, `open ${file}: no such file or directory\n`);
   }
-  const config = parse(readFileSync(file, "utf8")) as {
-    version?: string;
-    machine?: { install?: Yaml; type?: string };
-  };
-  const problems: string[] = [];
-  if (config.version !== "v1alpha1") {
-    problems.push(`unknown version: "${config.version ?? ""}"`);
-  }
-  const install = config.machine?.install ?? {};
-  if (!install["disk"] && !install["diskSelector"]) {
-    problems.push("either install disk or diskSelector should be defined");
-  }
+  const problems = validationErrors(parseDocuments(readFileSync(file, "utf8")), minorOf(clientVersion));
   if (problems.length > 0) {
-    throw new CliExit(
-      1,
-      `${problems.length} error occurred:\n${problems.map((p) => `\t* ${p}\n`).join("")}\n`,
-    );
+    throw new CliExit(1, multiError(problems));
   }
   return `${file} is valid for ${mode} mode\n`;
 }

@@ -1,8 +1,20 @@
-import { existsSync, readFileSync } from "node:fs";
-import { parse, stringify } from "yaml";
-import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
+import { stringify } from "yaml";
+import {
+  CliExit,
+  type CliOutput,
+  type CliResult,
+  type FlagSpec,
+  flag,
+  hasFlag,
+  onlyFlags,
+  type ParsedCli,
+  parseCli,
+  streamsOf,
+} from "./args.ts";
+import { applyConfig } from "./talos-apply.ts";
 import { bootstrap, dmesg, etcdMembers, kubeconfig, service } from "./talos-cluster-commands.ts";
 import { NodeError, reach, settle, type Target, talosconfigPath, targetOf } from "./talos-connection.ts";
+import { disksOf, disksTable, tabwrite } from "./talos-disks.ts";
 import {
   configContext,
   GEN_CONFIG_VALUE_FLAGS,
@@ -70,7 +82,7 @@ export function talosctl(
   argv: readonly string[],
   env: Env,
   change: <T>(body: (view: FakeView) => T) => T,
-): string {
+): CliResult {
   const parsed = parseCli(argv, SPEC);
   const [verb, sub] = parsed.positionals;
   switch (verb) {
@@ -89,7 +101,10 @@ export function talosctl(
     case "machineconfig":
       return machineconfigPatch(parsed);
     case "validate":
-      return validate(parsed);
+      return validate(
+        parsed,
+        change((view) => view.talos.clientVersion),
+      );
     case "config":
       return configContext(parsed, talosconfigPath(parsed, env));
     case "get":
@@ -141,7 +156,7 @@ export function talosctl(
   }
 }
 
-type NodeCommand = (view: FakeView, machine: FakeTalosMachine, ip: string, parsed: ParsedCli) => string;
+type NodeCommand = (view: FakeView, machine: FakeTalosMachine, ip: string, parsed: ParsedCli) => CliResult;
 
 function onNodes(
   parsed: ParsedCli,
@@ -150,18 +165,21 @@ function onNodes(
   allowed: readonly string[],
   doing: string,
   command: NodeCommand,
-): string {
+): CliOutput {
   onlyFlags(parsed, allowed);
   const target: Target = targetOf(parsed, env);
   // Failures are returned from the update, not thrown, so what the call changed (a bootstrap
   // counted, a rebooting node advanced) is written even when talosctl ends with an error.
   const result = change((view) => {
-    const outputs: string[] = [];
+    const stdout: string[] = [];
+    const stderr: string[] = [];
     const errors: string[] = [];
     for (const ip of target.nodes) {
       try {
         const machine = reach(view, ip, target);
-        outputs.push(command(view, machine, ip, parsed));
+        const output = streamsOf(command(view, machine, ip, parsed));
+        stdout.push(output.stdout);
+        stderr.push(output.stderr);
         settle(machine);
       } catch (error) {
         if (!(error instanceof NodeError)) {
@@ -171,7 +189,7 @@ function onNodes(
       }
     }
     view.store();
-    return { stdout: outputs.join(""), errors };
+    return { stdout: stdout.join(""), stderr: stderr.join(""), errors };
   });
   const { errors } = result;
   if (errors.length > 0) {
@@ -179,19 +197,17 @@ function onNodes(
       errors.length === 1 && target.nodes.length === 1
         ? `${doing}: ${errors[0]}\n`
         : `${doing}: ${errors.length} error${errors.length === 1 ? "" : "s"} occurred:\n${errors.map((e) => `\t* ${e}\n`).join("")}\n`;
-    throw new CliExit(1, text, result.stdout);
+    throw new CliExit(1, `${result.stderr}${text}`, result.stdout);
   }
-  return result.stdout;
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
-function getResource(_view: FakeView, machine: FakeTalosMachine, ip: string, parsed: ParsedCli): string {
+function getResource(view: FakeView, machine: FakeTalosMachine, ip: string, parsed: ParsedCli): string {
   const type = (parsed.positionals[1] ?? "").toLowerCase();
   const output = flag(parsed, "output") ?? "table";
   if (!["machinestatus", "machinestatuses"].includes(type)) {
     if (type === "disks" || type === "disk") {
-      return `NODE   NAMESPACE   TYPE   ID   VERSION   SIZE\n${disksOf(_view, machine)
-        .map((disk) => `${ip}   runtime   Disk   ${disk.replace("/dev/", "")}   1   68 GB`)
-        .join("\n")}\n`;
+      return disksTable(ip, disksOf(view, machine));
     }
     throw new NodeError(`rpc error: code = NotFound desc = resource "${type}" is not registered`);
   }
@@ -219,89 +235,17 @@ function getResource(_view: FakeView, machine: FakeTalosMachine, ip: string, par
   if (output !== "table") {
     throw new CliExit(1, `Error: output format "${output}" is not supported\n`);
   }
-  return `NODE   NAMESPACE   TYPE            ID        VERSION   STAGE   READY\n${ip}   runtime   MachineStatus   machine   3   ${machine.stage}   ${spec.status.ready}\n`;
+  return tabwrite([
+    ["NODE", "NAMESPACE", "TYPE", "ID", "VERSION", "STAGE", "READY"],
+    [ip, "runtime", "MachineStatus", "machine", "3", machine.stage, String(spec.status.ready)],
+  ]);
 }
 
-/** Disks as the VM's bus names them: scsi/sata/ide → /dev/sdX, virtio-blk → /dev/vdX. */
-function disksOf(view: FakeView, machine: FakeTalosMachine): string[] {
-  const config = view.world.proxmox.vms[String(machine.vmid)]?.config ?? {};
-  const disks: string[] = [];
-  let sd = 0;
-  let vd = 0;
-  for (const [key, value] of Object.entries(config).sort()) {
-    if (!/^(scsi|sata|ide|virtio)\d+$/.test(key) || String(value).includes("media=cdrom")) {
-      continue;
-    }
-    disks.push(
-      key.startsWith("virtio")
-        ? `/dev/vd${String.fromCharCode(97 + vd++)}`
-        : `/dev/sd${String.fromCharCode(97 + sd++)}`,
-    );
-  }
-  return disks;
-}
-
-interface MachineConfig {
-  machine?: {
-    type?: string;
-    install?: { disk?: string; image?: string; grubUseUKICmdline?: boolean };
-    network?: { hostname?: string; interfaces?: { addresses?: string[] }[] };
-  };
-  cluster?: { id?: string };
-}
-
-function applyConfig(view: FakeView, machine: FakeTalosMachine, _ip: string, parsed: ParsedCli): string {
-  const file = flag(parsed, "file") ?? "";
-  if (!existsSync(file)) {
-    throw new CliExit(1, `open ${file}: no such file or directory\n`);
-  }
-  const text = readFileSync(file, "utf8");
-  const config = parse(text) as MachineConfig;
-  if (machine.stage === "maintenance") {
-    const iso = Number(/^v\d+\.(\d+)/.exec(machine.isoTalosVersion ?? "")?.[1] ?? "99");
-    if (config.machine?.install?.grubUseUKICmdline !== undefined && iso < 12) {
-      throw new NodeError(
-        "rpc error: code = InvalidArgument desc = configuration decode error: unknown keys found during decoding:\nmachine:\n    install:\n        grubUseUKICmdline: true",
-      );
-    }
-    const disk = config.machine?.install?.disk ?? "";
-    if (!disksOf(view, machine).includes(disk)) {
-      throw new NodeError(
-        `rpc error: code = InvalidArgument desc = configuration validation failed: 1 error occurred:\n\t* specified install disk does not exist: "${disk}"`,
-      );
-    }
-  }
-  if (hasFlag(parsed, "dry-run")) {
-    return dryRun(machine.appliedConfig ?? "", text);
-  }
-  const wasConfigured = machine.stage !== "maintenance";
-  machine.appliedConfig = text;
-  machine.role = config.machine?.type === "controlplane" ? "controlplane" : "worker";
-  machine.hostname = config.machine?.network?.hostname ?? machine.name;
-  machine.clusterId = config.cluster?.id ?? "";
-  machine.installedVersion =
-    /:(v[\d.]+)$/.exec(config.machine?.install?.image ?? "")?.[1] ?? machine.isoTalosVersion ?? "";
-  const address = config.machine?.network?.interfaces?.[0]?.addresses?.[0];
-  if (!wasConfigured) {
-    machine.ip = address?.split("/")[0] ?? machine.ip;
-    machine.stage = "installing";
-    return "";
-  }
-  return "Applied configuration without a reboot\n";
-}
-
-function dryRun(before: string, after: string): string {
-  const old = before.split("\n");
-  const next = after.split("\n");
-  const diff = [
-    ...old.filter((line) => !next.includes(line)).map((line) => `-${line}`),
-    ...next.filter((line) => !old.includes(line)).map((line) => `+${line}`),
-  ];
-  const body = diff.length === 0 ? "No changes." : `--- a\n+++ b\n${diff.join("\n")}`;
-  return `Dry run summary:\nApplied configuration without a reboot (skipped in dry-run).\n\nConfig diff:\n\n${body}\n`;
-}
-
-function versionCommand(parsed: ParsedCli, env: Env, change: <T>(body: (view: FakeView) => T) => T): string {
+function versionCommand(
+  parsed: ParsedCli,
+  env: Env,
+  change: <T>(body: (view: FakeView) => T) => T,
+): CliResult {
   const client = change((view) => view.talos.clientVersion);
   const head = `Client:\n\tTag:         ${client}\n\tSHA:         5f1c0b84\n\tBuilt:       \n\tGo version:  go1.24.11\n\tOS/Arch:     linux/amd64\n`;
   if (hasFlag(parsed, "client")) {
@@ -319,5 +263,5 @@ function versionCommand(parsed: ParsedCli, env: Env, change: <T>(body: (view: Fa
       return `\tNODE:        ${ip}\n\tTag:         ${tag}\n\tSHA:         5f1c0b84\n\tBuilt:       \n\tGo version:  go1.24.11\n\tOS/Arch:     linux/amd64\n\tEnabled:     RBAC\n`;
     },
   );
-  return `${head}Server:\n${server}`;
+  return `${head}Server:\n${server.stdout}`;
 }

@@ -16,6 +16,8 @@ export const FakeTalosMachine = LabTalosMachine.extend({
   /** The cluster id of the secrets the applied config was generated from: its PKI. */
   clusterId: z.string().optional(),
   installedVersion: z.string().optional(),
+  /** Set when the installer failed on the node (its install disk does not exist): it never reboots. */
+  installError: z.string().optional(),
 });
 export type FakeTalosMachine = z.output<typeof FakeTalosMachine>;
 
@@ -77,6 +79,8 @@ export type FakeKubernetesState = z.output<typeof FakeKubernetesState>;
  * - `fluxNotReady`: `Kustomization ns/name` or `HelmRelease ns/name` → the failure message it shows.
  * - `certificatesNotReady`: `ns/name` of certificates stuck at Ready=False.
  * - `tunnelError`: the cloudflared error line the tunnel logs instead of registering.
+ * - `tunnelLongRunning`: the tunnel has run for long: its startup lines, the only ones that say
+ *   `Registered tunnel connection`, are older than any log tail.
  * - `prometheusTargetsDown`: jobs whose targets are down.
  * - `etcdPreparingOnce`: IPs whose next `service etcd` answers Preparing although etcd has data
  *   (a restarting etcd), so a bootstrap guard that trusts it meets `AlreadyExists`.
@@ -88,6 +92,7 @@ export const FakeCliFaults = z.looseObject({
   fluxNotReady: z.record(z.string(), z.string()).default({}),
   certificatesNotReady: z.array(z.string()).default([]),
   tunnelError: z.string().nullable().default(null),
+  tunnelLongRunning: z.boolean().default(false),
   prometheusTargetsDown: z.array(z.string()).default([]),
   etcdPreparingOnce: z.array(z.string()).default([]),
 });

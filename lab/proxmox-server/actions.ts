@@ -1,14 +1,24 @@
 import type { LabVm, World } from "../world/index.ts";
 import { LabHttpError, parameterError } from "./lab-http-error.ts";
 import { missingParams, nodeName, pveNode, storageOf, vmidOf, vmOf } from "./lookups.ts";
+import { hasAny, requireAll } from "./permissions.ts";
 import type { RouteContext } from "./routes.ts";
 import { startTask } from "./tasks.ts";
 
 /** The calls that make or start things, as tasks, with the faults the world asks for. */
 
-export function downloadUrl({ world, match, params, user, now }: RouteContext): string {
+/**
+ * `download-url` needs Datastore.AllocateTemplate on the storage AND either Sys.Audit plus
+ * Sys.Modify on / or Sys.AccessNetwork on the node (proxmox/pve-storage@9.1.7
+ * src/PVE/API2/Storage/Status.pm:743-757).
+ */
+export function downloadUrl({ world, match, params, user, token, now }: RouteContext): string {
   const node = nodeName(world, match);
   const storageId = match["storage"] ?? "";
+  requireAll(world, token, `/storage/${storageId}`, ["Datastore.AllocateTemplate"]);
+  if (!hasAny(world, token, `/nodes/${node}`, ["Sys.AccessNetwork"])) {
+    requireAll(world, token, "/", ["Sys.Audit", "Sys.Modify"]);
+  }
   const missing = missingParams(params, ["url", "filename", "content"]);
   if (missing) {
     throw missing;
@@ -72,7 +82,11 @@ const CREATE_PARAMS = new Set([
   "start",
 ]);
 
-export function createVm({ world, match, params, user, now }: RouteContext): string {
+/**
+ * `POST /nodes/{node}/qemu`: besides VM.Allocate, Datastore.AllocateSpace on each disk's storage
+ * and SDN.Use on each bridge (proxmox/qemu-server@9.2.6 src/PVE/API2/Qemu.pm:1164-1168, 1298, 1364).
+ */
+export function createVm({ world, match, params, user, token, now }: RouteContext): string {
   const node = nodeName(world, match);
   const missing = missingParams(params, ["vmid"]);
   if (missing) {
@@ -99,12 +113,17 @@ export function createVm({ world, match, params, user, now }: RouteContext): str
   ) {
     throw parameterError({ net0: "invalid format - format error" });
   }
+  const bridge = /bridge=([^,]+)/.exec(net0 ?? "")?.[1];
+  if (bridge !== undefined) {
+    requireAll(world, token, `/sdn/zones/localnetwork/${bridge}`, ["SDN.Use"]);
+  }
   if (world.proxmox.vms[String(vmid)]) {
     throw new LabHttpError(500, `unable to create VM ${vmid}: config file already exists`);
   }
   const disk = params["scsi0"];
   if (disk !== undefined) {
     const storageId = disk.split(":")[0] ?? "";
+    requireAll(world, token, `/storage/${storageId}`, ["Datastore.AllocateSpace"]);
     const storage = storageOf(world, node, storageId);
     if (!storage.content.includes("images")) {
       throw new LabHttpError(500, `storage '${storageId}' does not support vm images`);

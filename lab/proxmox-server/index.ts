@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { updateWorld } from "../world/index.ts";
 import { LabHttpError } from "./lab-http-error.ts";
+import { requireAll } from "./permissions.ts";
 import { ROUTES } from "./routes.ts";
 
 /**
@@ -120,12 +121,24 @@ function answer(call: Call): unknown {
     );
     const role = token.role ?? "admin";
     const privilege = route.privilege(captures, call.params);
-    if (privilege !== "" && (role === "none" || (role === "auditor" && route.method !== "GET"))) {
-      throw new LabHttpError(403, `Permission check failed (${privilege})`);
-    }
-    return updateWorld(call.worldFile, (world) =>
-      route.handle({ world, match: captures, params: call.params, user: token.id, now: new Date() }),
-    );
+    return updateWorld(call.worldFile, (world) => {
+      if (privilege !== "") {
+        if (world.proxmox.tokenAcl[token.id] !== undefined) {
+          const [path = "/", name = ""] = privilege.split(", ");
+          requireAll(world, token, path, [name]);
+        } else if (role === "none" || (role === "auditor" && route.method !== "GET")) {
+          throw new LabHttpError(403, `Permission check failed (${privilege})`);
+        }
+      }
+      return route.handle({
+        world,
+        match: captures,
+        params: call.params,
+        user: token.id,
+        token,
+        now: new Date(),
+      });
+    });
   }
   throw new LabHttpError(501, `Method '${call.method} ${API_PREFIX}${call.path}' not implemented`);
 }

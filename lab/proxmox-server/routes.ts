@@ -1,6 +1,8 @@
 import type { LabTask, World } from "../world/index.ts";
 import { createVm, downloadUrl, startVm } from "./actions.ts";
+import type { LabToken } from "./index.ts";
 import { nodeName, pveNode, storageOf, taskOf, vmOf } from "./lookups.ts";
+import { effectivePermissions, hasAny } from "./permissions.ts";
 import { pollTask } from "./tasks.ts";
 
 export interface RouteContext {
@@ -10,6 +12,7 @@ export interface RouteContext {
   readonly params: Readonly<Record<string, string>>;
   /** `user@realm!token` */
   readonly user: string;
+  readonly token: LabToken;
   readonly now: Date;
 }
 
@@ -31,6 +34,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", pattern: /^\/version$/, privilege: () => "", handle: ({ world }) => versionOf(world) },
   {
     method: "GET",
+    pattern: /^\/access\/permissions$/,
+    privilege: () => "",
+    handle: ({ world, token, params }) => effectivePermissions(world, token, params),
+  },
+  {
+    method: "GET",
     pattern: /^\/nodes$/,
     privilege: () => "/nodes, Sys.Audit",
     handle: ({ world }) =>
@@ -39,10 +48,16 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     pattern: new RegExp(`^/nodes/${NODE}/storage$`),
-    privilege: ({ node }) => `/nodes/${node}, Sys.Audit`,
-    handle: ({ world, match, params }) =>
+    // Any user may list; entries are filtered instead (pve-storage@9.1.7 Status.pm:72-76).
+    privilege: () => "",
+    // Storages the token holds neither Datastore.Audit nor Datastore.AllocateSpace on are left out,
+    // silently (proxmox/pve-storage@9.1.7 src/PVE/API2/Storage/Status.pm:243-245).
+    handle: ({ world, match, params, token }) =>
       Object.entries(pveNode(world, match).storages)
         .filter(([id]) => !world.faults.missingStorage.includes(id))
+        .filter(([id]) =>
+          hasAny(world, token, `/storage/${id}`, ["Datastore.Audit", "Datastore.AllocateSpace"]),
+        )
         .filter(([, storage]) => !params["content"] || storage.content.includes(params["content"]))
         .map(([id, storage]) => ({
           storage: id,
@@ -82,10 +97,23 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     pattern: new RegExp(`^/nodes/${NODE}/network$`),
-    privilege: ({ node }) => `/nodes/${node}, Sys.Audit`,
-    handle: ({ world, match, params }) =>
+    // Any user may list; bridges are filtered instead (pve-manager@14a22df3 PVE/API2/Network.pm:266).
+    privilege: () => "",
+    // `active: 1` only on running interfaces, absent otherwise (proxmox/pve-common@9.2.1
+    // src/PVE/Network/Interfaces.pm:341-345); bridges the token holds neither SDN.Audit nor SDN.Use
+    // on (/sdn/zones/localnetwork/<bridge>) are left out, silently (proxmox/pve-manager@14a22df3 (9.2.11)
+    // PVE/API2/Network.pm:470-482).
+    handle: ({ world, match, params, token }) =>
       Object.entries(pveNode(world, match).bridges)
-        .map(([iface, bridge]) => ({ iface, type: "bridge", active: bridge.active ? 1 : 0, autostart: 1 }))
+        .filter(([iface]) =>
+          hasAny(world, token, `/sdn/zones/localnetwork/${iface}`, ["SDN.Audit", "SDN.Use"]),
+        )
+        .map(([iface, bridge]) => ({
+          iface,
+          type: "bridge",
+          ...(bridge.active ? { active: 1 } : {}),
+          autostart: 1,
+        }))
         .filter(
           (iface) => !params["type"] || params["type"] === iface.type || params["type"] === "any_bridge",
         ),
@@ -130,7 +158,7 @@ export const ROUTES: readonly Route[] = [
         vmid: vm.vmid,
         name: vm.name,
         status: vm.status,
-        qmpstatus: vm.status,
+        qmpstatus: vm.qmpstatus ?? vm.status,
         uptime: vm.status === "running" ? 42 : 0,
         ...(vm.config["tags"] === undefined ? {} : { tags: vm.config["tags"] }),
         ...(vm.lock ? { lock: vm.lock } : {}),

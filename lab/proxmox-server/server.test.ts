@@ -90,4 +90,34 @@ describe("the lab Proxmox server", () => {
       "hostname lookup 'pve9' failed - failed to get address info for: pve9: Name or service not known",
     );
   });
+
+  it("answers /access/permissions as Proxmox does: path to privilege to 1, {} for a path without grants", async () => {
+    lab.change((world) => {
+      world.proxmox.tokenAcl = {
+        "automation@pve!orchestrator": {
+          "/storage/local": ["Datastore.Audit", "Datastore.AllocateTemplate"],
+        },
+      };
+    });
+    expect(await call("GET", "/access/permissions?path=%2Fstorage%2Flocal", { auth: AUTH })).toMatchObject({
+      status: 200,
+      body: { data: { "/storage/local": { "Datastore.AllocateTemplate": 1, "Datastore.Audit": 1 } } },
+    });
+    expect(
+      await call("GET", "/access/permissions?path=%2Fstorage%2Flocal-lvm", { auth: AUTH }),
+    ).toMatchObject({
+      status: 200,
+      body: { data: {} },
+    });
+    // The listing leaves out the storage the token may not see, silently.
+    expect(await call("GET", "/nodes/pve/storage", { auth: AUTH })).toMatchObject({
+      body: { data: [{ storage: "local" }] },
+    });
+    expect(
+      await call("POST", "/nodes/pve/qemu", { auth: AUTH, body: "vmid=150&scsi0=local-lvm%3A8" }),
+    ).toMatchObject({
+      status: 403,
+      reason: "Permission check failed (/vms/150, VM.Allocate)",
+    });
+  });
 });

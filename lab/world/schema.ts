@@ -25,7 +25,10 @@ export const LabVm = z.looseObject({
   vmid: z.number(),
   node: z.string(),
   name: z.string(),
+  /** Proxmox knows only these two (qemu-server@9.2.6 src/PVE/QemuServer.pm:2373-2377, 2558). */
   status: z.enum(["running", "stopped"]),
+  /** QEMU's own state when it is not plain `running`, e.g. `paused` (QemuServer.pm:2441, 2772-2785). */
+  qmpstatus: z.string().optional(),
   /** `create` while qmcreate runs; Proxmox shows it in config and status. */
   lock: z.string().optional(),
   /** As Proxmox prints it: `name`, `tags` (`a;b`), `net0`, `scsi0`, `ide2`, `cores`, `memory`, … */
@@ -111,6 +114,11 @@ export const World = z.looseObject({
     vms: z.record(z.string(), LabVm).default({}),
     volumes: z.record(z.string(), LabVolume).default({}),
     tasks: z.record(z.string(), LabTask).default({}),
+    /**
+     * Privilege-separated tokens' ACLs: token id → ACL path → privileges. A token listed here
+     * sees and may do only what these grant (lab/proxmox-server/permissions.ts).
+     */
+    tokenAcl: z.record(z.string(), z.record(z.string(), z.array(z.string()))).default({}),
   }),
   network: z.looseObject({ dhcpReservations: z.record(z.string(), z.string()).default({}) }).default({
     dhcpReservations: {},

@@ -106,7 +106,9 @@ async function makeHomelab(
   const faulty = lab
     .clusterFile()
     .replace("bridge: vmbr0", "bridge: vmbr1") // the node only has vmbr0
-    .replace("installDisk: /dev/sda ", "installDisk: /dev/vda "); // the VMs' disks are SCSI: /dev/sda
+    // The VMs' disks are SCSI (/dev/sda). Talos >= 1.9 would accept /dev/vda and fail installing on
+    // the node; the talos stage's disk preflight (talosctl get disks --insecure) stops it first.
+    .replace("installDisk: /dev/sda ", "installDisk: /dev/vda ");
   // storage stays local-lvm, the stock name, but this node has a ZFS pool: local-zfs
   await writeFile(join(repo, CLUSTER_FILE), faulty);
   await mkdir(join(repo, "kubernetes", "bootstrap"), { recursive: true });

@@ -21,6 +21,7 @@ export function liveFactSource(options: { baseDir: string; env: NodeJS.ProcessEn
     bridges: async (clusterText, node) =>
       (await client(clusterText)).nodeNetwork(node, { type: "any_bridge" }),
     vmConfig: async (clusterText, node, vmid) => (await client(clusterText)).vmConfig(node, vmid),
+    privileges: async (clusterText, path) => (await client(clusterText)).privileges(path),
     async talosDisks(ip) {
       const result = await runArgv(["talosctl", "get", "disks", "--insecure", "-n", ip, "-e", ip], {
         cwd: options.baseDir,

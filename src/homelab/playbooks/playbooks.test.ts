@@ -65,6 +65,7 @@ const noFacts: PlaybookFactSource = {
   storages: () => Promise.reject(new Error("not asked")),
   bridges: () => Promise.reject(new Error("not asked")),
   vmConfig: () => Promise.reject(new Error("not asked")),
+  privileges: () => Promise.reject(new Error("not asked")),
   talosDisks: () => Promise.reject(new Error("not asked")),
 };
 
@@ -170,9 +171,9 @@ describe("the missing-bridge playbook", () => {
 });
 
 describe("the missing-install-disk playbook", () => {
-  const applyError = [
-    "error applying new configuration: rpc error: code = Unknown desc = configuration validation failed: 1 error occurred:",
-    '        * specified install disk does not exist: "/dev/vda"',
+  /** The talos stage's disk preflight (stages/talos-disks.ts), the only text this playbook matches. */
+  const preflightError = [
+    "step talos failed: talos: cp-2 (192.168.1.22): install disk /dev/vda is not on the node; its disks: /dev/sda (34 GB, virtio, QEMU HARDDISK); set talos.installDisk (or this node's installDisk) to one of them",
   ];
 
   function fakeTalosctl(table: string): string {
@@ -198,7 +199,7 @@ describe("the missing-install-disk playbook", () => {
     const bin = fakeTalosctl(DISKS_TABLE);
     const result = await runPlaybooks({
       worktree,
-      evidence: evidence(...applyError, "talos: apply-config to 192.168.1.22 failed"),
+      evidence: evidence(...preflightError),
       facts: liveFacts(fixture, `${bin}:${process.env["PATH"]}`),
     });
     expect(result).toMatchObject({ kind: "changed", playbook: "talos-install-disk-missing" });
@@ -210,7 +211,7 @@ describe("the missing-install-disk playbook", () => {
     );
   });
 
-  it("matches the installer's no system disk found and leaves two candidate disks to a human", async () => {
+  it("leaves two candidate disks to a human", async () => {
     const twoDisks = `${DISKS_TABLE}\n       runtime     Disk   sdb     2         34 GB    false       virtio      true                QEMU HARDDISK`;
     const result = await missingInstallDiskPlaybook.attempt(
       {
@@ -218,7 +219,9 @@ describe("the missing-install-disk playbook", () => {
         clusterText: EXAMPLE_CLUSTER_FILE,
         facts: { ...noFacts, talosDisks: async () => twoDisks },
       },
-      evidence("[talos] error running phase 2 in install sequence: no system disk found"),
+      evidence(
+        "talos: cp-1 (192.168.1.21): install disk /dev/vda is not on the node; its disks: /dev/sda (34 GB), /dev/sdb (34 GB); set talos.installDisk (or this node's installDisk) to one of them",
+      ),
     );
     expect(result).toEqual({
       kind: "no_change",
@@ -227,6 +230,9 @@ describe("the missing-install-disk playbook", () => {
   });
 
   it.each([
+    // Talos < 1.9 said this at apply-config; since 1.9 nothing does (the pack supports 1.10+).
+    '        * specified install disk does not exist: "/dev/vda"',
+    "[talos] error running phase 2 in install sequence: no system disk found",
     '        * no disks matched the expression: disk.size <= 1000000000000u && disk.transport != "" && !disk.readonly && !disk.cdrom',
     "proxmox: 500 volume 'local-lvm:vm-121-disk-0' does not exist",
     '[talos] task install (1/1): failed: task "upgrade" failed: exit code 1',

@@ -1,15 +1,11 @@
+import { INSTALL_DISK_NOT_ON_NODE } from "../stages/talos-disks.ts";
+import { parseDisksTable } from "../tools/index.ts";
 import { clusterDocument, setScalar, valueAt } from "./cluster-yaml.ts";
 import { definePlaybook, firstMatch, type PlaybookChange, type PlaybookEvidence } from "./types.ts";
 
-/** talosctl apply-config: `* specified install disk does not exist: "/dev/mmcblk1"` (siderolabs/talos#5469). */
-const INSTALL_DISK_MISSING = /specified install disk does not exist: "([^"]+)"/;
-/** The installer's `no system disk found` (siderolabs/talos#11097). */
-const NO_SYSTEM_DISK = /\bno system disk found\b/;
 /** `unknown keys found during decoding: machine.install.grubUseUKICmdline` (cozystack/talm#132). */
 const UNKNOWN_KEYS = /\bunknown keys found during decoding\b/;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
-/** Block devices that are never an install target. */
-const NOT_A_DISK = /^(?:loop|sr|ram|zram|nbd|dm-|md)\d*/;
 
 interface NodeEntry {
   index: number;
@@ -48,26 +44,9 @@ function nodeInQuestion(clusterText: string, evidence: PlaybookEvidence): NodeEn
   );
 }
 
-/**
- * Disk ids from `talosctl get disks` table output (Talos ≥ 1.8):
- * `NODE NAMESPACE TYPE ID VERSION SIZE READ ONLY TRANSPORT ROTATIONAL WWID MODEL SERIAL`. Loop
- * devices, CD-ROMs and read-only disks are left out.
- */
+/** The installable disk paths in `talosctl get disks` table output (loop, CD-ROM, read-only left out). */
 export function installableDisks(table: string): string[] {
-  const disks: string[] = [];
-  for (const line of table.split("\n")) {
-    const tokens = line.trim().split(/\s+/);
-    const at = tokens.indexOf("Disk");
-    if (at < 1 || tokens[at - 1] !== "runtime") {
-      continue;
-    }
-    const [id, , , , readOnly] = tokens.slice(at + 1);
-    if (id === undefined || NOT_A_DISK.test(id) || readOnly === "true" || /DVD-ROM|CD-ROM/i.test(line)) {
-      continue;
-    }
-    disks.push(`/dev/${id}`);
-  }
-  return disks;
+  return parseDisksTable(table).map((disk) => disk.path);
 }
 
 interface DiskMatch {
@@ -75,24 +54,38 @@ interface DiskMatch {
   node: NodeEntry | undefined;
 }
 
+/**
+ * Matches the talos stage's install-disk preflight (stages/talos-disks.ts), which names the disk
+ * and the disks the maintenance-mode node reports. Talos itself no longer says anything at
+ * apply-config time: `specified install disk does not exist` left with 1.9 (siderolabs/talos
+ * commit 9a02ecc49; @v1.8.0 pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go:112, absent at
+ * @v1.9.0). The disks are read again from the node (`talosctl get disks --insecure`), since the
+ * VM may have changed since the preflight ran; the preflight's own list serves when the text names
+ * no node of the cluster file.
+ */
 export const missingInstallDiskPlaybook = definePlaybook<
-  { missing: string | undefined; evidence: PlaybookEvidence },
+  { missing: string | undefined; listed: string[]; evidence: PlaybookEvidence },
   DiskMatch & { disks: string[] }
 >({
   id: "talos-install-disk-missing",
   description:
     "talos.installDisk names a disk the VM does not have (/dev/sda vs /dev/vda): use the one disk `talosctl get disks --insecure` reports",
   matches(evidence) {
-    const named = firstMatch(evidence, INSTALL_DISK_MISSING);
-    if (named) {
-      return { missing: named[1], evidence };
+    const found = firstMatch(evidence, INSTALL_DISK_NOT_ON_NODE);
+    if (!found) {
+      return undefined;
     }
-    return firstMatch(evidence, NO_SYSTEM_DISK) ? { missing: undefined, evidence } : undefined;
+    const named = found[1] ?? "";
+    return {
+      missing: named.startsWith("/dev/") ? named : undefined,
+      listed: [...(found[2] ?? "").matchAll(/\/dev\/[\w.-]+/g)].map((m) => m[0]),
+      evidence,
+    };
   },
   async gatherFacts(ctx, match) {
     const node = nodeInQuestion(ctx.clusterText, match.evidence);
     if (node === undefined || node.ip === "") {
-      return { missing: match.missing, node, disks: [] };
+      return { missing: match.missing, node, disks: match.listed };
     }
     return { missing: match.missing, node, disks: installableDisks(await ctx.facts.talosDisks(node.ip)) };
   },

@@ -14,6 +14,8 @@ export interface PlaybookFactSource {
   bridges(clusterText: string, node: string): Promise<PveNetworkInterface[]>;
   /** A VM's configuration (GET /nodes/{node}/qemu/{vmid}/config). */
   vmConfig(clusterText: string, node: string, vmid: number): Promise<PveVmConfig | undefined>;
+  /** The token's privileges on one ACL path (GET /access/permissions?path=…). */
+  privileges(clusterText: string, path: string): Promise<Set<string>>;
   /** The text `talosctl get disks --insecure -n <ip> -e <ip>` prints for a maintenance-mode node. */
   talosDisks(ip: string): Promise<string>;
 }

@@ -6,6 +6,7 @@ import { ProxmoxError, ProxmoxTaskError } from "./errors.ts";
 import {
   envelope,
   PveNetworkInterface,
+  PvePermissions,
   PveStorage,
   PveTaskLogLine,
   PveTaskStatus,
@@ -71,6 +72,20 @@ export class ProxmoxClient {
 
   version(): Promise<PveVersion> {
     return this.#get("/version", PveVersion);
+  }
+
+  /**
+   * The privileges this token holds on one ACL path (`/storage/local-lvm`,
+   * `/sdn/zones/localnetwork/vmbr0`). Any token may ask about itself (pve-access-control
+   * AccessControl.pm:514-520, `user => 'all'`).
+   */
+  async privileges(path: string): Promise<Set<string>> {
+    const answer = await this.#get("/access/permissions", PvePermissions, { path });
+    return new Set(
+      Object.entries(answer[path] ?? {})
+        .filter(([, granted]) => granted !== false)
+        .map(([privilege]) => privilege),
+    );
   }
 
   nodeStorage(node: string, options: { content?: string } = {}): Promise<PveStorage[]> {

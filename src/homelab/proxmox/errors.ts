@@ -63,7 +63,29 @@ function describe(
     return `${where}: ${said}: the API token was refused; check proxmox.tokenId and the token secret`;
   }
   if (status === 403) {
-    return `${where}: ${said}: grant the token a role on that path (pveum acl modify <path> --tokens <tokenId> --roles PVEVMAdmin) or create it without privilege separation`;
+    return `${where}: ${said}: ${permissionAdvice(method, path, reason)}`;
   }
   return `${where}: ${said}`;
+}
+
+/**
+ * What a 403 needs, by call. Proxmox names the failing path and privilege in the reason
+ * (`Permission check failed (/storage/local, Datastore.AllocateTemplate)`), but a call may need
+ * several: creating a VM also needs Datastore.AllocateSpace on its disk's storage and SDN.Use on its
+ * bridge (proxmox/qemu-server@9.2.6 src/PVE/API2/Qemu.pm:1164-1168); download-url needs
+ * Datastore.AllocateTemplate on the storage and Sys.AccessNetwork on the node or Sys.Audit with
+ * Sys.Modify on / (proxmox/pve-storage@9.1.7 src/PVE/API2/Storage/Status.pm:743-757).
+ */
+function permissionAdvice(method: string, path: string, reason: string): string {
+  const named = /\((\/[^,)]*), ([\w.]+)\)/.exec(reason);
+  const first = named
+    ? `grant the token ${named[2]} on ${named[1]} (pveum acl modify ${named[1]} --tokens <tokenId> --roles <a role with ${named[2]}>)`
+    : "grant the token a role on that path (pveum acl modify <path> --tokens <tokenId> --roles <role>)";
+  if (method === "POST" && /\/storage\/[^/]+\/download-url$/.test(path)) {
+    return `${first}; download-url needs Datastore.AllocateTemplate on the storage and Sys.AccessNetwork on the node (or Sys.Audit and Sys.Modify on /)`;
+  }
+  if (method === "POST" && /^\/nodes\/[^/]+\/qemu$/.test(path)) {
+    return `${first}; creating a VM needs VM.Allocate on /vms/<vmid>, Datastore.AllocateSpace on its disk's storage and SDN.Use on its bridge (roles PVEVMAdmin, PVEDatastoreUser, PVESDNUser)`;
+  }
+  return first;
 }

@@ -29,6 +29,14 @@ export const PveVolume = z.looseObject({
 });
 export type PveVolume = z.output<typeof PveVolume>;
 
+/**
+ * `GET /access/permissions`: path → privilege → propagate flag
+ * (proxmox/pve-access-control@5ccd07d (9.1.1) src/PVE/API2/AccessControl.pm:539-542).
+ */
+export const PvePermissions = z.record(z.string(), z.record(z.string(), z.union([z.number(), z.boolean()])));
+export type PvePermissions = z.output<typeof PvePermissions>;
+
+/** `active` is 1 for a running interface and ABSENT otherwise (proxmox/pve-common@9.2.1 src/PVE/Network/Interfaces.pm:341-345). */
 export const PveNetworkInterface = z.looseObject({
   iface: z.string(),
   type: z.string(),
@@ -40,8 +48,12 @@ export type PveNetworkInterface = z.output<typeof PveNetworkInterface>;
 export const PveVmConfig = z.record(z.string(), z.union([z.string(), z.number()]));
 export type PveVmConfig = z.output<typeof PveVmConfig>;
 
+/**
+ * `status` is `stopped` or `running` only (proxmox/qemu-server@9.2.6 src/PVE/QemuServer.pm:2373-2377,
+ * 2558); a paused or suspended VM is `running` with `qmpstatus` saying so (QemuServer.pm:2441, 2772-2785).
+ */
 export const PveVmStatus = z.looseObject({
-  status: z.enum(["running", "stopped", "paused"]).or(z.string()),
+  status: z.enum(["running", "stopped"]).or(z.string()),
   vmid: z.union([z.number(), z.string()]).transform(Number),
   name: z.string().optional(),
   tags: z.string().optional(),

@@ -101,14 +101,19 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         }
         await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
         const logs = await kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
-        if (/Registered tunnel connection/.test(logs)) {
-          return undefined;
-        }
+        // cloudflared says `Registered tunnel connection` only when a connection registers
+        // (cloudflare/cloudflared@2026.8.2 connection/observer.go:66), so a tunnel that has run
+        // for long has none in its tail. The rollout being Ready stands for it then (the chart's
+        // readiness probe is /ready, 200 only with an active connection: metrics/readiness.go:54-60);
+        // only errors without any registration fail the check.
         const errorLine = logs
           .split("\n")
           .filter((line) => /\bERR\b/.test(line))
           .at(-1);
-        return `the tunnel registered no connection${errorLine ? `: ${errorLine.trim()}` : ""}`;
+        if (/Registered tunnel connection/.test(logs) || errorLine === undefined) {
+          return undefined;
+        }
+        return `the tunnel registered no connection: ${errorLine.trim()}`;
       },
     },
     {

@@ -43,7 +43,7 @@ export const TALOS_CHECKS: readonly StageCheck[] = [
         for (const id of node.role === "controlplane" ? ["etcd", "kubelet"] : ["kubelet"]) {
           const service = await talosctl.service(node.ip, id);
           if (service.state !== "Running" || service.health !== "OK") {
-            return `${node.name} (${node.ip}) service ${id} is ${service.state}, health ${service.health}: ${service.events.at(-1) ?? "no events"}`;
+            return `${node.name} (${node.ip}) service ${id} is ${service.state}, health ${service.health}: ${service.events[0] ?? "no events"}`;
           }
         }
       }

@@ -9,13 +9,44 @@ import type { ClusterFile, ResolvedNode } from "../cluster-file/index.ts";
  * talos/patches/controller/ and talos/patches/worker/.
  */
 
-/** Every node: CNI, CIDRs, time servers. */
+/**
+ * The Talos minor of `talos.version` (`v1.12.4` → 12): the config contract `gen config` gets, so
+ * the documents it emits, and which documents our patches must use. Supported: 1.10 and later.
+ */
+export function talosMinor(cluster: ClusterFile): number {
+  return Number(/^v?1\.(\d+)/.exec(cluster.talos.version)?.[1] ?? "0");
+}
+
+/**
+ * From 1.12 `gen config` emits a `HostnameConfig` document (`auto: stable`), and the machinery
+ * then refuses `machine.network.hostname` ("static hostname is already set in v1alpha1 config"):
+ * the hostname must go into that document, as Talos's own `stdpatches.WithStaticHostname` does
+ * (siderolabs/talos@v1.12.4 pkg/machinery/config/generate/init.go:237-241,
+ * generate/stdpatches/stdpatches.go:21-37, types/network/hostname.go:151-158; contract
+ * `MultidocNetworkConfigSupported` = newer than 1.11).
+ */
+export const HOSTNAME_DOCUMENT_SINCE = 12;
+
+/**
+ * From 1.14 (siderolabs/talos main) `gen config` emits a `ResolverConfig` document, which refuses
+ * `machine.network.nameservers` (siderolabs/talos@ad8823176 pkg/machinery/config/generate/init.go:252-260,
+ * types/network/resolver.go:263-270, contract.go:263-265 `HostDNSMultidocConfig` = newer than 1.13).
+ */
+export const RESOLVER_DOCUMENT_SINCE = 14;
+
+/** YAML documents as one multi-document patch (talosctl merges each by apiVersion, kind and name). */
+function documents(...docs: readonly object[]): string {
+  return docs.map((doc) => stringify(doc)).join("---\n");
+}
+
+/** Every node: CNI, CIDRs, time servers, name servers (in the document the version wants). */
 export function clusterPatch(cluster: ClusterFile): string {
   const { kubernetes, network } = cluster;
-  return stringify({
+  const resolverDocument = talosMinor(cluster) >= RESOLVER_DOCUMENT_SINCE;
+  const main = {
     machine: {
       ...(network.ntp.length > 0 ? { time: { servers: network.ntp } } : {}),
-      network: { nameservers: network.dns },
+      ...(resolverDocument ? {} : { network: { nameservers: network.dns } }),
     },
     cluster: {
       network: {
@@ -25,7 +56,14 @@ export function clusterPatch(cluster: ClusterFile): string {
         ...(kubernetes.cni === "flannel" ? {} : { cni: { name: "none" } }),
       },
     },
-  });
+  };
+  return resolverDocument
+    ? documents(main, {
+        apiVersion: "v1alpha1",
+        kind: "ResolverConfig",
+        nameservers: network.dns.map((address) => ({ address })),
+      })
+    : documents(main);
 }
 
 /** Control planes: metrics bound to all interfaces, so the obs stage can scrape them (siderolabs/talos#3765). */
@@ -39,7 +77,10 @@ export function controlPlanePatch(): string {
   });
 }
 
-/** One node: hostname, a static address on the NIC chosen by MAC (not eth0), the VIP on control planes, its disk. */
+/**
+ * One node: hostname (v1alpha1 before 1.12, a `HostnameConfig` document from 1.12), a static
+ * address on the NIC chosen by MAC (not eth0), the VIP on control planes, its disk.
+ */
 export function nodePatch(cluster: ClusterFile, node: ResolvedNode): string {
   const prefix = cluster.network.cidr.split("/")[1] ?? "24";
   const install =
@@ -50,10 +91,11 @@ export function nodePatch(cluster: ClusterFile, node: ResolvedNode): string {
             Object.entries(node.installDisk).filter(([, v]) => v !== undefined),
           ),
         };
-  return stringify({
+  const hostnameDocument = talosMinor(cluster) >= HOSTNAME_DOCUMENT_SINCE;
+  const main = {
     machine: {
       network: {
-        hostname: node.name,
+        ...(hostnameDocument ? {} : { hostname: node.name }),
         interfaces: [
           {
             deviceSelector: { hardwareAddr: node.mac },
@@ -66,7 +108,10 @@ export function nodePatch(cluster: ClusterFile, node: ResolvedNode): string {
       },
       install,
     },
-  });
+  };
+  return hostnameDocument
+    ? documents(main, { apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "off", hostname: node.name })
+    : documents(main);
 }
 
 /** The tracked patch files of one folder, in name order. */

@@ -89,15 +89,32 @@ describe("orchestrator step talos", { tags: ["slow"], timeout: 120_000 }, () => 
     expect(later.filter((argv) => argv[1] === "bootstrap" || argv[2] === "secrets")).toEqual([]);
   });
 
-  it("fails with Talos's own error last when the install disk is not on the VM's bus", async () => {
+  it("stops before apply-config when the install disk is not on the VM, naming the disks the node has", async () => {
     lab = await startHomelabLab((text) => text.replace("installDisk: /dev/sda ", "installDisk: /dev/vda "));
     await lab.step("vms");
     const { lines, exitCode } = await lab.step("talos");
     expect(exitCode).toBe(1);
     expect(lines.at(-1)).toBe(
-      'step talos failed: error applying new configuration: rpc error: code = InvalidArgument desc = configuration validation failed: 1 error occurred: * specified install disk does not exist: "/dev/vda"',
+      "step talos failed: talos: cp-1 (192.168.1.21): install disk /dev/vda is not on the node; its disks: /dev/sda (69 GB, scsi, QEMU HARDDISK); set talos.installDisk (or this node's installDisk) to one of them",
     );
-    expect(talosState(lab).bootstrapCalls).toBe(0);
+    const calls = await lab.calls();
+    expect(calls).toContainEqual(["talosctl", "get", "disks", "--insecure", "-n", "192.168.1.21"]);
+    expect(calls.filter((argv) => argv[1] === "apply-config")).toEqual([]);
+    expect(Object.values(talosState(lab).machines).map((machine) => machine.stage)).not.toContain(
+      "installing",
+    );
+  });
+
+  it("stops before apply-config when no disk matches the install disk selector", async () => {
+    lab = await startHomelabLab((text) =>
+      text.replace("installDisk: /dev/sda ", 'installDisk: { serial: "S3Z9NB0K" } '),
+    );
+    await lab.step("vms");
+    const { lines, exitCode } = await lab.step("talos");
+    expect(exitCode).toBe(1);
+    expect(lines.at(-1)).toMatch(
+      /install disk selector \{serial: S3Z9NB0K\} matches no disk on the node; its disks: \/dev\/sda \(69 GB, scsi, QEMU HARDDISK\);/,
+    );
   });
 
   it("fails with the dial timeout when a node's VM is not running", async () => {

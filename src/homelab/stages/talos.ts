@@ -7,11 +7,21 @@ import {
   resolveNodes,
   talosInstallerImage,
 } from "../cluster-file/index.ts";
-import { dryRunChangedLines, dryRunHasChanges, type Talosctl, ToolError } from "../tools/index.ts";
+import {
+  dryRunChangedLines,
+  dryRunHasChanges,
+  dryRunRiskyLines,
+  type Talosctl,
+  ToolError,
+} from "../tools/index.ts";
 import { runChecks } from "./checks.ts";
 import { pollUntil, type StageEnvironment, StageError, toolsOf } from "./stage-context.ts";
 import { TALOS_CHECKS } from "./talos-checks.ts";
-import { clusterPatch, controlPlanePatch, nodePatch, trackedPatches } from "./talos-patches.ts";
+import { checkInstallDisk } from "./talos-disks.ts";
+import { clusterPatch, controlPlanePatch, nodePatch, talosMinor, trackedPatches } from "./talos-patches.ts";
+
+/** The oldest Talos minor the pack generates configs for (docs/conformance.md, version matrix). */
+export const OLDEST_TALOS_MINOR = 10;
 
 /**
  * The `talos` stage (research/homelab-stages.md §1 talos), idempotent: secrets generated once,
@@ -39,6 +49,11 @@ export async function runTalosStage(
   const first = controlPlanes[0];
   if (!first) {
     throw new StageError("talos: the cluster file names no controlplane node; add one (role: controlplane)");
+  }
+  if (talosMinor(cluster) < OLDEST_TALOS_MINOR) {
+    throw new StageError(
+      `talos: talos.version ${cluster.talos.version} is older than v1.${OLDEST_TALOS_MINOR}, the oldest Talos this tool generates configs for; upgrade the nodes' ISO and set talos.version`,
+    );
   }
   await mkdir(join(paths.configDir, "patches"), { recursive: true });
 
@@ -171,6 +186,13 @@ async function convergeNode(
     () => "no answer",
   );
   if (insecureStage === "maintenance") {
+    // Since Talos 1.9 apply-config accepts a disk the node lacks and the installer fails later, on
+    // the node: check the disk against what the node reports before anything is applied.
+    const disks = await talosctl.disks(node.ip);
+    const problem = checkInstallDisk(node, disks);
+    if (problem !== undefined) {
+      throw new StageError(`${label}: ${problem}`);
+    }
     stage.log(`${label}: maintenance mode: applying ${file} with --insecure`);
     await talosctl.applyConfig(node.ip, file, { insecure: true });
     return "applied";
@@ -180,9 +202,7 @@ async function convergeNode(
     stage.log(`${label}: configured, config unchanged`);
     return "unchanged";
   }
-  const risky = dryRunChangedLines(dryRun).filter((line) =>
-    /^\s*[+-]\s*(disk|diskSelector|wipe):/.test(line.slice(1)),
-  );
+  const risky = dryRunRiskyLines(dryRun);
   if (risky.length > 0) {
     for (const line of dryRunChangedLines(dryRun)) {
       stage.log(`  ${line}`);
@@ -216,7 +236,7 @@ async function bootstrapOnce(
     stage.log(`${label}: etcd is running: already bootstrapped`);
     return false;
   }
-  stage.log(`${label}: etcd is ${etcd.state} (${etcd.events.at(-1) ?? "no events"}): bootstrapping`);
+  stage.log(`${label}: etcd is ${etcd.state} (${etcd.events[0] ?? "no events"}): bootstrapping`);
   let bootstrapped = true;
   try {
     await talosctl.bootstrap(first.ip);

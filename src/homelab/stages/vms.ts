@@ -12,6 +12,7 @@ import {
   type PveVmConfig,
   type WaitOptions,
 } from "../proxmox/index.ts";
+import { preflightDownload, preflightNode, VmsStageError } from "./vms-preflight.ts";
 
 /**
  * The `vms` stage (research/homelab-stages.md §1): per node, idempotently, preflight the storage,
@@ -35,6 +36,7 @@ export type VmsProxmoxApi = Pick<
   | "waitForTask"
   | "taskLog"
   | "nodeTasks"
+  | "privileges"
 >;
 
 export interface VmsStageOptions {
@@ -65,10 +67,7 @@ export interface VmsStageSummary {
   readonly nodes: readonly VmsNodeResult[];
 }
 
-/** A problem this stage found before any task ran; the message is the one line to show. */
-export class VmsStageError extends Error {
-  override name = "VmsStageError";
-}
+export { VmsStageError };
 
 /** Written into the description of VMs this tool creates, to tell them from adopted ones. */
 const CREATED_MARK = "Created by homelab-orchestrator";
@@ -102,45 +101,8 @@ export async function runVmsStage(options: VmsStageOptions): Promise<VmsStageSum
 }
 
 async function preflight({ cluster, client, log }: VmsStageOptions, pveNode: string): Promise<void> {
+  await preflightNode(client, cluster, pveNode);
   const { storage, isoStorage, bridge } = cluster.proxmox;
-  const storages = await client.nodeStorage(pveNode);
-  const names = storages.map((candidate) => candidate.storage).join(", ") || "none";
-  for (const [wanted, content, field] of [
-    [storage, "images", "proxmox.storage"],
-    [isoStorage, "iso", "proxmox.isoStorage"],
-  ] as const) {
-    const found = storages.find((candidate) => candidate.storage === wanted);
-    if (!found) {
-      throw new VmsStageError(
-        `proxmox: storage "${wanted}" does not exist on node ${pveNode} (it has: ${names}); set ${field}`,
-      );
-    }
-    const types = found.content.split(",");
-    if (!types.includes(content)) {
-      const fitting = storages
-        .filter((candidate) => candidate.content.split(",").includes(content))
-        .map((c) => c.storage);
-      throw new VmsStageError(
-        `proxmox: storage "${wanted}" on node ${pveNode} does not hold ${content} (content: ${found.content}); set ${field} to one that does (${fitting.join(", ") || "none on this node"})`,
-      );
-    }
-    if (found.active === false || found.enabled === false) {
-      throw new VmsStageError(`proxmox: storage "${wanted}" on node ${pveNode} is not active`);
-    }
-  }
-  const bridges = await client.nodeNetwork(pveNode, { type: "any_bridge" });
-  const found = bridges.find((candidate) => candidate.iface === bridge);
-  if (!found) {
-    const list = bridges.map((candidate) => candidate.iface).join(", ") || "none";
-    throw new VmsStageError(
-      `proxmox: bridge "${bridge}" does not exist on node ${pveNode} (it has: ${list}); set proxmox.bridge`,
-    );
-  }
-  if (found.active === false) {
-    throw new VmsStageError(
-      `proxmox: bridge "${bridge}" on node ${pveNode} is not active; apply the pending network configuration on the node`,
-    );
-  }
   log(`proxmox: node ${pveNode}: storage ${storage}, ISO storage ${isoStorage}, bridge ${bridge}: ok`);
 }
 
@@ -161,6 +123,7 @@ async function ensureIso(options: VmsStageOptions, pveNode: string) {
     return { pveNode, volid, downloaded: false };
   }
   const url = talosIsoUrl(cluster);
+  await preflightDownload(client, cluster, pveNode);
   const upid = await client.downloadUrl(pveNode, isoStorage, { url, filename, content: "iso" });
   log(`iso: downloading ${url} to ${volid} (task ${upid})`);
   await awaitTask(options, upid);
@@ -201,8 +164,12 @@ async function ensureVm(
     await awaitTask(options, upid);
     started = true;
   } else if (status.status !== "running") {
+    throw new VmsStageError(`proxmox: ${label} is ${status.status}; check it in Proxmox`);
+  } else if (status.qmpstatus !== undefined && status.qmpstatus !== "running") {
+    // Proxmox says `running` for a paused or suspended VM too; QEMU's own state is qmpstatus
+    // (proxmox/qemu-server@9.2.6 src/PVE/QemuServer.pm:2373-2377, 2772-2785).
     throw new VmsStageError(
-      `proxmox: ${label} is ${status.status}; resume it in Proxmox (the tool does not change it)`,
+      `proxmox: ${label} is ${status.qmpstatus}; resume it in Proxmox (the tool does not change it)`,
     );
   }
   const adopted = !created && !String(config?.["description"] ?? "").includes(CREATED_MARK);

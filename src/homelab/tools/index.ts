@@ -19,15 +19,16 @@ export {
   type ToolOptions,
   type ToolRun,
 } from "./run-tool.ts";
+export { type GenConfigInput, Talosctl, type TalosctlOptions } from "./talosctl.ts";
 export {
   dryRunChangedLines,
   dryRunHasChanges,
+  dryRunRiskyLines,
   type EtcdMember,
-  type GenConfigInput,
+  parseDisksTable,
   parseEtcdMembers,
   parseServerTag,
   parseServiceOutput,
-  Talosctl,
-  type TalosctlOptions,
+  type TalosDisk,
   type TalosService,
-} from "./talosctl.ts";
+} from "./talosctl-output.ts";

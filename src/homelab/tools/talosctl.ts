@@ -1,4 +1,14 @@
-import { runToolOrThrow, type ToolOptions } from "./run-tool.ts";
+import { join } from "node:path";
+import { runTool, runToolOrThrow, ToolError, type ToolOptions, type ToolRun } from "./run-tool.ts";
+import {
+  type EtcdMember,
+  parseDisksTable,
+  parseEtcdMembers,
+  parseServerTag,
+  parseServiceOutput,
+  type TalosDisk,
+  type TalosService,
+} from "./talosctl-output.ts";
 
 /**
  * `talosctl` with argv, never a shell. Every call against a configured node passes the
@@ -21,24 +31,16 @@ export interface GenConfigInput {
   readonly installImage: string;
   readonly installDisk?: string;
   readonly additionalSans: readonly string[];
+  /**
+   * Where the files go: `<outputDir>/controlplane.yaml`, `worker.yaml`, `talosconfig`. With one
+   * output type talosctl takes `-o` as the file itself, so the file path is passed then.
+   */
   readonly outputDir: string;
   /** `controlplane,worker` or `talosconfig`. */
   readonly outputTypes: readonly ("controlplane" | "worker" | "talosconfig")[];
   readonly patches?: readonly string[];
   readonly controlPlanePatches?: readonly string[];
   readonly workerPatches?: readonly string[];
-}
-
-export interface TalosService {
-  readonly state: string;
-  readonly health: string;
-  readonly events: readonly string[];
-}
-
-export interface EtcdMember {
-  readonly hostname: string;
-  readonly peerIp: string;
-  readonly learner: boolean;
 }
 
 export class Talosctl {
@@ -54,6 +56,15 @@ export class Talosctl {
 
   private secure(ip: string, args: readonly string[]): Promise<string> {
     return this.run(["--talosconfig", this.options.talosconfig, "-n", ip, "-e", ip, ...args]);
+  }
+
+  /** Both streams of a call that succeeded: talosctl reports some results on stderr. */
+  private async runBoth(args: readonly string[]): Promise<ToolRun> {
+    const run = await runTool([this.options.binary ?? "talosctl", ...args], this.options);
+    if (run.exitCode !== 0) {
+      throw new ToolError(run);
+    }
+    return run;
   }
 
   genSecrets(file: string): Promise<string> {
@@ -90,7 +101,14 @@ export class Talosctl {
         args.push(flag, `@${file}`);
       }
     }
-    args.push("--output-types", input.outputTypes.join(","), "-o", input.outputDir, "--force");
+    // One output type: -o names the FILE (siderolabs/talos@v1.12.4
+    // cmd/talosctl/cmd/mgmt/gen/config.go:380-389, since 1.4); several: a directory.
+    const [only, ...more] = input.outputTypes;
+    const output =
+      only !== undefined && more.length === 0
+        ? join(input.outputDir, only === "talosconfig" ? "talosconfig" : `${only}.yaml`)
+        : input.outputDir;
+    args.push("--output-types", input.outputTypes.join(","), "-o", output, "--force");
     return this.run(args);
   }
 
@@ -119,11 +137,40 @@ export class Talosctl {
     return stdout.trim();
   }
 
-  applyConfig(ip: string, file: string, mode: { insecure?: boolean; dryRun?: boolean }): Promise<string> {
-    if (mode.insecure) {
-      return this.run(["apply-config", "--insecure", "-n", ip, "-f", file]);
-    }
-    return this.secure(ip, ["apply-config", "-f", file, ...(mode.dryRun ? ["--dry-run"] : [])]);
+  /**
+   * Applies (or with dryRun previews) a config and returns talosctl's report: the summary and the
+   * dry-run diff are printed to STDERR (siderolabs/talos@v1.12.4
+   * cmd/talosctl/pkg/talos/helpers/mode.go:106-115), so stderr is the answer here.
+   */
+  async applyConfig(
+    ip: string,
+    file: string,
+    mode: { insecure?: boolean; dryRun?: boolean },
+  ): Promise<string> {
+    const args = mode.insecure
+      ? ["apply-config", "--insecure", "-n", ip, "-f", file]
+      : [
+          "--talosconfig",
+          this.options.talosconfig,
+          "-n",
+          ip,
+          "-e",
+          ip,
+          "apply-config",
+          "-f",
+          file,
+          ...(mode.dryRun ? ["--dry-run"] : []),
+        ];
+    return (await this.runBoth(args)).stderr;
+  }
+
+  /**
+   * The disks a maintenance-mode node sees: `talosctl get disks --insecure -n <ip>` (the Talos
+   * guides' own way to find the install disk, siderolabs/talos@v1.10.0
+   * website/content/v1.10/talos-guides/install/virtualized-platforms/proxmox.md:196).
+   */
+  async disks(ip: string): Promise<TalosDisk[]> {
+    return parseDisksTable(await this.run(["get", "disks", "--insecure", "-n", ip]));
   }
 
   bootstrap(ip: string): Promise<string> {
@@ -145,46 +192,4 @@ export class Talosctl {
   kubeconfig(path: string, ip: string): Promise<string> {
     return this.secure(ip, ["kubeconfig", path, "--force"]);
   }
-}
-
-/** `talosctl service <id>`: `STATE    Running` / `HEALTH   OK` / `EVENTS   [..]: ..` lines. */
-export function parseServiceOutput(text: string): TalosService {
-  const field = (name: string) => new RegExp(`^${name}\\s+(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
-  const events = text
-    .split("\n")
-    .filter((line) => /^\s*(EVENTS\s+)?\[\w+\]:/.test(line))
-    .map((line) => line.replace(/^\s*(EVENTS\s+)?/, "").trim());
-  return { state: field("STATE"), health: field("HEALTH"), events };
-}
-
-/** `talosctl etcd members`: a table; the IP comes from the peer URL. */
-export function parseEtcdMembers(text: string): EtcdMember[] {
-  const rows = text.split("\n").filter((line) => line.trim() !== "");
-  const header = rows.shift()?.split(/\s{2,}/) ?? [];
-  const column = (name: string) => header.indexOf(name);
-  return rows.map((row) => {
-    const cells = row.trim().split(/\s{2,}/);
-    const peer = cells[column("PEER URLS")] ?? "";
-    return {
-      hostname: cells[column("HOSTNAME")] ?? "",
-      peerIp: /\/\/([^:/,]+)/.exec(peer)?.[1] ?? "",
-      learner: (cells[column("LEARNER")] ?? "false") === "true",
-    };
-  });
-}
-
-/** `talosctl version`: the `Tag:` line after `Server:`. */
-export function parseServerTag(text: string): string | undefined {
-  const server = text.split(/^Server:\s*$/m)[1];
-  return server === undefined ? undefined : /^\s*Tag:\s*(\S+)/m.exec(server)?.[1];
-}
-
-/** `apply-config --dry-run` prints `No changes.` when the config on the node is the same. */
-export function dryRunHasChanges(text: string): boolean {
-  return !/^No changes\.?\s*$/m.test(text);
-}
-
-/** The config lines a dry-run diff would change (`+`/`-` lines, without the file headers). */
-export function dryRunChangedLines(text: string): string[] {
-  return text.split("\n").filter((line) => /^[+-](?![+-]{2})/.test(line));
 }

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { homelabGitContent, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.ts";
+import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
+import { FLUX_STAGE_CHECKS } from "./flux.ts";
+import { stageEnvironment, toolsOf } from "./stage-context.ts";
+
+/** The ingress tunnel check against the fake kubectl's cloudflared logs, fresh and long-running. */
+
+let dir: string;
+let worldFile: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "flux-checks-"));
+  worldFile = join(dir, "world.json");
+  writeWorld(worldFile, newLabWorld());
+  updateWorld(worldFile, (world) => {
+    const view = viewOf(world);
+    view.talos.etcd = { clusterId: "x", bootstrapNode: "192.168.1.21" };
+    view.kubernetes.flux.installed = true;
+    view.kubernetes.git = homelabGitContent();
+    view.store();
+  });
+  const ca = Buffer.from("k8s-ca:x").toString("base64");
+  writeFileSync(
+    join(dir, "kubeconfig"),
+    stringify({
+      clusters: [{ cluster: { server: "https://192.168.1.20:6443", "certificate-authority-data": ca } }],
+    }),
+  );
+  installFakeClis(join(dir, "bin"), { worldFile });
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tunnelCheck(): Promise<string | undefined> {
+  const stage = stageEnvironment(
+    dir,
+    { PATH: `${join(dir, "bin")}:${process.env["PATH"]}`, LAB_WORLD: worldFile, ORCHESTRATOR_REPO_ROOT: dir },
+    () => undefined,
+  );
+  const check = FLUX_STAGE_CHECKS.ingress.find((candidate) => candidate.name === "tunnel-connected");
+  if (!check) {
+    throw new Error("no tunnel-connected check");
+  }
+  return check.run(parseClusterFile(EXAMPLE_CLUSTER_FILE, "c.yaml"), toolsOf(stage));
+}
+
+const setFaults = (faults: { tunnelLongRunning?: boolean; tunnelError?: string | null }) =>
+  updateWorld(worldFile, (world) => {
+    world.faults = { ...world.faults, ...faults };
+  });
+
+describe("the tunnel-connected check", () => {
+  it("passes a tunnel that has run so long its registrations left the log tail", async () => {
+    setFaults({ tunnelLongRunning: true, tunnelError: null });
+    await expect(tunnelCheck()).resolves.toBeUndefined();
+  });
+
+  it("passes a freshly started tunnel by its Registered tunnel connection lines", async () => {
+    setFaults({ tunnelLongRunning: false, tunnelError: null });
+    await expect(tunnelCheck()).resolves.toBeUndefined();
+  });
+});
