@@ -6,6 +6,7 @@ import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: a run whose context map is
 // unchanged needs neither.
 import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
+import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
@@ -63,7 +64,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       settings,
       state,
       workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
-      stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch),
+      stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch, contextMap),
       fixers,
       reporter: options.reporter,
       env,
@@ -109,11 +110,34 @@ function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
   return join(sideBranch.worktree, relative(sideBranch.repoRoot, repoRoot));
 }
 
-/** Stage commands and checks run in the AI worktree; logs go to the repo's ai/logs. */
-function stageRunner(repoRoot: string, workdir: string, sideBranch: SideBranch): StagePort {
+/**
+ * Stage commands and checks run in the AI worktree, with the user's local state (the ignored
+ * files its `local_state` globs name) linked in; logs go to the repo's ai/logs.
+ */
+function stageRunner(
+  repoRoot: string,
+  workdir: string,
+  sideBranch: SideBranch,
+  contextMap: ContextMap,
+): StagePort {
+  const link = async (spec: StageSpec) => {
+    const { linkLocalState } = await import("../adapters/local-state/index.ts");
+    return linkLocalState({
+      repoRoot,
+      gitTop: sideBranch.repoRoot,
+      worktreeRoot: workdir,
+      globs: spec.local_state ?? contextMap.local_state,
+    });
+  };
   return {
-    run: async (input) => runStage({ ...input, repoRoot, workdir, aiCommit: await sideBranch.headCommit() }),
-    check: (input) => runSuccessChecks({ ...input, workdir }),
+    run: async (input) => {
+      const { linked } = await link(input.spec);
+      return runStage({ ...input, repoRoot, workdir, aiCommit: await sideBranch.headCommit(), linked });
+    },
+    check: async (input) => {
+      await link(input.spec);
+      return runSuccessChecks({ ...input, workdir });
+    },
   };
 }
 

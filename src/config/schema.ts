@@ -14,6 +14,33 @@ export const Duration = z.union([z.string(), z.number()]).transform((value, ctx)
 });
 
 /**
+ * Ignored files and folders of the user's checkout that stages see in the AI worktree (linked
+ * there before each run), by tool: Terraform and OpenTofu (local state in terraform.tfstate,
+ * providers and modules in .terraform/: developer.hashicorp.com/terraform/language/state),
+ * talhelper (talsecret.yaml, the generated clusterconfig/), talosctl and kubectl credentials,
+ * sops with age (keys.txt, *.agekey: github.com/getsops/sops README "Encrypting using age") and
+ * `.env` files. Globs have the one meaning of src/core/glob (gitignore's). Only paths git
+ * ignores are ever linked: a tracked file always comes from the AI branch.
+ */
+export const DEFAULT_LOCAL_STATE = [
+  ".terraform",
+  "*.tfstate",
+  "*.tfstate.backup",
+  ".terraform.tfstate.lock.info",
+  "*.auto.tfvars",
+  "terraform.tfvars",
+  "*.tfvars.json",
+  "talosconfig",
+  "kubeconfig",
+  "talsecret*.yaml",
+  "clusterconfig",
+  "secrets.yaml",
+  "keys.txt",
+  "*.agekey",
+  ".env",
+];
+
+/**
  * Words `orchestrator <word>` already means: a stage named like one could never be run by name
  * (`orchestrator status` is the status command), so such names are refused.
  */
@@ -111,6 +138,8 @@ export const StageSpec = z
     memo_sections: z.array(z.string()).default([]),
     success_criteria: z.array(SuccessCheck).default([]),
     diagnostics: z.array(z.string().min(1)).default([]),
+    /** This stage's own `local_state` globs; `[]` runs it without any of the user's local state. */
+    local_state: z.array(z.string()).optional(),
   })
   .strict();
 export type StageSpec = z.output<typeof StageSpec>;
@@ -164,6 +193,7 @@ export const ContextMap = z
     settings: FileSettings.default({}),
     protected: z.array(z.string()).default([]),
     secrets: z.array(z.string()).default([]),
+    local_state: z.array(z.string()).default(DEFAULT_LOCAL_STATE),
     diagnostics_credentials: DiagnosticsCredentials.default({}),
     stages: z
       .record(StageName, StageSpec)

@@ -34,7 +34,13 @@ import {
 export type { AiCommit, PatchMeta } from "./commits.ts";
 export { type LandedPatch, type LandPatchDeps, landPatch } from "./land-patch.ts";
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
-export { excludeRuntimeFolders, findGitTopLevel, RUNTIME_FOLDERS, WORKTREE_PATH } from "./worktree.ts";
+export {
+  addExcludes,
+  excludeRuntimeFolders,
+  findGitTopLevel,
+  RUNTIME_FOLDERS,
+  WORKTREE_PATH,
+} from "./worktree.ts";
 
 /**
  * The guard and `git apply --check` of a diff against `ref`, changing nothing. Its module

@@ -2,6 +2,7 @@ import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from "node:f
 import { isAbsolute, join, resolve } from "node:path";
 import { UserError } from "../../errors/index.ts";
 import { git, gitInWorktree, type PinnedWorktree, pinWorktree, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import { readIfExists } from "../state-store/atomic-file.ts";
 
 export const WORKTREE_PATH = "ai/worktree";
 
@@ -99,17 +100,30 @@ export const RUNTIME_FOLDERS = [
  * also writes .gitignore lines, stays clean too).
  */
 export async function excludeRuntimeFolders(repoRoot: string): Promise<void> {
+  await addExcludes(repoRoot, RUNTIME_FOLDERS, "homelab-orchestrator runtime data");
+}
+
+/**
+ * Appends the `entries` (gitignore patterns, anchored with a leading `/`) that are not there yet
+ * to the repository's `.git/info/exclude`, under a `# heading` comment. The file is shared by
+ * every worktree of the repository and is not tracked.
+ */
+export async function addExcludes(
+  repoRoot: string,
+  entries: readonly string[],
+  heading: string,
+): Promise<void> {
   const infoDir = join(await commonGitDir(repoRoot), "info");
   const excludeFile = join(infoDir, "exclude");
-  const current = await readFile(excludeFile, "utf8").catch(() => "");
+  const current = (await readIfExists(excludeFile)) ?? "";
   const present = new Set(current.split("\n").map((line) => line.trim().replace(/^\//, "")));
-  const missing = RUNTIME_FOLDERS.filter((folder) => !present.has(folder.slice(1)));
+  const missing = entries.filter((entry) => !present.has(entry.replace(/^\//, "")));
   if (missing.length === 0) {
     return;
   }
   await mkdir(infoDir, { recursive: true });
   const separator = current === "" || current.endsWith("\n") ? "" : "\n";
-  await appendFile(excludeFile, `${separator}# homelab-orchestrator runtime data\n${missing.join("\n")}\n`);
+  await appendFile(excludeFile, `${separator}# ${heading}\n${missing.join("\n")}\n`);
 }
 
 /** `.git` itself in an ordinary checkout (no git process needed); git's answer otherwise. */
