@@ -1,6 +1,6 @@
 /**
  * The API calls a stage spends from the model's first answer to green, when that first answer is
- * the right fix written in one of the shapes models write (issue 12 §4). Runs the built CLI
+ * the right fix written in one of the shapes models write. Runs the built CLI
  * (`orchestrator vms`) on a throw-away homelab repo whose stage fails until the cluster file names
  * the node's storage, against a loopback OpenAI-compatible server: answer 1 is the shape, any
  * further answer is the same fix as a perfect `git diff` (what a model sends once told).

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:redaction`: how many of the corpus's secret formats each channel catches, and
  * the redactor's throughput on 100 MB of ordinary operations output with secrets in it and on
- * each adversarial input (issue 14 §2–3). BENCH_MB and BENCH_RUNS scale it down for a quick look.
+ * each adversarial input. BENCH_MB and BENCH_RUNS scale it down for a quick look.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,16 +2,16 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { CaseDiagnostic } from "../core/case-file/index.ts";
 import type { DiagnosticsAnswer } from "../core/escalation/index.ts";
+import { caseDir, fileStamp } from "../core/repo-layout/index.ts";
 
 /** `20261125-170200-3f9a1c`: sortable by time, unique enough for one repo. */
 export function newCaseId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
+  return `${fileStamp(now)}-${randomBytes(3).toString("hex")}`;
 }
 
 /** `<repo>/ai/escalations/<stage>/<caseId>` */
 export function caseDirFor(repoRoot: string, stage: string, caseId: string): string {
-  return join(repoRoot, "ai", "escalations", stage, caseId);
+  return join(repoRoot, caseDir(stage, caseId));
 }
 
 /** The diagnostics a model asked for, and what became of each, as a person reads it. */

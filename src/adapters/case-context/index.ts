@@ -1,6 +1,7 @@
 import type { StageSpec } from "../../config/index.ts";
 import type { CaseFileContent } from "../../core/case-file/index.ts";
 import { extractMemoSections } from "../../core/case-file/index.ts";
+import { MASTER_MEMO_FILE } from "../../core/repo-layout/index.ts";
 import { type ChangesSinceGreen, changesSince, type WorktreeGit } from "./changes.ts";
 import { readStageFiles, type SkippedFile } from "./files.ts";
 
@@ -9,7 +10,7 @@ export { readStageFiles, type SkippedFile } from "./files.ts";
 
 export const DEFAULT_FILE_BUDGET_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024;
-const MEMO_PATH = "ai/master_memo.md";
+const MEMO_PATH = MASTER_MEMO_FILE;
 
 export interface GatherCaseContextOptions {
   /** The side branch's worktree, where the stage runs and patches apply. */

@@ -67,8 +67,6 @@ export interface DroppedCommit {
 
 export type SyncResult = { how: "up-to-date" | "fast-forwarded" | "rebuilt"; dropped: DroppedCommit[] };
 
-export const DEFAULT_AI_BRANCH = "ai/orchestrator-stage1";
-
 /**
  * The AI branch, checked out in its own worktree at `<repo>/ai/worktree`. Every change the
  * tool makes happens there; the user's checkout (branch, HEAD, index, files) is never touched.
