@@ -17,7 +17,7 @@ import {
   type ScriptItem,
   startFakeLlmServer,
 } from "../../test/helpers/fake-llm-server.ts";
-import { git } from "../../test/helpers/homelab-repo.ts";
+import { git, makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import { runDiagnostics as runRealDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { git as gitIn } from "../adapters/git/index.ts";
@@ -84,16 +84,14 @@ function write(path: string, content: string): void {
 }
 
 beforeEach(() => {
-  repo = mkdtempSync(join(tmpdir(), "escalation-"));
-  git(repo, "init", "-q", "-b", "main");
-  write(
-    "config/clusters/home.yaml",
-    `proxmox:\n  node: pve\n  storage: local-lvm\n  token_secret: ${PVE_SECRET}\n`,
+  repo = makeHomelabRepo(
+    {
+      "config/clusters/home.yaml": `proxmox:\n  node: pve\n  storage: local-lvm\n  token_secret: ${PVE_SECRET}\n`,
+      "infrastructure/proxmox/create-vms.sh": "#!/bin/sh\nset -eu\n",
+      "talos/talsecret.sops.yaml": `secrets:\n  bootstraptoken: ${BOOTSTRAP_TOKEN}\n`,
+    },
+    { message: "init" },
   );
-  write("infrastructure/proxmox/create-vms.sh", "#!/bin/sh\nset -eu\n");
-  write("talos/talsecret.sops.yaml", `secrets:\n  bootstraptoken: ${BOOTSTRAP_TOKEN}\n`);
-  git(repo, "add", "-A");
-  git(repo, "commit", "-q", "-m", "init");
 });
 
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { git } from "../../../test/helpers/homelab-repo.ts";
+import { git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
 import { git as gitIn } from "../git/index.ts";
 import { gatherCaseContext } from "./index.ts";
 
@@ -18,20 +18,19 @@ function write(path: string, content: string | Buffer): void {
 }
 
 beforeEach(() => {
-  repo = mkdtempSync(join(tmpdir(), "case-context-"));
-  git(repo, "init", "-q", "-b", "main");
-  write("talos/talconfig.yaml", "clusterName: home\ntalosVersion: v1.11.5\n");
-  write("talos/talsecret.sops.yaml", TALSECRET);
-  write("talos/patches/install.yaml", "machine:\n  install:\n    disk: /dev/sda\n");
-  write("kubeconfig", `users:\n- name: admin\n  user:\n    client-key-data: ${KUBECONFIG_KEY}\n`);
-  write("config/clusters/home.yaml", "cluster:\n  name: home\n");
-  write("README.md", "# Homelab\n");
-  write(
-    "ai/master_memo.md",
-    "# Memo\n\n## Proxmox\n\nOne node.\n\n## Talos\n\nISO version is the contract.\n\n### Disks\n\nvirtio-scsi.\n\n## Flux\n\nGitOps.\n",
+  repo = makeHomelabRepo(
+    {
+      "talos/talconfig.yaml": "clusterName: home\ntalosVersion: v1.11.5\n",
+      "talos/talsecret.sops.yaml": TALSECRET,
+      "talos/patches/install.yaml": "machine:\n  install:\n    disk: /dev/sda\n",
+      kubeconfig: `users:\n- name: admin\n  user:\n    client-key-data: ${KUBECONFIG_KEY}\n`,
+      "config/clusters/home.yaml": "cluster:\n  name: home\n",
+      "README.md": "# Homelab\n",
+      "ai/master_memo.md":
+        "# Memo\n\n## Proxmox\n\nOne node.\n\n## Talos\n\nISO version is the contract.\n\n### Disks\n\nvirtio-scsi.\n\n## Flux\n\nGitOps.\n",
+    },
+    { message: "green" },
   );
-  git(repo, "add", "-A");
-  git(repo, "commit", "-q", "-m", "green");
 });
 
 afterEach(() => {
