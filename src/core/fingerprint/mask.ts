@@ -37,7 +37,7 @@ const KEPT_DIGIT_WORDS = new Set([
 
 /** `key=value`: the value is masked when the key names something that varies per run. */
 export const VARIABLE_KEY =
-  /(?:^|[_.-])(?:id|uid|uuid|guid|pid|tid|port|ts|time|timestamp|date|revision|rev|generation|duration|elapsed|latency|took|attempt|attempts|retry|retries|count|seq|nonce|session|token|trace|span|reconcileid|requestid|lease|resourceversion)$|(?:id|uid|uuid|pid|port)$/i;
+  /(?:^|[_.-])(?:id|uid|uuid|guid|pid|tid|port|ts|time|timestamp|date|revision|rev|generation|duration|elapsed|latency|took|attempt|attempts|retry|retries|count|seq|nonce|session|token|trace|span|reconcileid|requestid|lease|resourceversion|cfray|originservice|dest|url)$|(?:id|uid|uuid|pid|port)$/i;
 
 const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
 const IPV6 = /(?:\[?)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?:\]?)(?::\d+)?/g;
@@ -91,6 +91,52 @@ export function maskPatterns(token: string): string {
     );
   }
   return t;
+}
+
+// Names a tool quotes or writes as paths vary between runs and homelabs; the words around them
+// say what went wrong. A quoted identifier with a capital and no `-`, `/` or `:` is kept: it names
+// a kind ("HelmRelease") or a component ('org.apache.spark.SomeService'), not an object of the
+// homelab, whose names are lower case (Kubernetes, Proxmox storages) or hold separators.
+const QUOTED_NAME = /^([([]?)(["'`])([\w.:/@~+\\-]+)\2([:,;.)\]}]*)$/;
+const KIND_WORD = /^(?=[^A-Z]*[A-Z])[A-Za-z_][\w.]*$/;
+// A path in someone's home (`/home/ada/homelab-missing/talos/patch.yaml`, `~/src/x`): where the
+// checkout lives, not what failed. Other absolute paths stay: `/dev/sda`, `/var/run/x` are things.
+const HOME_START = /^\/(?:home|Users|root)\b/;
+const HOME_PATH = /^([([]?)(?:~|\/home\/[^/\s]+|\/Users\/[^/\s]+|\/root)(?:\/[\w.@~+\\-]*)+([:,;.)\]}]*)$/;
+// `cert-manager/cert-manager`, `flux-system/podinfo`: namespace/name in Kubernetes' lower-case
+// names; `i/o` (one letter) is a word.
+const RELATIVE_PATH = /^([([]?)[a-z0-9][a-z0-9.-]+(?:\/[a-z0-9][a-z0-9.-]*)+([:,;.)\]}]*)$/;
+// `cert-manager@v1.16.2`: a chart or image at a version.
+const NAME_AT_VERSION = /^([([]?)[a-z0-9][\w.-]*@v?\d[\w.+-]*([:,;)\]}]*)$/;
+
+/**
+ * `text[start, end)` whole as a variable, punctuation around it kept: a quoted name, a path in a
+ * home folder, a namespace/name, a name at a version. `undefined` when it is none of these. Cheap
+ * checks of the first character come first: most tokens with a slash or quote are none of them.
+ */
+export function maskNameToken(text: string, start: number, end: number): string | undefined {
+  let first = start;
+  let c = text.charCodeAt(first);
+  if (c === 40 || c === 91) {
+    c = text.charCodeAt(++first); // ( [
+  }
+  let match: RegExpExecArray | null = null;
+  if (c === 34 || c === 39 || c === 96) {
+    const quoted = QUOTED_NAME.exec(text.slice(start, end));
+    if (quoted === null) {
+      return undefined;
+    }
+    const [, open = "", quote = "", inner = "", close = ""] = quoted;
+    return KIND_WORD.test(inner) ? undefined : `${open}${quote}${WILDCARD}${quote}${close}`;
+  }
+  if (c === 126 || (c === 47 && HOME_START.test(text.slice(first, first + 7)))) {
+    match = HOME_PATH.exec(text.slice(start, end)); // ~ /
+  } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+    const token = text.slice(start, end);
+    match = token.includes("/") ? RELATIVE_PATH.exec(token) : null;
+    match ??= token.includes("@") ? NAME_AT_VERSION.exec(token) : null;
+  }
+  return match === null ? undefined : `${match[1] ?? ""}${WILDCARD}${match[2] ?? ""}`;
 }
 
 // `Fri Jun 17 07:07:00 2005`, `Jun 17 07:07:00`: the names change with the date, not the event.

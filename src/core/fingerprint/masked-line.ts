@@ -1,4 +1,12 @@
-import { CALENDAR_DATE, isUnit, maskPatterns, type TokenShape, VARIABLE_KEY, WILDCARD } from "./mask.ts";
+import {
+  CALENDAR_DATE,
+  isUnit,
+  maskNameToken,
+  maskPatterns,
+  type TokenShape,
+  VARIABLE_KEY,
+  WILDCARD,
+} from "./mask.ts";
 import {
   EQUALS,
   hasSimpleShape,
@@ -10,6 +18,7 @@ import {
   KIND,
   keepsDigits,
   kindsOf,
+  MAY_BE_NAME,
   MAY_HOLD_PATTERN,
   MONTH_START,
   NEEDS_MASKING,
@@ -123,11 +132,18 @@ export class MaskedLine {
     return this;
   }
 
-  /** Mask one whitespace-free token that has a digit, `=` or `/` in it; `flags` are its kinds of character. */
+  /** Mask one whitespace-free token that has a digit, `=`, `/` or a quote in it; `flags` are its kinds of character. */
   private maskToken(text: string, start: number, end: number, flags: number): void {
     if ((flags & NOT_IN_NUMBERS) === 0 && isNumberLike(text, start, end)) {
       this.pushWildcard();
       return;
+    }
+    if ((flags & MAY_BE_NAME) !== 0 && (flags & EQUALS) === 0) {
+      const name = maskNameToken(text, start, end);
+      if (name !== undefined) {
+        this.copy(name, 0, name.length);
+        return;
+      }
     }
     const eq = (flags & EQUALS) === 0 ? -1 : indexOfIn(text, 61, start, end);
     if (eq > start && eq < end - 1) {
