@@ -1,5 +1,5 @@
 import { maskMessage } from "./masked-line.ts";
-import { isTraceLine } from "./trace.ts";
+import { isPanicLine, isTraceFrame } from "./trace.ts";
 
 /**
  * Which lines of a cleaned tail carry the error: the last block of error-looking lines
@@ -53,10 +53,13 @@ export interface ChosenLine {
  * the order of their last appearance, so how many retries the tail happens to hold never matters.
  */
 export function chooseErrorLines(lines: readonly string[]): ChosenLine[] {
-  const messages = lines.filter((_, k) => !isTraceLine(lines, k));
-  const block = messages.some((line) => isErrorLine(line) && !isGeneric(line))
+  const withoutFrames = lines.filter((_, k) => !isTraceFrame(lines, k));
+  const messages = withoutFrames.filter((line) => !isPanicLine(line));
+  const namesCause = (candidates: readonly string[]) =>
+    candidates.some((line) => isErrorLine(line) && !isGeneric(line));
+  const block = namesCause(messages)
     ? errorBlock(messages)
-    : errorBlock(lines);
+    : errorBlock(namesCause(withoutFrames) ? withoutFrames : lines);
   return distinctByLastAppearance(block.map((line) => ({ line: line.trim(), template: maskMessage(line) })));
 }
 

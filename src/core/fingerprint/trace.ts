@@ -1,36 +1,48 @@
 /**
  * Stack traces a tool prints when it crashes: the frames say where the code was, not what went
  * wrong, and their paths and offsets differ between builds. The error-line selector prefers the
- * message around them (issue 17).
+ * message around them (issue 17), and a `panic:` line only when there is no other message.
  */
 
-const TRACE_LINES = [
-  // Go: `goroutine 1 [running]:`, `panic: ...`, `created by main.main`, `[signal SIGSEGV: ...]`
+const FRAMES = [
+  // Go: `goroutine 1 [running]:`, `created by main.main`, `[signal SIGSEGV: ...]`, then frames:
+  // `main.run(0xc000012345, {0x1, 0x2})` / `main.main()` and `\t/src/main.go:57 +0x1d`
   /^goroutine \d+ \[[^\]]*\]:$/,
-  /^panic: /,
   /^created by \S+/,
   /^\[signal [A-Z]+/,
-  // Go frames: `main.run(0xc000012345, 0x1)` / `main.main()`, then `\t/src/main.go:57 +0x1d`
-  /^[\w./*()[\]-]+\((?:[\w, .]*)\)$/,
+  /^[\w./*()[\]-]+\([\w ,.{}*:]*\)$/,
   /^\s*\S+\.go:\d+(?: \+0x[0-9a-f]+)?$/,
-  // Node and Java: `    at Module._compile (node:internal/modules/cjs/loader:1105:14)`, `\tat a.b.C(C.java:12)`
+  // Node and Java: `    at Module._compile (node:internal/modules/cjs/loader:1105:14)`, `\tat a.b.C(C.java:12)`,
+  // and Node's `file:///x/render.mjs:14` above the quoted source line.
   /^\s*at \S/,
   /^\s*\.\.\. \d+ more$/,
-  // Python: the header and `  File "/usr/lib/python3/x.py", line 12, in main`
+  /^(?:file:\/\/)?\/\S+:\d+$/,
+  // Python: the header and `  File "/usr/lib/python3/x.py", line 12, in main`; carets under a line.
   /^Traceback \(most recent call last\):$/,
   /^\s*File "[^"]*", line \d+/,
   /^\s*[\^~]+$/,
 ];
 
+const PANIC = /^panic: /;
 const PYTHON_FRAME = /^\s*File "[^"]*", line \d+/;
+const CARETS = /^\s*[\^~]+$/;
 
-/** `lines[k]` is part of a stack trace: a frame, a trace header or the source line a Python frame quotes. */
-export function isTraceLine(lines: readonly string[], k: number): boolean {
+/** `lines[k]` is a frame of a stack trace, or the source line a frame quotes. */
+export function isTraceFrame(lines: readonly string[], k: number): boolean {
   const line = lines[k] ?? "";
-  if (TRACE_LINES.some((rule) => rule.test(line))) {
+  if (FRAMES.some((rule) => rule.test(line))) {
     return true;
   }
-  // Python quotes the source line under its frame, indented, and may point at it with carets.
+  // Python quotes the source line under its frame, indented; Node and Python put carets under it.
   const previous = lines[k - 1];
-  return /^\s/.test(line) && previous !== undefined && PYTHON_FRAME.test(previous);
+  const next = lines[k + 1];
+  return (
+    (/^\s/.test(line) && previous !== undefined && PYTHON_FRAME.test(previous)) ||
+    (next !== undefined && CARETS.test(next))
+  );
+}
+
+/** `panic: ...`: Go's own words for a crash, worth reading only when the tool said nothing else. */
+export function isPanicLine(line: string): boolean {
+  return PANIC.test(line);
 }
