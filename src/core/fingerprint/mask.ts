@@ -101,18 +101,15 @@ const QUOTED_NAME = /^([([]?)(["'`])([\w.:/@~+\\-]+)\2([:,;.)\]}]*)$/;
 const KIND_WORD = /^(?=[^A-Z]*[A-Z])[A-Za-z_][\w.]*$/;
 // A path in someone's home (`/home/ada/homelab-missing/talos/patch.yaml`, `~/src/x`): where the
 // checkout lives, not what failed. Other absolute paths stay: `/dev/sda`, `/var/run/x` are things.
-const HOME_START = /^\/(?:home|Users|root)\b/;
 const HOME_PATH = /^([([]?)(?:~|\/home\/[^/\s]+|\/Users\/[^/\s]+|\/root)(?:\/[\w.@~+\\-]*)+([:,;.)\]}]*)$/;
-// `cert-manager/cert-manager`, `flux-system/podinfo`: namespace/name in Kubernetes' lower-case
-// names; `i/o` (one letter) is a word.
-const RELATIVE_PATH = /^([([]?)[a-z0-9][a-z0-9.-]+(?:\/[a-z0-9][a-z0-9.-]*)+([:,;.)\]}]*)$/;
 // `cert-manager@v1.16.2`: a chart or image at a version.
 const NAME_AT_VERSION = /^([([]?)[a-z0-9][\w.-]*@v?\d[\w.+-]*([:,;)\]}]*)$/;
 
 /**
  * `text[start, end)` whole as a variable, punctuation around it kept: a quoted name, a path in a
- * home folder, a namespace/name, a name at a version. `undefined` when it is none of these. Cheap
- * checks of the first character come first: most tokens with a slash or quote are none of them.
+ * home folder, a namespace/name, a name at a version. `undefined` when it is none of these. The
+ * first character decides which rule can apply, and the common namespace/name shape is checked
+ * without making a string: most tokens with a slash or quote are none of these.
  */
 export function maskNameToken(text: string, start: number, end: number): string | undefined {
   let first = start;
@@ -120,7 +117,6 @@ export function maskNameToken(text: string, start: number, end: number): string 
   if (c === 40 || c === 91) {
     c = text.charCodeAt(++first); // ( [
   }
-  let match: RegExpExecArray | null = null;
   if (c === 34 || c === 39 || c === 96) {
     const quoted = QUOTED_NAME.exec(text.slice(start, end));
     if (quoted === null) {
@@ -129,14 +125,65 @@ export function maskNameToken(text: string, start: number, end: number): string 
     const [, open = "", quote = "", inner = "", close = ""] = quoted;
     return KIND_WORD.test(inner) ? undefined : `${open}${quote}${WILDCARD}${quote}${close}`;
   }
-  if (c === 126 || (c === 47 && HOME_START.test(text.slice(first, first + 7)))) {
+  let match: RegExpExecArray | null = null;
+  if (c === 126 || (c === 47 && startsHomeFolder(text, first))) {
     match = HOME_PATH.exec(text.slice(start, end)); // ~ /
   } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
-    const token = text.slice(start, end);
-    match = token.includes("/") ? RELATIVE_PATH.exec(token) : null;
-    match ??= token.includes("@") ? NAME_AT_VERSION.exec(token) : null;
+    const close = namespacedNameEnd(text, first, end);
+    if (close >= 0) {
+      return `${text.slice(start, first)}${WILDCARD}${text.slice(close, end)}`;
+    }
+    if (text.lastIndexOf("@", end) >= first) {
+      match = NAME_AT_VERSION.exec(text.slice(start, end));
+    }
   }
   return match === null ? undefined : `${match[1] ?? ""}${WILDCARD}${match[2] ?? ""}`;
+}
+
+function startsHomeFolder(text: string, at: number): boolean {
+  return text.startsWith("/home/", at) || text.startsWith("/Users/", at) || text.startsWith("/root/", at);
+}
+
+/**
+ * Where `cert-manager/cert-manager` (Kubernetes' lower-case names joined by `/`, the first of two
+ * characters or more) ends in `text[from, end)`, before closing punctuation; -1 when it is not one.
+ */
+function namespacedNameEnd(text: string, from: number, end: number): number {
+  let segment = 0; // characters in the current segment
+  let segments = 1;
+  let k = from;
+  for (; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      segment++;
+    } else if (c === 45 || c === 46) {
+      if (segment === 0) {
+        return -1; // - . may not start a segment
+      }
+      segment++;
+    } else if (c === 47) {
+      if (segment < (segments === 1 ? 2 : 1)) {
+        return -1; // `i/o`, `a//b`
+      }
+      segments++;
+      segment = 0;
+    } else {
+      break;
+    }
+  }
+  if (segments < 2 || segment === 0) {
+    return -1;
+  }
+  for (let t = k; t < end; t++) {
+    if (!":,;.)]}".includes(text.charAt(t))) {
+      return -1;
+    }
+  }
+  // A trailing dot belongs to the sentence, not the name.
+  while (k > from && text.charCodeAt(k - 1) === 46) {
+    k--;
+  }
+  return k;
 }
 
 // `Fri Jun 17 07:07:00 2005`, `Jun 17 07:07:00`: the names change with the date, not the event.

@@ -24,6 +24,8 @@ import {
   NEEDS_MASKING,
   NOT_IN_NUMBERS,
   OTHER,
+  opensWithQuote,
+  QUOTE,
   SPACE,
   STAR,
   startsCalendarDate,
@@ -101,7 +103,7 @@ export class MaskedLine {
         codes[n++] = c;
       }
       this.length = n;
-      if ((flags & NEEDS_MASKING) !== 0) {
+      if ((flags & NEEDS_MASKING) !== 0 || ((flags & QUOTE) !== 0 && opensWithQuote(text, tokenStart))) {
         this.length = at;
         this.maskToken(text, tokenStart, i, flags);
         n = this.length;

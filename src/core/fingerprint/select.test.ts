@@ -27,6 +27,7 @@ const nodeThrow = (checkout: string) =>
   [
     "+ node scripts/render-values.mjs apps/podinfo",
     `file://${checkout}/scripts/render-values.mjs:14`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the script's own source line, as Node quotes it
     "    throw new Error(`values file ${file} has no key ${key}`);",
     "          ^",
     "",

@@ -172,9 +172,9 @@ export const OTHER = 512;
 export const MONTH_START = 1024 | LETTER; // J F M A S O N D
 export const QUOTE = 2048; // " ' `
 export const AT = 4096; // @
-export const NEEDS_MASKING = DIGIT | EQUALS | SLASH | QUOTE;
+export const NEEDS_MASKING = DIGIT | EQUALS | SLASH;
 export const NOT_IN_NUMBERS = LETTER | EQUALS | STAR | OTHER | QUOTE | AT;
-/** Kinds of character a quoted name, a path or a name at a version holds one of. */
+/** Kinds of character a quoted name, a path or a name at a version holds one of (`'x'` by its first). */
 export const MAY_BE_NAME = SLASH | QUOTE | AT;
 export const MAY_HOLD_PATTERN = COLON | HYPHEN | SLASH;
 
@@ -217,3 +217,12 @@ export const KIND = new Uint16Array(128).map((_, c) => {
   }
   return OTHER;
 });
+
+/** The token at `start` opens with a quote, maybe after `(` or `[`: it may be a quoted name. */
+export function opensWithQuote(text: string, start: number): boolean {
+  let c = text.charCodeAt(start);
+  if (c === 40 || c === 91) {
+    c = text.charCodeAt(start + 1);
+  }
+  return c === 34 || c === 39 || c === 96;
+}
