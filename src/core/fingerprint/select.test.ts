@@ -102,6 +102,21 @@ describe("chooseErrorLines with stack traces", () => {
   });
 });
 
+describe("chooseErrorLines without an error word", () => {
+  it("keeps the last thing the tool said with its generic ending, so two such failures stay apart", () => {
+    // Talos's validation errors name no error word of their own (issues siderolabs/talos#13064, #12541).
+    const tail = (cause: string) =>
+      ["+ talosctl apply-config --nodes 192.168.178.103 --file cp.yaml", cause, "exit status 1"].join("\n");
+    const staticHostname = fingerprint(tail("* static hostname is already set in v1alpha1 config"));
+    const hostnameConfig = fingerprint(tail("* HostnameConfig: either 'auto' or 'hostname' must be set"));
+    expect(hostnameConfig.lines).toEqual([
+      "* HostnameConfig: either 'auto' or 'hostname' must be set",
+      "exit status 1",
+    ]);
+    expect(staticHostname.template).not.toBe(hostnameConfig.template);
+  });
+});
+
 describe("chooseErrorLines with paths", () => {
   // The checkout's own folder name holds an error word; the tool wrote the log path last.
   const talosApply = (checkout: string) =>
@@ -136,13 +151,15 @@ describe("chooseErrorLines with paths", () => {
   });
 
   it("takes no error word from a quoted name", () => {
+    // kubectl quotes the names it reports (kubernetes/kubectl@v0.32.13
+    // pkg/polymorphichelpers/rollout_status.go:89); this deployment's name holds an error word.
     const tail = [
-      "✗ Kustomization reconciliation failed: kustomization path not found: stat /tmp/kustomization-1740197060/apps: no such file or directory",
-      "► annotating Kustomization 'failed-apps' in flux-system namespace",
+      'Error from server (NotFound): deployments.apps "cloudflared" not found',
+      'deployment "failed-login-exporter" successfully rolled out',
       "exit status 1",
     ].join("\n");
     expect(fingerprint(tail).lines).toEqual([
-      "✗ Kustomization reconciliation failed: kustomization path not found: stat /tmp/kustomization-1740197060/apps: no such file or directory",
+      'Error from server (NotFound): deployments.apps "cloudflared" not found',
     ]);
   });
 });
