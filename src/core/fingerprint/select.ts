@@ -11,7 +11,7 @@ import { isPanicLine, isTraceFrame } from "./trace.ts";
 export const MAX_CHOSEN_LINES = 8;
 
 const ERROR_WORDS =
-  /\b(?:err(?:or)?s?|fail(?:ed|ure|s|ing)?|fatal|panic(?:ked)?|refused|time[sd]? ?out|timeout|deadline exceeded|denied|forbidden|unauthori[sz]ed|not found|no such|does not exist|x509|rpc error|exit (?:status|code)|unable to|cannot|can't|could not|couldn't|invalid|unknown|exception|traceback|crashloopbackoff|backoff|unreachable|no route to host|reset by peer|broken pipe|violates|aborted|conflict|already (?:exists|set|running|in use)|not running|not online|is disabled|not available|exhausted|exceeded|unsupported|mismatch|missing|not ready|unhealthy|killed|oomkilled|segmentation fault)\b/i;
+  /\b(?:err(?:or)?s?|fail(?:ed|ure|s|ing)?|fatal|panic(?:ked)?|refused|time[sd]? ?out|timeout|deadline exceeded|denied|forbidden|unauthori[sz]ed|not found|no such|does not exist|x509|rpc error|exit (?:status|code)|unable to|cannot|can't|could not|couldn't|invalid|unknown|exception|traceback|crashloopbackoff|backoff|unreachable|no route to host|reset by peer|broken pipe|violates|aborted|conflict|already (?:exists|set|running|in use)|not running|exhausted|exceeded|unsupported|mismatch|missing|not ready|unhealthy|killed|oomkilled|segmentation fault)\b/i;
 
 // Paths and quoted names are the user's words, not the tool's: a checkout in `~/homelab-missing`
 // or a Kustomization called 'failed-apps' says nothing about an error.
