@@ -133,8 +133,11 @@ export function maskNameToken(text: string, start: number, end: number): string 
     if (close >= 0) {
       return `${text.slice(start, first)}${WILDCARD}${text.slice(close, end)}`;
     }
-    if (text.lastIndexOf("@", end) >= first) {
-      match = NAME_AT_VERSION.exec(text.slice(start, end));
+    for (let k = first; k < end; k++) {
+      if (text.charCodeAt(k) === 64) {
+        match = NAME_AT_VERSION.exec(text.slice(start, end)); // @
+        break;
+      }
     }
   }
   return match === null ? undefined : `${match[1] ?? ""}${WILDCARD}${match[2] ?? ""}`;
