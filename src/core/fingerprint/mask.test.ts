@@ -83,7 +83,7 @@ describe("maskMessage", () => {
     );
   });
 
-  it("masks home-folder paths, namespace/name and name@version, and keeps other paths", () => {
+  it("masks home-folder paths, namespace/name and name@version, keeping other paths and the kind before a name", () => {
     expect(maskMessage("open /home/ada/homelab-missing/talos/patch.yaml: no such file or directory")).toBe(
       "open <*>: no such file or directory",
     );
@@ -96,6 +96,10 @@ describe("maskMessage", () => {
       ),
     ).toBe("Helm install failed for release <*> with chart <*>:");
     expect(maskMessage("read /dev/sda: i/o timeout")).toBe("read /dev/sda: i/o timeout");
+    expect(maskMessage("error: timed out waiting for the condition on pods/authservice-0")).toBe(
+      "error: timed out waiting for the condition on pods/<*>",
+    );
+    expect(maskMessage("deployment.apps/cloudflared configured")).toBe("deployment.apps/<*> configured");
   });
 
   it("keeps plain words and the values of keys that do not vary", () => {

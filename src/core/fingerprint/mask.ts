@@ -102,6 +102,55 @@ const KIND_WORD = /^(?=[^A-Z]*[A-Z])[A-Za-z_][\w.]*$/;
 // A path in someone's home (`/home/ada/homelab-missing/talos/patch.yaml`, `~/src/x`): where the
 // checkout lives, not what failed. Other absolute paths stay: `/dev/sda`, `/var/run/x` are things.
 const HOME_PATH = /^([([]?)(?:~|\/home\/[^/\s]+|\/Users\/[^/\s]+|\/root)(?:\/[\w.@~+\\-]*)+([:,;.)\]}]*)$/;
+// What kubectl and flux write before `/name`: a resource type, not a namespace. A first segment with
+// a dot is a type too (`deployments.apps`): namespaces are DNS labels and hold no dot. `ingress`
+// alone is left out: it is a common namespace (`ingress/ingress-nginx`); `ingresses` is in.
+const RESOURCE_TYPES = new Set([
+  "ingresses",
+  ...[
+    "pod",
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "replicaset",
+    "service",
+    "svc",
+    "job",
+    "cronjob",
+    "configmap",
+    "secret",
+    "namespace",
+    "node",
+    "persistentvolumeclaim",
+    "pvc",
+    "pv",
+    "serviceaccount",
+    "role",
+    "rolebinding",
+    "clusterrole",
+    "clusterrolebinding",
+    "networkpolicy",
+    "storageclass",
+    "endpoints",
+    "lease",
+    "event",
+    "customresourcedefinition",
+    "crd",
+    "certificate",
+    "issuer",
+    "clusterissuer",
+    "helmrelease",
+    "kustomization",
+    "gitrepository",
+    "helmrepository",
+    "helmchart",
+    "ocirepository",
+    "bucket",
+    "alert",
+    "provider",
+    "receiver",
+  ].flatMap((type) => [type, type.endsWith("y") ? `${type.slice(0, -1)}ies` : `${type}s`, `${type}es`]),
+]);
 // `cert-manager@v1.16.2`: a chart or image at a version.
 const NAME_AT_VERSION = /^([([]?)[a-z0-9][\w.-]*@v?\d[\w.+-]*([:,;)\]}]*)$/;
 
@@ -131,7 +180,11 @@ export function maskNameToken(text: string, start: number, end: number): string 
   } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
     const close = namespacedNameEnd(text, first, end);
     if (close >= 0) {
-      return `${text.slice(start, first)}${WILDCARD}${text.slice(close, end)}`;
+      // `pods/cilium-x2x7k`, `deployment.apps/cloudflared`: the kind before the name stays.
+      const slash = text.indexOf("/", first);
+      const kind = text.slice(first, slash);
+      const keep = RESOURCE_TYPES.has(kind) || kind.includes(".") ? slash + 1 : first;
+      return `${text.slice(start, keep)}${WILDCARD}${text.slice(close, end)}`;
     }
     for (let k = first; k < end; k++) {
       if (text.charCodeAt(k) === 64) {
