@@ -160,13 +160,26 @@ const NAME_AT_VERSION = /^([([]?)[a-z0-9][\w.-]*@v?\d[\w.+-]*([:,;)\]}]*)$/;
  * first character decides which rule can apply, and the common namespace/name shape is checked
  * without making a string: most tokens with a slash or quote are none of these.
  */
-export function maskNameToken(text: string, start: number, end: number): string | undefined {
+export function maskNameToken(
+  text: string,
+  start: number,
+  end: number,
+  hasSlash: boolean,
+  hasAt: boolean,
+): string | undefined {
   let first = start;
   let c = text.charCodeAt(first);
   if (c === 40 || c === 91) {
     c = text.charCodeAt(++first); // ( [
   }
   if (c === 34 || c === 39 || c === 96) {
+    let last = end - 1;
+    while (last > first && ":,;.)]}".includes(text.charAt(last))) {
+      last--;
+    }
+    if (last === first || text.charCodeAt(last) !== c) {
+      return undefined; // `"GET`: a quote that the token does not close
+    }
     const quoted = QUOTED_NAME.exec(text.slice(start, end));
     if (quoted === null) {
       return undefined;
@@ -175,10 +188,10 @@ export function maskNameToken(text: string, start: number, end: number): string 
     return KIND_WORD.test(inner) ? undefined : `${open}${quote}${WILDCARD}${quote}${close}`;
   }
   let match: RegExpExecArray | null = null;
-  if (c === 126 || (c === 47 && startsHomeFolder(text, first))) {
+  if (hasSlash && (c === 126 || (c === 47 && startsHomeFolder(text, first)))) {
     match = HOME_PATH.exec(text.slice(start, end)); // ~ /
   } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
-    const close = namespacedNameEnd(text, first, end);
+    const close = hasSlash ? namespacedNameEnd(text, first, end) : -1;
     if (close >= 0) {
       // `pods/cilium-x2x7k`, `deployment.apps/cloudflared`: the kind before the name stays.
       const slash = text.indexOf("/", first);
@@ -186,11 +199,8 @@ export function maskNameToken(text: string, start: number, end: number): string 
       const keep = RESOURCE_TYPES.has(kind) || kind.includes(".") ? slash + 1 : first;
       return `${text.slice(start, keep)}${WILDCARD}${text.slice(close, end)}`;
     }
-    for (let k = first; k < end; k++) {
-      if (text.charCodeAt(k) === 64) {
-        match = NAME_AT_VERSION.exec(text.slice(start, end)); // @
-        break;
-      }
+    if (hasAt) {
+      match = NAME_AT_VERSION.exec(text.slice(start, end));
     }
   }
   return match === null ? undefined : `${match[1] ?? ""}${WILDCARD}${match[2] ?? ""}`;

@@ -8,6 +8,7 @@ import {
   WILDCARD,
 } from "./mask.ts";
 import {
+  AT,
   EQUALS,
   hasSimpleShape,
   indexOfIn,
@@ -26,6 +27,7 @@ import {
   OTHER,
   opensWithQuote,
   QUOTE,
+  SLASH,
   SPACE,
   STAR,
   startsCalendarDate,
@@ -103,9 +105,17 @@ export class MaskedLine {
         codes[n++] = c;
       }
       this.length = n;
-      if ((flags & NEEDS_MASKING) !== 0 || ((flags & QUOTE) !== 0 && opensWithQuote(text, tokenStart))) {
+      const name =
+        (flags & NEEDS_MASKING) === 0 && (flags & QUOTE) !== 0 && opensWithQuote(text, tokenStart)
+          ? maskNameToken(text, tokenStart, i, false, false)
+          : undefined;
+      if ((flags & NEEDS_MASKING) !== 0) {
         this.length = at;
         this.maskToken(text, tokenStart, i, flags);
+        n = this.length;
+      } else if (name !== undefined) {
+        this.length = at;
+        this.copy(name, 0, name.length);
         n = this.length;
       } else if (!previousPure && (flags & STAR) === 0) {
         previous = at;
@@ -141,9 +151,13 @@ export class MaskedLine {
       return;
     }
     if ((flags & MAY_BE_NAME) !== 0 && (flags & EQUALS) === 0) {
-      const name = maskNameToken(text, start, end);
+      const name = maskNameToken(text, start, end, (flags & SLASH) !== 0, (flags & AT) !== 0);
       if (name !== undefined) {
         this.copy(name, 0, name.length);
+        return;
+      }
+      if ((flags & NEEDS_MASKING) === 0) {
+        this.copy(text, start, end); // a quoted word that is not a name: nothing else to mask
         return;
       }
     }
