@@ -105,17 +105,11 @@ export class MaskedLine {
         codes[n++] = c;
       }
       this.length = n;
-      const name =
-        (flags & NEEDS_MASKING) === 0 && (flags & QUOTE) !== 0 && opensWithQuote(text, tokenStart)
-          ? maskNameToken(text, tokenStart, i, false, false)
-          : undefined;
       if ((flags & NEEDS_MASKING) !== 0) {
         this.length = at;
         this.maskToken(text, tokenStart, i, flags);
         n = this.length;
-      } else if (name !== undefined) {
-        this.length = at;
-        this.copy(name, 0, name.length);
+      } else if ((flags & QUOTE) !== 0 && this.maskQuotedName(text, tokenStart, i, at)) {
         n = this.length;
       } else if (!previousPure && (flags & STAR) === 0) {
         previous = at;
@@ -144,7 +138,21 @@ export class MaskedLine {
     return this;
   }
 
-  /** Mask one whitespace-free token that has a digit, `=`, `/` or a quote in it; `flags` are its kinds of character. */
+  /** A quoted word with nothing else to mask (`'local-lvm'`) written from `at` as a name, if it is one. */
+  private maskQuotedName(text: string, start: number, end: number, at: number): boolean {
+    if (!opensWithQuote(text, start)) {
+      return false;
+    }
+    const name = maskNameToken(text, start, end, false, false);
+    if (name === undefined) {
+      return false;
+    }
+    this.length = at;
+    this.copy(name, 0, name.length);
+    return true;
+  }
+
+  /** Mask one whitespace-free token that has a digit, `=` or `/` in it; `flags` are its kinds of character. */
   private maskToken(text: string, start: number, end: number, flags: number): void {
     if ((flags & NOT_IN_NUMBERS) === 0 && isNumberLike(text, start, end)) {
       this.pushWildcard();
