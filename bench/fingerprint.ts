@@ -1,6 +1,7 @@
 /**
- * `npm run bench:fingerprint`: grouping accuracy on Loghub-2k, miner throughput, and the cost
- * of fingerprinting a 1 GiB log's tail against a 1 MiB one (issue 3 §4).
+ * `npm run bench:fingerprint`: grouping accuracy on Loghub-2k, the labelled pairs of the real
+ * error-line corpus (issue 11 §6), miner throughput, and the cost of fingerprinting a 1 GiB log's
+ * tail against a 1 MiB one (issue 3 §4).
  */
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +11,8 @@ import { readLogTail } from "../src/adapters/log-tail/index.ts";
 import { runProcess } from "../src/adapters/process/index.ts";
 import { writeTemplates } from "../src/cli/commands/fingerprint.ts";
 import { fingerprintLogTail, TemplateMiner } from "../src/core/fingerprint/index.ts";
+import { REAL_LINES } from "../test/fixtures/error-lines/index.ts";
+import { scoreCorpus } from "../test/fixtures/error-lines/score.ts";
 import { readLabelled, SYSTEMS, scoreGrouping, VARIANTS, variantAvailable } from "./fingerprint-loghub.ts";
 
 const THROUGHPUT_LINES = 1_000_000;
@@ -200,6 +203,22 @@ async function tailCost(): Promise<void> {
   }
 }
 
+/** The fingerprint on real talosctl, kubectl, Flux, Proxmox and cloudflared error lines. */
+function realErrorCorpus(): void {
+  const score = scoreCorpus();
+  console.log(`\nReal error corpus (${REAL_LINES.length} real lines, test/fixtures/error-lines)`);
+  console.log(
+    `real error corpus: same-pairs grouped ${score.sameGrouped}/${score.sameTotal}, ` +
+      `different-pairs apart ${score.differentApart}/${score.differentTotal}`,
+  );
+  console.log(
+    `  lines whose fingerprint changed once the miner had learned the corpus: ${score.unstable.length}`,
+  );
+  for (const failure of score.failures) {
+    console.log(`  wrong: ${failure.pair.label} ${failure.pair.a} / ${failure.pair.b} (${failure.pair.why})`);
+  }
+}
+
 async function main(): Promise<void> {
   const dir = resolve(process.env["LOGHUB_DIR"] ?? join(process.cwd(), "..", "shared", "bench", "loghub-2k"));
   let corpora: string[][] = [];
@@ -208,6 +227,7 @@ async function main(): Promise<void> {
   } else {
     console.log(`Loghub-2k not found at ${dir} (set LOGHUB_DIR): skipping grouping accuracy and throughput.`);
   }
+  realErrorCorpus();
   if (corpora.length > 0) {
     await throughput(millionLines(corpora), corpora.flat());
   }

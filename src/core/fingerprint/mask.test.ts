@@ -31,7 +31,7 @@ describe("maskMessage", () => {
       "stat /var/folders/xy/abc_def/T/kubeconfig: permission denied",
       "stat <*>: permission denied",
     ],
-    ["pod-name suffixes", 'pods "cilium-7d9f8b6c4-x2x7k" not found', 'pods "cilium-<*>" not found'],
+    ["pod-name suffixes", "pod cilium-7d9f8b6c4-x2x7k is not ready", "pod cilium-<*> is not ready"],
     [
       "pod names with a short suffix",
       "Back-off restarting failed container in pod coredns-5d78c9869d-q4w8z",
@@ -66,16 +66,43 @@ describe("maskMessage", () => {
     expect(maskMessage("x509: certificate signed by unknown authority")).toBe(
       "x509: certificate signed by unknown authority",
     );
-    expect(maskMessage("TASK ERROR: bridge 'vmbr0' does not exist")).toBe(
-      "TASK ERROR: bridge 'vmbr0' does not exist",
-    );
+    expect(maskMessage("link vmbr0 is down")).toBe("link vmbr0 is down");
     expect(maskMessage("open through proxy SOCKS5")).toBe("open through proxy SOCKS5");
   });
 
-  it("keeps plain words and the values of keys that do not vary", () => {
-    expect(maskMessage("500 storage 'local-lvm' does not exist")).toBe(
-      "<*> storage 'local-lvm' does not exist",
+  it("masks the names a tool quotes and keeps the kinds it quotes", () => {
+    expect(maskMessage("500 storage 'local-lvm' does not exist")).toBe("<*> storage '<*>' does not exist");
+    expect(maskMessage("TASK ERROR: bridge 'vmbr0' does not exist")).toBe(
+      "TASK ERROR: bridge '<*>' does not exist",
     );
+    expect(maskMessage('Error from server (NotFound): pods "cilium-7d9f8b6c4-x2x7k" not found')).toBe(
+      'Error from server (NotFound): pods "<*>" not found',
+    );
+    expect(maskMessage('no matches for kind "HelmRelease" in version "helm.toolkit.fluxcd.io/v2"')).toBe(
+      'no matches for kind "HelmRelease" in version "<*>"',
+    );
+  });
+
+  it("masks home-folder paths, namespace/name and name@version, keeping other paths and the kind before a name", () => {
+    expect(maskMessage("open /home/ada/homelab-missing/talos/patch.yaml: no such file or directory")).toBe(
+      "open <*>: no such file or directory",
+    );
+    expect(maskMessage("stat ~/src/homelab/clusters/prod: not a directory")).toBe(
+      "stat <*>: not a directory",
+    );
+    expect(
+      maskMessage(
+        "Helm install failed for release cert-manager/cert-manager with chart cert-manager@v1.16.2:",
+      ),
+    ).toBe("Helm install failed for release <*> with chart <*>:");
+    expect(maskMessage("read /dev/sda: i/o timeout")).toBe("read /dev/sda: i/o timeout");
+    expect(maskMessage("error: timed out waiting for the condition on pods/authservice-0")).toBe(
+      "error: timed out waiting for the condition on pods/<*>",
+    );
+    expect(maskMessage("deployment.apps/cloudflared configured")).toBe("deployment.apps/<*> configured");
+  });
+
+  it("keeps plain words and the values of keys that do not vary", () => {
     expect(maskMessage("status=False reason=ReconciliationFailed")).toBe(
       "status=False reason=ReconciliationFailed",
     );

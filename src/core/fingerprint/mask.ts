@@ -37,7 +37,7 @@ const KEPT_DIGIT_WORDS = new Set([
 
 /** `key=value`: the value is masked when the key names something that varies per run. */
 export const VARIABLE_KEY =
-  /(?:^|[_.-])(?:id|uid|uuid|guid|pid|tid|port|ts|time|timestamp|date|revision|rev|generation|duration|elapsed|latency|took|attempt|attempts|retry|retries|count|seq|nonce|session|token|trace|span|reconcileid|requestid|lease|resourceversion)$|(?:id|uid|uuid|pid|port)$/i;
+  /(?:^|[_.-])(?:id|uid|uuid|guid|pid|tid|port|ts|time|timestamp|date|revision|rev|generation|duration|elapsed|latency|took|attempt|attempts|retry|retries|count|seq|nonce|session|token|trace|span|reconcileid|requestid|lease|resourceversion|cfray|originservice|dest|url)$|(?:id|uid|uuid|pid|port)$/i;
 
 const UUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
 const IPV6 = /(?:\[?)(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:%\w+)?(?:\]?)(?::\d+)?/g;
@@ -91,6 +91,165 @@ export function maskPatterns(token: string): string {
     );
   }
   return t;
+}
+
+// Names a tool quotes or writes as paths vary between runs and homelabs; the words around them
+// say what went wrong. A quoted identifier with a capital and no `-`, `/` or `:` is kept: it names
+// a kind ("HelmRelease") or a component ('org.apache.spark.SomeService'), not an object of the
+// homelab, whose names are lower case (Kubernetes, Proxmox storages) or hold separators.
+const QUOTED_NAME = /^([([]?)(["'`])([\w.:/@~+\\-]+)\2([:,;.)\]}]*)$/;
+const KIND_WORD = /^(?=[^A-Z]*[A-Z])[A-Za-z_][\w.]*$/;
+// A path in someone's home (`/home/ada/homelab-missing/talos/patch.yaml`, `~/src/x`): where the
+// checkout lives, not what failed. Other absolute paths stay: `/dev/sda`, `/var/run/x` are things.
+const HOME_PATH = /^([([]?)(?:~|\/home\/[^/\s]+|\/Users\/[^/\s]+|\/root)(?:\/[\w.@~+\\-]*)+([:,;.)\]}]*)$/;
+// What kubectl and flux write before `/name`: a resource type, not a namespace. A first segment with
+// a dot is a type too (`deployments.apps`): namespaces are DNS labels and hold no dot. `ingress`
+// alone is left out: it is a common namespace (`ingress/ingress-nginx`); `ingresses` is in.
+const RESOURCE_TYPES = new Set([
+  "ingresses",
+  ...[
+    "pod",
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "replicaset",
+    "service",
+    "svc",
+    "job",
+    "cronjob",
+    "configmap",
+    "secret",
+    "namespace",
+    "node",
+    "persistentvolumeclaim",
+    "pvc",
+    "pv",
+    "serviceaccount",
+    "role",
+    "rolebinding",
+    "clusterrole",
+    "clusterrolebinding",
+    "networkpolicy",
+    "storageclass",
+    "endpoints",
+    "lease",
+    "event",
+    "customresourcedefinition",
+    "crd",
+    "certificate",
+    "issuer",
+    "clusterissuer",
+    "helmrelease",
+    "kustomization",
+    "gitrepository",
+    "helmrepository",
+    "helmchart",
+    "ocirepository",
+    "bucket",
+    "alert",
+    "provider",
+    "receiver",
+  ].flatMap((type) => [type, type.endsWith("y") ? `${type.slice(0, -1)}ies` : `${type}s`, `${type}es`]),
+]);
+// `cert-manager@v1.16.2`: a chart or image at a version.
+const NAME_AT_VERSION = /^([([]?)[a-z0-9][\w.-]*@v?\d[\w.+-]*([:,;)\]}]*)$/;
+
+/**
+ * `text[start, end)` whole as a variable, punctuation around it kept: a quoted name, a path in a
+ * home folder, a namespace/name, a name at a version. `undefined` when it is none of these. The
+ * first character decides which rule can apply, and the common namespace/name shape is checked
+ * without making a string: most tokens with a slash or quote are none of these.
+ */
+export function maskNameToken(
+  text: string,
+  start: number,
+  end: number,
+  hasSlash: boolean,
+  hasAt: boolean,
+): string | undefined {
+  let first = start;
+  let c = text.charCodeAt(first);
+  if (c === 40 || c === 91) {
+    c = text.charCodeAt(++first); // ( [
+  }
+  if (c === 34 || c === 39 || c === 96) {
+    let last = end - 1;
+    while (last > first && ":,;.)]}".includes(text.charAt(last))) {
+      last--;
+    }
+    if (last === first || text.charCodeAt(last) !== c) {
+      return undefined; // `"GET`: a quote that the token does not close
+    }
+    const quoted = QUOTED_NAME.exec(text.slice(start, end));
+    if (quoted === null) {
+      return undefined;
+    }
+    const [, open = "", quote = "", inner = "", close = ""] = quoted;
+    return KIND_WORD.test(inner) ? undefined : `${open}${quote}${WILDCARD}${quote}${close}`;
+  }
+  let match: RegExpExecArray | null = null;
+  if (hasSlash && (c === 126 || (c === 47 && startsHomeFolder(text, first)))) {
+    match = HOME_PATH.exec(text.slice(start, end)); // ~ /
+  } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+    const close = hasSlash ? namespacedNameEnd(text, first, end) : -1;
+    if (close >= 0) {
+      // `pods/cilium-x2x7k`, `deployment.apps/cloudflared`: the kind before the name stays.
+      const slash = text.indexOf("/", first);
+      const kind = text.slice(first, slash);
+      const keep = RESOURCE_TYPES.has(kind) || kind.includes(".") ? slash + 1 : first;
+      return `${text.slice(start, keep)}${WILDCARD}${text.slice(close, end)}`;
+    }
+    if (hasAt) {
+      match = NAME_AT_VERSION.exec(text.slice(start, end));
+    }
+  }
+  return match === null ? undefined : `${match[1] ?? ""}${WILDCARD}${match[2] ?? ""}`;
+}
+
+function startsHomeFolder(text: string, at: number): boolean {
+  return text.startsWith("/home/", at) || text.startsWith("/Users/", at) || text.startsWith("/root/", at);
+}
+
+/**
+ * Where `cert-manager/cert-manager` (Kubernetes' lower-case names joined by `/`, the first of two
+ * characters or more) ends in `text[from, end)`, before closing punctuation; -1 when it is not one.
+ */
+function namespacedNameEnd(text: string, from: number, end: number): number {
+  let segment = 0; // characters in the current segment
+  let segments = 1;
+  let k = from;
+  for (; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      segment++;
+    } else if (c === 45 || c === 46) {
+      if (segment === 0) {
+        return -1; // - . may not start a segment
+      }
+      segment++;
+    } else if (c === 47) {
+      if (segment < (segments === 1 ? 2 : 1)) {
+        return -1; // `i/o`, `a//b`
+      }
+      segments++;
+      segment = 0;
+    } else {
+      break;
+    }
+  }
+  if (segments < 2 || segment === 0) {
+    return -1;
+  }
+  for (let t = k; t < end; t++) {
+    if (!":,;.)]}".includes(text.charAt(t))) {
+      return -1;
+    }
+  }
+  // A trailing dot belongs to the sentence, not the name.
+  while (k > from && text.charCodeAt(k - 1) === 46) {
+    k--;
+  }
+  return k;
 }
 
 // `Fri Jun 17 07:07:00 2005`, `Jun 17 07:07:00`: the names change with the date, not the event.

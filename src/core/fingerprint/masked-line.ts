@@ -1,5 +1,14 @@
-import { CALENDAR_DATE, isUnit, maskPatterns, type TokenShape, VARIABLE_KEY, WILDCARD } from "./mask.ts";
 import {
+  CALENDAR_DATE,
+  isUnit,
+  maskNameToken,
+  maskPatterns,
+  type TokenShape,
+  VARIABLE_KEY,
+  WILDCARD,
+} from "./mask.ts";
+import {
+  AT,
   EQUALS,
   hasSimpleShape,
   indexOfIn,
@@ -10,11 +19,15 @@ import {
   KIND,
   keepsDigits,
   kindsOf,
+  MAY_BE_NAME,
   MAY_HOLD_PATTERN,
   MONTH_START,
   NEEDS_MASKING,
   NOT_IN_NUMBERS,
   OTHER,
+  opensWithQuote,
+  QUOTE,
+  SLASH,
   SPACE,
   STAR,
   startsCalendarDate,
@@ -96,6 +109,8 @@ export class MaskedLine {
         this.length = at;
         this.maskToken(text, tokenStart, i, flags);
         n = this.length;
+      } else if ((flags & QUOTE) !== 0 && this.maskQuotedName(text, tokenStart, i, at)) {
+        n = this.length;
       } else if (!previousPure && (flags & STAR) === 0) {
         previous = at;
         continue;
@@ -123,11 +138,36 @@ export class MaskedLine {
     return this;
   }
 
+  /** A quoted word with nothing else to mask (`'local-lvm'`) written from `at` as a name, if it is one. */
+  private maskQuotedName(text: string, start: number, end: number, at: number): boolean {
+    if (!opensWithQuote(text, start)) {
+      return false;
+    }
+    const name = maskNameToken(text, start, end, false, false);
+    if (name === undefined) {
+      return false;
+    }
+    this.length = at;
+    this.copy(name, 0, name.length);
+    return true;
+  }
+
   /** Mask one whitespace-free token that has a digit, `=` or `/` in it; `flags` are its kinds of character. */
   private maskToken(text: string, start: number, end: number, flags: number): void {
     if ((flags & NOT_IN_NUMBERS) === 0 && isNumberLike(text, start, end)) {
       this.pushWildcard();
       return;
+    }
+    if ((flags & MAY_BE_NAME) !== 0 && (flags & EQUALS) === 0) {
+      const name = maskNameToken(text, start, end, (flags & SLASH) !== 0, (flags & AT) !== 0);
+      if (name !== undefined) {
+        this.copy(name, 0, name.length);
+        return;
+      }
+      if ((flags & NEEDS_MASKING) === 0) {
+        this.copy(text, start, end); // a quoted word that is not a name: nothing else to mask
+        return;
+      }
     }
     const eq = (flags & EQUALS) === 0 ? -1 : indexOfIn(text, 61, start, end);
     if (eq > start && eq < end - 1) {

@@ -31,7 +31,7 @@ describe("cleanLine", () => {
 
   it("drops ISO timestamps, syslog prefixes and dmesg times", () => {
     expect(cleanLine("2025-11-25T17:02:11.123Z ERROR reconcile failed")).toBe("ERROR reconcile failed");
-    expect(cleanLine("Nov 25 17:02:11 pve pvedaemon[1234]: error")).toBe("pve pvedaemon[1234]: error");
+    expect(cleanLine("Nov 25 17:02:11 pve pvedaemon[1234]: error")).toBe("error");
     expect(cleanLine("[   12.345678] kernel panic")).toBe("kernel panic");
   });
 
@@ -98,5 +98,20 @@ describe("cleanLogLines", () => {
 
   it("drops blank lines and CRLF endings", () => {
     expect(cleanLogLines("one\r\n\r\n  \r\ntwo\r\n")).toEqual(["one", "two"]);
+  });
+
+  it("masks the object a Flux controller's JSON log line names, so another object's same failure matches", () => {
+    const line = (name: string) =>
+      `{"level":"error","ts":"2025-11-25T17:02:11.123Z","msg":"Reconciliation failed after 1.2s, next try in 2m0s","controller":"kustomization","Kustomization":{"name":"${name}","namespace":"flux-system"},"namespace":"flux-system","name":"${name}","reconcileID":"9c1f6a2e-7b3d-4e5f-8a9b-0c1d2e3f4a5b","error":"dependency 'flux-system/infra' is not ready"}`;
+    expect(cleanLine(line("apps"))).toBe(
+      "error Reconciliation failed after 1.2s, next try in 2m0s controller=kustomization Kustomization=<*> namespace=<*> name=<*> error=dependency 'flux-system/infra' is not ready",
+    );
+    expect(cleanLine(line("ingress"))).toBe(cleanLine(line("apps")));
+  });
+
+  it("masks the names that start a kubectl or flux READY row", () => {
+    expect(cleanLine("flux-system   apps   False   kustomization path not found")).toBe(
+      "<*> False kustomization path not found",
+    );
   });
 });

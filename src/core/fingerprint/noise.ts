@@ -25,10 +25,15 @@ const ISO_TIMESTAMP =
   /\b\d{4}[-/]\d{2}[-/]\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}|\s?UTC)?)?\b/g;
 const CLOCK_TIME = /\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b/g;
 const SYSLOG_PREFIX = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} /;
+// journald/syslog: `Apr 6 07:20:46 TaxiApps cloudflared[477]: ` names the host and pid, not the event.
+const SYSLOG_HOST_PREFIX =
+  /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} \S+ [\w./@-]+(?:\[\d+\])?: /;
 const DMESG_PREFIX = /^\[\s*\d+\.\d+\]\s?/;
 const LEVEL_TIME_PREFIX = /^(?:time=|ts=)"?[^"\s]+"?\s+/;
 // kubectl events: "8m7s (x33 over 3h55m)" and a leading age column.
 const EVENT_AGE = /\s*\(x\d+ over [\dhms.]+\)/g;
+// A `kubectl get` / `flux get` row starts with the object's namespace and name before its READY column.
+const READY_ROW_NAMES = /^(?:[a-z0-9][\w./-]*[ \t]+){1,2}(?=(?:True|False|Unknown)[ \t])/;
 const REVISION = /\b[\w./-]*@sha(?:1|256):[0-9a-f]{7,64}\b/g;
 const TERRAFORM_FRAME = /^\s*[│╷╵]\s?/;
 
@@ -56,7 +61,25 @@ const VOLATILE_JSON_FIELDS = new Set([
   "requestID",
 ]);
 
-/** A JSON object log line rendered as `value value key=value`, volatile fields dropped. */
+/**
+ * JSON log fields that name the object a controller works on (`"name":"apps"`, `"Kustomization":
+ * {"name":"apps","namespace":"flux-system"}`): the same failure of another object is the same error.
+ */
+const OBJECT_NAME_FIELDS = new Set(["name", "namespace", "request", "object"]);
+
+function namesAnObject(key: string, value: unknown): boolean {
+  if (OBJECT_NAME_FIELDS.has(key)) {
+    return true;
+  }
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).every((k) => k === "name" || k === "namespace")
+  );
+}
+
+/** A JSON object log line rendered as `value value key=value`, volatile fields dropped, object names masked. */
 function flattenJsonLine(line: string): string | undefined {
   const trimmed = line.trim();
   if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) {
@@ -74,6 +97,10 @@ function flattenJsonLine(line: string): string | undefined {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (VOLATILE_JSON_FIELDS.has(key)) {
+      continue;
+    }
+    if (namesAnObject(key, value)) {
+      parts.push(`${key}=<*>`);
       continue;
     }
     const text = typeof value === "string" ? value : JSON.stringify(value);
@@ -106,6 +133,8 @@ export function cleanLine(raw: string): string {
   const indented = /^\s/.test(line);
   line = flattenJsonLine(line) ?? line;
   line = line
+    .replace(SYSLOG_HOST_PREFIX, "")
+    .replace(READY_ROW_NAMES, "<*> ")
     .replace(KLOG_HEADER, "")
     .replace(DMESG_PREFIX, "")
     .replace(LEVEL_TIME_PREFIX, "")

@@ -1,15 +1,21 @@
 import { maskMessage } from "./masked-line.ts";
+import { isPanicLine, isTraceFrame } from "./trace.ts";
 
 /**
  * Which lines of a cleaned tail carry the error: the last block of error-looking lines
- * (with continuation lines such as stack frames), not a final generic "exit status 1".
+ * (with continuation lines), not a final generic "exit status 1" and not a stack trace when a
+ * message is there to read.
  */
 
 /** At most this many distinct lines make a fingerprint: enough for a cause and its context. */
 export const MAX_CHOSEN_LINES = 8;
 
 const ERROR_WORDS =
-  /\b(?:err(?:or)?s?|fail(?:ed|ure|s|ing)?|fatal|panic(?:ked)?|refused|time[sd]? ?out|timeout|deadline exceeded|denied|forbidden|unauthori[sz]ed|not found|no such|does not exist|x509|rpc error|exit (?:status|code)|unable to|cannot|can't|could not|couldn't|invalid|unknown|exception|traceback|crashloopbackoff|backoff|unreachable|no route to host|reset by peer|broken pipe|violates|aborted|conflict|already exists|mismatch|missing|not ready|unhealthy|killed|oomkilled|segmentation fault)\b/i;
+  /\b(?:err(?:or)?s?|fail(?:ed|ure|s|ing)?|fatal|panic(?:ked)?|refused|time[sd]? ?out|timeout|deadline exceeded|denied|forbidden|unauthori[sz]ed|not found|no such|does not exist|x509|rpc error|exit (?:status|code)|unable to|cannot|can't|could not|couldn't|invalid|unknown|exception|traceback|crashloopbackoff|backoff|unreachable|no route to host|reset by peer|broken pipe|violates|aborted|conflict|already (?:exists|set|running|in use)|not running|exhausted|exceeded|unsupported|mismatch|missing|not ready|unhealthy|killed|oomkilled|segmentation fault)\b/i;
+
+// Paths and quoted names are the user's words, not the tool's: a checkout in `~/homelab-missing`
+// or a Kustomization called 'failed-apps' says nothing about an error.
+const PATH_OR_NAME = /(?:~|[A-Za-z]:)?[\w.@~+-]*\/[^\s'"`,;)\]]*|(["'`])[\w.:/@~+-]+\1/g;
 
 /** Lines that only say that something failed, not why. */
 const GENERIC_LINES = [
@@ -25,7 +31,7 @@ const GENERIC_LINES = [
 ];
 
 function isErrorLine(line: string): boolean {
-  return ERROR_WORDS.test(line);
+  return ERROR_WORDS.test(line) && ERROR_WORDS.test(line.replace(PATH_OR_NAME, " "));
 }
 
 function isGeneric(line: string): boolean {
@@ -47,6 +53,17 @@ export interface ChosenLine {
  * the order of their last appearance, so how many retries the tail happens to hold never matters.
  */
 export function chooseErrorLines(lines: readonly string[]): ChosenLine[] {
+  const withoutFrames = lines.filter((_, k) => !isTraceFrame(lines, k));
+  const messages = withoutFrames.filter((line) => !isPanicLine(line));
+  const namesCause = (candidates: readonly string[]) =>
+    candidates.some((line) => isErrorLine(line) && !isGeneric(line));
+  const block = namesCause(messages)
+    ? errorBlock(messages)
+    : errorBlock(namesCause(withoutFrames) ? withoutFrames : lines);
+  return distinctByLastAppearance(block.map((line) => ({ line: line.trim(), template: maskMessage(line) })));
+}
+
+function errorBlock(lines: readonly string[]): string[] {
   let last = -1;
   for (let k = lines.length - 1; k >= 0; k--) {
     const line = lines[k] ?? "";
@@ -55,33 +72,42 @@ export function chooseErrorLines(lines: readonly string[]): ChosenLine[] {
       break;
     }
   }
-  let block: string[];
   if (last < 0) {
-    // Nothing names a cause: the generic lines, else the last few lines, are all there is.
-    const generic = lines.filter(isGeneric);
-    block = generic.length > 0 ? generic : lines.slice(-3);
-  } else {
-    let first = last;
-    while (first > 0) {
-      const previous = lines[first - 1] ?? "";
-      if ((isErrorLine(previous) && !isGeneric(previous)) || isContinuation(lines[first] ?? "")) {
-        first--;
-      } else {
-        break;
-      }
-    }
-    // The line that introduces the block ("Error from server:", "with resource ...:") is context.
-    const intro = lines[first - 1];
-    if (intro?.trimEnd().endsWith(":") && !isGeneric(intro)) {
-      first--;
-    }
-    let end = last + 1;
-    while (end < lines.length && isContinuation(lines[end] ?? "")) {
-      end++;
-    }
-    block = lines.slice(first, end);
+    return lastWords(lines);
   }
-  return distinctByLastAppearance(block.map((line) => ({ line: line.trim(), template: maskMessage(line) })));
+  let first = last;
+  while (first > 0) {
+    const previous = lines[first - 1] ?? "";
+    if ((isErrorLine(previous) && !isGeneric(previous)) || isContinuation(lines[first] ?? "")) {
+      first--;
+    } else {
+      break;
+    }
+  }
+  // The line that introduces the block ("Error from server:", "with resource ...:") is context.
+  const intro = lines[first - 1];
+  if (intro?.trimEnd().endsWith(":") && !isGeneric(intro)) {
+    first--;
+  }
+  let end = last + 1;
+  while (end < lines.length && isContinuation(lines[end] ?? "")) {
+    end++;
+  }
+  return lines.slice(first, end);
+}
+
+/**
+ * Nothing names a cause: the last thing the tool said before its generic ending, with that ending
+ * (two failures that both end in "exit status 1" are not one error), else the last few lines.
+ */
+function lastWords(lines: readonly string[]): string[] {
+  const generic = lines.filter(isGeneric);
+  if (generic.length === 0) {
+    return lines.slice(-3);
+  }
+  const firstGeneric = lines.findIndex(isGeneric);
+  const said = lines.slice(0, firstGeneric).findLast((line) => !line.startsWith("+ "));
+  return said === undefined ? generic : [said, ...generic];
 }
 
 function distinctByLastAppearance(chosen: ChosenLine[]): ChosenLine[] {

@@ -170,8 +170,12 @@ export const CONNECTOR = 128; // . _ , +
 export const STAR = 256;
 export const OTHER = 512;
 export const MONTH_START = 1024 | LETTER; // J F M A S O N D
+export const QUOTE = 2048; // " ' `
+export const AT = 4096; // @
 export const NEEDS_MASKING = DIGIT | EQUALS | SLASH;
-export const NOT_IN_NUMBERS = LETTER | EQUALS | STAR | OTHER;
+export const NOT_IN_NUMBERS = LETTER | EQUALS | STAR | OTHER | QUOTE | AT;
+/** Kinds of character a quoted name, a path or a name at a version holds one of (`'x'` by its first). */
+export const MAY_BE_NAME = SLASH | QUOTE | AT;
 export const MAY_HOLD_PATTERN = COLON | HYPHEN | SLASH;
 
 export const KIND = new Uint16Array(128).map((_, c) => {
@@ -205,5 +209,20 @@ export const KIND = new Uint16Array(128).map((_, c) => {
   if (c === 42) {
     return STAR;
   }
+  if (c === 34 || c === 39 || c === 96) {
+    return QUOTE;
+  }
+  if (c === 64) {
+    return AT;
+  }
   return OTHER;
 });
+
+/** The token at `start` opens with a quote, maybe after `(` or `[`: it may be a quoted name. */
+export function opensWithQuote(text: string, start: number): boolean {
+  let c = text.charCodeAt(start);
+  if (c === 40 || c === 91) {
+    c = text.charCodeAt(start + 1);
+  }
+  return c === 34 || c === 39 || c === 96;
+}
