@@ -1,5 +1,5 @@
 /**
- * Error fingerprints of a log tail (DESIGN.md §4). Pure: the caller reads the tail and
+ * Error fingerprints of a log tail. Pure: the caller reads the tail and
  * persists the miner's state.
  *
  * The `template` hash is computed from the deterministic masking alone, never from what the

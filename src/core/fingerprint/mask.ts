@@ -1,7 +1,7 @@
 /**
  * The rules for masking variable parts of one log message; masked-line.ts applies them in one
  * pass. Masking never depends on what a miner has learned, so it carries the stability
- * guarantee (DESIGN.md §4): the same message always masks to the same tokens.
+ * guarantee: the same message always masks to the same tokens.
  */
 export const WILDCARD = "<*>";
 
