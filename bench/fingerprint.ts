@@ -1,6 +1,6 @@
 /**
  * `npm run bench:fingerprint`: grouping accuracy on Loghub-2k, the labelled pairs of the real
- * error-line corpus (issue 11 §6), miner throughput, and the cost of fingerprinting a 1 GiB log's
+ * error-line corpus, miner throughput, and the cost of fingerprinting a 1 GiB log's
  * tail against a 1 MiB one.
  */
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
