@@ -91,12 +91,13 @@ async function addSymlinksOnDisk(worktree: string, paths: string[], facts: Guard
       continue;
     }
     const onDisk = join(worktree, ...path.split("/"));
-    const stats = await lstat(onDisk).catch(() => undefined);
+    const stats = await lstat(onDisk).catch(missingIsUndefined);
     if (!stats?.isSymbolicLink()) {
       continue;
     }
     const target = await readlink(onDisk);
-    const resolved = await realpath(onDisk).catch(() => undefined);
+    // A link whose target does not exist resolves to nothing; any other failure is real.
+    const resolved = await realpath(onDisk).catch(missingIsUndefined);
     const fact = symlinkFact(path, target);
     const inside =
       resolved !== undefined && !relative(root, resolved).startsWith(`..${sep}`) && fact.insideWorktree;
@@ -191,4 +192,12 @@ function numstatPaths(output: string): string[] {
     }
   }
   return paths;
+}
+
+/** ENOENT (or ENOTDIR: a parent is a file) means "not there"; EACCES and the rest stay errors. */
+function missingIsUndefined(error: NodeJS.ErrnoException): undefined {
+  if (error.code === "ENOENT" || error.code === "ENOTDIR") {
+    return undefined;
+  }
+  throw error;
 }
