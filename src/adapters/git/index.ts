@@ -1,4 +1,4 @@
-import { readdir, readFile, realpath } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { GitError } from "../../errors/index.ts";
 import { runProcess } from "../process/index.ts";
@@ -72,10 +72,28 @@ export interface PinnedWorktree {
   readonly gitDir: string;
 }
 
+/**
+ * The repository's common git folder: `.git` itself in an ordinary checkout (no git process on
+ * every run's path), git's answer otherwise (a checkout that is itself a linked worktree).
+ */
+export async function commonGitDir(repoRoot: string): Promise<string> {
+  const dotGit = join(repoRoot, ".git");
+  const info = await stat(dotGit).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") {
+      return undefined;
+    }
+    throw error;
+  });
+  if (info?.isDirectory()) {
+    return dotGit;
+  }
+  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
+  return isAbsolute(common) ? common : resolve(repoRoot, common);
+}
+
 /** Looks up the worktree's administrative folder in `repoRoot`'s repository. */
 export async function pinWorktree(repoRoot: string, worktree: string): Promise<PinnedWorktree> {
-  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
-  const adminRoot = join(isAbsolute(common) ? common : resolve(repoRoot, common), "worktrees");
+  const adminRoot = join(await commonGitDir(repoRoot), "worktrees");
   const wanted = join(await realpath(worktree), ".git");
   let names: string[] = [];
   try {
