@@ -147,6 +147,15 @@ describe("the run lock", () => {
     await held.release();
   });
 
+  it("takes over an old lock (no start time) whose live pid is not an orchestrator", async () => {
+    const state = await store();
+    const { hostname } = await import("node:os");
+    await writeFile(state.path("lock"), JSON.stringify({ pid: 1, host: hostname(), since: "earlier" }));
+    const held = await state.lock("all");
+    expect(held.takenOverFrom?.pid).toBe(1);
+    await held.release();
+  });
+
   it("still refuses a lock whose live holder has the start time it recorded", async () => {
     const state = await store();
     const held = await state.lock("talos");

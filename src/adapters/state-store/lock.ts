@@ -106,10 +106,21 @@ function holderIsAlive(holder: LockOwner): boolean {
     return false;
   }
   if (holder.startTicks === undefined) {
-    return true;
+    // A lock from before start times were recorded: the pid must at least be an orchestrator.
+    const commandLine = processCommandLine(holder.pid);
+    return commandLine === undefined || /orchestrator|cli\/main\.js/.test(commandLine);
   }
   const now = processStartTicks(holder.pid);
   return now === undefined || now === holder.startTicks;
+}
+
+/** The process's command line (`/proc/<pid>/cmdline`, NUL-separated); undefined without /proc. */
+function processCommandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return undefined;
+  }
 }
 
 /**
