@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type JournalEvent, type JournalRecord, parseJournal } from "../../core/journal/index.ts";
 import { ISSUES_FILE, STATE_DIR, STATE_FILES, type StateFileName } from "../../core/repo-layout/index.ts";
 import { readIfExists, writeFileAtomic } from "./atomic-file.ts";
+import { inertStrings } from "./inert.ts";
 import { acquireLock, type HeldLock, lockHolder } from "./lock.ts";
 import {
   type LockOwner,
@@ -93,7 +94,7 @@ export class StateStore {
   /** Appends one event; a line cut short by a crash is skipped by readers. */
   async journal(event: JournalEvent): Promise<void> {
     await this.ensure();
-    const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...event });
+    const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...inertStrings(event) });
     await appendFile(this.path("journal"), `${line}\n`, "utf8");
   }
 
@@ -150,9 +151,15 @@ export class StateStore {
     await this.journal({ type: "state_file_set_aside", file: STATE_FILES[name], keptAs: kept });
   }
 
+  /**
+   * Writes a state file atomically. Stage statuses and errors hold reasons and summaries from
+   * outside, kept free of terminal escapes; templates and remembered fixes keep their text as
+   * it was (it is matched and applied byte for byte).
+   */
   async writeJson(name: "stageStatus" | "errors" | "templates" | "fixes", value: unknown) {
     await this.ensure();
-    await writeFileAtomic(this.path(name), `${JSON.stringify(value, null, 2)}\n`);
+    const kept = name === "stageStatus" || name === "errors" ? inertStrings(value) : value;
+    await writeFileAtomic(this.path(name), `${JSON.stringify(kept, null, 2)}\n`);
   }
 
   /**
