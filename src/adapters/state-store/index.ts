@@ -14,6 +14,7 @@ import {
   type StageErrors,
   type StageStatusEntry,
 } from "./schema.ts";
+import { writingState } from "./write-failure.ts";
 
 export type { JournalEvent, JournalRecord } from "../../core/journal/index.ts";
 export { STATE_DIR } from "../../core/repo-layout/index.ts";
@@ -55,11 +56,11 @@ export class StateStore {
   }
 
   async ensure(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await writingState(STATE_DIR, () => mkdir(this.dir, { recursive: true }));
   }
 
   lock(command: string): Promise<HeldLock> {
-    return acquireLock(this.path("lock"), command);
+    return writingState(STATE_FILES.lock, () => acquireLock(this.path("lock"), command));
   }
 
   lockHolder(): Promise<LockOwner | undefined> {
@@ -95,7 +96,7 @@ export class StateStore {
   async journal(event: JournalEvent): Promise<void> {
     await this.ensure();
     const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...inertStrings(event) });
-    await appendFile(this.path("journal"), `${line}\n`, "utf8");
+    await writingState(STATE_FILES.journal, () => appendFile(this.path("journal"), `${line}\n`, "utf8"));
   }
 
   /** Every event, in order; lines a crash cut short or this version cannot read are skipped with a warning. */
@@ -114,7 +115,8 @@ export class StateStore {
    * caller passes the entry through the redactor first).
    */
   async appendIssue(entry: string): Promise<void> {
-    await appendFile(join(this.repoRoot, ISSUES_FILE), entry.endsWith("\n") ? entry : `${entry}\n`, "utf8");
+    const text = entry.endsWith("\n") ? entry : `${entry}\n`;
+    await writingState(ISSUES_FILE, () => appendFile(join(this.repoRoot, ISSUES_FILE), text, "utf8"));
   }
 
   /**
@@ -146,7 +148,7 @@ export class StateStore {
       return;
     }
     const kept = `${this.path(name)}.unreadable-${Date.now()}`;
-    await rename(this.path(name), kept);
+    await writingState(STATE_FILES[name], () => rename(this.path(name), kept));
     this.warnings.push(`${STATE_FILES[name]} could not be read; kept it as ${kept} and started afresh`);
     await this.journal({ type: "state_file_set_aside", file: STATE_FILES[name], keptAs: kept });
   }
@@ -159,7 +161,8 @@ export class StateStore {
   async writeJson(name: "stageStatus" | "errors" | "templates" | "fixes", value: unknown) {
     await this.ensure();
     const kept = name === "stageStatus" || name === "errors" ? inertStrings(value) : value;
-    await writeFileAtomic(this.path(name), `${JSON.stringify(kept, null, 2)}\n`);
+    const text = `${JSON.stringify(kept, null, 2)}\n`;
+    await writingState(STATE_FILES[name], () => writeFileAtomic(this.path(name), text));
   }
 
   /**
