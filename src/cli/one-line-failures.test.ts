@@ -4,7 +4,7 @@
  * failed run leaves no lock and no stage "running".
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess, testEnv } from "../../test/helpers/cli.ts";
@@ -123,6 +123,7 @@ describe("a run the state on disk cannot carry is one line, and leaves no lock o
     const result = await runInProcess(["apps"], repo);
     expect(result.code).toBe(1);
     expectOneLineFailure(result.stderr, /^orchestrator: cannot write ai\/state\/lock: .*\(EPERM\)$/);
+    expect(readdirSync(folder).filter((name) => /\.(tmp|draft)$/.test(name))).toEqual([]);
   });
 
   it("says so in one line, exit 1, when the disk fills during a stage, and status shows no stage running", async (context) => {
@@ -150,6 +151,7 @@ describe("a run the state on disk cannot carry is one line, and leaves no lock o
       /^orchestrator: cannot write ai\/state\/.*: the disk is full; free some space, then run again \(ENOSPC\)$/,
     );
     expect(existsSync(join(state, "lock"))).toBe(false);
+    expect(readdirSync(state).filter((name) => /\.(tmp|draft)$/.test(name))).toEqual([]);
     const status = await runInProcess(["status", "--json"], repo);
     const apps = JSON.parse(status.stdout).stages.find((row: { stage: string }) => row.stage === "apps");
     expect(apps.status).not.toBe("running");

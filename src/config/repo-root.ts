@@ -46,9 +46,10 @@ function checkoutAround(folder: string): string | undefined {
 
 /**
  * A worktree under `<state home>/homelab-orchestrator/worktrees/<name>`: its `.git` file names
- * its administrative folder, whose `commondir` names the repository's `.git`, beside the
- * checkout (git/git@v2.47.0 Documentation/gitrepository-layout.txt, worktrees/<id>/gitdir and
- * commondir).
+ * its private folder under the main `$GIT_DIR/worktrees`, and that folder's common dir is the
+ * main working tree's `$GIT_DIR` (git/git@018b85d Documentation/git-worktree.txt, DETAILS); git
+ * writes it, relative, in the folder's `commondir` file (read here from a real `git worktree add`
+ * in worktree-location.test.ts). Only for finding the homelab: git calls are pinned elsewhere.
  */
 function checkoutOfStateWorktree(folder: string): string | undefined {
   const home = join(userStateHome(), ...AI_WORKTREES_STATE_DIR.split("/"));

@@ -204,7 +204,7 @@ async function removeLegacyWorktree(repoRoot: string, linked: WorktreeEntry[]): 
   const legacy = join(repoRoot, LEGACY_WORKTREE_PATH);
   const registered = await findAsync(linked, (entry) => samePath(entry.path, legacy));
   if (registered) {
-    // Locked worktrees need --force twice (git/git@v2.47.0 Documentation/git-worktree.txt, remove).
+    // Locked worktrees need --force twice (git/git@018b85d Documentation/git-worktree.txt, OPTIONS --force).
     const removed = await git(["worktree", "remove", "--force", "--force", legacy], {
       cwd: repoRoot,
       allowFailure: true,
