@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess, testEnv } from "../../test/helpers/cli.ts";
@@ -91,6 +92,41 @@ describe("a run the state on disk cannot carry is one line, and leaves no lock o
     const result = await runInProcess(["apps"], repo);
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+  });
+
+  it("sets an unreadable fixes.json aside instead of overwriting it", async () => {
+    const repo = makeHomelabRepo({
+      "ai/context_map.yaml": contextMap("  apps:\n    command: echo boom; exit 1"),
+    });
+    repos.push(repo);
+    mkdirSync(join(repo, "ai", "state"), { recursive: true });
+    writeFileSync(join(repo, "ai", "state", "fixes.json"), "{ not json");
+    const result = await runInProcess(["apps"], repo);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+    const kept = readdirSync(join(repo, "ai", "state")).filter((name) =>
+      name.startsWith("fixes.json.unreadable-"),
+    );
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(repo, "ai", "state", kept[0] ?? ""), "utf8")).toBe("{ not json");
+  });
+
+  it("takes over a lock whose pid now belongs to another process, instead of waiting for it", async () => {
+    const repo = greenRepo();
+    mkdirSync(join(repo, "ai", "state"), { recursive: true });
+    // pid 1 is alive, but its start time is not the one the lock recorded: the pid was reused.
+    const stale = {
+      pid: 1,
+      host: hostname(),
+      since: "2026-11-01T00:00:00.000Z",
+      command: "apps",
+      startTicks: 1,
+    };
+    writeFileSync(join(repo, "ai", "state", "lock"), `${JSON.stringify(stale)}\n`);
+    const result = await runInProcess(["apps"], repo);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("took over a lock left by pid 1");
+    expect(existsSync(join(repo, "ai", "state", "lock"))).toBe(false);
   });
 
   it("says so in one line, exit 1, when a state file is immutable (chattr +i)", async (context) => {
