@@ -189,5 +189,9 @@ describe("the run lock", () => {
       expect(text).not.toMatch(/\\u00(1b|07|00)/);
     }
     expect((await state.readJournal())[0]).toMatchObject({ reason: "exit 1: disk full" });
+    await state.appendIssue(`## apps give_up\n- error: ${hostile}`);
+    expect(await readFile(join(state.repoRoot, "ai", "issues.txt"), "utf8")).toBe(
+      "## apps give_up\n- error: exit 1: disk full\n",
+    );
   });
 });

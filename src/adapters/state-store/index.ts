@@ -2,6 +2,7 @@ import { appendFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type JournalEvent, type JournalRecord, parseJournal } from "../../core/journal/index.ts";
 import { ISSUES_FILE, STATE_DIR, STATE_FILES, type StateFileName } from "../../core/repo-layout/index.ts";
+import { stripControls } from "../../core/text/index.ts";
 import { readIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { inertStrings } from "./inert.ts";
 import { acquireLock, type HeldLock, lockHolder } from "./lock.ts";
@@ -112,10 +113,11 @@ export class StateStore {
 
   /**
    * Appends an entry to `ai/issues.txt`, the human's list of give_ups (tracked by git: the
-   * caller passes the entry through the redactor first).
+   * caller passes the entry through the redactor first; escape sequences are dropped here).
    */
   async appendIssue(entry: string): Promise<void> {
-    const text = entry.endsWith("\n") ? entry : `${entry}\n`;
+    const inert = stripControls(entry);
+    const text = inert.endsWith("\n") ? inert : `${inert}\n`;
     await writingState(ISSUES_FILE, () => appendFile(join(this.repoRoot, ISSUES_FILE), text, "utf8"));
   }
 
