@@ -1,6 +1,6 @@
-import { stripVTControlCharacters } from "node:util";
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { formatDuration } from "../core/duration/index.ts";
+import { stripControls } from "../core/text/index.ts";
 import type { Reporter } from "../reconcile/index.ts";
 import type { OutputStream } from "./io.ts";
 
@@ -18,16 +18,16 @@ export function terminalReporter(stream: OutputStream): Reporter {
 function plainReporter(stream: OutputStream): Reporter {
   return {
     stageStarted(stage, attempt, command) {
-      stream.write(`[${stage}] run ${attempt}: ${firstLine(command)}\n`);
+      stream.write(`[${shown(stage)}] run ${attempt}: ${shown(firstLine(command))}\n`);
     },
     line(stage, text) {
-      stream.write(`[${stage}]   ${shorten(text, PLAIN_LINE_CHARS)}\n`);
+      stream.write(`[${shown(stage)}]   ${shorten(shown(text), PLAIN_LINE_CHARS)}\n`);
     },
     stageFinished(stage, result) {
-      stream.write(`[${stage}] ${resultLine(result)}\n`);
+      stream.write(`[${shown(stage)}] ${resultLine(result)}\n`);
     },
     note(stage, text) {
-      stream.write(`[${stage}] ${text}\n`);
+      stream.write(`[${shown(stage)}] ${shown(text)}\n`);
     },
   };
 }
@@ -50,7 +50,7 @@ function liveReporter(stream: OutputStream): Reporter {
   };
   return {
     stageStarted(stage, attempt) {
-      label = `${stage} (run ${attempt})`;
+      label = `${shown(stage)} (run ${attempt})`;
       started = Date.now();
       lastLine = "";
       timer = setInterval(draw, 100);
@@ -58,17 +58,17 @@ function liveReporter(stream: OutputStream): Reporter {
       draw();
     },
     line(_stage, text) {
-      lastLine = stripVTControlCharacters(text).trim() || lastLine;
+      lastLine = shown(text).trim() || lastLine;
     },
     stageFinished(stage, result) {
       clear();
-      stream.write(`${result.green ? "✔" : "✖"} ${stage}: ${resultLine(result)}\n`);
+      stream.write(`${result.green ? "✔" : "✖"} ${shown(stage)}: ${resultLine(result)}\n`);
     },
     note(stage, text) {
       if (timer) {
         stream.write("\r\x1b[2K");
       }
-      stream.write(`  ${stage}: ${text}\n`);
+      stream.write(`  ${shown(stage)}: ${shown(text)}\n`);
     },
   };
 }
@@ -76,8 +76,16 @@ function liveReporter(stream: OutputStream): Reporter {
 function resultLine(result: StageRunResult): string {
   const took = formatDuration(result.process.durationMs);
   return result.green
-    ? `green in ${took} (${result.logFile})`
-    : `${result.summary} after ${took} (${result.logFile})`;
+    ? `green in ${took} (${shown(result.logFile)})`
+    : `${shown(result.summary)} after ${took} (${shown(result.logFile)})`;
+}
+
+/**
+ * Text from outside (stage output, a summary, a stage's name) as one inert line: no escape
+ * sequence reaches the terminal (a screen clear, an OSC 52 clipboard write, a title change).
+ */
+function shown(text: string): string {
+  return stripControls(text).replace(/\n+/g, " ");
 }
 
 function firstLine(command: string): string {

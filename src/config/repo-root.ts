@@ -1,7 +1,8 @@
-import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { CONTEXT_MAP_FILE, WORKTREE_DIR } from "../core/repo-layout/index.ts";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { AI_WORKTREES_STATE_DIR, CONTEXT_MAP_FILE, WORKTREE_DIR } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
+import { userStateHome } from "./state-home.ts";
 
 /*
  * The one answer to "which homelab repo am I in": the nearest folder at or above the working
@@ -13,7 +14,7 @@ const WORKTREE_SUFFIX = `${sep}${WORKTREE_DIR.split("/").join(sep)}`;
 
 /**
  * The homelab repo at or above `start`, or undefined outside any. Stage commands run inside the
- * AI branch's worktree (ai/worktree), which holds a copy of the context map; the repo is then the
+ * AI branch's worktree (under the user's state directory), which holds a copy of the context map; the repo is then the
  * user's checkout around the worktree, at the same place relative to it.
  */
 export function locateRepoRoot(start: string): string | undefined {
@@ -38,8 +39,68 @@ export function findRepoRoot(start: string): string {
   return root;
 }
 
-/** For a homelab folder inside an AI worktree: the same folder in the checkout around it. */
+/** For a homelab folder inside an AI worktree: the same folder in the user's checkout. */
 function checkoutAround(folder: string): string | undefined {
+  return checkoutOfStateWorktree(folder) ?? checkoutAroundLegacyWorktree(folder);
+}
+
+/**
+ * A worktree under `<state home>/homelab-orchestrator/worktrees/<name>`: its `.git` file names
+ * its private folder under the main `$GIT_DIR/worktrees`, and that folder's common dir is the
+ * main working tree's `$GIT_DIR` (git/git@018b85d Documentation/git-worktree.txt, DETAILS); git
+ * writes it, relative, in the folder's `commondir` file (read here from a real `git worktree add`
+ * in worktree-location.test.ts). Only for finding the homelab: git calls are pinned elsewhere.
+ */
+function checkoutOfStateWorktree(folder: string): string | undefined {
+  const home = join(userStateHome(), ...AI_WORKTREES_STATE_DIR.split("/"));
+  const inside = relative(realOrSame(home), folder);
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
+    return undefined;
+  }
+  const worktree = join(realOrSame(home), inside.split(sep)[0] ?? "");
+  const gitDir = /^gitdir: (.+)$/m.exec(readOrEmpty(join(worktree, ".git")))?.[1]?.trim();
+  const commonDir = gitDir && readOrEmpty(join(resolve(worktree, gitDir), "commondir")).trim();
+  if (!gitDir || !commonDir) {
+    return undefined;
+  }
+  const common = resolve(worktree, gitDir, commonDir);
+  if (basename(common) !== ".git") {
+    return undefined;
+  }
+  const same = join(dirname(common), relative(worktree, folder));
+  return existsSync(join(same, CONTEXT_MAP_FILE)) ? same : undefined;
+}
+
+function realOrSame(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    if (absent(error)) {
+      return path;
+    }
+    throw error;
+  }
+}
+
+/** A file's text; empty when it is absent or a folder (a `.git` folder is a repository of its own). */
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if (absent(error) || (error as NodeJS.ErrnoException).code === "EISDIR") {
+      return "";
+    }
+    throw error;
+  }
+}
+
+function absent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** The worktree's old place, `<checkout>/ai/worktree`, that an earlier version made. */
+function checkoutAroundLegacyWorktree(folder: string): string | undefined {
   const at = `${folder}${sep}`.lastIndexOf(`${WORKTREE_SUFFIX}${sep}`);
   if (at < 0) {
     return undefined;

@@ -130,7 +130,7 @@ async function runCodex(
   );
   await Promise.all([closeStream(events), closeStream(other)]);
 
-  const changed = await changedPaths(request.worktree);
+  const changed = await changedPaths(request);
   const filesOpened = unique([...mentionedFiles(commands.join("\n"), request.relevantFiles), ...changed]);
   if (result.timedOut || result.interrupted || result.startError || result.exitCode !== 0) {
     const detail = lastError || result.tail.slice(-3).join(" | ");

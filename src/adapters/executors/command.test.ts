@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Redactor } from "../../core/redaction/index.ts";
 import { UserError } from "../../errors/index.ts";
+import { userCheckoutState } from "../side-branch/homelab-repo.fixture.ts";
 import { commandArgv, createCommandExecutor } from "./command.ts";
 import { cleanedUpExecutorKits } from "./executor-test-kit.fixture.ts";
 
@@ -117,5 +118,25 @@ describe("the command executor", () => {
     expect(result.kind).toBe("refused");
     expect(await made.sideBranch.headCommit()).toBe(tip);
     expect(made.git(["status", "--porcelain"], made.sideBranch.worktree)).toBe("");
+  });
+
+  it("cannot make the tool act on the user's repository by deleting the worktree's .git", async () => {
+    const made = await kit();
+    made.repo.write("notes-untracked.txt", "half a thought\n");
+    made.repo.write("config/clusters/prox-n100.yaml", "proxmox:\n  node: pve-2\n");
+    const before = userCheckoutState(made.repo);
+    const mainLog = made.git(["log", "--format=%H", "main"]);
+    const agent = script(
+      [
+        "sed -i 's/storage: local-lvm/storage: local-zfs/' config/clusters/prox-n100.yaml",
+        "rm -rf ./.git",
+        'echo "fixed it"',
+      ].join("\n"),
+    );
+    await expect(made.runFix(agentExecutor(`'${agent}'`), made.request())).rejects.toThrow(
+      /refusing to run git [a-z-]+ in the AI worktree .*: its \.git file is gone/,
+    );
+    expect(userCheckoutState(made.repo)).toEqual(before);
+    expect(made.git(["log", "--format=%H", "main"])).toBe(mainLog);
   });
 });

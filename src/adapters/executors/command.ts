@@ -102,7 +102,7 @@ async function runCommand(
     },
   });
   await new Promise<void>((resolve) => log.end(resolve));
-  const changed = await changedPaths(request.worktree);
+  const changed = await changedPaths(request);
   const filesOpened = unique([...mentionedFiles(transcript.join("\n"), request.relevantFiles), ...changed]);
   const lastLines = transcript.filter((line) => line.trim() !== "").slice(-3);
   if (result.exitCode !== 0 || result.timedOut || result.interrupted || result.startError) {

@@ -42,6 +42,7 @@ export async function executorKit(files?: Record<string, string>): Promise<Execu
     ],
     instructions: "# Executor instructions\nKeep changes minimal.\n",
     worktree: sideBranch.worktree,
+    worktreeGit: (args) => sideBranch.worktreeGit(args),
     logDir: join(repo.root, "ai", "logs", "vms"),
     timeoutMs: 20_000,
     ...overrides,

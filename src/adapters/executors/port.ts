@@ -79,6 +79,7 @@ export async function buildExecutorRequest(
     files,
     instructions,
     worktree,
+    worktreeGit: (args) => deps.land.sideBranch.worktreeGit(args),
     logDir: join(deps.repoRoot, stageLogDir(request.stage)),
     timeoutMs: deps.settings.executorTimeoutMs,
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),

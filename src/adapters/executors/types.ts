@@ -1,5 +1,6 @@
 import type { ExecutorKind } from "../../config/index.ts";
 import type { CaseFileContent, CaseSafetyRules } from "../../core/case-file/index.ts";
+import type { GitResult } from "../git/index.ts";
 
 /** The kinds that do work; `auto` resolves to one of them and `none` to no executor at all. */
 export type ConcreteExecutorKind = Exclude<ExecutorKind, "auto" | "none">;
@@ -16,6 +17,12 @@ export interface ExecutorRequest {
   instructions: string;
   /** The AI branch's worktree: the only folder an executor may change. */
   worktree: string;
+  /**
+   * git on that worktree with its git folder pinned (`SideBranch.worktreeGit`): the only way an
+   * executor's changes are read back, so one that deletes the worktree's `.git` cannot make the
+   * tool act on, or report, the user's repository.
+   */
+  worktreeGit: (args: string[]) => Promise<GitResult>;
   /** `ai/logs/<stage>` (absolute): where an executor keeps its own transcript. */
   logDir: string;
   timeoutMs: number;

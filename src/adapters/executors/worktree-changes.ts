@@ -1,10 +1,12 @@
-import { git } from "../git/index.ts";
+import type { ExecutorRequest } from "./types.ts";
 
-/** Paths an agent changed in the worktree (modified, added, deleted, untracked), repo-relative. */
-export async function changedPaths(worktree: string): Promise<string[]> {
-  const { stdout } = await git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], {
-    cwd: worktree,
-  });
+/**
+ * Paths an agent changed in the worktree (modified, added, deleted, untracked), repo-relative.
+ * Asked through the worktree's pinned git: an agent that deleted or rewrote the worktree's `.git`
+ * gets a refusal, never the status of the user's own repository.
+ */
+export async function changedPaths(request: Pick<ExecutorRequest, "worktreeGit">): Promise<string[]> {
+  const { stdout } = await request.worktreeGit(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
   const paths: string[] = [];
   const entries = stdout.split("\0");
   for (let index = 0; index < entries.length; index++) {

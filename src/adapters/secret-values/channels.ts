@@ -77,6 +77,7 @@ export const CHANNELS: Readonly<Record<string, Channel>> = {
         files: [],
         instructions: "Keep changes small.",
         worktree: scratch,
+        worktreeGit: () => Promise.reject(new Error("the brief never reads the worktree")),
         logDir: scratch,
         timeoutMs: 1000,
       },

@@ -20,6 +20,7 @@ import { dirname, join } from "node:path";
 import { GIT_ENV, makeHomelabRepo as makeRepo } from "../../../test/helpers/homelab-repo.ts";
 import type { GuardRules } from "../../core/patch-guard/index.ts";
 import { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "../../core/patch-guard/limits.ts";
+import { ESCALATIONS_DIR, LOGS_DIR, PATCHES_DIR, STATE_DIR } from "../../core/repo-layout/index.ts";
 
 // Tests never see the developer's git configuration, and commits need an identity.
 
@@ -142,6 +143,8 @@ export function userCheckoutState(repo: HomelabRepo): Record<string, string> {
     branch: repo.run(["symbolic-ref", "-q", "HEAD"]),
     index: repo.run(["ls-files", "--stage"]),
     status: repo.run(["status", "--porcelain=v1", "--untracked-files=all"]),
-    files: hashTree(repo.root, [".git", "ai/worktree"]),
+    // The tool's own runtime folders (ignored) may change; nothing else may, and the AI
+    // worktree is no longer inside the checkout to be skipped.
+    files: hashTree(repo.root, [".git", STATE_DIR, LOGS_DIR, ESCALATIONS_DIR, PATCHES_DIR]),
   };
 }

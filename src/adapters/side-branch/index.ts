@@ -28,7 +28,6 @@ import {
   findGitTopLevel,
   requireBranchName,
   requireFirstCommit,
-  WORKTREE_PATH,
 } from "./worktree.ts";
 
 export type { AiCommit, PatchMeta } from "./commits.ts";
@@ -36,10 +35,12 @@ export { type LandedPatch, type LandPatchDeps, landPatch } from "./land-patch.ts
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
 export {
   addExcludes,
+  aiWorktreeLocation,
+  aiWorktreesHome,
   excludeRuntimeFolders,
   findGitTopLevel,
+  LEGACY_WORKTREE_PATH,
   RUNTIME_FOLDERS,
-  WORKTREE_PATH,
 } from "./worktree.ts";
 
 /**
@@ -68,8 +69,8 @@ export interface DroppedCommit {
 export type SyncResult = { how: "up-to-date" | "fast-forwarded" | "rebuilt"; dropped: DroppedCommit[] };
 
 /**
- * The AI branch, checked out in its own worktree at `<repo>/ai/worktree`. Every change the
- * tool makes happens there; the user's checkout (branch, HEAD, index, files) is never touched.
+ * The AI branch, checked out in its own worktree under the user's state directory
+ * (`aiWorktreeLocation`, outside the checkout). Every change the tool makes happens there; the user's checkout (branch, HEAD, index, files) is never touched.
  */
 export class SideBranch {
   readonly repoRoot: string;

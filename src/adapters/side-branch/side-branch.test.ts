@@ -13,13 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GuardRules, PatchVerdict } from "../../core/patch-guard/index.ts";
 import { UserError } from "../../errors/index.ts";
-import {
-  type HomelabRepo,
-  hashTree,
-  makeHomelabRepo,
-  STORAGE_FIX,
-  userCheckoutState,
-} from "./homelab-repo.fixture.ts";
+import { type HomelabRepo, makeHomelabRepo, STORAGE_FIX, userCheckoutState } from "./homelab-repo.fixture.ts";
 import { findGitTopLevel, recordPatchVerdict, SideBranch } from "./index.ts";
 
 const BRANCH = "ai/orchestrator-stage1";
@@ -63,11 +57,15 @@ describe("opening the side branch", () => {
   it("creates the AI branch from the user's HEAD in a worktree git ignores", async () => {
     const repo = newRepo();
     const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
-    expect(side.worktree).toBe(join(repo.root, "ai", "worktree"));
+    expect(
+      side.worktree.startsWith(
+        join(process.env["XDG_STATE_HOME"] ?? "", "homelab-orchestrator", "worktrees"),
+      ),
+    ).toBe(true);
     expect(await side.headCommit()).toBe(repo.run(["rev-parse", "HEAD"]).trim());
     expect(readWorktree(side, "config/clusters/prox-n100.yaml")).toContain("local-lvm");
     expect(repo.run(["status", "--porcelain", "--untracked-files=all"])).toBe("");
-    expect(readFileSync(join(repo.root, ".git", "info", "exclude"), "utf8")).toContain("/ai/worktree/\n");
+    expect(readFileSync(join(repo.root, ".git", "info", "exclude"), "utf8")).toContain("/ai/state/\n");
   });
 
   it("keeps the user's dirty checkout byte-identical through open, apply, revert and sync", async () => {
@@ -107,8 +105,8 @@ describe("opening the side branch", () => {
 
   it("refuses when the user has the AI branch checked out", async () => {
     const repo = newRepo();
-    await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
-    repo.run(["worktree", "remove", "--force", "ai/worktree"]);
+    const side = await SideBranch.open({ repoRoot: repo.root, branch: BRANCH });
+    repo.run(["worktree", "remove", "--force", side.worktree]);
     repo.run(["switch", "--quiet", BRANCH]);
     await expect(SideBranch.open({ repoRoot: repo.root, branch: BRANCH })).rejects.toThrow(
       /your checkout has the AI branch ai\/orchestrator-stage1 checked out; switch back/,

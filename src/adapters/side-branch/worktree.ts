@@ -1,10 +1,30 @@
-import { appendFile, mkdir, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { appendFile, mkdir, realpath, rm, stat } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve, sep } from "node:path";
+import { userStateHome } from "../../config/state-home.ts";
+import { AI_WORKTREES_STATE_DIR, aiWorktreeFolderName, WORKTREE_DIR } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { git, gitInWorktree, type PinnedWorktree, pinWorktree, QUIET_COMMIT_CONFIG } from "../git/index.ts";
 import { readIfExists } from "../state-store/atomic-file.ts";
 
-export const WORKTREE_PATH = "ai/worktree";
+/** Where earlier versions kept the worktree, inside the checkout; migrated away on open. */
+export const LEGACY_WORKTREE_PATH = WORKTREE_DIR;
+
+/** The folder that holds every AI worktree of this user (`<state home>/homelab-orchestrator/worktrees`). */
+export function aiWorktreesHome(env: NodeJS.ProcessEnv = process.env): string {
+  return join(userStateHome(env), ...AI_WORKTREES_STATE_DIR.split("/"));
+}
+
+/**
+ * The AI worktree of the repository at `repoRoot`: under the user's state directory, named after
+ * the repo's folder and a hash of its git folder, so `../../` from it reaches none of the user's
+ * ignored files (secrets, Terraform state) the way `<repo>/ai/worktree` did.
+ */
+export async function aiWorktreeLocation(repoRoot: string): Promise<string> {
+  const gitDir = await realpath(await commonGitDir(repoRoot));
+  const hash = createHash("sha256").update(gitDir).digest("hex").slice(0, 12);
+  return join(aiWorktreesHome(), aiWorktreeFolderName(basename(repoRoot), hash));
+}
 
 type WorktreeEntry = { path: string; branch: string | undefined };
 
@@ -40,10 +60,7 @@ export async function findGitTopLevel(start: string): Promise<string> {
     throw new UserError(`${start} is not a folder`);
   }
   // An ordinary checkout's root holds a .git folder: no need to ask git (every run starts here).
-  if (
-    (await stat(join(start, ".git")).catch(() => undefined))?.isDirectory() &&
-    !start.endsWith(WORKTREE_PATH)
-  ) {
+  if ((await stat(join(start, ".git")).catch(() => undefined))?.isDirectory()) {
     return realpath(start);
   }
   const top = await git(["rev-parse", "--show-toplevel"], { cwd: start, allowFailure: true });
@@ -53,11 +70,13 @@ export async function findGitTopLevel(start: string): Promise<string> {
     );
   }
   const root = top.stdout.trim();
-  if (!root.endsWith(`/${WORKTREE_PATH}`)) {
+  const home = await realpath(aiWorktreesHome()).catch(() => aiWorktreesHome());
+  if (!root.startsWith(`${home}${sep}`)) {
     return root;
   }
+  // Inside an AI worktree: the repository it belongs to is the main worktree of its git.
   const main = (await listWorktrees(root))[0];
-  if (main && (await samePath(root, join(main.path, WORKTREE_PATH)))) {
+  if (main && (await samePath(root, await aiWorktreeLocation(main.path)))) {
     return main.path;
   }
   return root;
@@ -85,9 +104,12 @@ export async function requireBranchName(repoRoot: string, branch: string): Promi
   }
 }
 
-/** The tool's runtime folders: its worktree, state, logs, case files and patches. */
+/**
+ * The tool's runtime folders: state, logs, case files and patches (and the worktree's old place
+ * inside the checkout, which a repo opened by an earlier version may still hold).
+ */
 export const RUNTIME_FOLDERS = [
-  `/${WORKTREE_PATH}/`,
+  `/${LEGACY_WORKTREE_PATH}/`,
   "/ai/state/",
   "/ai/logs/",
   "/ai/escalations/",
@@ -138,11 +160,13 @@ async function commonGitDir(repoRoot: string): Promise<string> {
 
 /**
  * Creates the worktree for `branch`, or repairs one that was deleted, moved or left stale
- * (including one whose `.git` file a stage command deleted). Returns it pinned: every git call
- * on it names its git folder, so none can fall through to the user's repository.
+ * (including one whose `.git` file a stage command deleted). A worktree an earlier version made
+ * inside the checkout (`ai/worktree`) is removed first; the branch and its commits stay.
+ * Returns it pinned: every git call on it names its git folder, so none can fall through to the
+ * user's repository.
  */
 export async function ensureWorktree(repoRoot: string, branch: string): Promise<PinnedWorktree> {
-  const worktree = join(repoRoot, WORKTREE_PATH);
+  const worktree = await aiWorktreeLocation(repoRoot);
   const ref = `refs/heads/${branch}`;
   const entries = await listWorktrees(repoRoot);
   const [main] = entries;
@@ -151,11 +175,9 @@ export async function ensureWorktree(repoRoot: string, branch: string): Promise<
       `your checkout has the AI branch ${branch} checked out; switch back to your own branch (git switch main) and run again`,
     );
   }
+  await removeLegacyWorktree(repoRoot, entries.slice(1));
   const registered = await findAsync(entries.slice(1), (entry) => samePath(entry.path, worktree));
-  const hasGitFile = await stat(join(worktree, ".git")).then(
-    () => true,
-    () => false,
-  );
+  const hasGitFile = await isFile(join(worktree, ".git"));
   if (registered && hasGitFile) {
     const pinned = await pinWorktree(repoRoot, worktree);
     if (registered.branch !== ref) {
@@ -164,21 +186,50 @@ export async function ensureWorktree(repoRoot: string, branch: string): Promise<
     return pinned;
   }
   await git(["worktree", "prune"], { cwd: repoRoot });
-  const leftover = await stat(worktree).catch(() => undefined);
-  if (leftover) {
-    if (!hasGitFile && (await readdirCount(worktree)) > 0) {
-      throw new UserError(
-        `${worktree} exists but is not the orchestrator's worktree; move it away so the tool can create its own`,
-      );
-    }
-    await rm(worktree, { recursive: true, force: true }); // an orphaned copy of ours: its changes were never committed
-  }
+  // The folder is the tool's own (under its state directory, named for this repository): a
+  // leftover there is an orphaned copy whose changes were never committed.
+  await rm(worktree, { recursive: true, force: true });
+  await mkdir(join(worktree, ".."), { recursive: true });
   await git([...QUIET_COMMIT_CONFIG, "worktree", "add", "--quiet", worktree, branch], { cwd: repoRoot });
   return pinWorktree(repoRoot, worktree);
 }
 
-async function readdirCount(folder: string): Promise<number> {
-  return (await readdir(folder)).length;
+/**
+ * Removes the worktree at `<repo>/ai/worktree` that an earlier version registered (with
+ * `git worktree remove --force`, which keeps the branch), or a stale copy of it whose `.git`
+ * is a file (ours). A folder there that git never knew and that holds a repository or the
+ * user's files is left alone.
+ */
+async function removeLegacyWorktree(repoRoot: string, linked: WorktreeEntry[]): Promise<void> {
+  const legacy = join(repoRoot, LEGACY_WORKTREE_PATH);
+  const registered = await findAsync(linked, (entry) => samePath(entry.path, legacy));
+  if (registered) {
+    // Locked worktrees need --force twice (git/git@018b85d Documentation/git-worktree.txt, OPTIONS --force).
+    const removed = await git(["worktree", "remove", "--force", "--force", legacy], {
+      cwd: repoRoot,
+      allowFailure: true,
+    });
+    if (removed.exitCode === 0) {
+      return;
+    }
+  } else if (!(await isFile(join(legacy, ".git")))) {
+    return;
+  }
+  // Its .git was deleted or git refused: the folder is a copy of ours, never committed.
+  await rm(legacy, { recursive: true, force: true });
+  await git(["worktree", "prune"], { cwd: repoRoot });
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return false;
+    }
+    throw error;
+  }
 }
 
 async function findAsync<T>(items: T[], predicate: (item: T) => Promise<boolean>): Promise<T | undefined> {

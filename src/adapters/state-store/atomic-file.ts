@@ -9,15 +9,16 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   const handle = await open(temporary, "w", 0o644);
   try {
-    await handle.writeFile(content, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(content, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, path);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
+    // A full disk or an immutable target: the old file stays whole and no temporary is left.
+    await unlinkIfPresent(temporary);
     throw error;
   }
   const folder = await open(dirname(path), "r");
@@ -25,6 +26,16 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await folder.sync();
   } finally {
     await folder.close();
+  }
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw error;
+    }
   }
 }
 

@@ -180,4 +180,27 @@ describe("the run lock", () => {
     expect(held.takenOverFrom).toBeDefined();
     await held.release();
   });
+
+  it("keeps reasons and summaries from outside free of terminal escapes in the journal and the stage files", async () => {
+    const state = await store();
+    const hostile = "exit 1: \u001b]52;c;ZXZpbA==\u0007\u001b[2J\u0000disk full";
+    await state.journal({
+      type: "decision",
+      stage: "apps",
+      fingerprint: "f",
+      action: "retry",
+      reason: hostile,
+    });
+    await state.setStageStatus("apps", { status: "failed", since: "x", reason: hostile });
+    for (const name of ["journal", "stageStatus"] as const) {
+      const text = await readFile(state.path(name), "utf8");
+      expect(text).toContain("exit 1: disk full");
+      expect(text).not.toMatch(/\\u00(1b|07|00)/);
+    }
+    expect((await state.readJournal())[0]).toMatchObject({ reason: "exit 1: disk full" });
+    await state.appendIssue(`## apps give_up\n- error: ${hostile}`);
+    expect(await readFile(join(state.repoRoot, "ai", "issues.txt"), "utf8")).toBe(
+      "## apps give_up\n- error: exit 1: disk full\n",
+    );
+  });
 });

@@ -2,7 +2,9 @@ import { appendFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type JournalEvent, type JournalRecord, parseJournal } from "../../core/journal/index.ts";
 import { ISSUES_FILE, STATE_DIR, STATE_FILES, type StateFileName } from "../../core/repo-layout/index.ts";
+import { stripControls } from "../../core/text/index.ts";
 import { readIfExists, writeFileAtomic } from "./atomic-file.ts";
+import { inertStrings } from "./inert.ts";
 import { acquireLock, type HeldLock, lockHolder } from "./lock.ts";
 import {
   type LockOwner,
@@ -13,6 +15,7 @@ import {
   type StageErrors,
   type StageStatusEntry,
 } from "./schema.ts";
+import { writingState } from "./write-failure.ts";
 
 export type { JournalEvent, JournalRecord } from "../../core/journal/index.ts";
 export { STATE_DIR } from "../../core/repo-layout/index.ts";
@@ -54,11 +57,11 @@ export class StateStore {
   }
 
   async ensure(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await writingState(STATE_DIR, () => mkdir(this.dir, { recursive: true }));
   }
 
   lock(command: string): Promise<HeldLock> {
-    return acquireLock(this.path("lock"), command);
+    return writingState(STATE_FILES.lock, () => acquireLock(this.path("lock"), command));
   }
 
   lockHolder(): Promise<LockOwner | undefined> {
@@ -93,8 +96,8 @@ export class StateStore {
   /** Appends one event; a line cut short by a crash is skipped by readers. */
   async journal(event: JournalEvent): Promise<void> {
     await this.ensure();
-    const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...event });
-    await appendFile(this.path("journal"), `${line}\n`, "utf8");
+    const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...inertStrings(event) });
+    await writingState(STATE_FILES.journal, () => appendFile(this.path("journal"), `${line}\n`, "utf8"));
   }
 
   /** Every event, in order; lines a crash cut short or this version cannot read are skipped with a warning. */
@@ -110,10 +113,12 @@ export class StateStore {
 
   /**
    * Appends an entry to `ai/issues.txt`, the human's list of give_ups (tracked by git: the
-   * caller passes the entry through the redactor first).
+   * caller passes the entry through the redactor first; escape sequences are dropped here).
    */
   async appendIssue(entry: string): Promise<void> {
-    await appendFile(join(this.repoRoot, ISSUES_FILE), entry.endsWith("\n") ? entry : `${entry}\n`, "utf8");
+    const inert = stripControls(entry);
+    const text = inert.endsWith("\n") ? inert : `${inert}\n`;
+    await writingState(ISSUES_FILE, () => appendFile(join(this.repoRoot, ISSUES_FILE), text, "utf8"));
   }
 
   /**
@@ -145,14 +150,21 @@ export class StateStore {
       return;
     }
     const kept = `${this.path(name)}.unreadable-${Date.now()}`;
-    await rename(this.path(name), kept);
+    await writingState(STATE_FILES[name], () => rename(this.path(name), kept));
     this.warnings.push(`${STATE_FILES[name]} could not be read; kept it as ${kept} and started afresh`);
     await this.journal({ type: "state_file_set_aside", file: STATE_FILES[name], keptAs: kept });
   }
 
+  /**
+   * Writes a state file atomically. Stage statuses and errors hold reasons and summaries from
+   * outside, kept free of terminal escapes; templates and remembered fixes keep their text as
+   * it was (it is matched and applied byte for byte).
+   */
   async writeJson(name: "stageStatus" | "errors" | "templates" | "fixes", value: unknown) {
     await this.ensure();
-    await writeFileAtomic(this.path(name), `${JSON.stringify(value, null, 2)}\n`);
+    const kept = name === "stageStatus" || name === "errors" ? inertStrings(value) : value;
+    const text = `${JSON.stringify(kept, null, 2)}\n`;
+    await writingState(STATE_FILES[name], () => writeFileAtomic(this.path(name), text));
   }
 
   /**

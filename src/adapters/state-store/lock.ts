@@ -73,12 +73,12 @@ async function placeLockFile(path: string, owner: LockOwner): Promise<boolean> {
   const draft = `${path}.${process.pid}.${Date.now()}.draft`;
   const handle = await open(draft, "w", 0o644);
   try {
-    await handle.writeFile(`${JSON.stringify(owner)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await link(draft, path);
     return true;
   } catch (error) {

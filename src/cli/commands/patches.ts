@@ -96,7 +96,7 @@ export async function checkPatchFile(
   options: { stage?: string },
 ) {
   const { repoRoot, contextMap, settings, aiBranch } = await locate(context);
-  const [{ stageSpecOf }, { UserError }, { readFile, stat }, { join, resolve }] = await Promise.all([
+  const [{ stageSpecOf }, { UserError }, { readFile, stat }, { resolve }] = await Promise.all([
     import("../../config/index.ts"),
     import("../../errors/index.ts"),
     import("node:fs/promises"),
@@ -113,13 +113,13 @@ export async function checkPatchFile(
   } catch (error) {
     throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const [{ WORKTREE_PATH }, { checkEdit }, { guardRulesFrom }] = await Promise.all([
+  const [{ aiWorktreeLocation, findGitTopLevel }, { checkEdit }, { guardRulesFrom }] = await Promise.all([
     import("../../adapters/side-branch/index.ts"),
     import("../../adapters/edits/index.ts"),
     import("../../core/patch-guard/index.ts"),
   ]);
   const hasBranch = await branchExists(repoRoot, aiBranch);
-  const worktree = join(repoRoot, WORKTREE_PATH);
+  const worktree = await aiWorktreeLocation(await findGitTopLevel(repoRoot));
   // Only ENOENT means absent; any other error (EACCES) is reported.
   const worktreeExists =
     hasBranch &&

@@ -58,11 +58,13 @@ export async function statusReport(
     const fingerprint = entry?.status === "green" ? undefined : stageErrors?.fingerprint;
     let status: StageStatusRow["status"] = spec.command ? (entry?.status ?? "idle") : "not configured";
     let reason = entry?.reason ?? null;
+    // A stage runs only while a run holds the lock: "running" without one is left over from a
+    // run that could not record its end (killed, or its disk full).
     if (
       status === "running" &&
       entry?.pid !== undefined &&
       entry.host === hostname() &&
-      !processExists(entry.pid)
+      (!processExists(entry.pid) || lock === undefined)
     ) {
       status = "interrupted";
       reason = `the run (pid ${entry.pid}) ended without finishing; run the stage again to continue`;

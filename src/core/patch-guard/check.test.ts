@@ -103,6 +103,25 @@ describe("checkPatch", () => {
     expect(verdict.verdict === "refused" ? verdict.reasons.join("\n") : "").toMatch(reason);
   });
 
+  it("refuses a single 2 MB line and says why, while a 4 KB certificate line passes", () => {
+    const huge = "x".repeat(2 * 1024 * 1024);
+    const refused = verdictOf(
+      `--- a/kubernetes/other.yaml\n+++ b/kubernetes/other.yaml\n@@ -1 +1,2 @@\n a: 1\n+b: ${huge}\n`,
+    );
+    expect(refused).toEqual({
+      verdict: "refused",
+      reasons: [
+        `kubernetes/other.yaml gets a line of ${huge.length + 3} characters (line 2); at most 20000 are allowed in one line, so a human can read every change`,
+      ],
+    });
+    const certificate = "c".repeat(4096);
+    expect(
+      verdictOf(
+        `--- a/kubernetes/other.yaml\n+++ b/kubernetes/other.yaml\n@@ -1 +1,2 @@\n a: 1\n+ca: ${certificate}\n`,
+      ).verdict,
+    ).toBe("accepted");
+  });
+
   it("refuses a mode change of a protected file", () => {
     const verdict = verdictOf(
       "diff --git a/ai/master_memo.md b/ai/master_memo.md\nold mode 100644\nnew mode 100755\n",

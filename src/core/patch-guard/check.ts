@@ -8,6 +8,7 @@ import {
 } from "../repo-layout/index.ts";
 import { destructiveProblems } from "./destructive.ts";
 import { changedLineCount } from "./hunks.ts";
+import { MAX_ADDED_LINE_CHARS } from "./limits.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 import { pathPrefixes, pathShapeProblem } from "./paths.ts";
 import { reachProblems } from "./reach.ts";
@@ -198,12 +199,37 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
       `the patch changes ${changedLines} lines; at most ${rules.maxChangedLines} are allowed (patch_max_lines), so make it smaller or ask a human`,
     );
   }
+  reasons.push(...longLineProblems(patch));
   reasons.push(...destructiveProblems(patch, facts.oldContents));
   reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
   if (reasons.length > 0) {
     return { verdict: "refused", reasons: [...new Set(reasons)] };
   }
   return { verdict: "accepted", files, changedLines };
+}
+
+/** A line longer than MAX_ADDED_LINE_CHARS among the lines a file gains: the first per file. */
+function longLineProblems(patch: ParsedPatch): string[] {
+  const problems: string[] = [];
+  for (const change of patch.files) {
+    for (const hunk of change.hunks) {
+      let newLine = hunk.newStart;
+      const long = hunk.lines.find((line) => {
+        if (line.kind === "-") {
+          return false;
+        }
+        newLine += 1;
+        return line.kind === "+" && line.text.length > MAX_ADDED_LINE_CHARS;
+      });
+      if (long) {
+        problems.push(
+          `${change.newPath ?? change.oldPath} gets a line of ${long.text.length} characters (line ${newLine - 1}); at most ${MAX_ADDED_LINE_CHARS} are allowed in one line, so a human can read every change`,
+        );
+        break;
+      }
+    }
+  }
+  return problems;
 }
 
 function verbFor(change: FileChange, path: string): string {

@@ -5,3 +5,10 @@
  */
 export const DEFAULT_MAX_FILES = 5;
 export const DEFAULT_MAX_CHANGED_LINES = 80;
+
+/**
+ * The longest line a patch may add, in characters. Long enough for a base64 certificate or a
+ * minified JSON value in a config file; a megabyte line is no fix a human can review (it hides
+ * whatever it carries past the edge of every diff viewer), so the guard refuses it.
+ */
+export const MAX_ADDED_LINE_CHARS = 20_000;

@@ -86,3 +86,15 @@ export function fileStamp(at: Date = new Date()): string {
 export function isoStamp(at: Date = new Date()): string {
   return at.toISOString();
 }
+
+/**
+ * Where the AI worktrees live, under the user's state directory (`$XDG_STATE_HOME`, else
+ * `~/.local/state`): outside every checkout, so `../` from a worktree reaches nothing of the
+ * user's (it once sat at `ai/worktree`, WORKTREE_DIR, where `../../` reached every ignored file).
+ */
+export const AI_WORKTREES_STATE_DIR = "homelab-orchestrator/worktrees";
+
+/** `<repo folder name>-<hash of its git folder>`: one worktree per repository, two same-named repos apart. */
+export function aiWorktreeFolderName(repoFolderName: string, gitDirHash: string): string {
+  return `${pathSegment(repoFolderName)}-${gitDirHash}`;
+}
