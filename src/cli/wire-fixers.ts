@@ -49,7 +49,13 @@ export async function wireFixers(deps: FixerDeps): Promise<FixerPorts> {
       import("../adapters/fix-memory/port.ts"),
       shared(),
     ]);
-    return fixMemoryPort(new FixMemory(deps.repoRoot), { land, contextMap: deps.contextMap });
+    const memory = new FixMemory(deps.repoRoot, {
+      onSetAside: async (warning, keptAs) => {
+        deps.state.warnings.push(warning);
+        await deps.state.journal({ type: "state_file_set_aside", file: "ai/state/fixes.json", keptAs });
+      },
+    });
+    return fixMemoryPort(memory, { land, contextMap: deps.contextMap });
   });
   const executor = once(async (): Promise<ExecutorPort | undefined> => {
     const [

@@ -35,10 +35,17 @@ export class FixMemory {
   readonly maxFailures: number;
   readonly warnings: string[] = [];
 
-  constructor(repoRoot: string, options: { maxFailures?: number } = {}) {
+  /** Told when an unreadable fixes.json was set aside, so the run can say so and journal it. */
+  private readonly onSetAside: ((warning: string, keptAs: string) => Promise<void>) | undefined;
+
+  constructor(
+    repoRoot: string,
+    options: { maxFailures?: number; onSetAside?: (warning: string, keptAs: string) => Promise<void> } = {},
+  ) {
     this.repoRoot = repoRoot;
     this.file = join(repoRoot, FIXES_FILE);
     this.maxFailures = options.maxFailures ?? DEFAULT_MAX_FAILURES;
+    this.onSetAside = options.onSetAside;
   }
 
   async list(): Promise<RememberedFix[]> {
@@ -232,7 +239,9 @@ export class FixMemory {
       // Never overwrite what cannot be read: a human may still want the fixes in it.
       const kept = `${this.file}.unreadable-${Date.now()}`;
       await rename(this.file, kept);
-      this.warnings.push(`${FIXES_FILE} could not be read; kept it as ${kept} and remember fixes afresh`);
+      const warning = `${FIXES_FILE} could not be read; kept it as ${kept} and remember fixes afresh`;
+      this.warnings.push(warning);
+      await this.onSetAside?.(warning, kept);
       return { raw: { version: 1 }, fixes: [] };
     }
     const fixes: RememberedFix[] = [];
