@@ -86,3 +86,6 @@ export function fileStamp(at: Date = new Date()): string {
 export function isoStamp(at: Date = new Date()): string {
   return at.toISOString();
 }
+
+/** `ai/state/notify.json`: the notifier's ledger (journal read so far, keys announced, retries). */
+export const NOTIFY_STATE_FILE = `${STATE_DIR}/notify.json`;
