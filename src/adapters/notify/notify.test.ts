@@ -178,7 +178,7 @@ describe("notifications", () => {
     clock.now = new Date(Date.parse(AT) + 11 * 60_000);
     await sender.flush();
     expect(received).toHaveLength(7);
-    expect((received[6]?.json as { text: string }).text).toContain("4 more notifications held back");
+    expect(received[6]?.bodyText).toContain("4 more notifications held back");
   });
 
   it("logs, journals and retries with backoff a target that fails, while the others get theirs", async () => {
