@@ -90,7 +90,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "converge",
     description: "the continuous mode: converge all stages, then re-check every interval; never exits",
-    options: [{ flags: "--every <duration>", description: "time between passes", default: "15m" }],
+    options: [
+      { flags: "--every <duration>", description: "time between passes", default: "15m" },
+      {
+        flags: "--listen <host:port>",
+        description: "serve /metrics, /healthz and a status page, e.g. 127.0.0.1:9489",
+      },
+      {
+        flags: "--token-file <file>",
+        description: "bearer token the listener requires (or ORCHESTRATOR_LISTEN_TOKEN); needed off loopback",
+      },
+    ],
     load: () => import("./commands/converge.ts"),
   },
   {
