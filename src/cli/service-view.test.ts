@@ -25,7 +25,12 @@ function clockAt(nowMs: number): PassClock {
   };
 }
 
-async function serve(repo: string, clock: PassClock, now = () => Date.now(), token?: string): Promise<string> {
+async function serve(
+  repo: string,
+  clock: PassClock,
+  now = () => Date.now(),
+  token?: string,
+): Promise<string> {
   listener = await startListener({
     host: "127.0.0.1",
     port: 0,
@@ -39,7 +44,9 @@ async function serve(repo: string, clock: PassClock, now = () => Date.now(), tok
 describe("the converge listener", () => {
   it("serves each stage's status, attempts, spend and pass figures as Prometheus text", async () => {
     const repo = makeHomelabRepo({
-      "ai/context_map.yaml": contextMap("  vms:\n    command: echo ok\n  talos:\n    command: echo boom; exit 1"),
+      "ai/context_map.yaml": contextMap(
+        "  vms:\n    command: echo ok\n  talos:\n    command: echo boom; exit 1",
+      ),
     });
     expect((await runInProcess(["all"], repo)).code).toBe(1);
     const url = await serve(repo, clockAt(Date.now()));
@@ -71,7 +78,9 @@ describe("the converge listener", () => {
     now = start + 120_000;
     const stale = await fetch(`${listener?.url}/healthz`);
     expect(stale.status).toBe(503);
-    expect(await stale.text()).toBe("no converge pass for 125s (expected one every 60s, allowing 30s more)\n");
+    expect(await stale.text()).toBe(
+      "no converge pass for 125s (expected one every 60s, allowing 30s more)\n",
+    );
   });
 
   it("shows hostile stage output on the status page as text, never as markup", async () => {
@@ -82,9 +91,13 @@ describe("the converge listener", () => {
     await runInProcess(["vms"], repo);
     const url = await serve(repo, clockAt(Date.now()));
     const response = await fetch(`${url}/`);
-    expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(response.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'",
+    );
     const html = await response.text();
-    expect(html).toContain("&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
+    expect(html).toContain(
+      "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;",
+    );
     expect(html).not.toContain("<script");
     expect(html).not.toContain("<img");
     expect(html).toContain("<h2>Last episodes</h2>");
