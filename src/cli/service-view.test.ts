@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess } from "../../test/helpers/cli.ts";
 import { contextMap, makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
@@ -130,5 +131,22 @@ describe("the converge listener", () => {
     const result = await runInProcess(["converge", "--listen", "9489"], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--listen "9489": expected HOST:PORT, e.g. 127.0.0.1:9489 or [::1]:9489');
+  });
+});
+
+describe("the Grafana dashboard in docs/grafana", () => {
+  it("queries only metrics the listener serves", async () => {
+    const dashboard = readFileSync(new URL("../../docs/grafana/orchestrator.json", import.meta.url), "utf8");
+    const used = new Set(dashboard.match(/orchestrator_[a-z_]+/g));
+    const repo = makeHomelabRepo({ "ai/context_map.yaml": contextMap("  vms:\n    command: echo ok") });
+    await runInProcess(["vms"], repo);
+    const url = await serve(repo, clockAt(Date.now()));
+    const served = new Set(
+      [...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^# TYPE (\S+)/gm)].map(
+        (match) => match[1],
+      ),
+    );
+    expect(used.size).toBeGreaterThan(8);
+    expect([...used].filter((name) => !served.has(name))).toEqual([]);
   });
 });
