@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, testEnv } from "../helpers/cli.ts";
 import { contextMap, makeHomelabRepo } from "../helpers/homelab-repo.ts";
+import { type ReceivedRequest, startLoopbackServer } from "../helpers/loopback-server.ts";
 
 /*
  * The converge service against real tools from Debian (installed by .ci/run): promtool checks
@@ -69,13 +70,19 @@ describe("converge as a service, seen by Prometheus and a browser", {
   let converge: ChildProcess;
   let convergeOut = "";
   let url: string;
+  const hooks: { request: ReceivedRequest; atMs: number }[] = [];
+  let hookServer: Awaited<ReturnType<typeof startLoopbackServer>>;
 
   beforeAll(async () => {
+    hookServer = await startLoopbackServer((request, res) => {
+      hooks.push({ request, atMs: Date.now() });
+      res.end("{}");
+    });
     repo = makeHomelabRepo({
-      "ai/context_map.yaml": contextMap(
+      "ai/context_map.yaml": `${contextMap(
         "  vms:\n    command: echo ok\n    success_criteria:\n      - name: up\n        command: 'true'\n" +
           "  talos:\n    command: ./boot.sh",
-      ),
+      )}notify:\n  - kind: webhook\n    url_env: HOOK_URL\n`,
       "boot.sh": "#!/bin/sh\necho 'error: <b>etcd</b> is not up yet'\nexit 1\n",
     });
     work = mkdtempSync(join(tmpdir(), "service-e2e-"));
@@ -83,7 +90,7 @@ describe("converge as a service, seen by Prometheus and a browser", {
     url = `http://127.0.0.1:${port}`;
     converge = spawn(process.execPath, [CLI, "converge", "--every", "3s", "--listen", `127.0.0.1:${port}`], {
       cwd: repo,
-      env: testEnv(),
+      env: testEnv({ HOOK_URL: `${hookServer.baseURL.replace(/\/v1$/, "")}/hook` }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     converge.stdout?.on("data", (chunk: Buffer) => {
@@ -99,7 +106,13 @@ describe("converge as a service, seen by Prometheus and a browser", {
     if (converge) {
       expect(await stopped(converge)).toBe(0);
     }
+    await hookServer.close();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it("announces the give_up once while passes go on", async () => {
+    await until("a second pass", async () => (/pass 2: /.test(convergeOut) ? true : undefined));
+    expect(hooks.map((hook) => (hook.request.json as { title: string }).title)).toEqual(["talos gave up"]);
   });
 
   it("serves metrics that promtool accepts", async () => {
