@@ -57,6 +57,8 @@ describe("notifications from a run", () => {
     const repo = repoNotifying("  - kind: discord\n    url: https://discord.com/api/webhooks/1/abc");
     const result = await runInProcess(["talos"], repo);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^orchestrator: ai\/context_map.yaml:\d+: notify.0: unknown field "url"\n$/);
+    expect(result.stderr).toMatch(
+      /^orchestrator: ai\/context_map.yaml:\d+: notify.0: unknown field "url"\n$/,
+    );
   });
 });

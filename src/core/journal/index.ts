@@ -104,7 +104,14 @@ export type JournalEvent =
    * A notification could not be delivered to a target (named, never its URL); `retryAt` when it
    * will be tried again, absent when it was dropped after the last try.
    */
-  | { type: "notification_failed"; target: string; key: string; attempts: number; error: string; retryAt?: string };
+  | {
+      type: "notification_failed";
+      target: string;
+      key: string;
+      attempts: number;
+      error: string;
+      retryAt?: string;
+    };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
 
