@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess } from "../../test/helpers/cli.ts";
 import { contextMap, makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
 import { type Listener, startListener } from "../adapters/metrics-server/index.ts";
-import { type PassClock, serviceRoutes } from "./service-view.ts";
+import { openProposals, type PassClock, serviceRoutes } from "./service-view.ts";
 
 const HOSTILE = `<script>alert("owned")</script><img src=x onerror=alert(1)>`;
 
@@ -148,5 +148,17 @@ describe("the Grafana dashboard in docs/grafana", () => {
     );
     expect(used.size).toBeGreaterThan(8);
     expect([...used].filter((name) => !served.has(name))).toEqual([]);
+  });
+});
+
+describe("fixes waiting for approval", () => {
+  it("are the proposals no later journal line with the same id has settled", () => {
+    const at = "2026-11-29T17:00:00.000Z";
+    const open = openProposals([
+      { type: "fix_proposed", at, stage: "vms", id: "p-1", summary: "use local-zfs" },
+      { type: "fix_proposed", at, stage: "talos", id: "p-2", summary: "wait for etcd" },
+      { type: "fix_approved", at, stage: "vms", id: "p-1" },
+    ]);
+    expect(open).toEqual([{ id: "p-2", stage: "talos", summary: "wait for etcd", at }]);
   });
 });
