@@ -218,6 +218,35 @@ describe("notifications", () => {
     expect(ledger.outbox).toEqual([]);
   });
 
+  it("drops a delivery after the sixth failed try, waiting 30 s, 1, 2, 4 and 8 minutes between tries", async () => {
+    const clock = { now: new Date(AT) };
+    answer = () => 500;
+    const sender = await notifier(
+      [{ kind: "slack", name: "chat", url_env: "HOOK" }],
+      { HOOK: `${origin}/hook` },
+      clock,
+    );
+    journal(GIVE_UP);
+    await sender.flush();
+    for (const waitS of [30, 60, 120, 240, 480]) {
+      clock.now = new Date(clock.now.getTime() + waitS * 1000);
+      await sender.flush();
+    }
+    expect(received).toHaveLength(6);
+    expect(journaled.map((event) => ("retryAt" in event ? event.retryAt : "dropped"))).toEqual([
+      "2026-11-29T17:00:30.000Z",
+      "2026-11-29T17:01:30.000Z",
+      "2026-11-29T17:03:30.000Z",
+      "2026-11-29T17:07:30.000Z",
+      "2026-11-29T17:15:30.000Z",
+      "dropped",
+    ]);
+    expect(logLines.at(-1)).toContain("(try 6): HTTP 500 Internal Server Error; dropped after the last try");
+    clock.now = new Date(clock.now.getTime() + 3_600_000);
+    await sender.flush();
+    expect(received).toHaveLength(6);
+  });
+
   it("never names the URL of a target it cannot reach, and never throws", async () => {
     await server.close();
     const sender = await notifier([{ kind: "slack", name: "chat", url_env: "HOOK" }], {

@@ -119,7 +119,7 @@ export function planDeliveries(
   for (const notification of admitted) {
     window.push(stamp);
     for (const target of targets) {
-      const everyone = notification.key.startsWith("suppressed:");
+      const everyone = notification.kind === "held_back";
       if (everyone || target.events === undefined || target.events.includes(notification.kind)) {
         deliveries.push({ target: target.name, notification, attempts: 0 });
       }
@@ -161,7 +161,7 @@ export function retryDelayMs(attempts: number): number {
 function summaryNotification(count: number, limit: RateLimit, now: Date): Notification {
   const minutes = Math.round(limit.perMs / 60_000);
   return {
-    kind: "give_up",
+    kind: "held_back",
     stage: "orchestrator",
     key: `suppressed:${now.toISOString()}`,
     title: `${count} more notification${count === 1 ? "" : "s"} held back`,

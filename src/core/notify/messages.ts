@@ -12,7 +12,9 @@ export type NotifyEventKind =
   | "fix_proposed"
   | "fix_replayed"
   | "drift"
-  | "recovered";
+  | "recovered"
+  /** The rate limit held some back: one message counts them (sent to every target). */
+  | "held_back";
 
 export interface Notification {
   kind: NotifyEventKind;
