@@ -90,8 +90,39 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "converge",
     description: "the continuous mode: converge all stages, then re-check every interval; never exits",
-    options: [{ flags: "--every <duration>", description: "time between passes", default: "15m" }],
+    options: [
+      { flags: "--every <duration>", description: "time between passes", default: "15m" },
+      {
+        flags: "--listen <host:port>",
+        description: "serve /metrics, /healthz and a status page, e.g. 127.0.0.1:9489",
+      },
+      {
+        flags: "--token-file <file>",
+        description: "bearer token the listener requires (or ORCHESTRATOR_LISTEN_TOKEN); needed off loopback",
+      },
+    ],
     load: () => import("./commands/converge.ts"),
+  },
+  {
+    name: "service",
+    description: "run converge as a systemd service",
+    subcommands: [
+      {
+        name: "install",
+        description:
+          "write a systemd unit running converge with the listener, and an environment file for secrets",
+        options: [
+          {
+            flags: "--user",
+            description: "a unit of your own (~/.config/systemd/user) instead of a system one",
+          },
+          { flags: "--dry-run", description: "print the unit instead of writing it" },
+          { flags: "--every <duration>", description: "time between passes", default: "15m" },
+          { flags: "--listen <host:port>", description: "the listener's address", default: "127.0.0.1:9489" },
+        ],
+        load: () => import("./commands/service.ts"),
+      },
+    ],
   },
   {
     name: "init",

@@ -187,6 +187,48 @@ export const DiagnosticsCredentials = z
   .strict();
 export type DiagnosticsCredentials = z.output<typeof DiagnosticsCredentials>;
 
+/**
+ * Where a notification goes (`notify:`). The URL and any token come from an environment variable
+ * or a file outside the repo, never from this file: a Slack, Discord or Mattermost webhook URL
+ * and an ntfy topic are credentials in themselves. Request shapes: src/core/notify/request-shapes.ts.
+ */
+export const NOTIFY_KINDS = ["ntfy", "gotify", "webhook", "slack", "discord", "mattermost"] as const;
+export const NOTIFY_EVENTS = [
+  "give_up",
+  "needs_human",
+  "fix_applied",
+  "fix_proposed",
+  "fix_replayed",
+  "drift",
+  "recovered",
+] as const;
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
+const AbsoluteFile = z
+  .string()
+  .refine((path) => path.startsWith("/"), "expected an absolute path to a file outside the repo");
+export const NotifyTarget = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a short name like phone or team-chat")
+      .optional(),
+    kind: z.enum(NOTIFY_KINDS),
+    url_env: EnvName.optional(),
+    url_file: AbsoluteFile.optional(),
+    token_env: EnvName.optional(),
+    token_file: AbsoluteFile.optional(),
+    /** Only these events (default: all of them). */
+    events: z.array(z.enum(NOTIFY_EVENTS)).min(1).optional(),
+  })
+  .strict()
+  .refine((target) => (target.url_env === undefined) !== (target.url_file === undefined), {
+    message: "give exactly one of url_env or url_file (the URL is never written in the context map)",
+  })
+  .refine((target) => target.token_env === undefined || target.token_file === undefined, {
+    message: "give token_env or token_file, not both",
+  });
+export type NotifyTarget = z.output<typeof NotifyTarget>;
+
 export const ContextMap = z
   .object({
     version: z.literal(1),
@@ -195,6 +237,7 @@ export const ContextMap = z
     secrets: z.array(z.string()).default([]),
     local_state: z.array(z.string()).default(DEFAULT_LOCAL_STATE),
     diagnostics_credentials: DiagnosticsCredentials.default({}),
+    notify: z.array(NotifyTarget).default([]),
     stages: z
       .record(StageName, StageSpec)
       .refine((stages) => Object.keys(stages).length > 0, "name at least one stage"),

@@ -2,6 +2,7 @@ import { convergeAll, convergeStage, resetStage } from "../../reconcile/index.ts
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
+import { withNotifications } from "../notifications.ts";
 import { terminalReporter } from "../progress.ts";
 import { openRunContext } from "../run-context.ts";
 
@@ -14,7 +15,7 @@ export async function run(
   const repoRoot = repoRootOf(options, io);
   const interrupt = interruptController(io);
   try {
-    const { ctx, lock } = await openRunContext({
+    const opened = await openRunContext({
       repoRoot,
       target: { stage, reset: options.reset === true },
       flags: options,
@@ -23,7 +24,9 @@ export async function run(
       signal: interrupt.signal,
       env: io.env,
     });
+    const { lock } = opened;
     try {
+      const { ctx, notifications } = await withNotifications(opened.ctx, io);
       if (lock.takenOverFrom) {
         const from = lock.takenOverFrom;
         io.stderr.write(
@@ -43,6 +46,7 @@ export async function run(
       await ctx.state.journal({ type: "run_started", target: stage });
       const outcomes = stage === "all" ? await convergeAll(ctx) : [await convergeStage(ctx, stage)];
       await ctx.state.journal({ type: "run_finished", target: stage, outcomes });
+      await notifications.flush();
       for (const outcome of outcomes) {
         io.stdout.write(
           `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,

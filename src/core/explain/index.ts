@@ -104,6 +104,7 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "worktree_leftovers_set_aside":
     case "state_file_set_aside":
     case "ai_branch_synced":
+    case "notification_failed":
       // Not about one stage: never in a stage's episode.
       return undefined;
     default:

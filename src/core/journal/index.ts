@@ -99,7 +99,19 @@ export type JournalEvent =
   /** The stage said its configuration is wrong (exit 78): no retry, executor or model can help. */
   | { type: "needs_human"; stage: string; reason: string; lines: string[] }
   | { type: "drift"; stage: string; check: string; detail: string }
-  | { type: "reset"; stage: string; previous?: string };
+  | { type: "reset"; stage: string; previous?: string }
+  /**
+   * A notification could not be delivered to a target (named, never its URL); `retryAt` when it
+   * will be tried again, absent when it was dropped after the last try.
+   */
+  | {
+      type: "notification_failed";
+      target: string;
+      key: string;
+      attempts: number;
+      error: string;
+      retryAt?: string;
+    };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
 
@@ -136,6 +148,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "needs_human",
   "drift",
   "reset",
+  "notification_failed",
 ]);
 
 /**

@@ -98,3 +98,6 @@ export const AI_WORKTREES_STATE_DIR = "homelab-orchestrator/worktrees";
 export function aiWorktreeFolderName(repoFolderName: string, gitDirHash: string): string {
   return `${pathSegment(repoFolderName)}-${gitDirHash}`;
 }
+
+/** `ai/state/notify.json`: the notifier's ledger (journal read so far, keys announced, retries). */
+export const NOTIFY_STATE_FILE = `${STATE_DIR}/notify.json`;
