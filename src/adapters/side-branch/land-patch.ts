@@ -1,6 +1,6 @@
 import type { Refusal } from "../../core/edits/index.ts";
 import type { JournalEvent } from "../../core/journal/index.ts";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
+import { type GuardRules, rulesForStage } from "../../core/patch-guard/index.ts";
 import { commitEdit } from "../edits/index.ts";
 import type { PatchMeta } from "./commits.ts";
 import type { SideBranch } from "./index.ts";
@@ -30,7 +30,8 @@ export interface LandPatchDeps {
  * the worktree changes.
  */
 export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMeta): Promise<LandedPatch> {
-  const committed = await commitEdit(deps.sideBranch, edit, meta, deps.rules);
+  // A fix for a stage stays in that stage's files and those of the stages it needs.
+  const committed = await commitEdit(deps.sideBranch, edit, meta, rulesForStage(deps.rules, meta.stage));
   const kept = committed.status === "applied" ? committed.diff : (committed.diff ?? edit);
   const record = await recordPatchVerdict(deps.repoRoot, meta.stage, kept, committed, meta);
   const caseId = meta.caseId === undefined ? {} : { caseId: meta.caseId };
