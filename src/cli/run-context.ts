@@ -1,5 +1,6 @@
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { git } from "../adapters/git/index.ts";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
@@ -8,7 +9,7 @@ import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
 import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
-import { UserError } from "../errors/index.ts";
+import { GitError, UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
@@ -165,6 +166,28 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
     workdir: homelabIn(sideBranch, repoRoot),
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
+    changedSince: async (since) => {
+      // Two commits compared, no work tree read: safe in the user's checkout, and `--relative`
+      // keeps the paths relative to the homelab folder as the context map's globs are.
+      const args = [
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--relative",
+        since,
+        await sideBranch.headCommit(),
+        "--",
+      ];
+      const diff = await git(args, { cwd: repoRoot, allowFailure: true });
+      if (diff.exitCode !== 0) {
+        if (/unknown revision|bad revision|bad object|invalid object/i.test(diff.stderr)) {
+          return undefined;
+        }
+        throw new GitError(args, diff.exitCode, diff.stderr);
+      }
+      return diff.stdout.split("\0").filter((path) => path !== "");
+    },
   };
 }
 

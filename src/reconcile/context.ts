@@ -36,6 +36,11 @@ export interface Workspace {
   head(): Promise<string | undefined>;
   /** Undoes an AI commit that did not help; returns the revert commit. */
   revert(commit: string, reason: string): Promise<string>;
+  /**
+   * Paths (relative to `workdir`) that differ between `since` and the AI branch tip; undefined
+   * when git no longer knows `since` (the branch was rebuilt and the commit pruned).
+   */
+  changedSince(since: string): Promise<string[] | undefined>;
 }
 
 /** Runs a stage's command and its checks (the real one is src/adapters/stage-runner). */

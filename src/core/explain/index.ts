@@ -95,6 +95,8 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
       return `stopped for a human: ${event.reason}${event.lines.length > 0 ? `\n    > ${event.lines.join("\n    > ")}` : ""}`;
     case "drift":
       return `the stage had been green, but check "${event.check}" now fails (${event.detail}): running it again.`;
+    case "stage_files_changed":
+      return `the stage had been green at ${event.since.slice(0, 10)}, but its files changed since (${event.files.join(", ")})${event.for ? `, by a fix for ${event.for}` : ""}: running it again${event.for ? ` before ${event.for}` : ""}.`;
     case "reset":
       return `a human reset the stage${event.previous ? ` (it was ${event.previous})` : ""}.`;
     case "run_started":

@@ -99,6 +99,11 @@ export type JournalEvent =
   /** The stage said its configuration is wrong (exit 78): no retry, executor or model can help. */
   | { type: "needs_human"; stage: string; reason: string; lines: string[] }
   | { type: "drift"; stage: string; check: string; detail: string }
+  /**
+   * The stage was green, but its `files:` changed on the AI branch since that run (`since`), so it
+   * runs again; `for` names the later stage whose fix changed them, when one did.
+   */
+  | { type: "stage_files_changed"; stage: string; since: string; files: string[]; for?: string }
   | { type: "reset"; stage: string; previous?: string };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
@@ -135,6 +140,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "give_up",
   "needs_human",
   "drift",
+  "stage_files_changed",
   "reset",
 ]);
 
