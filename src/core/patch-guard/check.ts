@@ -11,6 +11,7 @@ import { changedLineCount } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 import { pathPrefixes, pathShapeProblem } from "./paths.ts";
 import { reachProblems } from "./reach.ts";
+import { type RevertedPatch, repeatProblems } from "./repeat.ts";
 import { type StageGraph, type StageScope, scopeProblems, stageScopeOf } from "./stage-scope.ts";
 import { switchOffProblems } from "./switch-off.ts";
 
@@ -49,6 +50,8 @@ export type GuardRules = {
   stageScopes?: Record<string, StageScope>;
   /** The scope of the stage this patch is for; set by `rulesForStage`, enforced when set. */
   scope?: StageScope;
+  /** Patches of this stage already reverted for the same error: the same one again is refused. */
+  reverted?: readonly RevertedPatch[];
 };
 
 export { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "./limits.ts";
@@ -221,6 +224,7 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
   reasons.push(...destructiveProblems(patch, facts.oldContents));
   reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
   reasons.push(...switchOffProblems(patch, facts.oldContents));
+  reasons.push(...repeatProblems(patch, rules.reverted ?? []));
   if (reasons.length > 0) {
     return { verdict: "refused", reasons: [...new Set(reasons)] };
   }

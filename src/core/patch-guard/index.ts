@@ -26,6 +26,7 @@ export {
   parseUnifiedDiff,
 } from "./parse.ts";
 export { asciiSkeleton, pathPrefixes, pathShapeProblem } from "./paths.ts";
+export { patchSignature, type RevertedPatch, repeatProblems } from "./repeat.ts";
 export {
   neededStages,
   type StageGraph,
