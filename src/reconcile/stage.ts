@@ -11,6 +11,7 @@ import { isoStamp } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
 import { act, type DecidedStep } from "./act.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
+import { awaitDelivery } from "./delivery.ts";
 import { rerunFedStages } from "./feeds.ts";
 import { lazyFingerprinter } from "./fingerprinter.ts";
 import { type PendingPatch, settlePatch } from "./patch-fate.ts";
@@ -185,6 +186,11 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
           reason: `the fix changed the files of ${fed.stage}, which ran again and is not green (${fed.reason})`,
           runs: run,
         };
+      }
+      // A fix Flux must pull waits for its merge before the stage runs (and could escalate) again.
+      const undelivered = await awaitDelivery(ctx, stage, pending, run);
+      if (undelivered) {
+        return undelivered;
       }
     }
     if (ctx.signal.aborted) {

@@ -104,6 +104,9 @@ export type JournalEvent =
    * runs again; `for` names the later stage whose fix changed them, when one did.
    */
   | { type: "stage_files_changed"; stage: string; since: string; files: string[]; for?: string }
+  /** A fix under the path Flux syncs was pushed and offered as a pull request on the forge. */
+  | { type: "delivery_proposed"; stage: string; commit: string; pull: number; url: string; approval: string }
+  | { type: "delivery_merged"; stage: string; pull: number; url: string; by: "orchestrator" | "human" }
   | { type: "reset"; stage: string; previous?: string };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
@@ -141,6 +144,8 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "needs_human",
   "drift",
   "stage_files_changed",
+  "delivery_proposed",
+  "delivery_merged",
   "reset",
 ]);
 
