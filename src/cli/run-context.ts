@@ -73,6 +73,10 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       sleep: abortableSleep,
       redact: lazyRedactor(options.repoRoot, contextMap.secrets, env),
     };
+    const delivery = await gitopsDelivery(env, options.repoRoot, settings.aiBranch);
+    if (delivery) {
+      ctx.delivery = delivery;
+    }
     return { ctx, lock };
   } catch (error) {
     await lock.release();
@@ -159,6 +163,24 @@ function lazyRedactor(
     });
     return (await loaded).redact(text);
   };
+}
+
+/** GitOps delivery when GITOPS_APPROVAL turns it on; its modules load only then. */
+async function gitopsDelivery(
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+  aiBranch: string,
+): Promise<RunContext["delivery"]> {
+  const approval = env["GITOPS_APPROVAL"];
+  if (approval === undefined || approval === "" || approval === "off") {
+    return undefined;
+  }
+  const [{ gitopsConfigFrom }, port] = await Promise.all([
+    import("../adapters/gitops/config.ts"),
+    import("../adapters/gitops/port.ts"),
+  ]);
+  const config = await gitopsConfigFrom(env, repoRoot);
+  return config && port.gitopsDelivery({ repoRoot, aiBranch, config });
 }
 
 function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspace {
