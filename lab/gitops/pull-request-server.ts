@@ -104,7 +104,19 @@ export async function startPullRequestServer(options: {
       return;
     }
     const json = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
+    if (match[3] === undefined && req.method === "GET") {
+      const state = new URL(req.url ?? "", origin).searchParams.get("state") ?? "open";
+      send(200, pulls.filter((pull) => state === "all" || (state === "open") === !pull.merged).map(view));
+      return;
+    }
     if (match[3] === undefined && req.method === "POST") {
+      if (pulls.some((pull) => !pull.merged && pull.head === json["head"] && pull.base === json["base"])) {
+        // GitHub: 422 "A pull request already exists for <head>"; Gitea: 409 Conflict.
+        send(options.flavor === "github" ? 422 : 409, {
+          message: `A pull request already exists for ${String(json["head"])}`,
+        });
+        return;
+      }
       const { title, head, base } = json as { title?: string; head?: string; base?: string };
       if (!title || !head || !base) {
         send(422, { message: "Validation Failed" });

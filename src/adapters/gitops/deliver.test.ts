@@ -134,6 +134,18 @@ describe("GitOps delivery through a pull request on a loopback forge", () => {
     });
     expect(delivery.merged).toBe(false);
     expect(onMain()).toContain("port: 9091");
+    // A second fix while the first pull request is open rides on the same pull request.
+    const again = await deliverFix({
+      repoRoot: repo,
+      aiBranch: AI_BRANCH,
+      source,
+      pulls,
+      approval: "propose",
+      title: "obs: a second fix",
+      body: "proposed",
+    });
+    expect(again.pull).toEqual(delivery.pull);
+    expect(forge.pulls).toHaveLength(1);
     await forge.mergeAsHuman(delivery.pull.number);
     expect(await pulls.isMerged(delivery.pull.number)).toBe(true);
     expect(onMain()).toContain("port: 9090");

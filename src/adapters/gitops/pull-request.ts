@@ -31,6 +31,7 @@ export interface PullRequest {
 }
 
 const CreatedPull = z.object({ number: z.number().int().positive(), html_url: z.string() });
+const ListedPulls = z.array(CreatedPull.extend({ head: z.object({ ref: z.string() }) }));
 const GitHubMerge = z.object({ merged: z.boolean(), sha: z.string().optional() });
 
 export interface PullRequests {
@@ -67,6 +68,21 @@ export function pullRequestsOn(forge: ForgeRepo, fetchImpl: typeof fetch = fetch
   return {
     async open(pull) {
       const response = await call("POST", base, pull);
+      // One open pull request per head branch: GitHub answers 422 "A pull request already exists",
+      // Gitea 409; the AI branch's open pull request then carries the new commit already.
+      if (response.status === 422 || response.status === 409) {
+        await response.body?.cancel();
+        const listed = await call("GET", `${base}?state=open`);
+        const open = ListedPulls.parse(await listed.json()).find(
+          (candidate) => candidate.head.ref === pull.head,
+        );
+        if (open) {
+          return { number: open.number, url: open.html_url };
+        }
+        throw new RuntimeFailure(
+          `opening a pull request from ${pull.head} into ${pull.base} on ${forge.owner}/${forge.repo} failed: HTTP ${response.status}, and no open pull request from ${pull.head} was found`,
+        );
+      }
       if (response.status !== 201) {
         throw await failure(`opening a pull request from ${pull.head} into ${pull.base}`, response);
       }
