@@ -144,7 +144,9 @@ export function loopHarness(script: HarnessScript): LoopHarness {
           caseDir: caseRef.dir,
         });
       }
-      land(next.outcome as FixOutcome);
+      if (next.outcome.kind === "patched") {
+        land(next.outcome);
+      }
       return { outcome: next.outcome, case: { ...caseRef, version: caseVersion } };
     },
     async writeCaseFile() {
