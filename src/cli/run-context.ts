@@ -1,5 +1,6 @@
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { git } from "../adapters/git/index.ts";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
@@ -8,7 +9,7 @@ import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap, stageSpecOf } from "../config/context-map.ts";
 import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
-import { UserError } from "../errors/index.ts";
+import { GitError, UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
@@ -72,6 +73,10 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       sleep: abortableSleep,
       redact: lazyRedactor(options.repoRoot, contextMap.secrets, env),
     };
+    const delivery = await gitopsDelivery(env, options.repoRoot, settings.aiBranch);
+    if (delivery) {
+      ctx.delivery = delivery;
+    }
     return { ctx, lock };
   } catch (error) {
     await lock.release();
@@ -160,11 +165,51 @@ function lazyRedactor(
   };
 }
 
+/** GitOps delivery when GITOPS_APPROVAL turns it on; its modules load only then. */
+async function gitopsDelivery(
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+  aiBranch: string,
+): Promise<RunContext["delivery"]> {
+  const approval = env["GITOPS_APPROVAL"];
+  if (approval === undefined || approval === "" || approval === "off") {
+    return undefined;
+  }
+  const [{ gitopsConfigFrom }, port] = await Promise.all([
+    import("../adapters/gitops/config.ts"),
+    import("../adapters/gitops/port.ts"),
+  ]);
+  const config = await gitopsConfigFrom(env, repoRoot);
+  return config && port.gitopsDelivery({ repoRoot, aiBranch, config });
+}
+
 function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspace {
   return {
     workdir: homelabIn(sideBranch, repoRoot),
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
+    changedSince: async (since) => {
+      // Two commits compared, no work tree read: safe in the user's checkout, and `--relative`
+      // keeps the paths relative to the homelab folder as the context map's globs are.
+      const args = [
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--relative",
+        since,
+        await sideBranch.headCommit(),
+        "--",
+      ];
+      const diff = await git(args, { cwd: repoRoot, allowFailure: true });
+      if (diff.exitCode !== 0) {
+        if (/unknown revision|bad revision|bad object|invalid object/i.test(diff.stderr)) {
+          return undefined;
+        }
+        throw new GitError(args, diff.exitCode, diff.stderr);
+      }
+      return diff.stdout.split("\0").filter((path) => path !== "");
+    },
   };
 }
 

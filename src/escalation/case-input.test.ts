@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseContextMap } from "../config/index.ts";
 import { Redactor } from "../core/redaction/index.ts";
-import { diagnosticsOptions } from "./case-input.ts";
+import { checksInLog, diagnosticsOptions } from "./case-input.ts";
 import type { StageEscalationDeps } from "./stage-escalation.ts";
 
 function depsWith(credentials: string, files: string[]) {
@@ -43,5 +43,25 @@ describe("diagnostics run with the read-only credentials", () => {
   it("skips a read-only credential that has not been created yet", () => {
     const { deps, spec } = depsWith("  talosconfig: reader.talosconfig", []);
     expect(diagnosticsOptions(deps, "talos", spec).env["TALOSCONFIG"]).toBeUndefined();
+  });
+});
+
+describe("the case file's criteria for a stage that runs its own checks", () => {
+  it("marks the check that failed in the step's log as failed with its reason, not as not run", () => {
+    const log = [
+      "ingress: 3 Kustomizations and HelmReleases Ready",
+      "check ingress-ready: ok (the ingress stage's Kustomizations and HelmReleases are Ready)",
+      "check tunnel-connected: waiting (1/120)",
+      'step ingress failed: check tunnel-connected: the tunnel registered no connection: ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret"',
+    ].join("\n");
+    expect([...checksInLog(log).values()]).toEqual([
+      { name: "ingress-ready", passed: true, detail: "" },
+      {
+        name: "tunnel-connected",
+        passed: false,
+        detail:
+          'the tunnel registered no connection: ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret"',
+      },
+    ]);
   });
 });

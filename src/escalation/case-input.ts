@@ -7,7 +7,7 @@ import { readIfExists } from "../adapters/state-store/index.ts";
 import type { StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
 import type { FixRequest } from "../core/fixers/index.ts";
-import { SEED_PROTECTED_PATHS } from "../core/patch-guard/index.ts";
+import { SEED_PROTECTED_PATHS, SWITCH_OFF_RULES } from "../core/patch-guard/index.ts";
 import { DEFAULT_SECRET_GLOBS, withoutToolCredentials } from "../core/redaction/index.ts";
 import { DIAGNOSTICS_LOG_DIR, MASTER_MEMO_FILE } from "../core/repo-layout/index.ts";
 import type { StageEscalationDeps } from "./stage-escalation.ts";
@@ -31,7 +31,12 @@ export async function caseInputFor(
     logTail: request.logTail,
   });
   const earlier = await earlierPatches(deps, request.stage);
-  const checks = new Map(request.checks.map((check) => [check.name, check]));
+  // A stage that runs its own checks (`orchestrator step`) fails before the success criteria run;
+  // its log still says which check failed and why, and the case file must not call that "not run".
+  const checks = new Map([
+    ...checksInLog(request.logTail),
+    ...request.checks.map((check) => [check.name, check] as const),
+  ]);
   const notes = request.episode.executorNotes;
   return {
     stage: request.stage,
@@ -81,9 +86,29 @@ export async function caseInputFor(
       maxChangedLines: deps.rules.maxChangedLines,
       allowedDiagnostics: spec.diagnostics,
       topLevelEntries: await readdir(worktree).then((names) => names.filter((name) => name !== ".git")),
+      stageFiles: (deps.rules.stageScopes?.[request.stage]?.globs ?? []).map((entry) => entry.glob),
+      switchOffRules: SWITCH_OFF_RULES,
     },
     tokenBudget: deps.settings.caseFileTokenBudget,
   };
+}
+
+/**
+ * Checks a stage ran itself, as its log reports them: `check <name>: ok (…)` passed, any other
+ * `check <name>: <why>` failed (the last word wins; `waiting (n/m)` lines are progress, not results).
+ */
+export function checksInLog(logTail: string): Map<string, { name: string; passed: boolean; detail: string }> {
+  const found = new Map<string, { name: string; passed: boolean; detail: string }>();
+  for (const line of logTail.split("\n")) {
+    const match = /\bcheck ([a-z0-9][\w.-]*): (.+)$/.exec(line.trim());
+    if (!match || /^waiting \(\d+\/\d+\)$/.test(match[2] as string)) {
+      continue;
+    }
+    const [, name, rest] = match as unknown as [string, string, string];
+    const passed = rest.startsWith("ok (") || rest === "ok";
+    found.set(name, { name, passed, detail: passed ? "" : rest });
+  }
+  return found;
 }
 
 /** The stage's AI commits (applied or reverted), newest first, as the model should hear of them. */

@@ -36,6 +36,11 @@ export interface Workspace {
   head(): Promise<string | undefined>;
   /** Undoes an AI commit that did not help; returns the revert commit. */
   revert(commit: string, reason: string): Promise<string>;
+  /**
+   * Paths (relative to `workdir`) that differ between `since` and the AI branch tip; undefined
+   * when git no longer knows `since` (the branch was rebuilt and the commit pruned).
+   */
+  changedSince(since: string): Promise<string[] | undefined>;
 }
 
 /** Runs a stage's command and its checks (the real one is src/adapters/stage-runner). */
@@ -52,6 +57,21 @@ export interface StagePort {
   check(input: { spec: StageSpec; env: NodeJS.ProcessEnv; signal: AbortSignal }): Promise<CheckResult[]>;
 }
 
+/** Where a fix to files Flux syncs goes: a pull request on the remote Flux reconciles from. */
+export type DeliveryState =
+  | { status: "not_needed" }
+  | { status: "open" | "merged"; pull: number; url: string; approval: "propose" | "auto" };
+
+/** GitOps delivery (src/adapters/gitops); absent when the repo has none configured. */
+export interface DeliveryPort {
+  /** Pushes the AI branch and opens (under auto: merges) a pull request when `commit` changes files Flux syncs. */
+  deliver(input: { stage: string; commit: string; summary: string }): Promise<DeliveryState>;
+  merged(pull: number): Promise<boolean>;
+  /** How long to wait for a human's merge before giving up, and how often to look. */
+  readonly waitForMergeMs: number;
+  readonly pollMs: number;
+}
+
 export interface RunContext {
   repoRoot: string;
   contextMap: ContextMap;
@@ -64,6 +84,8 @@ export interface RunContext {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** GitOps delivery of fixes Flux must pull; undefined without a forge configured. */
+  delivery?: DeliveryPort;
   /** Masks secrets in text bound for a tracked file (ai/issues.txt); loaded at the first need. */
   redact(text: string): Promise<string>;
 }

@@ -32,12 +32,16 @@ export interface LoopHarness {
   state: StateStore;
   /** Calls each port received, in order, for assertions. */
   calls: string[];
+  /** Stages run, in order (several stages: `contextMap` and `runsByStage`). */
+  ran: string[];
   reverted: string[];
   /** Remembered fixes the memory port holds: fingerprint template → fix id. */
   remembered: Map<string, string>;
   demoted: string[];
   verified: { commit: string; fixId: string | undefined }[];
   issues(): string;
+  /** A commit arriving on the AI branch (the human's, or another run's) that changes `files`. */
+  commit(files: string[]): void;
   abort(): void;
   cleanup(): void;
 }
@@ -54,12 +58,17 @@ export interface HarnessScript {
   rememberedFor?: Record<string, string>;
   /** Called before run N (1-based) starts, e.g. to abort. */
   beforeRun?: (run: number, harness: LoopHarness) => void;
+  /** A context map of several stages (default: one stage, vms). */
+  contextMap?: string;
+  /** Runs per stage, for several stages; a stage not named here takes from `runs`. */
+  runsByStage?: Record<string, ScriptedRun[]>;
 }
 
 export function loopHarness(script: HarnessScript): LoopHarness {
   const root = mkdtempSync(join(tmpdir(), "reconcile-"));
   const state = new StateStore(root);
   const calls: string[] = [];
+  const ran: string[] = [];
   const reverted: string[] = [];
   const demoted: string[] = [];
   const verified: { commit: string; fixId: string | undefined }[] = [];
@@ -67,7 +76,15 @@ export function loopHarness(script: HarnessScript): LoopHarness {
   const rememberedText = Object.entries(script.rememberedFor ?? {});
   const controller = new AbortController();
   let runNumber = 0;
-  const commitNumber = 0;
+  const stageRuns = new Map<string, number>();
+  /** The AI branch as the workspace sees it: each patch (and revert) a commit with its files. */
+  const branch: { commit: string; files: string[] }[] = [];
+  const land = (outcome: FixOutcome): FixOutcome => {
+    if (outcome.kind === "patched") {
+      branch.push({ commit: outcome.commit, files: outcome.files });
+    }
+    return outcome;
+  };
   const executorOutcomes = [...(script.executor ?? [])];
   const replayOutcomes = [...(script.replays ?? [])];
   const escalations = [...(script.escalations ?? [])];
@@ -81,7 +98,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
     },
     async replay(fixId) {
       calls.push(`replay ${fixId}`);
-      return replayOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" };
+      return land(replayOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" });
     },
     async verified(_stage, fingerprint, commit, fixId) {
       verified.push({ commit, fixId });
@@ -100,7 +117,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
         async run(request: FixRequest) {
           calls.push(`executor ${request.fingerprint.lines.join(" ")}`);
           return {
-            outcome: executorOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" },
+            outcome: land(executorOutcomes.shift() ?? { kind: "no_change", summary: "nothing scripted" }),
             notes: { summary: "looked at config/cluster.yaml", filesOpened: ["config/cluster.yaml"] },
             apiRequests: 0,
           };
@@ -127,6 +144,9 @@ export function loopHarness(script: HarnessScript): LoopHarness {
           caseDir: caseRef.dir,
         });
       }
+      if (next.outcome.kind === "patched") {
+        land(next.outcome);
+      }
       return { outcome: next.outcome, case: { ...caseRef, version: caseVersion } };
     },
     async writeCaseFile() {
@@ -139,6 +159,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
     root,
     state,
     calls,
+    ran,
     reverted,
     remembered,
     demoted,
@@ -147,26 +168,44 @@ export function loopHarness(script: HarnessScript): LoopHarness {
       const path = join(root, "ai/issues.txt");
       return existsSync(path) ? readFileSync(path, "utf8") : "";
     },
+    commit: (files) => {
+      branch.push({ commit: `human-${branch.length + 1}`, files });
+    },
     abort: () => controller.abort(),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
     ctx: {
       repoRoot: root,
-      contextMap: parseContextMap(CONTEXT_MAP),
+      contextMap: parseContextMap(script.contextMap ?? CONTEXT_MAP),
       settings: { ...DEFAULT_SETTINGS, retryBackoffMs: 0, ...script.settings },
       state,
       workspace: {
         workdir: root,
-        head: async () => `head-${commitNumber}`,
+        head: async () => branch.at(-1)?.commit ?? "head-0",
         revert: async (commit) => {
           reverted.push(commit);
+          const files = branch.find((entry) => entry.commit === commit)?.files ?? [];
+          branch.push({ commit: `revert-of-${commit}`, files });
           return `revert-of-${commit}`;
+        },
+        changedSince: async (since) => {
+          const at = since === "head-0" ? -1 : branch.findIndex((entry) => entry.commit === since);
+          if (at === -1 && since !== "head-0") {
+            return undefined;
+          }
+          return [...new Set(branch.slice(at + 1).flatMap((entry) => entry.files))];
         },
       },
       stages: {
         async run(input) {
           runNumber++;
           script.beforeRun?.(runNumber, harness);
-          const scripted = script.runs[Math.min(runNumber, script.runs.length) - 1] ?? { green: true };
+          const own = script.runsByStage?.[input.stage];
+          const ownNumber = (stageRuns.get(input.stage) ?? 0) + 1;
+          stageRuns.set(input.stage, ownNumber);
+          ran.push(input.stage);
+          const scripted = own
+            ? (own[Math.min(ownNumber, own.length) - 1] ?? { green: true })
+            : (script.runs[Math.min(runNumber, script.runs.length) - 1] ?? { green: true });
           const started = new Date(Date.UTC(2026, 10, 29, 12, 0, runNumber));
           const logFile = stageLogFile(input.stage, started, input.attempt);
           mkdirSync(dirname(join(root, logFile)), { recursive: true });
@@ -221,13 +260,13 @@ export function loopHarness(script: HarnessScript): LoopHarness {
 
 /** A patch outcome as an executor or the model reports it; each call gets a new commit. */
 let patchNumber = 0;
-export function patched(source: string): FixOutcome & { kind: "patched" } {
+export function patched(source: string, files = ["config/cluster.yaml"]): FixOutcome & { kind: "patched" } {
   patchNumber++;
   return {
     kind: "patched",
     commit: `c0ffee${String(patchNumber).padStart(4, "0")}aa`,
     source,
     summary: `fix ${patchNumber}`,
-    files: ["config/cluster.yaml"],
+    files,
   };
 }

@@ -11,6 +11,8 @@ import { isoStamp } from "../core/repo-layout/index.ts";
 import { UserError } from "../errors/index.ts";
 import { act, type DecidedStep } from "./act.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
+import { awaitDelivery } from "./delivery.ts";
+import { rerunFedStages } from "./feeds.ts";
 import { lazyFingerprinter } from "./fingerprinter.ts";
 import { type PendingPatch, settlePatch } from "./patch-fate.ts";
 import { failedStatus, lastRunOf } from "./stage-status.ts";
@@ -174,6 +176,23 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       return next.outcome;
     }
     pending = next.pending;
+    if (pending) {
+      // A fix in a file an earlier stage consumes reaches the cluster only through that stage.
+      const fed = await rerunFedStages(ctx, stage, convergeStage);
+      if (fed) {
+        return {
+          stage,
+          status: fed.status === "interrupted" ? "interrupted" : "give_up",
+          reason: `the fix changed the files of ${fed.stage}, which ran again and is not green (${fed.reason})`,
+          runs: run,
+        };
+      }
+      // A fix Flux must pull waits for its merge before the stage runs (and could escalate) again.
+      const undelivered = await awaitDelivery(ctx, stage, pending, run);
+      if (undelivered) {
+        return undelivered;
+      }
+    }
     if (ctx.signal.aborted) {
       await state.setStageStatus(stage, failedStatus(result, "interrupted by the user", attempt));
       return { stage, status: "interrupted", reason: "interrupted", runs: run };

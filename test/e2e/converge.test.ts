@@ -51,13 +51,17 @@ describe("all", () => {
     expect(logCount(repo, "vms")).toBe(2);
   });
 
-  it("stops at the first stage that gives up and runs nothing after it", async () => {
+  it("after a give_up, runs nothing that needs the failed stage, and still runs what does not", async () => {
     const repo = makeHomelabRepo({
-      "ai/context_map.yaml": contextMap("  vms:\n    command: exit 1\n  talos:\n    command: echo never"),
+      "ai/context_map.yaml": contextMap(
+        "  vms:\n    command: exit 1\n  talos:\n    command: echo never\n    needs: [vms]\n  apps:\n    command: echo independent",
+      ),
     });
     const result = await runCli(["all"], repo);
     expect(result.code).toBe(1);
     expect(logCount(repo, "talos")).toBe(0);
+    expect(logCount(repo, "apps")).toBe(1);
+    expect(result.stdout).toContain("talos: give_up — needs vms, which is not green");
   });
 });
 

@@ -1,8 +1,15 @@
 import type { Refusal } from "../../core/edits/index.ts";
 import type { JournalEvent } from "../../core/journal/index.ts";
-import type { GuardRules } from "../../core/patch-guard/index.ts";
+import {
+  type GuardRules,
+  parseUnifiedDiff,
+  patchSignature,
+  type RevertedPatch,
+  rulesForStage,
+} from "../../core/patch-guard/index.ts";
 import { commitEdit } from "../edits/index.ts";
-import type { PatchMeta } from "./commits.ts";
+import { git } from "../git/index.ts";
+import { oneLine, type PatchMeta } from "./commits.ts";
 import type { SideBranch } from "./index.ts";
 import { recordPatchVerdict } from "./record.ts";
 
@@ -30,7 +37,13 @@ export interface LandPatchDeps {
  * the worktree changes.
  */
 export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMeta): Promise<LandedPatch> {
-  const committed = await commitEdit(deps.sideBranch, edit, meta, deps.rules);
+  // A fix for a stage stays in that stage's files and those of the stages it needs, and is not
+  // one already reverted for this error.
+  const rules = {
+    ...rulesForStage(deps.rules, meta.stage),
+    reverted: await revertedFor(deps.sideBranch, meta),
+  };
+  const committed = await commitEdit(deps.sideBranch, edit, meta, rules);
   const kept = committed.status === "applied" ? committed.diff : (committed.diff ?? edit);
   const record = await recordPatchVerdict(deps.repoRoot, meta.stage, kept, committed, meta);
   const caseId = meta.caseId === undefined ? {} : { caseId: meta.caseId };
@@ -63,4 +76,32 @@ export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMe
     refusals: committed.refusals,
     record: record.recordPath,
   };
+}
+
+/** The stage's commits reverted for the same error, with what each changed. */
+async function revertedFor(sideBranch: SideBranch, meta: PatchMeta): Promise<RevertedPatch[]> {
+  const reverted = (await sideBranch.aiCommits({ stage: meta.stage })).filter(
+    (commit) => commit.reverted && commit.fingerprint === oneLine(meta.fingerprint),
+  );
+  const patches: RevertedPatch[] = [];
+  for (const { commit } of reverted) {
+    const diff = await git(
+      [
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        `${commit}^`,
+        commit,
+      ],
+      { cwd: sideBranch.repoRoot },
+    );
+    const parsed = parseUnifiedDiff(diff.stdout);
+    if (parsed.ok) {
+      patches.push({ commit, signature: patchSignature(parsed.patch) });
+    }
+  }
+  return patches;
 }

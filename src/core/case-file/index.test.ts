@@ -168,6 +168,23 @@ describe("buildCaseFile", () => {
     await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v2.md.snap");
   });
 
+  it("says which files a fix for the stage may change, and that switching a check off is refused", () => {
+    const base = talosCase();
+    const { markdown } = buildCaseFile(
+      talosCase({
+        safety: {
+          ...base.safety,
+          stageFiles: ["talos/patches/**", "config/clusters/*.yaml"],
+          switchOffRules: ["Suspending a Flux object (`suspend: true`) is refused."],
+        },
+      }),
+    );
+    expect(markdown).toContain(
+      "- A fix for the talos stage changes only its files and those of the stages it needs: `talos/patches/**`, `config/clusters/*.yaml`.",
+    );
+    expect(markdown).toContain("- Suspending a Flux object (`suspend: true`) is refused.");
+  });
+
   it("marks the fingerprint's lines in the log tail", () => {
     const { markdown } = buildCaseFile(talosCase());
     expect(markdown).toContain(">> error applying new configuration: rpc error");

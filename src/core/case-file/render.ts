@@ -247,6 +247,12 @@ function safetySection(input: CaseFileInput): string {
       : "- No new top-level folders.",
     `- Diagnostics are read-only commands run without a shell (no pipes, redirects, \`;\`, \`&&\`, \`$(...)\`, variables), each must start with one of: ${list(safety.allowedDiagnostics)}. Anything that changes the cluster, reads Kubernetes Secrets or points a tool at other credentials is refused.`,
     "- A patch after which the same error returns is reverted and shown to you as tried.",
+    ...(safety.stageFiles && safety.stageFiles.length > 0
+      ? [
+          `- A fix for the ${input.stage} stage changes only its files and those of the stages it needs: ${list(safety.stageFiles)}.`,
+        ]
+      : []),
+    ...(safety.switchOffRules ?? []).map((rule) => `- ${rule}`),
   ];
   return lines.join("\n");
 }

@@ -94,6 +94,10 @@ export interface CaseSafetyRules {
   allowedDiagnostics: string[];
   /** Existing top-level entries of the repo; a patch may not add another. */
   topLevelEntries?: string[];
+  /** The only files a fix for this stage may change: its own `files:` and its needed stages'. */
+  stageFiles?: string[];
+  /** What counts as switching a check off instead of fixing the fault, one sentence each. */
+  switchOffRules?: readonly string[];
 }
 
 export interface CaseFile {

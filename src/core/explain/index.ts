@@ -95,6 +95,12 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
       return `stopped for a human: ${event.reason}${event.lines.length > 0 ? `\n    > ${event.lines.join("\n    > ")}` : ""}`;
     case "drift":
       return `the stage had been green, but check "${event.check}" now fails (${event.detail}): running it again.`;
+    case "stage_files_changed":
+      return `the stage had been green at ${event.since.slice(0, 10)}, but its files changed since (${event.files.join(", ")})${event.for ? `, by a fix for ${event.for}` : ""}: running it again${event.for ? ` before ${event.for}` : ""}.`;
+    case "delivery_proposed":
+      return `pushed ${event.commit.slice(0, 10)} to the remote Flux syncs from and opened pull request #${event.pull} (${event.url}; approval: ${event.approval}).`;
+    case "delivery_merged":
+      return `pull request #${event.pull} was merged${event.by === "human" ? " by a human" : " through the forge's API"}: Flux can now apply the fix.`;
     case "reset":
       return `a human reset the stage${event.previous ? ` (it was ${event.previous})` : ""}.`;
     case "run_started":

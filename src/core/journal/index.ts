@@ -99,6 +99,14 @@ export type JournalEvent =
   /** The stage said its configuration is wrong (exit 78): no retry, executor or model can help. */
   | { type: "needs_human"; stage: string; reason: string; lines: string[] }
   | { type: "drift"; stage: string; check: string; detail: string }
+  /**
+   * The stage was green, but its `files:` changed on the AI branch since that run (`since`), so it
+   * runs again; `for` names the later stage whose fix changed them, when one did.
+   */
+  | { type: "stage_files_changed"; stage: string; since: string; files: string[]; for?: string }
+  /** A fix under the path Flux syncs was pushed and offered as a pull request on the forge. */
+  | { type: "delivery_proposed"; stage: string; commit: string; pull: number; url: string; approval: string }
+  | { type: "delivery_merged"; stage: string; pull: number; url: string; by: "orchestrator" | "human" }
   | { type: "reset"; stage: string; previous?: string }
   /**
    * A notification could not be delivered to a target (named, never its URL); `retryAt` when it
@@ -147,6 +155,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "give_up",
   "needs_human",
   "drift",
+  "stage_files_changed",
+  "delivery_proposed",
+  "delivery_merged",
   "reset",
   "notification_failed",
 ]);

@@ -12,6 +12,9 @@ import { MAX_ADDED_LINE_CHARS } from "./limits.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 import { pathPrefixes, pathShapeProblem } from "./paths.ts";
 import { reachProblems } from "./reach.ts";
+import { type RevertedPatch, repeatProblems } from "./repeat.ts";
+import { type StageGraph, type StageScope, scopeProblems, stageScopeOf } from "./stage-scope.ts";
+import { switchOffProblems } from "./switch-off.ts";
 
 /** The seed's own files: a human's, always protected whatever the context map says. */
 export const SEED_PROTECTED_PATHS = [
@@ -44,21 +47,38 @@ export type GuardRules = {
   secretGlobs: string[];
   maxFiles: number;
   maxChangedLines: number;
+  /** Each stage's scope (its files and its needed stages' files), from the context map's stages. */
+  stageScopes?: Record<string, StageScope>;
+  /** The scope of the stage this patch is for; set by `rulesForStage`, enforced when set. */
+  scope?: StageScope;
+  /** Patches of this stage already reverted for the same error: the same one again is refused. */
+  reverted?: readonly RevertedPatch[];
 };
 
 export { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "./limits.ts";
 
 /** The rules from the context map's lists and the resolved patch limits. */
 export function guardRulesFrom(
-  contextMap: { protected: string[]; secrets: string[] },
+  contextMap: { protected: string[]; secrets: string[]; stages?: StageGraph },
   limits: { patchMaxFiles: number; patchMaxLines: number },
 ): GuardRules {
+  const stages = contextMap.stages ?? {};
   return {
     protectedPaths: contextMap.protected,
     secretGlobs: contextMap.secrets,
     maxFiles: limits.patchMaxFiles,
     maxChangedLines: limits.patchMaxLines,
+    stageScopes: Object.fromEntries(Object.keys(stages).map((name) => [name, stageScopeOf(stages, name)])),
   };
+}
+
+/**
+ * The rules for a patch that fixes `stage`: it may change only that stage's files and those of
+ * the stages it needs. A stage the context map does not know gets no scope (nothing to hold it to).
+ */
+export function rulesForStage(rules: GuardRules, stage: string): GuardRules {
+  const scope = rules.stageScopes?.[stage];
+  return scope === undefined ? rules : { ...rules, scope };
 }
 
 /** What the adapter found in the worktree at the branch tip; the check itself reads nothing. */
@@ -200,8 +220,13 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
     );
   }
   reasons.push(...longLineProblems(patch));
+  if (rules.scope) {
+    reasons.push(...scopeProblems(rules.scope, files));
+  }
   reasons.push(...destructiveProblems(patch, facts.oldContents));
   reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
+  reasons.push(...switchOffProblems(patch, facts.oldContents));
+  reasons.push(...repeatProblems(patch, rules.reverted ?? []));
   if (reasons.length > 0) {
     return { verdict: "refused", reasons: [...new Set(reasons)] };
   }

@@ -9,6 +9,7 @@ export {
   pathsNeedingFacts,
   pathsOf,
   protectionOf,
+  rulesForStage,
   SEED_PROTECTED_PATHS,
   TOOL_RUNTIME_PATHS,
 } from "./check.ts";
@@ -25,3 +26,13 @@ export {
   parseUnifiedDiff,
 } from "./parse.ts";
 export { asciiSkeleton, pathPrefixes, pathShapeProblem } from "./paths.ts";
+export { patchSignature, type RevertedPatch, repeatProblems } from "./repeat.ts";
+export {
+  neededStages,
+  type StageGraph,
+  type StageScope,
+  scopeProblems,
+  stageFilesIn,
+  stageScopeOf,
+} from "./stage-scope.ts";
+export { SWITCH_OFF_RULES, switchOffProblems } from "./switch-off.ts";

@@ -39,6 +39,8 @@ export const TOOL_CREDENTIAL_VARIABLES: readonly string[] = [
   "OPENAI_API_KEY",
   "EXECUTOR_API_KEY",
   "CODEX_API_KEY",
+  // The forge token GitOps delivery opens and merges pull requests with.
+  "GITOPS_TOKEN",
   "OPENAI_ORG_ID",
   "OPENAI_ORGANIZATION",
   "OPENAI_PROJECT_ID",

@@ -25,24 +25,37 @@ export interface CheckRun {
 export async function runChecks(checks: readonly StageCheck[], run: CheckRun): Promise<void> {
   const tools = toolsOf(run.stage);
   for (const check of checks) {
-    let why: string | undefined;
-    if (run.waitForIt) {
-      await pollUntil(
-        run.stage,
-        `check ${check.name}`,
-        async () => {
-          why = await check.run(run.cluster, tools);
-          return why === undefined ? true : undefined;
-        },
-        () => why ?? "failed",
-      );
-    } else {
-      why = await check.run(run.cluster, tools);
-      if (why !== undefined) {
-        throw new StageError(`check ${check.name}: ${why}`);
+    try {
+      await runCheck(check, run, tools);
+    } catch (error) {
+      // A tool failing inside a check (kubectl, talosctl) throws its own text, which does not
+      // name the check: say which check it was, so the log and the case file can mark it failed.
+      if (error instanceof Error && !(error instanceof StageError)) {
+        run.stage.log(`check ${check.name}: ${error.message.split("\n")[0]}`);
       }
+      throw error;
     }
     run.stage.log(`check ${check.name}: ok (${check.description})`);
+  }
+}
+
+async function runCheck(check: StageCheck, run: CheckRun, tools: ReturnType<typeof toolsOf>): Promise<void> {
+  let why: string | undefined;
+  if (run.waitForIt) {
+    await pollUntil(
+      run.stage,
+      `check ${check.name}`,
+      async () => {
+        why = await check.run(run.cluster, tools);
+        return why === undefined ? true : undefined;
+      },
+      () => why ?? "failed",
+    );
+  } else {
+    why = await check.run(run.cluster, tools);
+    if (why !== undefined) {
+      throw new StageError(`check ${check.name}: ${why}`);
+    }
   }
 }
 

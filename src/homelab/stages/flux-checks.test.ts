@@ -68,3 +68,16 @@ describe("the tunnel-connected check", () => {
     await expect(tunnelCheck()).resolves.toBeUndefined();
   });
 });
+
+describe("the tunnel-connected check with a broken credential", () => {
+  it("reports cloudflared's own reason, read before kubectl rollout status gives up", async () => {
+    setFaults({
+      tunnelLongRunning: false,
+      tunnelError:
+        'Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.200.13',
+    });
+    await expect(tunnelCheck()).resolves.toBe(
+      'the tunnel registered no connection: 2026-01-12T09:14:03Z ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.200.13',
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { resolveNodes } from "../cluster-file/index.ts";
-import { type FluxObjectStatus, parseKubectlTable } from "../tools/index.ts";
+import { type FluxObjectStatus, parseKubectlTable, ToolError } from "../tools/index.ts";
 import { listed, type StageCheck } from "./checks.ts";
 import type { toolsOf } from "./stage-context.ts";
 
@@ -29,6 +29,21 @@ export function ownObjects<T extends FluxObjectStatus>(stage: FluxStageName, obj
 }
 
 type Tools = ReturnType<typeof toolsOf>;
+
+/**
+ * cloudflared's recent log lines, or "" when kubectl cannot show them yet (no pod scheduled:
+ * `kubectl logs` exits 1). Only kubectl's own refusal counts as "no log"; anything else goes up.
+ */
+async function tunnelLog(kubectl: Tools["kubectl"]): Promise<string> {
+  try {
+    return await kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
+  } catch (error) {
+    if (error instanceof ToolError) {
+      return "";
+    }
+    throw error;
+  }
+}
 
 function fluxReady(stage: FluxStageName): StageCheck {
   return {
@@ -99,8 +114,10 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         if (cluster.ingress?.mode !== "cloudflare-tunnel") {
           return undefined;
         }
-        await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
-        const logs = await kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
+        // The log first: a tunnel with a bad credential never becomes available, so `rollout
+        // status` would fail with only "timed out waiting for the condition" and cloudflared's own
+        // reason ("Invalid tunnel secret") would never reach the stage's log or the case file.
+        const logs = await tunnelLog(kubectl);
         // cloudflared says `Registered tunnel connection` only when a connection registers
         // (cloudflare/cloudflared@2026.8.2 connection/observer.go:66), so a tunnel that has run
         // for long has none in its tail. The rollout being Ready stands for it then (the chart's
@@ -110,10 +127,11 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
           .split("\n")
           .filter((line) => /\bERR\b/.test(line))
           .at(-1);
-        if (/Registered tunnel connection/.test(logs) || errorLine === undefined) {
-          return undefined;
+        if (errorLine !== undefined && !/Registered tunnel connection/.test(logs)) {
+          return `the tunnel registered no connection: ${errorLine.trim()}`;
         }
-        return `the tunnel registered no connection: ${errorLine.trim()}`;
+        await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
+        return undefined;
       },
     },
     {

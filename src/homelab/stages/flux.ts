@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import type { ClusterFile } from "../cluster-file/index.ts";
 import { resolveNodes } from "../cluster-file/index.ts";
 import type { FluxObjectStatus } from "../tools/index.ts";
@@ -84,7 +85,9 @@ async function installCniAndFlux(cluster: ClusterFile, stage: StageEnvironment):
     );
   }
   const keyFile =
-    settings.deployKeyFile === undefined ? undefined : join(stage.repoRoot, settings.deployKeyFile);
+    settings.deployKeyFile === undefined
+      ? undefined
+      : deployKeyPath(settings.deployKeyFile, stage.repoRoot, stage.env["HOME"] ?? homedir());
   stage.log(`infra: flux bootstrap git ${settings.url} (branch ${settings.branch}, path ${settings.path})`);
   const output = await flux.bootstrapGit({
     url: settings.url,
@@ -95,6 +98,21 @@ async function installCniAndFlux(cluster: ClusterFile, stage: StageEnvironment):
   for (const line of output.split("\n").filter(Boolean)) {
     stage.log(`  ${line}`);
   }
+}
+
+/**
+ * Where `gitops.flux.deployKeyFile` points: an absolute path or one under the home folder (`~/…`,
+ * as a shell would expand it) stays where it is, since a deploy key usually lives outside the
+ * repo; only a relative path is read from the repo root.
+ */
+export function deployKeyPath(value: string, repoRoot: string, home: string): string {
+  if (value === "~") {
+    return home;
+  }
+  if (value.startsWith("~/")) {
+    return join(home, value.slice(2));
+  }
+  return isAbsolute(value) ? value : join(repoRoot, value);
 }
 
 async function waitForOwnObjects(name: FluxStage, stage: StageEnvironment): Promise<void> {

@@ -18,11 +18,22 @@ export interface StageEnvironment {
   readonly worktree: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
-  /** Time between polls; env ORCHESTRATOR_POLL_INTERVAL_MS, default 5 s. */
+  /** Time between polls; env ORCHESTRATOR_POLL_INTERVAL_MS, default 5 s, times the time scale. */
   readonly pollIntervalMs: number;
   /** Polls before a wait gives up; env ORCHESTRATOR_POLL_ATTEMPTS, default 120. */
   readonly pollAttempts: number;
+  /**
+   * When every wait of this step ends (epoch ms): env ORCHESTRATOR_STEP_WAIT_BUDGET_MS, default
+   * 15 minutes (under the pack's shortest stage timeout, 20m), times the time scale. Without it
+   * each of a step's waits could take 120 × 5 s, and a step with several waits and polled checks
+   * could hold a run for hours and end killed by its timeout instead of with the real reason.
+   */
+  readonly deadline: number;
 }
+
+/** Real intervals; env ORCHESTRATOR_TIME_SCALE (e.g. 0.001 in the lab) scales them all. */
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+export const DEFAULT_STEP_WAIT_BUDGET_MS = 15 * 60_000;
 
 export function stageEnvironment(
   worktree: string,
@@ -33,13 +44,15 @@ export function stageEnvironment(
     const value = Number(env[name]);
     return env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
   };
+  const scale = number("ORCHESTRATOR_TIME_SCALE", 1);
   return {
     repoRoot: env["ORCHESTRATOR_REPO_ROOT"] || worktree,
     worktree,
     env,
     log,
-    pollIntervalMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", 5000),
+    pollIntervalMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", DEFAULT_POLL_INTERVAL_MS) * scale,
     pollAttempts: Math.max(1, number("ORCHESTRATOR_POLL_ATTEMPTS", 120)),
+    deadline: Date.now() + number("ORCHESTRATOR_STEP_WAIT_BUDGET_MS", DEFAULT_STEP_WAIT_BUDGET_MS) * scale,
   };
 }
 
@@ -120,6 +133,11 @@ export async function pollUntil<T>(
         throw error;
       }
       lastError = error;
+    }
+    if (attempt < stage.pollAttempts && Date.now() + stage.pollIntervalMs > stage.deadline) {
+      // The step's wait budget is spent: end with the real reason now, not killed at the timeout.
+      stage.log(`${what}: stopped waiting after ${attempt} polls: the step's wait budget is spent`);
+      break;
     }
     if (attempt < stage.pollAttempts) {
       if (attempt === 1 || attempt % 10 === 0) {
