@@ -17,7 +17,7 @@ import type { ContextMap, StageSpec } from "./schema.ts";
 export const CONTEXT_MAP_PATH = CONTEXT_MAP_FILE;
 const CACHE_PATH = STATE_FILES.contextMapCache;
 /** Part of the cache key: a cache another version of the tool wrote is never trusted. */
-const CACHE_FORMAT = `3/${PACKAGE_VERSION}`;
+const CACHE_FORMAT = `4/${PACKAGE_VERSION}`;
 
 export async function loadContextMap(repoRoot: string): Promise<ContextMap> {
   let text: string;

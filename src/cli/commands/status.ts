@@ -15,6 +15,7 @@ export interface StageStatusRow {
     | "failed"
     | "give_up"
     | "needs_human"
+    | "awaiting_approval"
     | "interrupted"
     | "not configured";
   since: string | null;
