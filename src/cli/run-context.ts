@@ -1,5 +1,6 @@
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ProposalStore } from "../adapters/proposals/index.ts";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
@@ -66,6 +67,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
       stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch, contextMap),
       fixers,
+      proposals: new ProposalStore(options.repoRoot),
       reporter: options.reporter,
       env,
       signal: options.signal,

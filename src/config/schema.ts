@@ -166,7 +166,6 @@ export type StageSpec = z.output<typeof StageSpec>;
 
 const PositiveInt = z.number().int().positive();
 
-
 export const ExecutorKind = z.enum(EXECUTOR_KINDS);
 export type ExecutorKind = z.output<typeof ExecutorKind>;
 

@@ -6,6 +6,7 @@ import { UserError } from "../errors/index.ts";
 import type { RunContext } from "./context.ts";
 import { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 
+export { approveProposal, rejectProposal } from "./approval.ts";
 export * from "./context.ts";
 export { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 

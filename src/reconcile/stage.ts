@@ -34,9 +34,13 @@ const NEEDS_HUMAN_LINES = 5;
  * Bounded: an episode gets at most four times (threshold + budget + 1) runs, so a fix that keeps
  * trading one error for another still ends.
  */
-export async function convergeStage(ctx: RunContext, stage: string): Promise<StageOutcome> {
+export async function convergeStage(
+  ctx: RunContext,
+  stage: string,
+  options: StartOptions = {},
+): Promise<StageOutcome> {
   try {
-    return await convergeStageOnce(ctx, stage);
+    return await convergeStageOnce(ctx, stage, options);
   } catch (error) {
     // Whatever stopped the loop, the stage must not stay "running" under a pid that is gone.
     const statuses = await ctx.state.stageStatuses().catch(() => ({}) as Record<string, StageStatusEntry>);
@@ -53,7 +57,16 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
   }
 }
 
-async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageOutcome> {
+export interface StartOptions {
+  /** A proposed fix a human approved: the first run verifies it (green remembers it, the same error reverts it). */
+  approved?: PendingPatch;
+}
+
+async function convergeStageOnce(
+  ctx: RunContext,
+  stage: string,
+  options: StartOptions,
+): Promise<StageOutcome> {
   const spec = stageSpecOf(ctx.contextMap, stage);
   if (!spec.command) {
     throw new UserError(`stage "${stage}" is not configured: give it a command in ai/context_map.yaml`);
@@ -67,12 +80,21 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       runs: 0,
     };
   }
+  if (previous?.status === "awaiting_approval" && !options.approved) {
+    // The proposed fix is committed but not approved: running the stage now would run it.
+    return {
+      stage,
+      status: "awaiting_approval",
+      reason: previous.reason ?? "a proposed fix awaits approval (see orchestrator patches)",
+      runs: 0,
+    };
+  }
   const { settings, state, reporter } = ctx;
   let errors = await state.stageErrors(stage);
   errors.episodeStartedAt ??= isoStamp();
   const fingerprinter = lazyFingerprinter(ctx);
   const maxRuns = (settings.executorRetryThreshold + settings.apiCallBudget + 1) * 4;
-  let pending: PendingPatch | undefined;
+  let pending: PendingPatch | undefined = options.approved;
   /** Patches a different error followed: they fixed their own error, and count as verified once green. */
   const kept: PendingPatch[] = [];
 
@@ -265,7 +287,11 @@ async function decideStep(
     {
       attempts: errors.attempts[template] ?? 1,
       executorAvailable: ctx.fixers.executor !== undefined,
-      untriedFixId: await ctx.fixers.memory.untriedFix(stage, fingerprint, errors.triedFixes),
+      // A fix a human rejected for this error is never replayed again for it.
+      untriedFixId: await ctx.fixers.memory.untriedFix(stage, fingerprint, [
+        ...errors.triedFixes,
+        ...(await ctx.proposals.rejectedFixes(stage, template)),
+      ]),
       apiConfigured: ctx.fixers.escalator.configured,
       apiCallsUsed: errors.apiCalls[template] ?? 0,
       modelGaveUp: errors.modelGaveUp?.fingerprint === template ? errors.modelGaveUp.reason : undefined,

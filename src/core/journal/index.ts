@@ -99,7 +99,21 @@ export type JournalEvent =
   /** The stage said its configuration is wrong (exit 78): no retry, executor or model can help. */
   | { type: "needs_human"; stage: string; reason: string; lines: string[] }
   | { type: "drift"; stage: string; check: string; detail: string }
-  | { type: "reset"; stage: string; previous?: string };
+  | { type: "reset"; stage: string; previous?: string }
+  /** A fix was committed but not run: its source's approval mode is `propose`. */
+  | {
+      type: "fix_proposed";
+      stage: string;
+      id: string;
+      commit: string;
+      source: PatchSource;
+      fingerprint: string;
+      fixId?: string;
+    }
+  /** `orchestrator approve ID`: the stage runs with the proposed fix, which is verified as usual. */
+  | { type: "fix_approved"; stage: string; id: string; commit: string }
+  /** `orchestrator reject ID`: reverted, and never proposed or replayed again for that error. */
+  | { type: "fix_rejected"; stage: string; id: string; commit: string; fingerprint: string };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
 
@@ -136,6 +150,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "needs_human",
   "drift",
   "reset",
+  "fix_proposed",
+  "fix_approved",
+  "fix_rejected",
 ]);
 
 /**

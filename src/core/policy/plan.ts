@@ -88,7 +88,10 @@ export function planStage(facts: PlanFacts): PlanStep {
     case undefined:
       return { action: "run", reason: "never run: a run runs the stage" };
     case "idle":
-      return { action: "run", reason: `idle${facts.statusReason ? ` (${facts.statusReason})` : ""}: a run runs the stage` };
+      return {
+        action: "run",
+        reason: `idle${facts.statusReason ? ` (${facts.statusReason})` : ""}: a run runs the stage`,
+      };
     default:
       return planFailed(facts);
   }
