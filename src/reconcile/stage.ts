@@ -232,7 +232,9 @@ async function stopForHuman(
  * not theirs: a stage (or a patch to one) never sees OPENAI_API_KEY or EXECUTOR_API_KEY, so
  * they cannot end up in its logs.
  */
-export function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
+export function stageEnv(
+  ctx: Pick<RunContext, "env" | "repoRoot"> & { workspace: { workdir: string } },
+): NodeJS.ProcessEnv {
   return {
     ...withoutToolCredentials(ctx.env),
     ORCHESTRATOR_REPO_ROOT: ctx.repoRoot,
