@@ -104,9 +104,10 @@ export class ProposalStore implements ProposalPort {
   }
 
   /**
-   * The change itself, whatever commit carries it: `git patch-id --stable` hashes the diff with
-   * line numbers and whitespace ignored (git-scm.com/docs/git-patch-id), so the same fix found
-   * again by an executor or the model is recognised as the one a human rejected.
+   * The change itself, whatever commit carries it: `git patch-id --stable` sums the hashes of the
+   * file diffs with line numbers ignored (and whitespace, short of --verbatim), independent of
+   * file order; its first output field is the patch id (git-scm.com/docs/git-patch-id). So the
+   * same fix found again by an executor or the model is recognised as the one a human rejected.
    */
   async #changeIdOf(commit: string): Promise<string | undefined> {
     const shown = await git(["show", "--format=", "--no-color", commit], {
