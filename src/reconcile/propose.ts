@@ -1,4 +1,5 @@
 import { approvalFor } from "../core/policy/approval.ts";
+import type { Proposal } from "../core/policy/proposal.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import type { DecidedStep, StepResult } from "./act.ts";
 import type { RunContext } from "./context.ts";
@@ -62,7 +63,7 @@ export async function gatePatch(
     fingerprint: fingerprint.template,
     ...(pending.fixId === undefined ? {} : { fixId: pending.fixId }),
   });
-  const reason = `fix ${pending.commit.slice(0, 10)} (source: ${pending.source}) awaits approval: "orchestrator approve ${proposal.id}" runs the stage with it, "orchestrator reject ${proposal.id}" reverts it`;
+  const reason = awaitingReason(proposal);
   const current = (await ctx.state.stageStatuses())[stage];
   await ctx.state.setStageStatus(stage, {
     ...(current ?? {}),
@@ -73,4 +74,9 @@ export async function gatePatch(
   });
   ctx.reporter.note(stage, `proposed: ${reason}`);
   return { outcome: { stage, status: "awaiting_approval", reason, runs: step.run } };
+}
+
+/** What a stage awaiting approval waits for, and the two commands that end the wait. */
+export function awaitingReason(proposal: Pick<Proposal, "id" | "commit" | "source">): string {
+  return `fix ${proposal.commit.slice(0, 10)} (source: ${proposal.source}) awaits approval: "orchestrator approve ${proposal.id}" runs the stage with it, "orchestrator reject ${proposal.id}" reverts it`;
 }

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { explainEpisode, lastEpisode } from "../core/explain/index.ts";
-import { approveProposal, convergeAll, convergeStage, rejectProposal, stageEnv } from "./index.ts";
+import {
+  approveProposal,
+  convergeAll,
+  convergeStage,
+  rejectProposal,
+  resetStage,
+  stageEnv,
+} from "./index.ts";
 import { type HarnessScript, type LoopHarness, loopHarness, patched } from "./reconcile.fixture.ts";
 
 const STORAGE = "Error: storage 'local-lvm' does not exist on node pve";
@@ -262,6 +269,11 @@ describe("propose, then approve (the loop with in-memory ports)", () => {
     expect(await story(harness)).toContain(
       'Where it stands: awaiting_approval — run "orchestrator approve vms-1"',
     );
+    // Not even a reset runs the fix unapproved: only approve or reject ends the wait.
+    await resetStage(harness.ctx, "vms");
+    const afterReset = await convergeStage(harness.ctx, "vms");
+    expect(afterReset).toMatchObject({ status: "awaiting_approval", runs: 0 });
+    expect(afterReset.reason).toContain('"orchestrator reject vms-1" reverts it');
   });
 
   it("runs the stage with an approved fix, and remembers it once the stage is green", async () => {

@@ -12,22 +12,16 @@ import { UserError } from "../errors/index.ts";
 import { act, type DecidedStep } from "./act.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
 import { lazyFingerprinter } from "./fingerprinter.ts";
+import { EX_CONFIG, stopForHuman } from "./give-up.ts";
 import { type PendingPatch, settlePatch } from "./patch-fate.ts";
+import { awaitingReason } from "./propose.ts";
 import { failedStatus, lastRunOf } from "./stage-status.ts";
 
 export type { StageOutcome } from "./context.ts";
 
 const HISTORY_KEPT = 100;
 
-/**
- * The exit code a stage uses to say "my configuration is wrong, a human must fix it"
- * (EX_CONFIG in BSD's sysexits.h, which shells and many tools follow). No retry, executor or
- * model can fix a missing secret or tool, so the loop stops at once.
- */
-export const EX_CONFIG = 78;
-
-/** The command's own last lines, which say what is wrong. */
-const NEEDS_HUMAN_LINES = 5;
+export { EX_CONFIG } from "./give-up.ts";
 
 /**
  * Runs one stage until it is green or gives up. Every pass: run, fingerprint, decide, act once.
@@ -80,14 +74,10 @@ async function convergeStageOnce(
       runs: 0,
     };
   }
-  if (previous?.status === "awaiting_approval" && !options.approved) {
+  const waiting = options.approved ? undefined : (await ctx.proposals.awaiting(stage))[0];
+  if (waiting) {
     // The proposed fix is committed but not approved: running the stage now would run it.
-    return {
-      stage,
-      status: "awaiting_approval",
-      reason: previous.reason ?? "a proposed fix awaits approval (see orchestrator patches)",
-      runs: 0,
-    };
+    return { stage, status: "awaiting_approval", reason: awaitingReason(waiting), runs: 0 };
   }
   const { settings, state, reporter } = ctx;
   let errors = await state.stageErrors(stage);
@@ -201,29 +191,6 @@ async function convergeStageOnce(
       return { stage, status: "interrupted", reason: "interrupted", runs: run };
     }
   }
-}
-
-async function stopForHuman(
-  ctx: RunContext,
-  stage: string,
-  result: StageRunResult,
-  attempt: number,
-  run: number,
-): Promise<StageOutcome> {
-  const lines = result.process.tail.filter((line) => line.trim() !== "").slice(-NEEDS_HUMAN_LINES);
-  const reason = `the stage reported a configuration error (exit ${EX_CONFIG}): ${lines.at(-1) ?? "it printed nothing"}`;
-  await ctx.state.setStageStatus(stage, {
-    ...failedStatus(result, reason, attempt),
-    status: "needs_human",
-  });
-  await ctx.state.journal({
-    type: "needs_human",
-    stage,
-    reason,
-    lines: await Promise.all(lines.map(ctx.redact)),
-  });
-  ctx.reporter.note(stage, `needs_human: ${reason}. Fix it, then run "orchestrator ${stage}" again`);
-  return { stage, status: "needs_human", reason, runs: run };
 }
 
 /**

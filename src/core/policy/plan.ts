@@ -62,14 +62,18 @@ export function planStage(facts: PlanFacts): PlanStep {
     return { action: "not_configured", reason: "no command in ai/context_map.yaml: a run skips it" };
   }
   const waiting = facts.awaiting[0];
-  if (facts.status === "awaiting_approval" || waiting) {
-    if (!waiting) {
-      return { action: "awaiting_approval", reason: facts.statusReason ?? "a proposed fix awaits approval" };
-    }
+  if (waiting) {
     return {
       action: "awaiting_approval",
       proposalId: waiting.id,
       reason: `fix ${waiting.commit.slice(0, 10)} (source: ${waiting.source}) was proposed and is not run until "orchestrator approve ${waiting.id}" (or "orchestrator reject ${waiting.id}")`,
+    };
+  }
+  if (facts.status === "awaiting_approval") {
+    // As the loop: only a recorded proposal holds a stage back.
+    return {
+      action: "run",
+      reason: "awaited approval, but no proposal is recorded any more: a run runs the stage",
     };
   }
   switch (facts.status) {
