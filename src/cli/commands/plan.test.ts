@@ -160,6 +160,39 @@ describe("orchestrator plan", () => {
     expect(existsSync(stateFile(repo, "journal.jsonl"))).toBe(false);
   });
 
+  it("says the stages after one awaiting approval are not reached, and exits 0 when nothing would run", async () => {
+    const { repo, ran, cli } = homelab();
+    mkdirSync(join(repo, "ai", "state"), { recursive: true });
+    writeFileSync(
+      stateFile(repo, "proposals.json"),
+      JSON.stringify({
+        version: 1,
+        proposals: [
+          {
+            id: "vms-1",
+            stage: "vms",
+            commit: "5cef32129c0000000000000000000000000000aa",
+            source: "api",
+            fingerprint: { template: "aaaa000011112222", exact: "bbbb000011112222" },
+            summary: "use the ZFS pool",
+            status: "awaiting",
+            createdAt: "2026-11-29T10:00:00Z",
+          },
+        ],
+      }),
+    );
+    const result = await cli(["plan"]);
+    expect(result.stdout).toMatch(/^vms +await approval +fix 5cef32129c \(source: api\) was proposed/m);
+    expect(result.stdout).toMatch(
+      /^talos +not reached +not reached: a run of all stages stops at vms, which awaits approval$/m,
+    );
+    expect(result.stdout).toContain("proposal vms-1 (vms, 5cef32129c, source: api): use the ZFS pool");
+    expect(result.code).toBe(0);
+    // Asked about talos alone, it would run: `orchestrator talos` does not wait for vms.
+    expect((await cli(["plan", "talos"])).code).toBe(1);
+    expect(existsSync(ran)).toBe(false);
+  });
+
   it("refuses an unknown stage with one line naming it, exit 2", async () => {
     const { cli } = homelab();
     const result = await cli(["plan", "nosuch"]);

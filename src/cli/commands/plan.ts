@@ -6,7 +6,14 @@ import { processExists, type StageErrors, StateStore } from "../../adapters/stat
 import { loadContextMap, stageSpecOf } from "../../config/context-map.ts";
 import type { StageSpec } from "../../config/schema.ts";
 import { resolveSettings } from "../../config/settings.ts";
-import { type PlanStep, planNeedsChecks, planStage, wouldRun } from "../../core/policy/plan.ts";
+import {
+  blockedStep,
+  type PlanStep,
+  planNeedsChecks,
+  planStage,
+  stopsARun,
+  wouldRun,
+} from "../../core/policy/plan.ts";
 import type { Proposal } from "../../core/policy/proposal.ts";
 import { stripControls } from "../../core/text/index.ts";
 import type { StagePort } from "../../reconcile/index.ts";
@@ -76,9 +83,14 @@ export async function planReport(
     return port;
   };
   const rows: PlanRow[] = [];
+  let stopper: { stage: string; action: PlanStep["action"] } | undefined;
   for (const stage of names) {
     const spec = contextMap.stages[stage] as StageSpec;
     const entry = statuses[stage];
+    if (stopper && spec.command !== undefined) {
+      rows.push({ stage, status: entry?.status ?? "never run", ...blockedStep(stopper), checks: null });
+      continue;
+    }
     let status = entry?.status as string | undefined;
     let statusReason = entry?.reason;
     if (
@@ -115,6 +127,9 @@ export async function planReport(
       awaiting: awaiting.filter((proposal) => proposal.stage === stage),
     });
     rows.push({ stage, status: status ?? "never run", ...step, checks });
+    if (stopsARun(step.action)) {
+      stopper = { stage, action: step.action };
+    }
   }
   return {
     version: 1,
@@ -160,6 +175,7 @@ const ACTION_WORDS: Record<PlanStep["action"], string> = {
   needs_human: "wait for a human",
   running: "running now",
   not_configured: "skip",
+  blocked: "not reached",
 };
 
 export function formatPlan(report: PlanReport): string {

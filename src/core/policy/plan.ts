@@ -19,7 +19,9 @@ export type PlanAction =
   /** A run is under way now. */
   | "running"
   /** No command configured: a run skips it. */
-  | "not_configured";
+  | "not_configured"
+  /** An earlier stage stops a run of all stages before this one is reached. */
+  | "blocked";
 
 export interface PlanFacts {
   configured: boolean;
@@ -50,6 +52,29 @@ export interface PlanStep {
 /** Would `action` run something (a stage command, and with it maybe a fix)? */
 export function wouldRun(action: PlanAction): boolean {
   return action === "run" || action === "replay_fix";
+}
+
+/**
+ * Does a run of all stages stop at a stage with this plan? `convergeAll` stops at the first
+ * stage that does not end green: one awaiting approval, waiting for a human or running elsewhere
+ * certainly does not, so the stages after it are not reached.
+ */
+export function stopsARun(action: PlanAction): boolean {
+  return action === "awaiting_approval" || action === "needs_human" || action === "running";
+}
+
+/** A stage after one that stops the run. */
+export function blockedStep(stopper: { stage: string; action: PlanAction }): PlanStep {
+  const why =
+    stopper.action === "awaiting_approval"
+      ? "awaits approval"
+      : stopper.action === "running"
+        ? "is running"
+        : "waits for a human";
+  return {
+    action: "blocked",
+    reason: `not reached: a run of all stages stops at ${stopper.stage}, which ${why}`,
+  };
 }
 
 /** The checks a plan must run to decide: only a green stage's (as `convergeAll` does). */
