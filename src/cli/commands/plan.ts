@@ -35,6 +35,8 @@ export interface PlanReport {
   wouldRun: boolean;
   stages: PlanRow[];
   awaitingApproval: { id: string; stage: string; commit: string; source: string; summary: string }[];
+  /** A run holding the repo's lock now: what it does may change this plan. */
+  lock: { pid: number; host: string; since: string; command: string } | null;
 }
 
 /**
@@ -68,10 +70,11 @@ export async function planReport(
   const state = new StateStore(repoRoot, { readOnly: true });
   const proposals = new ProposalStore(repoRoot);
   const memory = new FixMemory(repoRoot);
-  const [statuses, errors, awaiting] = await Promise.all([
+  const [statuses, errors, awaiting, lock] = await Promise.all([
     state.stageStatuses(),
     state.allStageErrors(),
     proposals.awaiting(),
+    state.lockHolder(),
   ]);
   const env = withOwnBinFirst(baseEnv);
   let port: Promise<{ stages: StagePort; workdir: string }> | undefined;
@@ -136,6 +139,9 @@ export async function planReport(
     wouldRun: rows.some((row) => wouldRun(row.action)),
     stages: rows,
     awaitingApproval: awaiting.filter((proposal) => names.includes(proposal.stage)).map(proposalRow),
+    lock: lock
+      ? { pid: lock.pid, host: lock.host, since: lock.since, command: lock.command ?? "a run" }
+      : null,
   };
 }
 
@@ -189,6 +195,13 @@ export function formatPlan(report: PlanReport): string {
       "",
       `proposal ${proposal.id} (${proposal.stage}, ${proposal.commit.slice(0, 10)}, source: ${proposal.source}): ${stripControls(proposal.summary) || "no summary"}`,
       `  approve: orchestrator approve ${proposal.id}    reject: orchestrator reject ${proposal.id}`,
+    );
+  }
+  if (report.lock) {
+    const { pid, host, since, command } = report.lock;
+    lines.push(
+      "",
+      `a run holds the repo now (${stripControls(command)}, pid ${pid} on ${host} since ${since}): it may change this plan`,
     );
   }
   lines.push(
