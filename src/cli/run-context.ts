@@ -67,7 +67,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
       stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch, contextMap),
       fixers,
-      proposals: new ProposalStore(options.repoRoot),
+      proposals: new ProposalStore(options.repoRoot, { branch: settings.aiBranch }),
       reporter: options.reporter,
       env,
       signal: options.signal,

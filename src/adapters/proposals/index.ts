@@ -19,10 +19,13 @@ const STATUSES: readonly ProposalStatus[] = ["awaiting", "approved", "rejected"]
 export class ProposalStore implements ProposalPort {
   readonly #path: string;
   readonly #repoRoot: string;
+  readonly #branch: string | undefined;
 
-  constructor(repoRoot: string) {
+  /** `branch`: the AI branch, to follow a proposal's commit when the branch was rebuilt. */
+  constructor(repoRoot: string, options: { branch?: string } = {}) {
     this.#repoRoot = repoRoot;
     this.#path = join(repoRoot, PROPOSALS_FILE);
+    this.#branch = options.branch;
   }
 
   async list(): Promise<Proposal[]> {
@@ -35,8 +38,51 @@ export class ProposalStore implements ProposalPort {
     );
   }
 
+  /**
+   * The proposal, with its commit as the AI branch has it now. When the user's branch moved on,
+   * the AI branch is rebuilt on top of it and the proposed commit gets a new id: the commit with
+   * the same change (patch id) on the branch takes its place, and the record is updated.
+   */
   async get(id: string): Promise<Proposal | undefined> {
-    return (await this.list()).find((entry) => entry.id === id);
+    const data = await this.#read();
+    const proposal = data.proposals.find((entry) => entry.id === id);
+    if (proposal?.status !== "awaiting" || this.#branch === undefined || !proposal.changeId) {
+      return proposal;
+    }
+    const ref = `refs/heads/${this.#branch}`;
+    const onBranch = await git(["merge-base", "--is-ancestor", proposal.commit, ref], {
+      cwd: this.#repoRoot,
+      allowFailure: true,
+    });
+    if (onBranch.exitCode === 0) {
+      return proposal;
+    }
+    const rebuilt = await this.#commitWithChange(ref, proposal.changeId);
+    if (rebuilt !== undefined) {
+      proposal.commit = rebuilt;
+      await this.#write(data);
+    }
+    return proposal;
+  }
+
+  /** The newest commit on `ref` (of its last 200) whose change has this patch id. */
+  async #commitWithChange(ref: string, changeId: string): Promise<string | undefined> {
+    const log = await git(["log", "-p", "--no-color", "-n", "200", ref], {
+      cwd: this.#repoRoot,
+      allowFailure: true,
+    });
+    if (log.exitCode !== 0) {
+      return undefined;
+    }
+    // One "<patch id> <commit>" line per commit (git-scm.com/docs/git-patch-id).
+    const ids = await git(["patch-id", "--stable"], { cwd: this.#repoRoot, input: log.stdout });
+    for (const line of ids.stdout.split("\n")) {
+      const [patchId, commit] = line.trim().split(/\s+/);
+      if (patchId === changeId && commit) {
+        return commit;
+      }
+    }
+    return undefined;
   }
 
   async propose(input: NewProposal): Promise<Proposal> {

@@ -118,6 +118,23 @@ describe("orchestrator approve and reject (propose, then approve)", () => {
     );
   });
 
+  it("follows a proposed commit when the AI branch is rebuilt on the user's newer commits", async () => {
+    const { repo, cli } = homelab();
+    expect((await cli(["vms"])).code).toBe(1);
+    const proposed = JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0].commit;
+    writeFileSync(join(repo, "NOTES.md"), "the user's own work\n");
+    git(repo, "add", "NOTES.md");
+    git(repo, "commit", "-qm", "notes");
+    const rejected = await cli(["reject", "vms-1"]);
+    expect(rejected.stderr).toBe("");
+    expect(rejected.code).toBe(0);
+    const now = JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0];
+    expect(now.commit).not.toBe(proposed);
+    expect(rejected.stdout).toContain(`reverted ${now.commit.slice(0, 10)}`);
+    expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: local-lvm");
+    expect(git(repo, "show", "ai/orchestrator-stage1:NOTES.md")).toBe("the user's own work");
+  });
+
   it("says which proposals exist when asked to approve an unknown one, and changes nothing", async () => {
     const { repo, cli } = homelab();
     await cli(["vms"]);
