@@ -188,6 +188,28 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "plan",
+    description:
+      "say what a run would do now for each stage, and why, without running any stage, executor or model (exit 1 if something would run)",
+    arguments: [{ name: "[stage]", description: 'a stage from ai/context_map.yaml, or "all" (the default)' }],
+    options: [{ flags: "--json", description: "stable JSON for scripts" }],
+    load: () => import("./commands/plan.ts"),
+  },
+  {
+    name: "approve",
+    description: "run the stage with a proposed fix and verify it (a fix whose source is set to propose)",
+    arguments: [
+      { name: "<id>", description: "the proposal, e.g. vms-1 (see orchestrator status or patches)" },
+    ],
+    load: () => import("./commands/approve.ts"),
+  },
+  {
+    name: "reject",
+    description: "revert a proposed fix; it is never proposed or replayed again for that error",
+    arguments: [{ name: "<id>", description: "the proposal, e.g. vms-1" }],
+    load: () => import("./commands/reject.ts"),
+  },
+  {
     name: "revert",
     description: "revert one of the AI branch's patch commits by hand",
     arguments: [{ name: "<id>", description: "the commit (a unique prefix is enough)" }],

@@ -1,6 +1,7 @@
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { git } from "../adapters/git/index.ts";
+import { ProposalStore } from "../adapters/proposals/index.ts";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
@@ -67,6 +68,7 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
       workspace: sideBranchWorkspace(sideBranch, options.repoRoot),
       stages: stageRunner(options.repoRoot, homelabIn(sideBranch, options.repoRoot), sideBranch, contextMap),
       fixers,
+      proposals: new ProposalStore(options.repoRoot, { branch: settings.aiBranch }),
       reporter: options.reporter,
       env,
       signal: options.signal,
@@ -111,7 +113,7 @@ async function openSideBranch(repoRoot: string, branch: string, state: StateStor
  * The homelab's folder inside the AI worktree: the worktree is a checkout of the whole git
  * repository, and the homelab (where ai/context_map.yaml is) may be a sub-folder of it.
  */
-function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
+export function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
   return join(sideBranch.worktree, relative(sideBranch.repoRoot, repoRoot));
 }
 
@@ -119,7 +121,7 @@ function homelabIn(sideBranch: SideBranch, repoRoot: string): string {
  * Stage commands and checks run in the AI worktree, with the user's local state (the ignored
  * files its `local_state` globs name) linked in; logs go to the repo's ai/logs.
  */
-function stageRunner(
+export function stageRunner(
   repoRoot: string,
   workdir: string,
   sideBranch: SideBranch,
@@ -217,7 +219,7 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
  * Stage commands and checks call `orchestrator step …` and `orchestrator verify …`: put this
  * installation's bin/ first on PATH so they reach the same version that is running the loop.
  */
-function withOwnBinFirst(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withOwnBinFirst(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const binDir = fileURLToPath(new URL("../../../bin/", import.meta.url));
   return { ...env, PATH: `${binDir.replace(/\/$/, "")}${delimiter}${env["PATH"] ?? ""}` };
 }

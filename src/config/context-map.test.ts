@@ -129,6 +129,7 @@ describe("resolveSettings", () => {
       'EXECUTOR="gpt": expected one of auto, codex, openai-compatible, command, playbook, none',
     ],
     ["OPENAI_BASE_URL", "localhost:11434", 'OPENAI_BASE_URL="localhost:11434": expected an http(s) URL'],
+    ["APPROVAL", "ask", 'APPROVAL="ask": expected one of auto, propose'],
   ])("refuses an invalid %s instead of falling back to a default", (name, value, message) => {
     expect(() => resolveSettings(map, { [name]: value })).toThrow(message);
   });
@@ -140,6 +141,16 @@ describe("resolveSettings", () => {
 
   it("reads RETRY_BACKOFF=0 as no waiting", () => {
     expect(resolveSettings(map, { RETRY_BACKOFF: "0" }).retryBackoffMs).toBe(0);
+  });
+
+  it("reads approval rules from the file and a stage, and lets APPROVAL set one mode over the file", () => {
+    const file = parseContextMap(
+      `${VALID}    approval: { default: propose }\nsettings:\n  approval: { default: auto, api: propose }\n`,
+    );
+    expect(resolveSettings(undefined, {}).approval).toEqual({ default: "auto" });
+    expect(resolveSettings(file, {}).approval).toEqual({ default: "auto", api: "propose" });
+    expect(file.stages["talos"]?.approval).toEqual({ default: "propose" });
+    expect(resolveSettings(file, { APPROVAL: "propose" }).approval).toEqual({ default: "propose" });
   });
 
   it("names the flag when a flag is invalid", () => {

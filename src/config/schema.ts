@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { APPROVAL_MODES } from "../core/policy/approval.ts";
 import { readDuration } from "./duration.ts";
 import { EXECUTOR_KINDS } from "./executor-kinds.ts";
 
@@ -126,6 +127,23 @@ export const SuccessCheck = z
   .strict();
 export type SuccessCheck = z.output<typeof SuccessCheck>;
 
+const ApprovalMode = z.enum(APPROVAL_MODES);
+/**
+ * Propose, then approve: per fix source (a remembered fix `memory`, a `playbook`, another
+ * `executor`, the model `api`) `auto` runs the stage with the fix at once (the default),
+ * `propose` commits it and waits for `orchestrator approve ID`. `default` covers the sources not named.
+ */
+export const ApprovalSettings = z
+  .object({
+    default: ApprovalMode.optional(),
+    memory: ApprovalMode.optional(),
+    playbook: ApprovalMode.optional(),
+    executor: ApprovalMode.optional(),
+    api: ApprovalMode.optional(),
+  })
+  .strict();
+export type ApprovalSettings = z.output<typeof ApprovalSettings>;
+
 export const StageSpec = z
   .object({
     description: z.string().optional(),
@@ -140,6 +158,8 @@ export const StageSpec = z
     diagnostics: z.array(z.string().min(1)).default([]),
     /** This stage's own `local_state` globs; `[]` runs it without any of the user's local state. */
     local_state: z.array(z.string()).optional(),
+    /** This stage's own approval rules, over `settings.approval`. */
+    approval: ApprovalSettings.optional(),
   })
   .strict();
 export type StageSpec = z.output<typeof StageSpec>;
@@ -165,6 +185,7 @@ export const FileSettings = z
     patch_max_lines: PositiveInt.optional(),
     openai_model: z.string().optional(),
     openai_base_url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+    approval: ApprovalSettings.optional(),
   })
   .strict();
 export type FileSettings = z.output<typeof FileSettings>;

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "../core/patch-guard/limits.ts";
+import { APPROVAL_MODES, type ApprovalMode, type ApprovalRules } from "../core/policy/approval.ts";
 import { UserError } from "../errors/index.ts";
 import { parseDuration } from "./duration.ts";
 import { EXECUTOR_KINDS, type ExecutorKindName } from "./executor-kinds.ts";
@@ -25,6 +26,8 @@ export interface Settings {
   caseFileTokenBudget: number;
   patchMaxFiles: number;
   patchMaxLines: number;
+  /** Per fix source, run a fix at once (`auto`) or propose it for approval; a stage's own rules come first. */
+  approval: ApprovalRules;
   openai: {
     baseUrl: string;
     apiKey: string | undefined;
@@ -53,6 +56,7 @@ export const DEFAULT_SETTINGS: Settings = {
   caseFileTokenBudget: 24_000,
   patchMaxFiles: DEFAULT_MAX_FILES,
   patchMaxLines: DEFAULT_MAX_CHANGED_LINES,
+  approval: { default: "auto" },
   openai: {
     baseUrl: "https://api.openai.com/v1",
     apiKey: undefined,
@@ -113,6 +117,8 @@ export function resolveSettings(
       d.caseFileTokenBudget,
     patchMaxFiles: file.patch_max_files ?? d.patchMaxFiles,
     patchMaxLines: file.patch_max_lines ?? d.patchMaxLines,
+    // APPROVAL (auto or propose) sets one mode for every source, over the file's rules.
+    approval: approvalMode(pick(undefined, "APPROVAL")) ?? file.approval ?? d.approval,
     openai: {
       baseUrl: url(pick(undefined, "OPENAI_BASE_URL")) ?? file.openai_base_url ?? d.openai.baseUrl,
       apiKey: pick(undefined, "OPENAI_API_KEY")?.value,
@@ -191,6 +197,17 @@ function apiKind(picked: Picked): "chat" | "responses" | undefined {
     throw new UserError(`${picked.source}="${picked.value}": expected chat or responses`);
   }
   return picked.value;
+}
+
+function approvalMode(picked: Picked): ApprovalRules | undefined {
+  if (!picked) {
+    return undefined;
+  }
+  const mode = APPROVAL_MODES.find((name) => name === picked.value);
+  if (!mode) {
+    throw new UserError(`${picked.source}="${picked.value}": expected one of ${APPROVAL_MODES.join(", ")}`);
+  }
+  return { default: mode satisfies ApprovalMode };
 }
 
 function kebab(envName: string): string {

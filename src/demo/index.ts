@@ -48,8 +48,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
     RETRY_BACKOFF: "0",
     OPENAI_API_KEY: "",
   };
-  const cli = (args: string[], show: (line: string) => boolean = () => true) =>
-    run(process.execPath, [CLI, ...args], repo, env, (text) => out(filterLines(text, show)));
+  const cli = (
+    args: string[],
+    show: (line: string) => boolean = () => true,
+    extraEnv: Record<string, string> = {},
+  ) =>
+    run(process.execPath, [CLI, ...args], repo, { ...env, ...extraEnv }, (text) =>
+      out(filterLines(text, show)),
+    );
   try {
     await makeHomelab(repo, lab, env, cli, out);
     out("\n$ orchestrator all      # EXECUTOR=playbook, no OPENAI_API_KEY\n");
@@ -71,6 +77,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
     const secondExit = await cli(["vms"], hideStageOutput);
     out(`(exit ${secondExit})\n\n$ orchestrator fixes\n`);
     await cli(["fixes"]);
+    const approved = await proposeThenApprove(repo, env, cli, out);
     const story = await whatItShowed(repo, env);
     out(`\n${story.text}`);
     out(
@@ -78,13 +85,66 @@ export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
         ? `\nThe repo is kept at ${repo}.\n`
         : "\nThe temporary repo has been removed (--keep keeps it).\n",
     );
-    return story.converged;
+    return story.converged && approved;
   } finally {
     await lab.close();
     if (!options.keep) {
       await rm(root, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The second act: with APPROVAL=propose a fix is committed but not run. The bridge fault comes
+ * back; the remembered fix is proposed; `plan` says the stage awaits approval; `approve` runs the
+ * stage with it and it is verified. Resolves to whether the stage went green and `plan` found
+ * nothing left to do.
+ */
+async function proposeThenApprove(
+  repo: string,
+  env: Record<string, string>,
+  cli: (
+    args: string[],
+    show?: (line: string) => boolean,
+    extraEnv?: Record<string, string>,
+  ) => Promise<number>,
+  out: (text: string) => void,
+): Promise<boolean> {
+  out(
+    "\nSecond act, propose then approve: with APPROVAL=propose every fix waits for you. You merge the AI\nbranch, then an edit brings back the bridge fault.\n",
+  );
+  await run("git", ["merge", "-q", "--ff-only", "ai/orchestrator-stage1"], repo, env);
+  const cluster = await readFile(join(repo, CLUSTER_FILE), "utf8");
+  await writeFile(join(repo, CLUSTER_FILE), cluster.replace(/bridge: vmbr0( *)/, "bridge: vmbr1$1"));
+  await run("git", ["commit", "-qam", "cluster: back to vmbr1"], repo, env);
+  const propose = { APPROVAL: "propose" };
+  out("$ APPROVAL=propose orchestrator vms\n");
+  const proposedExit = await cli(["vms"], hideStageOutput, propose);
+  out(`(exit ${proposedExit})\n\n$ orchestrator plan vms\n`);
+  await cli(["plan", "vms"], undefined, propose);
+  const id = await awaitingProposal(repo, env);
+  if (id === undefined) {
+    out("demo: no proposal awaits approval; the second act cannot go on\n");
+    return false;
+  }
+  out(`\n$ orchestrator approve ${id}\n`);
+  const approveExit = await cli(["approve", id], hideStageOutput, propose);
+  out(
+    `(exit ${approveExit})\n\n$ orchestrator plan      # what a run would do now; runs only the success checks\n`,
+  );
+  const planExit = await cli(["plan"], undefined, propose);
+  out(`(exit ${planExit})\n`);
+  return approveExit === 0 && planExit === 0;
+}
+
+/** The first proposal awaiting approval, as `status --json` lists it. */
+async function awaitingProposal(repo: string, env: Record<string, string>): Promise<string | undefined> {
+  let json = "";
+  await run(process.execPath, [CLI, "status", "--json"], repo, env, (text) => {
+    json += text;
+  });
+  const report = JSON.parse(json) as { awaitingApproval?: { id: string }[] };
+  return report.awaitingApproval?.[0]?.id;
 }
 
 /** `orchestrator init`, then the lab's own values and three faults a homelab often has. */
@@ -148,7 +208,7 @@ async function whatItShowed(
   const journal = (await readFile(join(repo, "ai", "state", "journal.jsonl"), "utf8"))
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; stage?: string });
+    .map((line) => JSON.parse(line) as { type: string; stage?: string; id?: string; source?: string });
   let log = "";
   await run(
     "git",
@@ -178,11 +238,20 @@ async function whatItShowed(
   const replayed = commits.filter(([, source]) => source?.trim() === "memory").length;
   if (replayed > 0) {
     lines.push(
-      `- When the storage fault came back, the remembered fix was replayed (${replayed} commit with Source: memory)`,
-      "  before any executor: no executor run and no model call for the second occurrence.",
+      `- When a fault came back, its remembered fix was replayed (${replayed} commit${replayed === 1 ? "" : "s"} with Source: memory)`,
+      "  before any executor: no executor run and no model call for a second occurrence.",
+    );
+  }
+  const proposed = journal.find((event) => event.type === "fix_proposed");
+  const approved = journal.find((event) => event.type === "fix_approved" && event.id === proposed?.id);
+  if (proposed && approved) {
+    lines.push(
+      `- With APPROVAL=propose the fix (source: ${proposed.source}) was committed as proposal ${proposed.id} and the stage`,
+      `  was not run with it until "orchestrator approve ${proposed.id}"; then it ran, went green and was verified.`,
     );
   }
   lines.push(
+    "- plan ran only success checks: it never ran a stage command, an executor or a model.",
     "- Your branch (main) and its files were never touched by the tool; each run's log is in ai/logs/<stage>/,",
     "  every event in ai/state/journal.jsonl.",
   );

@@ -4,6 +4,7 @@ import { type Action, backoff } from "../core/policy/index.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
 import { giveUp } from "./give-up.ts";
 import type { PendingPatch } from "./patch-fate.ts";
+import { gatePatch } from "./propose.ts";
 
 /** One failed run's decision, and what acting on it needs. */
 export interface DecidedStep {
@@ -53,7 +54,11 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
         summary: describeFixOutcome(done.outcome),
         apiRequests: done.apiRequests,
       });
-      const pending = pendingPatchOf(ctx, stage, done.outcome, request);
+      const gated = await gatePatch(ctx, step, pendingPatchOf(ctx, stage, done.outcome, request));
+      if ("outcome" in gated) {
+        return gated;
+      }
+      const { pending } = gated;
       if (!pending) {
         await waitBeforeRetry(ctx, stage, backoff(errors.attempts[fingerprint.template] ?? 1, settings));
       }
@@ -70,13 +75,13 @@ export async function act(ctx: RunContext, step: DecidedStep): Promise<StepResul
         outcome: outcome.kind,
         summary: describeFixOutcome(outcome),
       });
-      const pending = pendingPatchOf(ctx, stage, outcome, request);
-      if (pending) {
-        pending.fixId = action.fixId;
-      } else {
+      const replayed = pendingPatchOf(ctx, stage, outcome, request);
+      if (!replayed) {
         await demote(ctx, stage, action.fixId, `the replay made no change: ${describeFixOutcome(outcome)}`);
+        return { pending: undefined };
       }
-      return { pending };
+      replayed.fixId = action.fixId;
+      return gatePatch(ctx, step, replayed);
     }
     case "escalate":
       return escalate(ctx, step);
@@ -122,7 +127,7 @@ async function escalate(ctx: RunContext, step: DecidedStep): Promise<StepResult>
     return { outcome: { stage, status: "interrupted", reason: "interrupted during escalation", runs: run } };
   }
   if (outcome.kind === "patched") {
-    return { pending: pendingPatchOf(ctx, stage, outcome, request) };
+    return gatePatch(ctx, step, pendingPatchOf(ctx, stage, outcome, request));
   }
   ctx.reporter.note(stage, describeFixOutcome(outcome));
   const spent = errors.apiCalls[template] ?? 0;
@@ -142,7 +147,7 @@ function pendingPatchOf(
 ): PendingPatch | undefined {
   ctx.reporter.note(stage, describeFixOutcome(fix));
   return fix.kind === "patched"
-    ? { commit: fix.commit, fingerprint: request.fingerprint, source: fix.source }
+    ? { commit: fix.commit, fingerprint: request.fingerprint, source: fix.source, summary: fix.summary }
     : undefined;
 }
 

@@ -2,6 +2,7 @@ import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import type { CheckResult, StateStore } from "../adapters/state-store/index.ts";
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
 import type { FixerPorts } from "../core/fixers/index.ts";
+import type { ProposalPort } from "../core/policy/proposal.ts";
 
 export type {
   CaseRef,
@@ -12,11 +13,12 @@ export type {
   FixOutcome,
   FixRequest,
 } from "../core/fixers/index.ts";
+export type { NewProposal, Proposal, ProposalPort } from "../core/policy/proposal.ts";
 
 /** How a stage's episode ended, as `convergeStage` reports it. */
 export type StageOutcome = {
   stage: string;
-  status: "green" | "give_up" | "needs_human" | "interrupted";
+  status: "green" | "give_up" | "needs_human" | "interrupted" | "awaiting_approval";
   reason: string;
   runs: number;
 };
@@ -80,6 +82,8 @@ export interface RunContext {
   workspace: Workspace;
   stages: StagePort;
   fixers: FixerPorts;
+  /** Fixes proposed for approval instead of run (an approval rule says `propose`). */
+  proposals: ProposalPort;
   reporter: Reporter;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;

@@ -1,7 +1,19 @@
+import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import type { StageStatusEntry } from "../adapters/state-store/index.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
+import { failedStatus } from "./stage-status.ts";
+
+/**
+ * The exit code a stage uses to say "my configuration is wrong, a human must fix it"
+ * (EX_CONFIG in BSD's sysexits.h, which shells and many tools follow). No retry, executor or
+ * model can fix a missing secret or tool, so the loop stops at once.
+ */
+export const EX_CONFIG = 78;
+
+/** The command's own last lines, which say what is wrong. */
+const NEEDS_HUMAN_LINES = 5;
 
 /**
  * The stage stops for a human: status give_up (sticky until --reset, with the AI branch tip
@@ -53,4 +65,31 @@ export async function giveUp(
   });
   ctx.reporter.note(stage, `give_up: ${reason}. Next: ${next}`);
   return { stage, status: "give_up", reason, runs };
+}
+
+/**
+ * The stage said its configuration is wrong (exit 78, EX_CONFIG): status needs_human with the
+ * command's own last lines, which say what is wrong; no retry, executor or model can help.
+ */
+export async function stopForHuman(
+  ctx: RunContext,
+  stage: string,
+  result: StageRunResult,
+  attempt: number,
+  run: number,
+): Promise<StageOutcome> {
+  const lines = result.process.tail.filter((line) => line.trim() !== "").slice(-NEEDS_HUMAN_LINES);
+  const reason = `the stage reported a configuration error (exit ${EX_CONFIG}): ${lines.at(-1) ?? "it printed nothing"}`;
+  await ctx.state.setStageStatus(stage, {
+    ...failedStatus(result, reason, attempt),
+    status: "needs_human",
+  });
+  await ctx.state.journal({
+    type: "needs_human",
+    stage,
+    reason,
+    lines: await Promise.all(lines.map(ctx.redact)),
+  });
+  ctx.reporter.note(stage, `needs_human: ${reason}. Fix it, then run "orchestrator ${stage}" again`);
+  return { stage, status: "needs_human", reason, runs: run };
 }

@@ -7,6 +7,7 @@ import type { RunContext } from "./context.ts";
 import { filesChangedSinceGreen } from "./feeds.ts";
 import { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 
+export { approveProposal, rejectProposal } from "./approval.ts";
 export * from "./context.ts";
 export { convergeStage, type StageOutcome, stageEnv } from "./stage.ts";
 

@@ -9,6 +9,8 @@ export interface PendingPatch {
   source: string;
   /** Set when the patch is a remembered fix replayed. */
   fixId?: string;
+  /** What the patch does, as its source said. */
+  summary?: string;
 }
 
 /** The run after a patch decides its fate: the same error back means it did not help. */

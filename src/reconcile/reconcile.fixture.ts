@@ -18,6 +18,7 @@ import type {
   FixOutcome,
   FixRequest,
 } from "../core/fixers/index.ts";
+import type { Proposal, ProposalPort } from "../core/policy/proposal.ts";
 import { stageLogFile } from "../core/repo-layout/index.ts";
 import type { Reporter, RunContext } from "./context.ts";
 
@@ -39,6 +40,8 @@ export interface LoopHarness {
   remembered: Map<string, string>;
   demoted: string[];
   verified: { commit: string; fixId: string | undefined }[];
+  /** Every proposal made, as the in-memory proposal port holds it. */
+  proposals: Proposal[];
   issues(): string;
   /** A commit arriving on the AI branch (the human's, or another run's) that changes `files`. */
   commit(files: string[]): void;
@@ -88,6 +91,43 @@ export function loopHarness(script: HarnessScript): LoopHarness {
   const executorOutcomes = [...(script.executor ?? [])];
   const replayOutcomes = [...(script.replays ?? [])];
   const escalations = [...(script.escalations ?? [])];
+  const proposalList: Proposal[] = [];
+  const proposals: ProposalPort = {
+    awaiting: async (stage) =>
+      proposalList.filter(
+        (entry) => entry.status === "awaiting" && (stage === undefined || entry.stage === stage),
+      ),
+    get: async (id) => proposalList.find((entry) => entry.id === id),
+    async propose(input) {
+      const proposal: Proposal = {
+        ...input,
+        id: `${input.stage}-${proposalList.length + 1}`,
+        status: "awaiting",
+        createdAt: "2026-11-29T12:00:00Z",
+      };
+      proposalList.push(proposal);
+      return proposal;
+    },
+    async decide(id, verdict) {
+      const proposal = proposalList.find((entry) => entry.id === id);
+      if (proposal) {
+        proposal.status = verdict;
+      }
+    },
+    rejectedFixes: async (stage, template) =>
+      proposalList
+        .filter((p) => p.status === "rejected" && p.stage === stage && p.fingerprint.template === template)
+        .flatMap((p) => (p.fixId === undefined ? [] : [p.fixId])),
+    // The same change: in memory, the same commit (a scripted executor outcome returned again).
+    rejectedBefore: async (stage, template, commit, fixId) =>
+      proposalList.find(
+        (p) =>
+          p.status === "rejected" &&
+          p.stage === stage &&
+          p.fingerprint.template === template &&
+          (p.commit === commit || (fixId !== undefined && p.fixId === fixId)),
+      )?.id,
+  };
   const silent: Reporter = { stageStarted() {}, line() {}, stageFinished() {}, note() {} };
 
   const memory: FixMemoryPort = {
@@ -164,6 +204,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
     remembered,
     demoted,
     verified,
+    proposals: proposalList,
     issues: () => {
       const path = join(root, "ai/issues.txt");
       return existsSync(path) ? readFileSync(path, "utf8") : "";
@@ -248,6 +289,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
         check: async () => [],
       },
       fixers: { memory, executor, escalator },
+      proposals,
       reporter: silent,
       env: {},
       signal: controller.signal,

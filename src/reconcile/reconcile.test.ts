@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { explainEpisode, lastEpisode } from "../core/explain/index.ts";
-import { convergeAll, convergeStage, stageEnv } from "./index.ts";
+import {
+  approveProposal,
+  convergeAll,
+  convergeStage,
+  rejectProposal,
+  resetStage,
+  stageEnv,
+} from "./index.ts";
 import { type HarnessScript, type LoopHarness, loopHarness, patched } from "./reconcile.fixture.ts";
 
 const STORAGE = "Error: storage 'local-lvm' does not exist on node pve";
@@ -236,5 +243,125 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     // The stage's own credentials stay: it needs them to do its work.
     expect(env["PROXMOX_TOKEN_SECRET"]).toBe("s");
     expect(env["ORCHESTRATOR_REPO_ROOT"]).toBe(harness.root);
+  });
+});
+
+describe("propose, then approve (the loop with in-memory ports)", () => {
+  it("commits a fix whose source is set to propose but does not run the stage with it", async () => {
+    const fix = patched("codex");
+    const harness = harnessFor({
+      runs: [{ error: STORAGE }, { green: true }],
+      executor: [fix],
+      settings: { approval: { default: "auto", executor: "propose" } },
+    });
+    const outcome = await convergeStage(harness.ctx, "vms");
+    expect(outcome).toMatchObject({ status: "awaiting_approval", runs: 1 });
+    expect(outcome.reason).toContain('"orchestrator approve vms-1"');
+    expect(harness.proposals).toMatchObject([
+      { id: "vms-1", commit: fix.commit, source: "codex", status: "awaiting" },
+    ]);
+    const status = (await harness.state.stageStatuses())["vms"];
+    expect(status).toMatchObject({ status: "awaiting_approval", proposalId: "vms-1" });
+    // Asked again, the loop still does not run the stage: that would run the unapproved fix.
+    expect(await convergeStage(harness.ctx, "vms")).toMatchObject({ status: "awaiting_approval", runs: 0 });
+    const runs = (await harness.state.readJournal()).filter((event) => event.type === "stage_run");
+    expect(runs).toHaveLength(1);
+    expect(await story(harness)).toContain(
+      'Where it stands: awaiting_approval — run "orchestrator approve vms-1"',
+    );
+    // Not even a reset runs the fix unapproved: only approve or reject ends the wait.
+    await resetStage(harness.ctx, "vms");
+    const afterReset = await convergeStage(harness.ctx, "vms");
+    expect(afterReset).toMatchObject({ status: "awaiting_approval", runs: 0 });
+    expect(afterReset.reason).toContain('"orchestrator reject vms-1" reverts it');
+  });
+
+  it("runs the stage with an approved fix, and remembers it once the stage is green", async () => {
+    const fix = patched("api");
+    const harness = harnessFor({
+      runs: [{ error: STORAGE }, { green: true }],
+      executor: [fix],
+      settings: { approval: { default: "propose" } },
+    });
+    await convergeStage(harness.ctx, "vms");
+    const outcome = await approveProposal(harness.ctx, "vms-1");
+    expect(outcome).toMatchObject({ status: "green", runs: 1 });
+    expect(harness.verified).toEqual([{ commit: fix.commit, fixId: undefined }]);
+    expect(harness.proposals[0]?.status).toBe("approved");
+    expect(harness.reverted).toEqual([]);
+    const told = await story(harness);
+    expect(told).toContain(`a human approved proposal vms-1 (${fix.commit.slice(0, 10)})`);
+    expect(told).toContain(`${fix.commit.slice(0, 10)} (source: api) made the stage green`);
+    await expect(approveProposal(harness.ctx, "vms-1")).rejects.toThrow(
+      "proposal vms-1 was already approved",
+    );
+  });
+
+  it("reverts an approved fix after which the same error comes back", async () => {
+    const fix = patched("codex");
+    const harness = harnessFor({
+      runs: [{ error: STORAGE }, { error: STORAGE }],
+      executor: [fix, { kind: "no_change", summary: "nothing else to try" }],
+      settings: { approval: { executor: "propose" }, executorRetryThreshold: 2, apiCallBudget: 0 },
+    });
+    await convergeStage(harness.ctx, "vms");
+    const outcome = await approveProposal(harness.ctx, "vms-1");
+    expect(outcome.status).toBe("give_up");
+    expect(harness.reverted).toEqual([fix.commit]);
+    expect(harness.verified).toEqual([]);
+  });
+
+  it("reverts a rejected remembered fix and never replays or proposes it again for that error", async () => {
+    const replay = patched("memory");
+    const harness = harnessFor({
+      runs: [{ error: STORAGE }, { error: STORAGE }, { green: true }],
+      rememberedFor: { "local-lvm": "fix-storage" },
+      replays: [replay, replay],
+      executor: [patched("codex")],
+      settings: { approval: { memory: "propose" } },
+    });
+    expect(await convergeStage(harness.ctx, "vms")).toMatchObject({ status: "awaiting_approval" });
+    expect(harness.proposals[0]).toMatchObject({ fixId: "fix-storage", source: "memory" });
+    const { revert } = await rejectProposal(harness.ctx, "vms-1");
+    expect(revert).toBe(`revert-of-${replay.commit}`);
+    expect(harness.reverted).toEqual([replay.commit]);
+    expect((await harness.state.stageStatuses())["vms"]?.status).toBe("failed");
+    // A fresh episode (as after a reset) would replay the fix first; the rejection rules it out.
+    await harness.state.setStageErrors("vms", {
+      ...(await harness.state.stageErrors("vms")),
+      triedFixes: [],
+    });
+    const outcome = await convergeStage(harness.ctx, "vms");
+    expect(outcome.status).toBe("green");
+    expect(harness.calls.filter((call) => call.startsWith("replay"))).toEqual(["replay fix-storage"]);
+    expect(harness.calls.some((call) => call.startsWith("executor"))).toBe(true);
+    expect(harness.proposals).toHaveLength(1);
+    expect(await story(harness)).toContain("a human rejected proposal vms-1");
+  });
+
+  it("reverts at once a fix that repeats one a human rejected for the same error", async () => {
+    const fix = patched("codex");
+    const harness = harnessFor({
+      runs: [{ error: STORAGE }, { error: STORAGE }, { error: STORAGE }],
+      executor: [fix, fix],
+      settings: { approval: { executor: "propose" }, executorRetryThreshold: 3, apiCallBudget: 0 },
+    });
+    await convergeStage(harness.ctx, "vms");
+    await rejectProposal(harness.ctx, "vms-1");
+    const outcome = await convergeStage(harness.ctx, "vms");
+    expect(outcome.status).toBe("give_up");
+    expect(harness.proposals).toHaveLength(1);
+    expect(harness.reverted).toEqual([fix.commit, fix.commit]);
+    const journal = await harness.state.readJournal();
+    expect(journal.filter((event) => event.type === "patch_reverted").map((event) => event.reason)).toEqual([
+      "rejected by a human (proposal vms-1)",
+      "a human rejected the same fix for this error (proposal vms-1)",
+    ]);
+  });
+
+  it("runs fixes at once by default, as before", async () => {
+    const harness = harnessFor({ runs: [{ error: STORAGE }, { green: true }], executor: [patched("codex")] });
+    expect(await convergeStage(harness.ctx, "vms")).toMatchObject({ status: "green", runs: 2 });
+    expect(harness.proposals).toEqual([]);
   });
 });

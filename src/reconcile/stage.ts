@@ -14,31 +14,29 @@ import type { RunContext, StageOutcome } from "./context.ts";
 import { awaitDelivery } from "./delivery.ts";
 import { rerunFedStages } from "./feeds.ts";
 import { lazyFingerprinter } from "./fingerprinter.ts";
+import { EX_CONFIG, stopForHuman } from "./give-up.ts";
 import { type PendingPatch, settlePatch } from "./patch-fate.ts";
+import { awaitingReason } from "./propose.ts";
 import { failedStatus, lastRunOf } from "./stage-status.ts";
 
 export type { StageOutcome } from "./context.ts";
 
 const HISTORY_KEPT = 100;
 
-/**
- * The exit code a stage uses to say "my configuration is wrong, a human must fix it"
- * (EX_CONFIG in BSD's sysexits.h, which shells and many tools follow). No retry, executor or
- * model can fix a missing secret or tool, so the loop stops at once.
- */
-export const EX_CONFIG = 78;
-
-/** The command's own last lines, which say what is wrong. */
-const NEEDS_HUMAN_LINES = 5;
+export { EX_CONFIG } from "./give-up.ts";
 
 /**
  * Runs one stage until it is green or gives up. Every pass: run, fingerprint, decide, act once.
  * Bounded: an episode gets at most four times (threshold + budget + 1) runs, so a fix that keeps
  * trading one error for another still ends.
  */
-export async function convergeStage(ctx: RunContext, stage: string): Promise<StageOutcome> {
+export async function convergeStage(
+  ctx: RunContext,
+  stage: string,
+  options: StartOptions = {},
+): Promise<StageOutcome> {
   try {
-    return await convergeStageOnce(ctx, stage);
+    return await convergeStageOnce(ctx, stage, options);
   } catch (error) {
     // Whatever stopped the loop, the stage must not stay "running" under a pid that is gone.
     const statuses = await ctx.state.stageStatuses().catch(() => ({}) as Record<string, StageStatusEntry>);
@@ -55,7 +53,16 @@ export async function convergeStage(ctx: RunContext, stage: string): Promise<Sta
   }
 }
 
-async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageOutcome> {
+export interface StartOptions {
+  /** A proposed fix a human approved: the first run verifies it (green remembers it, the same error reverts it). */
+  approved?: PendingPatch;
+}
+
+async function convergeStageOnce(
+  ctx: RunContext,
+  stage: string,
+  options: StartOptions,
+): Promise<StageOutcome> {
   const spec = stageSpecOf(ctx.contextMap, stage);
   if (!spec.command) {
     throw new UserError(`stage "${stage}" is not configured: give it a command in ai/context_map.yaml`);
@@ -69,12 +76,17 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
       runs: 0,
     };
   }
+  const waiting = options.approved ? undefined : (await ctx.proposals.awaiting(stage))[0];
+  if (waiting) {
+    // The proposed fix is committed but not approved: running the stage now would run it.
+    return { stage, status: "awaiting_approval", reason: awaitingReason(waiting), runs: 0 };
+  }
   const { settings, state, reporter } = ctx;
   let errors = await state.stageErrors(stage);
   errors.episodeStartedAt ??= isoStamp();
   const fingerprinter = lazyFingerprinter(ctx);
   const maxRuns = (settings.executorRetryThreshold + settings.apiCallBudget + 1) * 4;
-  let pending: PendingPatch | undefined;
+  let pending: PendingPatch | undefined = options.approved;
   /** Patches a different error followed: they fixed their own error, and count as verified once green. */
   const kept: PendingPatch[] = [];
 
@@ -200,36 +212,15 @@ async function convergeStageOnce(ctx: RunContext, stage: string): Promise<StageO
   }
 }
 
-async function stopForHuman(
-  ctx: RunContext,
-  stage: string,
-  result: StageRunResult,
-  attempt: number,
-  run: number,
-): Promise<StageOutcome> {
-  const lines = result.process.tail.filter((line) => line.trim() !== "").slice(-NEEDS_HUMAN_LINES);
-  const reason = `the stage reported a configuration error (exit ${EX_CONFIG}): ${lines.at(-1) ?? "it printed nothing"}`;
-  await ctx.state.setStageStatus(stage, {
-    ...failedStatus(result, reason, attempt),
-    status: "needs_human",
-  });
-  await ctx.state.journal({
-    type: "needs_human",
-    stage,
-    reason,
-    lines: await Promise.all(lines.map(ctx.redact)),
-  });
-  ctx.reporter.note(stage, `needs_human: ${reason}. Fix it, then run "orchestrator ${stage}" again`);
-  return { stage, status: "needs_human", reason, runs: run };
-}
-
 /**
  * What stage commands and their checks run with: they work in the worktree but find generated
  * credentials (talosconfig, kubeconfig) in the user's checkout. The tool's own model keys are
  * not theirs: a stage (or a patch to one) never sees OPENAI_API_KEY or EXECUTOR_API_KEY, so
  * they cannot end up in its logs.
  */
-export function stageEnv(ctx: RunContext): NodeJS.ProcessEnv {
+export function stageEnv(
+  ctx: Pick<RunContext, "env" | "repoRoot"> & { workspace: { workdir: string } },
+): NodeJS.ProcessEnv {
   return {
     ...withoutToolCredentials(ctx.env),
     ORCHESTRATOR_REPO_ROOT: ctx.repoRoot,
@@ -284,7 +275,11 @@ async function decideStep(
     {
       attempts: errors.attempts[template] ?? 1,
       executorAvailable: ctx.fixers.executor !== undefined,
-      untriedFixId: await ctx.fixers.memory.untriedFix(stage, fingerprint, errors.triedFixes),
+      // A fix a human rejected for this error is never replayed again for it.
+      untriedFixId: await ctx.fixers.memory.untriedFix(stage, fingerprint, [
+        ...errors.triedFixes,
+        ...(await ctx.proposals.rejectedFixes(stage, template)),
+      ]),
       apiConfigured: ctx.fixers.escalator.configured,
       apiCallsUsed: errors.apiCalls[template] ?? 0,
       modelGaveUp: errors.modelGaveUp?.fingerprint === template ? errors.modelGaveUp.reason : undefined,

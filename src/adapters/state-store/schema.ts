@@ -8,7 +8,15 @@
  * valid status is dropped by the store with a warning.
  */
 
-export const STAGE_STATUS_NAMES = ["idle", "running", "green", "failed", "give_up", "needs_human"] as const;
+export const STAGE_STATUS_NAMES = [
+  "idle",
+  "running",
+  "green",
+  "failed",
+  "give_up",
+  "needs_human",
+  "awaiting_approval",
+] as const;
 export type StageStatusName = (typeof STAGE_STATUS_NAMES)[number];
 
 export interface CheckResult {

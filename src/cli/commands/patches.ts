@@ -1,4 +1,5 @@
 import { git } from "../../adapters/git/index.ts";
+import { ProposalStore } from "../../adapters/proposals/index.ts";
 import { readAiCommits } from "../../adapters/side-branch/commits.ts";
 import { loadContextMap, resolveSettings, stageSpecOf } from "../../config/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
@@ -41,7 +42,13 @@ export async function run(
   const all = (await branchExists(repoRoot, aiBranch))
     ? await readAiCommits(repoRoot, `refs/heads/${aiBranch}`)
     : [];
-  const commits = options.stage === undefined ? all : all.filter((commit) => commit.stage === options.stage);
+  const proposals = new Map((await new ProposalStore(repoRoot).list()).map((entry) => [entry.commit, entry]));
+  const commits = (
+    options.stage === undefined ? all : all.filter((commit) => commit.stage === options.stage)
+  ).map((commit) => {
+    const proposal = proposals.get(commit.commit);
+    return proposal ? { ...commit, proposal: { id: proposal.id, status: proposal.status } } : commit;
+  });
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ version: 1, branch: aiBranch, patches: commits }, null, 2)}\n`);
     return 0;
@@ -55,7 +62,11 @@ export async function run(
     commit.date.slice(0, 16).replace("T", " "),
     commit.stage,
     commit.source,
-    commit.reverted ? `reverted (${commit.revertReason || "no reason given"})` : "applied",
+    commit.reverted
+      ? `reverted (${commit.revertReason || "no reason given"})`
+      : "proposal" in commit && commit.proposal.status === "awaiting"
+        ? `awaiting approval: orchestrator approve ${commit.proposal.id}`
+        : "applied",
     commit.summary,
   ]);
   io.stdout.write(table([["COMMIT", "DATE", "STAGE", "SOURCE", "OUTCOME", "SUMMARY"], ...rows]));

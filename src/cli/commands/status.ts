@@ -1,8 +1,10 @@
 import { hostname } from "node:os";
+import { ProposalStore } from "../../adapters/proposals/index.ts";
 import { processExists, StateStore } from "../../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: status must start fast.
 import { loadContextMap } from "../../config/context-map.ts";
 import { resolveSettings } from "../../config/settings.ts";
+import { stripControls } from "../../core/text/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
@@ -15,6 +17,7 @@ export interface StageStatusRow {
     | "failed"
     | "give_up"
     | "needs_human"
+    | "awaiting_approval"
     | "interrupted"
     | "not configured";
   since: string | null;
@@ -35,6 +38,15 @@ export interface StatusReport {
   executor: string;
   api: { configured: boolean; model: string; baseUrl: string };
   stages: StageStatusRow[];
+  /** Fixes proposed and not yet approved or rejected (`orchestrator approve ID` / `reject ID`). */
+  awaitingApproval: {
+    id: string;
+    stage: string;
+    commit: string;
+    source: string;
+    summary: string;
+    since: string;
+  }[];
   warnings: string[];
 }
 
@@ -46,10 +58,11 @@ export async function statusReport(
   const contextMap = await loadContextMap(repoRoot);
   const settings = resolveSettings(contextMap, env, options);
   const state = new StateStore(repoRoot, { readOnly: true });
-  const [statuses, errors, lock] = await Promise.all([
+  const [statuses, errors, lock, awaiting] = await Promise.all([
     state.stageStatuses(),
     state.allStageErrors(),
     state.lockHolder(),
+    new ProposalStore(repoRoot).awaiting(),
   ]);
   const warnings = state.warnings;
   const stages = Object.entries(contextMap.stages).map(([stage, spec]): StageStatusRow => {
@@ -97,6 +110,14 @@ export async function statusReport(
       baseUrl: settings.openai.baseUrl,
     },
     stages,
+    awaitingApproval: awaiting.map((proposal) => ({
+      id: proposal.id,
+      stage: proposal.stage,
+      commit: proposal.commit,
+      source: proposal.source,
+      summary: proposal.summary,
+      since: proposal.createdAt,
+    })),
     warnings,
   };
 }
@@ -137,6 +158,17 @@ export function formatStatus(report: StatusReport): string {
     .map((row) => `  ${row.stage}: ${row.reason}`);
   if (notes.length > 0) {
     out.push("", ...notes);
+  }
+  if (report.awaitingApproval.length > 0) {
+    out.push(
+      "",
+      "awaiting approval:",
+      ...report.awaitingApproval.map(
+        (proposal) =>
+          `  ${proposal.id}  ${proposal.stage}  ${proposal.commit.slice(0, 10)} (source: ${proposal.source}): ${stripControls(proposal.summary) || "no summary"}` +
+          ` — orchestrator approve ${proposal.id} | orchestrator reject ${proposal.id}`,
+      ),
+    );
   }
   const spending = report.stages
     .filter((row) => row.apiCallsTotal > 0 || row.executorRuns > 0)

@@ -103,6 +103,12 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
       return `pull request #${event.pull} was merged${event.by === "human" ? " by a human" : " through the forge's API"}: Flux can now apply the fix.`;
     case "reset":
       return `a human reset the stage${event.previous ? ` (it was ${event.previous})` : ""}.`;
+    case "fix_proposed":
+      return `proposed ${event.commit.slice(0, 10)} (source: ${event.source}) instead of running the stage with it: it waits for "orchestrator approve ${event.id}" or "orchestrator reject ${event.id}".`;
+    case "fix_approved":
+      return `a human approved proposal ${event.id} (${event.commit.slice(0, 10)}): the stage runs with it.`;
+    case "fix_rejected":
+      return `a human rejected proposal ${event.id} (${event.commit.slice(0, 10)}): it is reverted and never offered again for error ${event.fingerprint}.`;
     case "run_started":
     case "run_finished":
     case "converge_pass":
@@ -128,6 +134,9 @@ function ending(stage: string, episode: readonly JournalRecord[]): string {
   }
   if (last?.type === "needs_human") {
     return `Where it stands: needs_human — ${last.reason}. Fix the configuration, then run "orchestrator ${stage}" again.`;
+  }
+  if (last?.type === "fix_proposed") {
+    return `Where it stands: awaiting_approval — run "orchestrator approve ${last.id}" to run the stage with the fix, or "orchestrator reject ${last.id}".`;
   }
   const gaveUp = [...episode].reverse().find((event) => event.type === "give_up");
   if (gaveUp?.type === "give_up") {

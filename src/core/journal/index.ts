@@ -119,7 +119,21 @@ export type JournalEvent =
       attempts: number;
       error: string;
       retryAt?: string;
-    };
+    }
+  /** A fix was committed but not run: its source's approval mode is `propose`. */
+  | {
+      type: "fix_proposed";
+      stage: string;
+      id: string;
+      commit: string;
+      source: PatchSource;
+      fingerprint: string;
+      fixId?: string;
+    }
+  /** `orchestrator approve ID`: the stage runs with the proposed fix, which is verified as usual. */
+  | { type: "fix_approved"; stage: string; id: string; commit: string }
+  /** `orchestrator reject ID`: reverted, and never proposed or replayed again for that error. */
+  | { type: "fix_rejected"; stage: string; id: string; commit: string; fingerprint: string };
 
 export type FixOutcomeKind = "patched" | "no_change" | "refused" | "failed";
 
@@ -160,6 +174,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<JournalEventType>([
   "delivery_merged",
   "reset",
   "notification_failed",
+  "fix_proposed",
+  "fix_approved",
+  "fix_rejected",
 ]);
 
 /**

@@ -32,6 +32,7 @@ export const STATE_FILES = {
   fixes: "ai/state/fixes.json",
   lock: "ai/state/lock",
   contextMapCache: "ai/state/context_map.cache.json",
+  proposals: "ai/state/proposals.json",
 } as const;
 export type StateFileName = keyof typeof STATE_FILES;
 

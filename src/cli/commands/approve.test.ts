@@ -1,0 +1,154 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runInProcess, stateFile, testEnv } from "../../../test/helpers/cli.ts";
+import { contextMap, git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
+
+/** Fails like Proxmox does until the cluster file names a storage the node has. */
+const VMS_SCRIPT = `#!/usr/bin/env bash
+storage=$(sed -n 's/^storage: *//p' config/cluster.yaml)
+if [ "$storage" != "local-zfs" ]; then
+  echo "proxmox: 500 storage '$storage' does not exist" >&2
+  exit 1
+fi
+echo "proxmox: VM 121 running"
+`;
+
+/** A CLI agent stand-in (EXECUTOR=command): counts its runs, then edits the cluster file. */
+const AGENT = `#!/usr/bin/env bash
+n=$(( $(cat "$AGENT_RUNS" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$AGENT_RUNS"
+sed -i 's/^storage: .*/storage: local-zfs/' config/cluster.yaml
+echo "set the storage to local-zfs, the node's ZFS pool"
+`;
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+function homelab(approval = "  approval:\n    default: auto\n    executor: propose") {
+  const tools = mkdtempSync(join(tmpdir(), "agent-"));
+  writeFileSync(join(tools, "agent.sh"), AGENT, { mode: 0o755 });
+  const repo = makeHomelabRepo({
+    "ai/context_map.yaml": contextMap(
+      "  vms:\n    command: ./vms.sh\n    files: [config/**]",
+      `  executor_retry_threshold: 3\n  api_call_budget: 0\n${approval}`,
+    ),
+    "config/cluster.yaml": "node: pve\nstorage: local-lvm\n",
+    "vms.sh": VMS_SCRIPT,
+  });
+  folders.push(tools, repo);
+  const env = testEnv({
+    EXECUTOR: "command",
+    EXECUTOR_COMMAND: `${join(tools, "agent.sh")} {brief_file}`,
+    AGENT_RUNS: join(tools, "runs"),
+  });
+  const runs = () =>
+    existsSync(join(tools, "runs")) ? Number(readFileSync(join(tools, "runs"), "utf8")) : 0;
+  return { repo, env, runs, cli: (args: string[]) => runInProcess(args, repo, { env }) };
+}
+
+function journal(repo: string): { type: string; reason?: string }[] {
+  return readFileSync(stateFile(repo, "journal.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
+describe("orchestrator approve and reject (propose, then approve)", () => {
+  it("proposes the executor's fix instead of running it, shows it everywhere, and approve turns the stage green", async () => {
+    const { repo, runs, cli } = homelab();
+    const first = await cli(["vms"]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain("vms: awaiting_approval — fix ");
+    expect(first.stdout).toContain('"orchestrator approve vms-1"');
+    expect(runs()).toBe(1);
+    expect(git(repo, "log", "-1", "--format=%B", "ai/orchestrator-stage1")).toContain("Source: command");
+    expect(journal(repo).filter((event) => event.type === "stage_run")).toHaveLength(1);
+
+    const status = await cli(["status"]);
+    expect(status.stdout).toMatch(/^vms +awaiting_approval /m);
+    expect(status.stdout).toContain("awaiting approval:\n  vms-1  vms  ");
+    expect(JSON.parse((await cli(["status", "--json"])).stdout).awaitingApproval).toMatchObject([
+      { id: "vms-1", stage: "vms", source: "command" },
+    ]);
+    expect((await cli(["patches"])).stdout).toContain("awaiting approval: orchestrator approve vms-1");
+    const plan = await cli(["plan"]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^vms +await approval +fix [0-9a-f]{10} \(source: command\) was proposed/m);
+    // Converging again does not run the stage with the unapproved fix.
+    expect((await cli(["all"])).stdout).toContain("vms: awaiting_approval");
+    expect(journal(repo).filter((event) => event.type === "stage_run")).toHaveLength(1);
+
+    const approved = await cli(["approve", "vms-1"]);
+    expect(approved.stdout).toBe("vms: green\n");
+    expect(approved.code).toBe(0);
+    expect(runs()).toBe(1);
+    expect(JSON.parse((await cli(["fixes", "--json"])).stdout).fixes).toHaveLength(1);
+    expect((await cli(["status", "--json"])).stdout).toContain('"awaitingApproval": []');
+    expect((await cli(["explain", "vms"])).stdout).toContain("a human approved proposal vms-1");
+    const again = await cli(["approve", "vms-1"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("proposal vms-1 was already approved");
+  });
+
+  it("reverts a rejected fix, and reverts at once the same fix found again for the same error", async () => {
+    const { repo, runs, cli } = homelab();
+    expect((await cli(["vms"])).code).toBe(1);
+    const rejected = await cli(["reject", "vms-1"]);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toMatch(/^rejected vms-1: reverted [0-9a-f]{10} on ai\/orchestrator-stage1/);
+    expect(git(repo, "log", "-1", "--format=%s", "ai/orchestrator-stage1")).toMatch(/revert/i);
+    expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0]).toMatchObject({
+      id: "vms-1",
+      status: "rejected",
+    });
+
+    // The agent finds the very same change again: it is not proposed again, it is reverted.
+    const next = await cli(["vms"]);
+    expect(next.code).toBe(1);
+    expect(next.stdout).toContain("vms: give_up");
+    expect(runs()).toBe(2);
+    expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals).toHaveLength(1);
+    expect(journal(repo).map((event) => event.reason)).toContain(
+      "a human rejected the same fix for this error (proposal vms-1)",
+    );
+  });
+
+  it("follows a proposed commit when the AI branch is rebuilt on the user's newer commits", async () => {
+    const { repo, cli } = homelab();
+    expect((await cli(["vms"])).code).toBe(1);
+    const proposed = JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0].commit;
+    writeFileSync(join(repo, "NOTES.md"), "the user's own work\n");
+    git(repo, "add", "NOTES.md");
+    git(repo, "commit", "-qm", "notes");
+    const rejected = await cli(["reject", "vms-1"]);
+    expect(rejected.stderr).toBe("");
+    expect(rejected.code).toBe(0);
+    const now = JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0];
+    expect(now.commit).not.toBe(proposed);
+    expect(rejected.stdout).toContain(`reverted ${now.commit.slice(0, 10)}`);
+    expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: local-lvm");
+    expect(git(repo, "show", "ai/orchestrator-stage1:NOTES.md")).toBe("the user's own work");
+  });
+
+  it("says which proposals exist when asked to approve an unknown one, and changes nothing", async () => {
+    const { repo, cli } = homelab();
+    await cli(["vms"]);
+    const before = readFileSync(stateFile(repo, "proposals.json"), "utf8");
+    const result = await cli(["approve", "vms-9"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no proposal "vms-9"; awaiting approval: vms-1');
+    expect(readFileSync(stateFile(repo, "proposals.json"), "utf8")).toBe(before);
+  });
+
+  it("refuses an approval mode it does not know, naming the field", async () => {
+    const { cli } = homelab("  approval:\n    executor: sometimes");
+    const result = await cli(["vms"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("settings.approval.executor");
+  });
+});

@@ -1,0 +1,37 @@
+import { rejectProposal } from "../../reconcile/index.ts";
+import { type GlobalOptions, repoRootOf } from "../global-options.ts";
+import { interruptController } from "../interrupt.ts";
+import type { CliIO } from "../io.ts";
+import { terminalReporter } from "../progress.ts";
+import { openRunContext } from "../run-context.ts";
+
+/**
+ * `orchestrator reject ID`: revert a proposed fix on the AI branch; it is remembered as rejected
+ * for its error and never proposed or replayed for it again.
+ */
+export async function run([id]: [string], options: GlobalOptions, io: CliIO): Promise<number> {
+  const repoRoot = repoRootOf(options, io);
+  const interrupt = interruptController(io);
+  try {
+    const { ctx, lock } = await openRunContext({
+      repoRoot,
+      flags: options,
+      lockFor: `reject ${id}`,
+      reporter: terminalReporter(io.stderr),
+      signal: interrupt.signal,
+      env: io.env,
+    });
+    try {
+      const { proposal, revert } = await rejectProposal(ctx, id);
+      io.stdout.write(
+        `rejected ${proposal.id}: reverted ${proposal.commit.slice(0, 10)} on ${ctx.settings.aiBranch} (${revert.slice(0, 10)}); ` +
+          `it will not be offered again for this error. Run "orchestrator ${proposal.stage}" to look for another fix\n`,
+      );
+      return 0;
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
