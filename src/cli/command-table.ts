@@ -96,7 +96,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "init",
     description:
-      "write ai/ (context map, master memo, executor instructions, shim) without overwriting anything",
+      "write ai/ (context map, master memo, executor instructions, shim) for the tooling the repo already uses, without overwriting anything",
+    options: [
+      {
+        flags: "--pack <packs>",
+        description:
+          "auto (what the repo uses), builtin, or packs: packer,terraform,talhelper,cluster-template,flux,argocd",
+        default: "auto",
+      },
+      { flags: "--dry-run", description: "print what would be written; write nothing" },
+    ],
     load: () => import("./commands/init.ts"),
   },
   {
