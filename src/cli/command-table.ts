@@ -225,12 +225,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "verify",
-    description: `run a homelab stage's read-only success checks once (${STEP_NAMES.join(", ")})`,
+    description: "run a stage's success_criteria once (any stage of ai/context_map.yaml), changing nothing",
     arguments: [
-      { name: "<stage>", description: `the stage: ${STEP_NAMES.join(", ")}` },
+      { name: "<stage>", description: `a stage of ai/context_map.yaml (built in: ${STEP_NAMES.join(", ")})` },
       { name: "[check]", description: "one check by name (default: all of the stage's)" },
     ],
-    options: [CLUSTER_OPTION],
+    options: [CLUSTER_OPTION, { flags: "--json", description: "the checks' results as JSON" }],
     load: () => import("./commands/verify.ts"),
   },
   {

@@ -1,5 +1,4 @@
-import { delimiter, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { SideBranch } from "../adapters/side-branch/index.ts";
 import { runStage, runSuccessChecks } from "../adapters/stage-runner/index.ts";
 import { type HeldLock, StateStore } from "../adapters/state-store/index.ts";
@@ -10,6 +9,7 @@ import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
+import { withOwnBinFirst } from "./own-bin.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
@@ -166,15 +166,6 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
   };
-}
-
-/**
- * Stage commands and checks call `orchestrator step …` and `orchestrator verify …`: put this
- * installation's bin/ first on PATH so they reach the same version that is running the loop.
- */
-function withOwnBinFirst(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const binDir = fileURLToPath(new URL("../../../bin/", import.meta.url));
-  return { ...env, PATH: `${binDir.replace(/\/$/, "")}${delimiter}${env["PATH"] ?? ""}` };
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

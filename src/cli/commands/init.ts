@@ -5,6 +5,7 @@ import { RUNTIME_DIRS } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { initRepo, planInit } from "../../init/index.ts";
 import { GITIGNORE_LINES } from "../../init/templates.ts";
+import { ignoredInitFiles, ignoredMessage } from "../../preflight/index.ts";
 import type { GlobalOptions } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
@@ -55,6 +56,9 @@ export async function run(
   }
   if (result.gitignoreAdded.length > 0) {
     io.stdout.write(`added to .gitignore: ${result.gitignoreAdded.join(" ")}\n`);
+  }
+  for (const hit of await ignoredInitFiles(repoRoot)) {
+    io.stderr.write(`warning: ${ignoredMessage(hit)}\n`);
   }
   if (result.written.length === 0) {
     throw new UserError(

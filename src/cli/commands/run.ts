@@ -1,3 +1,5 @@
+import { loadContextMap } from "../../config/context-map.ts";
+import { preflight } from "../../preflight/index.ts";
 import { convergeAll, convergeStage, resetStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
@@ -12,6 +14,9 @@ export async function run(
   io: CliIO,
 ): Promise<number> {
   const repoRoot = repoRootOf(options, io);
+  if (!options.reset && !(await preflightPasses(repoRoot, stage, io))) {
+    return 2;
+  }
   const interrupt = interruptController(io);
   try {
     const { ctx, lock } = await openRunContext({
@@ -58,4 +63,21 @@ export async function run(
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * Before anything runs: what would make every run fail the same way (uncommitted files the
+ * stages need, init's files hidden by .gitignore, a missing tool), each said in one line.
+ */
+async function preflightPasses(repoRoot: string, stage: string, io: CliIO): Promise<boolean> {
+  const contextMap = await loadContextMap(repoRoot);
+  const stages = stage === "all" ? Object.keys(contextMap.stages) : [stage];
+  const report = await preflight(repoRoot, contextMap, stages, io.env);
+  for (const warning of report.warnings) {
+    io.stderr.write(`warning: ${warning}\n`);
+  }
+  for (const problem of report.problems) {
+    io.stderr.write(`orchestrator: ${problem}\n`);
+  }
+  return report.problems.length === 0;
 }
