@@ -68,6 +68,10 @@ export const RUN_COMMAND: CommandSpec = {
   arguments: [{ name: "[stage]", description: 'a stage from ai/context_map.yaml, or "all"' }],
   options: [
     { flags: "--reset", description: "clear the stage's state (after a human fix) and set it to idle" },
+    {
+      flags: "--json",
+      description: "the outcomes (with each failed stage's failing lines) as JSON on stdout",
+    },
   ],
   load: () => import("./commands/run.ts"),
 };
@@ -112,6 +116,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "explain",
     description: "the story of the stage's last episode in plain words: runs, fixes, model calls, outcome",
     arguments: [{ name: "<stage>", description: "a stage from ai/context_map.yaml" }],
+    options: [
+      { flags: "--json", description: "the episode's journal events, failing lines and story as JSON" },
+    ],
     load: () => import("./commands/explain.ts"),
   },
   {

@@ -1,6 +1,8 @@
 import { stripVTControlCharacters } from "node:util";
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { formatDuration } from "../core/duration/index.ts";
+import { chooseErrorLines, cleanLogLines, TAIL_LINES } from "../core/fingerprint/index.ts";
+import { stripControls } from "../core/text/index.ts";
 import type { Reporter } from "../reconcile/index.ts";
 import type { OutputStream } from "./io.ts";
 
@@ -16,15 +18,23 @@ export function terminalReporter(stream: OutputStream): Reporter {
 }
 
 function plainReporter(stream: OutputStream): Reporter {
+  const output = new RecentOutput();
   return {
     stageStarted(stage, attempt, command) {
+      output.clear();
       stream.write(`[${stage}] run ${attempt}: ${firstLine(command)}\n`);
     },
     line(stage, text) {
+      output.add(text);
       stream.write(`[${stage}]   ${shorten(text, PLAIN_LINE_CHARS)}\n`);
     },
     stageFinished(stage, result) {
       stream.write(`[${stage}] ${resultLine(result)}\n`);
+      if (!result.green) {
+        for (const line of output.failingLines()) {
+          stream.write(`[${stage}]   > ${shorten(line, PLAIN_LINE_CHARS)}\n`);
+        }
+      }
     },
     note(stage, text) {
       stream.write(`[${stage}] ${text}\n`);
@@ -33,6 +43,7 @@ function plainReporter(stream: OutputStream): Reporter {
 }
 
 function liveReporter(stream: OutputStream): Reporter {
+  const output = new RecentOutput();
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   let started = 0;
@@ -51,6 +62,7 @@ function liveReporter(stream: OutputStream): Reporter {
   return {
     stageStarted(stage, attempt) {
       label = `${stage} (run ${attempt})`;
+      output.clear();
       started = Date.now();
       lastLine = "";
       timer = setInterval(draw, 100);
@@ -58,11 +70,18 @@ function liveReporter(stream: OutputStream): Reporter {
       draw();
     },
     line(_stage, text) {
+      output.add(text);
       lastLine = stripVTControlCharacters(text).trim() || lastLine;
     },
     stageFinished(stage, result) {
       clear();
       stream.write(`${result.green ? "✔" : "✖"} ${stage}: ${resultLine(result)}\n`);
+      if (!result.green) {
+        const width = Math.max(40, (stream.columns ?? 100) - 1);
+        for (const line of output.failingLines()) {
+          stream.write(`    ${shorten(line, width - 4)}\n`);
+        }
+      }
     },
     note(stage, text) {
       if (timer) {
@@ -87,4 +106,29 @@ function firstLine(command: string): string {
 
 function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The last lines a stage printed, kept so a failed run can show its failing lines under the
+ * result: the same lines the fingerprint picks (src/core/fingerprint chooseErrorLines on the
+ * cleaned tail), so what the terminal shows is what the loop counts the error by.
+ */
+class RecentOutput {
+  private lines: string[] = [];
+
+  clear(): void {
+    this.lines = [];
+  }
+
+  add(text: string): void {
+    this.lines.push(text);
+    if (this.lines.length > TAIL_LINES * 2) {
+      this.lines = this.lines.slice(-TAIL_LINES);
+    }
+  }
+
+  failingLines(): string[] {
+    const cleaned = cleanLogLines(this.lines.slice(-TAIL_LINES).join("\n"));
+    return chooseErrorLines(cleaned).map((chosen) => stripControls(chosen.line));
+  }
 }

@@ -1,4 +1,5 @@
 import { loadContextMap } from "../../config/context-map.ts";
+import type { JournalRecord } from "../../core/journal/index.ts";
 import { preflight } from "../../preflight/index.ts";
 import { convergeAll, convergeStage, resetStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
@@ -7,10 +8,10 @@ import type { CliIO } from "../io.ts";
 import { terminalReporter } from "../progress.ts";
 import { openRunContext } from "../run-context.ts";
 
-/** `orchestrator <stage> [--reset]` and `orchestrator all`. */
+/** `orchestrator <stage> [--reset] [--json]` and `orchestrator all`. */
 export async function run(
   [stage]: [string],
-  options: GlobalOptions & { reset?: boolean },
+  options: GlobalOptions & { reset?: boolean; json?: boolean },
   io: CliIO,
 ): Promise<number> {
   const repoRoot = repoRootOf(options, io);
@@ -48,10 +49,20 @@ export async function run(
       await ctx.state.journal({ type: "run_started", target: stage });
       const outcomes = stage === "all" ? await convergeAll(ctx) : [await convergeStage(ctx, stage)];
       await ctx.state.journal({ type: "run_finished", target: stage, outcomes });
-      for (const outcome of outcomes) {
-        io.stdout.write(
-          `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
+      if (options.json) {
+        const failing = failingLinesByStage(await ctx.state.readJournal());
+        const withLines = outcomes.map((outcome) =>
+          outcome.status === "green"
+            ? outcome
+            : { ...outcome, failingLines: failing.get(outcome.stage) ?? [] },
         );
+        io.stdout.write(`${JSON.stringify({ target: stage, outcomes: withLines })}\n`);
+      } else {
+        for (const outcome of outcomes) {
+          io.stdout.write(
+            `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
+          );
+        }
       }
       if (outcomes.at(-1)?.status === "interrupted") {
         return 130;
@@ -80,4 +91,15 @@ async function preflightPasses(repoRoot: string, stage: string, io: CliIO): Prom
     io.stderr.write(`orchestrator: ${problem}\n`);
   }
   return report.problems.length === 0;
+}
+
+/** Each stage's failing lines as the journal last recorded them (a decision or a needs_human). */
+function failingLinesByStage(records: readonly JournalRecord[]): Map<string, string[]> {
+  const lines = new Map<string, string[]>();
+  for (const record of records) {
+    if (record.type === "decision" || record.type === "needs_human") {
+      lines.set(record.stage, record.lines ?? []);
+    }
+  }
+  return lines;
 }
