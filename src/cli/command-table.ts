@@ -83,6 +83,11 @@ const CLUSTER_OPTION: OptionSpec = {
   description: "the cluster file (default: the only one in config/clusters/)",
 };
 
+const LAB_DIR_OPTION: OptionSpec = {
+  flags: "--dir <dir>",
+  description: "the lab's folder (default: $XDG_STATE_HOME/homelab-orchestrator/lab)",
+};
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "status",
@@ -131,6 +136,34 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "run the loop on a built-in sandbox homelab in a temporary folder",
     options: [{ flags: "--keep", description: "keep the temporary repo for a look afterwards" }],
     load: () => import("./commands/demo.ts"),
+  },
+  {
+    name: "lab",
+    description: "the sandbox lab (loopback Proxmox VE API, fake talosctl/kubectl/flux) in the background",
+    subcommands: [
+      {
+        name: "up",
+        description:
+          "start it (keeping the world a previous lab in the folder left) and print what to export",
+        options: [
+          LAB_DIR_OPTION,
+          { flags: "--port <port>", description: "the Proxmox API's port (default: any free)" },
+        ],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.up })),
+      },
+      {
+        name: "down",
+        description: "stop it; its world file stays",
+        options: [LAB_DIR_OPTION],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.down })),
+      },
+      {
+        name: "status",
+        description: "say whether it is up, where, and what to export (exit 1 when down)",
+        options: [LAB_DIR_OPTION],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.status })),
+      },
+    ],
   },
   {
     name: "fingerprint",
