@@ -1,11 +1,12 @@
 import { loadContextMap } from "../../config/context-map.ts";
 import type { JournalRecord } from "../../core/journal/index.ts";
 import { preflight } from "../../preflight/index.ts";
-import { convergeAll, convergeStage, resetStage } from "../../reconcile/index.ts";
+import { convergeAll, convergeStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
 import { terminalReporter } from "../progress.ts";
+import { resetStages } from "../reset.ts";
 import { openRunContext } from "../run-context.ts";
 
 /** `orchestrator <stage> [--reset] [--json]` and `orchestrator all`. */
@@ -40,10 +41,7 @@ export async function run(
         io.stderr.write(`warning: ${warning}\n`);
       }
       if (options.reset) {
-        for (const name of stage === "all" ? Object.keys(ctx.contextMap.stages) : [stage]) {
-          await resetStage(ctx, name);
-        }
-        io.stdout.write(`${stage}: reset to idle\n`);
+        await resetStages(ctx, stage, io);
         return 0;
       }
       await ctx.state.journal({ type: "run_started", target: stage });
