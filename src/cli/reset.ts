@@ -45,7 +45,6 @@ export async function resetStages(ctx: RunContext, stage: string, io: CliIO): Pr
 /** The secret files among what the human committed since the give_up (what rememberHumanFix leaves out). */
 async function humanFixSecretFiles(
   ctx: RunContext,
-  stage: string,
   giveUpHead: string | undefined,
   status: string | undefined,
 ): Promise<string[]> {
