@@ -17,12 +17,7 @@ export async function resetStages(ctx: RunContext, stage: string, io: CliIO): Pr
       ? Object.keys(ctx.contextMap.stages).filter((name) => statuses[name]?.status !== "green")
       : [stage];
   for (const name of names) {
-    const secretFiles = await humanFixSecretFiles(
-      ctx,
-      name,
-      statuses[name]?.giveUpHead,
-      statuses[name]?.status,
-    );
+    const secretFiles = await humanFixSecretFiles(ctx, statuses[name]?.giveUpHead, statuses[name]?.status);
     await resetStage(ctx, name);
     if (secretFiles.length > 0) {
       io.stdout.write(
