@@ -19,7 +19,7 @@ import { ADOPT_PACKS, type AdoptPack, adoptedStages, globsThatMatch, packsFor } 
 import { detectRepo } from "./detect.ts";
 import { adoptedExecutorInstructions, draftMemo, renderAdoptedContextMap } from "./render-adopted.ts";
 import {
-  BOOTSTRAP_SHIM,
+  bootstrapShim,
   CONTEXT_MAP_TEMPLATE,
   EXAMPLE_CLUSTER_PATH,
   EXECUTOR_INSTRUCTIONS_TEMPLATE,
@@ -44,13 +44,13 @@ export interface InitResult {
  * Everything init writes: the stage pack's context map (and its JSON Schema, `schemaJson`), the
  * master memo, executor instructions, the seed's shim, and an example cluster file with its schema.
  */
-export function defaultInitFiles(schemaJson: string): InitFile[] {
+export function defaultInitFiles(schemaJson: string, cliPath?: string): InitFile[] {
   return [
     { path: "ai/context_map.yaml", content: CONTEXT_MAP_TEMPLATE },
     { path: SCHEMA_FILE, content: schemaJson },
     { path: "ai/master_memo.md", content: MASTER_MEMO_TEMPLATE },
     { path: "ai/executor_instructions.md", content: EXECUTOR_INSTRUCTIONS_TEMPLATE },
-    { path: "ai/bootstrap_loop.sh", content: BOOTSTRAP_SHIM, executable: true },
+    { path: "ai/bootstrap_loop.sh", content: bootstrapShim(cliPath), executable: true },
     { path: "ai/backlog.md", content: "# Backlog\n\nFollow-ups suggested by the model land here.\n" },
     { path: "ai/issues.txt", content: "" },
     { path: EXAMPLE_CLUSTER_PATH, content: EXAMPLE_CLUSTER_FILE },
@@ -71,11 +71,16 @@ export interface InitPlan {
  * Packer, cluster-template, Flux, Argo CD) when it has any, the built-in pack otherwise or when
  * `pack` is "builtin". `pack` may also name packs (comma-separated) to use whatever was found.
  */
-export async function planInit(repoRoot: string, schemaJson: string, pack = "auto"): Promise<InitPlan> {
+export async function planInit(
+  repoRoot: string,
+  schemaJson: string,
+  pack = "auto",
+  cliPath?: string,
+): Promise<InitPlan> {
   const facts = await detectRepo(repoRoot);
   const requested = pack === "auto" ? packsFor(facts) : pack === "builtin" ? [] : parsePacks(pack);
   if (requested.length === 0) {
-    return { packs: ["builtin"], files: defaultInitFiles(schemaJson), warnings: [] };
+    return { packs: ["builtin"], files: defaultInitFiles(schemaJson, cliPath), warnings: [] };
   }
   const warnings: string[] = [];
   const built = adoptedStages(facts, requested);
@@ -95,7 +100,7 @@ export async function planInit(repoRoot: string, schemaJson: string, pack = "aut
     { path: SCHEMA_FILE, content: schemaJson },
     { path: MASTER_MEMO_FILE, content: draftMemo(facts, stages) },
     { path: EXECUTOR_INSTRUCTIONS_FILE, content: adoptedExecutorInstructions(facts) },
-    { path: BOOTSTRAP_SHIM_FILE, content: BOOTSTRAP_SHIM, executable: true },
+    { path: BOOTSTRAP_SHIM_FILE, content: bootstrapShim(cliPath), executable: true },
     { path: BACKLOG_FILE, content: "# Backlog\n\nFollow-ups suggested by the model land here.\n" },
     { path: ISSUES_FILE, content: "" },
   ];

@@ -8,6 +8,7 @@ import { GITIGNORE_LINES } from "../../init/templates.ts";
 import { ignoredInitFiles, ignoredMessage } from "../../preflight/index.ts";
 import type { GlobalOptions } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
+import { OWN_CLI } from "../own-bin.ts";
 
 /**
  * `orchestrator init [--pack auto|builtin|<packs>] [--dry-run]`: the one command that does not
@@ -27,7 +28,7 @@ export async function run(
     );
   }
   const schema = `${JSON.stringify(contextMapJsonSchema(), null, 2)}\n`;
-  const plan = await planInit(repoRoot, schema, options.pack ?? "auto");
+  const plan = await planInit(repoRoot, schema, options.pack ?? "auto", OWN_CLI);
   const adopted = plan.packs[0] !== "builtin";
   io.stdout.write(
     adopted
