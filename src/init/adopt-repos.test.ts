@@ -105,6 +105,10 @@ describe("init adopts the homelab a repo already is", () => {
     expectOnlyAllowedDiagnostics(map);
     expect(all.code, all.stdout + all.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(root, "terraform.tfstate"), "utf8")).serial).toBe(8);
+    // verify runs the adopted stage's own check once, in the user's checkout.
+    const verify = await runInProcess(["verify", "vms"], root, { env });
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(verify.stdout).toContain("verify vms: 1 check(s) passed");
     expect(readFileSync(log, "utf8")).toContain("argocd app sync --async argocd/root");
     expect(readFileSync(log, "utf8")).not.toMatch(/^terraform /m);
   });
@@ -141,6 +145,15 @@ describe("init adopts the homelab a repo already is", () => {
     const bad = await runInProcess(["init", "--pack", "ansible"], bare, { env: testEnv() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--pack ansible: unknown pack");
+  });
+
+  it("a repo with an existing Talos secrets bundle is told where the built-in pack keeps it", async () => {
+    const root = fixtureRepo("tofu-local-state", {});
+    writeFileSync(join(root, "secrets.yaml"), "cluster:\n  id: abc\nsecrets:\n  bootstraptoken: x\n");
+    const init = await runInProcess(["init", "--pack", "builtin", "--dry-run"], root, { env: testEnv() });
+    expect(init.stderr).toContain(
+      "found an existing Talos secrets bundle at secrets.yaml: the talos stage generates talos/secrets.yaml only when it is absent",
+    );
   });
 
   it("init outside a git repository fails with one line and writes nothing", async () => {

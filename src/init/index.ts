@@ -80,7 +80,13 @@ export async function planInit(
   const facts = await detectRepo(repoRoot);
   const requested = pack === "auto" ? packsFor(facts) : pack === "builtin" ? [] : parsePacks(pack);
   if (requested.length === 0) {
-    return { packs: ["builtin"], files: defaultInitFiles(schemaJson, cliPath), warnings: [] };
+    const warnings =
+      facts.talosSecrets && facts.talosSecrets !== BUILTIN_TALOS_SECRETS
+        ? [
+            `found an existing Talos secrets bundle at ${facts.talosSecrets}: the talos stage generates ${BUILTIN_TALOS_SECRETS} only when it is absent, so move (or copy) it there to keep your cluster's identity (it is git-ignored)`,
+          ]
+        : [];
+    return { packs: ["builtin"], files: defaultInitFiles(schemaJson, cliPath), warnings };
   }
   const warnings: string[] = [];
   const built = adoptedStages(facts, requested);
@@ -106,6 +112,9 @@ export async function planInit(
   ];
   return { packs: requested, files, warnings };
 }
+
+/** Where the built-in pack's talos step keeps the cluster's secrets bundle (GITIGNORE_LINES). */
+const BUILTIN_TALOS_SECRETS = "talos/secrets.yaml";
 
 const PACK_EVIDENCE: Record<AdoptPack, string> = {
   packer: "*.pkr.hcl",
