@@ -24,6 +24,19 @@ describe("preflight before a run", () => {
     expect(existsSync(join(root, "ai/logs"))).toBe(false);
   });
 
+  it("stops converge before its first pass the same way", async () => {
+    const root = makeHomelabRepo({ "README.txt": "my lab\n" });
+    makeHomelabRepo(
+      { "ai/context_map.yaml": contextMap('  vms:\n    command: "true"') },
+      { root, commit: false },
+    );
+    const result = await runInProcess(["converge", "--every", "1s"], root, { env: testEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "not committed, so the AI worktree would not have them: ai/context_map.yaml",
+    );
+  });
+
   it("names the files init wrote that a .gitignore of *.md and **/*.sh would drop, at init and before the run", async () => {
     const root = makeHomelabRepo({ ".gitignore": "*.md\n**/*.sh\n", "README.txt": "lab\n" });
     const init = await runInProcess(["init"], root, { env: testEnv() });

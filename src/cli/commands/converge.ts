@@ -4,6 +4,7 @@ import { convergeAll } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
+import { preflightPasses } from "../preflight-gate.ts";
 import { terminalReporter } from "../progress.ts";
 import { abortableSleep, openRunContext } from "../run-context.ts";
 
@@ -17,6 +18,9 @@ export async function run(_args: [], options: GlobalOptions & { every: string },
     throw new UserError(`--every "${options.every}": expected a duration like 15m`);
   }
   const repoRoot = repoRootOf(options, io);
+  if (!(await preflightPasses(repoRoot, "all", io))) {
+    return 2;
+  }
   const interrupt = interruptController(io);
   try {
     for (let pass = 1; !interrupt.signal.aborted; pass++) {

@@ -1,10 +1,9 @@
-import { loadContextMap } from "../../config/context-map.ts";
 import type { JournalRecord } from "../../core/journal/index.ts";
-import { preflight } from "../../preflight/index.ts";
 import { convergeAll, convergeStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
+import { preflightPasses } from "../preflight-gate.ts";
 import { terminalReporter } from "../progress.ts";
 import { resetStages } from "../reset.ts";
 import { openRunContext } from "../run-context.ts";
@@ -72,23 +71,6 @@ export async function run(
   } finally {
     interrupt.dispose();
   }
-}
-
-/**
- * Before anything runs: what would make every run fail the same way (uncommitted files the
- * stages need, init's files hidden by .gitignore, a missing tool), each said in one line.
- */
-async function preflightPasses(repoRoot: string, stage: string, io: CliIO): Promise<boolean> {
-  const contextMap = await loadContextMap(repoRoot);
-  const stages = stage === "all" ? Object.keys(contextMap.stages) : [stage];
-  const report = await preflight(repoRoot, contextMap, stages, io.env);
-  for (const warning of report.warnings) {
-    io.stderr.write(`warning: ${warning}\n`);
-  }
-  for (const problem of report.problems) {
-    io.stderr.write(`orchestrator: ${problem}\n`);
-  }
-  return report.problems.length === 0;
 }
 
 /** Each stage's failing lines as the journal last recorded them (a decision or a needs_human). */
