@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXAMPLE_CLUSTER_FILE } from "../../src/homelab/cluster-file/index.ts";
@@ -51,9 +52,18 @@ spec:
 /** A stand-in deploy key for `flux bootstrap`; the fake flux only checks that it exists. */
 export const LAB_DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n";
 
+/** How `lab up` brings a lab back: the world it left (VMs, nodes, cluster) and the same port. */
+export interface SandboxRestart {
+  /** Keep `dir/world.json` when it exists instead of seeding a new world. */
+  readonly keepWorld?: boolean;
+  /** The Proxmox API's port (default: any free one), so cluster files naming it still work. */
+  readonly port?: number;
+}
+
 export async function startSandboxLab(
   dir: string,
   world: Omit<LabWorldOptions, "dhcpReservations"> = {},
+  restart: SandboxRestart = {},
 ): Promise<SandboxLab> {
   await mkdir(dir, { recursive: true });
   // The example's nodes get their IPs by DHCP reservation, as on a real LAN.
@@ -64,11 +74,17 @@ export async function startSandboxLab(
     ]),
   );
   const worldFile = join(dir, "world.json");
-  writeWorld(worldFile, newLabWorld({ taskPolls: 0, ...world, dhcpReservations }));
-  updateWorld(worldFile, (state) => {
-    state.kubernetes = { ...state.kubernetes, git: homelabGitContent() };
+  if (!(restart.keepWorld && existsSync(worldFile))) {
+    writeWorld(worldFile, newLabWorld({ taskPolls: 0, ...world, dhcpReservations }));
+    updateWorld(worldFile, (state) => {
+      state.kubernetes = { ...state.kubernetes, git: homelabGitContent() };
+    });
+  }
+  const proxmox = await startLabProxmoxServer({
+    worldFile,
+    token: LAB_TOKEN,
+    ...(restart.port === undefined ? {} : { port: restart.port }),
   });
-  const proxmox = await startLabProxmoxServer({ worldFile, token: LAB_TOKEN });
   const tokenFile = join(dir, "proxmox-token");
   await writeFile(tokenFile, `${LAB_TOKEN.secret}\n`, { mode: 0o600 });
   const binDir = join(dir, "bin");

@@ -68,6 +68,10 @@ export const RUN_COMMAND: CommandSpec = {
   arguments: [{ name: "[stage]", description: 'a stage from ai/context_map.yaml, or "all"' }],
   options: [
     { flags: "--reset", description: "clear the stage's state (after a human fix) and set it to idle" },
+    {
+      flags: "--json",
+      description: "the outcomes (with each failed stage's failing lines) as JSON on stdout",
+    },
   ],
   load: () => import("./commands/run.ts"),
 };
@@ -77,6 +81,11 @@ export const STEP_NAMES = ["vms", "talos", "infra", "apps", "ingress", "obs"] as
 const CLUSTER_OPTION: OptionSpec = {
   flags: "--cluster <file>",
   description: "the cluster file (default: the only one in config/clusters/)",
+};
+
+const LAB_DIR_OPTION: OptionSpec = {
+  flags: "--dir <dir>",
+  description: "the lab's folder (default: $XDG_STATE_HOME/homelab-orchestrator/lab)",
 };
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -127,13 +136,25 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "init",
     description:
-      "write ai/ (context map, master memo, executor instructions, shim) without overwriting anything",
+      "write ai/ (context map, master memo, executor instructions, shim) for the tooling the repo already uses, without overwriting anything",
+    options: [
+      {
+        flags: "--pack <packs>",
+        description:
+          "auto (what the repo uses), builtin, or packs: packer,terraform,talhelper,cluster-template,flux,argocd",
+        default: "auto",
+      },
+      { flags: "--dry-run", description: "print what would be written; write nothing" },
+    ],
     load: () => import("./commands/init.ts"),
   },
   {
     name: "explain",
     description: "the story of the stage's last episode in plain words: runs, fixes, model calls, outcome",
     arguments: [{ name: "<stage>", description: "a stage from ai/context_map.yaml" }],
+    options: [
+      { flags: "--json", description: "the episode's journal events, failing lines and story as JSON" },
+    ],
     load: () => import("./commands/explain.ts"),
   },
   {
@@ -146,6 +167,34 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "run the loop on a built-in sandbox homelab in a temporary folder",
     options: [{ flags: "--keep", description: "keep the temporary repo for a look afterwards" }],
     load: () => import("./commands/demo.ts"),
+  },
+  {
+    name: "lab",
+    description: "the sandbox lab (loopback Proxmox VE API, fake talosctl/kubectl/flux) in the background",
+    subcommands: [
+      {
+        name: "up",
+        description:
+          "start it (keeping the world a previous lab in the folder left) and print what to export",
+        options: [
+          LAB_DIR_OPTION,
+          { flags: "--port <port>", description: "the Proxmox API's port (default: any free)" },
+        ],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.up })),
+      },
+      {
+        name: "down",
+        description: "stop it; its world file stays",
+        options: [LAB_DIR_OPTION],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.down })),
+      },
+      {
+        name: "status",
+        description: "say whether it is up, where, and what to export (exit 1 when down)",
+        options: [LAB_DIR_OPTION],
+        load: () => import("./commands/lab.ts").then((lab) => ({ run: lab.status })),
+      },
+    ],
   },
   {
     name: "fingerprint",
@@ -269,12 +318,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "verify",
-    description: `run a homelab stage's read-only success checks once (${STEP_NAMES.join(", ")})`,
+    description: "run a stage's success_criteria once (any stage of ai/context_map.yaml), changing nothing",
     arguments: [
-      { name: "<stage>", description: `the stage: ${STEP_NAMES.join(", ")}` },
+      { name: "<stage>", description: `a stage of ai/context_map.yaml (built in: ${STEP_NAMES.join(", ")})` },
       { name: "[check]", description: "one check by name (default: all of the stage's)" },
     ],
-    options: [CLUSTER_OPTION],
+    options: [CLUSTER_OPTION, { flags: "--json", description: "the checks' results as JSON" }],
     load: () => import("./commands/verify.ts"),
   },
   {

@@ -1,5 +1,6 @@
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { formatDuration } from "../core/duration/index.ts";
+import { chooseErrorLines, cleanLogLines, TAIL_LINES } from "../core/fingerprint/index.ts";
 import { stripControls } from "../core/text/index.ts";
 import type { Reporter } from "../reconcile/index.ts";
 import type { OutputStream } from "./io.ts";
@@ -16,15 +17,23 @@ export function terminalReporter(stream: OutputStream): Reporter {
 }
 
 function plainReporter(stream: OutputStream): Reporter {
+  const output = new RecentOutput();
   return {
     stageStarted(stage, attempt, command) {
+      output.clear();
       stream.write(`[${shown(stage)}] run ${attempt}: ${shown(firstLine(command))}\n`);
     },
     line(stage, text) {
+      output.add(text);
       stream.write(`[${shown(stage)}]   ${shorten(shown(text), PLAIN_LINE_CHARS)}\n`);
     },
     stageFinished(stage, result) {
       stream.write(`[${shown(stage)}] ${resultLine(result)}\n`);
+      if (!result.green) {
+        for (const line of output.failingLines()) {
+          stream.write(`[${shown(stage)}]   > ${shorten(shown(line), PLAIN_LINE_CHARS)}\n`);
+        }
+      }
     },
     note(stage, text) {
       stream.write(`[${shown(stage)}] ${shown(text)}\n`);
@@ -33,6 +42,7 @@ function plainReporter(stream: OutputStream): Reporter {
 }
 
 function liveReporter(stream: OutputStream): Reporter {
+  const output = new RecentOutput();
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   let started = 0;
@@ -51,6 +61,7 @@ function liveReporter(stream: OutputStream): Reporter {
   return {
     stageStarted(stage, attempt) {
       label = `${shown(stage)} (run ${attempt})`;
+      output.clear();
       started = Date.now();
       lastLine = "";
       timer = setInterval(draw, 100);
@@ -58,11 +69,18 @@ function liveReporter(stream: OutputStream): Reporter {
       draw();
     },
     line(_stage, text) {
+      output.add(text);
       lastLine = shown(text).trim() || lastLine;
     },
     stageFinished(stage, result) {
       clear();
       stream.write(`${result.green ? "✔" : "✖"} ${shown(stage)}: ${resultLine(result)}\n`);
+      if (!result.green) {
+        const width = Math.max(40, (stream.columns ?? 100) - 1);
+        for (const line of output.failingLines()) {
+          stream.write(`    ${shorten(shown(line), width - 4)}\n`);
+        }
+      }
     },
     note(stage, text) {
       if (timer) {
@@ -95,4 +113,29 @@ function firstLine(command: string): string {
 
 function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The last lines a stage printed, kept so a failed run can show its failing lines under the
+ * result: the same lines the fingerprint picks (src/core/fingerprint chooseErrorLines on the
+ * cleaned tail), so what the terminal shows is what the loop counts the error by.
+ */
+class RecentOutput {
+  private lines: string[] = [];
+
+  clear(): void {
+    this.lines = [];
+  }
+
+  add(text: string): void {
+    this.lines.push(text);
+    if (this.lines.length > TAIL_LINES * 2) {
+      this.lines = this.lines.slice(-TAIL_LINES);
+    }
+  }
+
+  failingLines(): string[] {
+    const cleaned = cleanLogLines(this.lines.slice(-TAIL_LINES).join("\n"));
+    return chooseErrorLines(cleaned).map((chosen) => stripControls(chosen.line));
+  }
 }

@@ -1,5 +1,4 @@
-import { delimiter, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { git } from "../adapters/git/index.ts";
 import { ProposalStore } from "../adapters/proposals/index.ts";
 import { SideBranch } from "../adapters/side-branch/index.ts";
@@ -12,6 +11,7 @@ import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { GitError, UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
+import { withOwnBinFirst } from "./own-bin.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
@@ -213,15 +213,6 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
       return diff.stdout.split("\0").filter((path) => path !== "");
     },
   };
-}
-
-/**
- * Stage commands and checks call `orchestrator step …` and `orchestrator verify …`: put this
- * installation's bin/ first on PATH so they reach the same version that is running the loop.
- */
-export function withOwnBinFirst(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const binDir = fileURLToPath(new URL("../../../bin/", import.meta.url));
-  return { ...env, PATH: `${binDir.replace(/\/$/, "")}${delimiter}${env["PATH"] ?? ""}` };
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

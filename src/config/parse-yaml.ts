@@ -59,7 +59,7 @@ export function lineOf(
   return undefined;
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+export function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_key") {
     // A record key that failed its own schema: say that schema's reason, not zod's wrapper.
     const inner = issue.issues[0];

@@ -82,7 +82,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
     out(`\n${story.text}`);
     out(
       options.keep
-        ? `\nThe repo is kept at ${repo}.\n`
+        ? `\nThe repo is kept at ${repo}, and the lab's world at ${lab.dir}.\nBring the lab back (same Proxmox port, so the repo's cluster file still works) and look around:\n  orchestrator lab up --dir ${lab.dir} --port ${new URL(lab.proxmox.url).port}\n  cd ${repo} && orchestrator status\n`
         : "\nThe temporary repo has been removed (--keep keeps it).\n",
     );
     return story.converged && approved;

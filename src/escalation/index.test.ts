@@ -1,14 +1,4 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -17,7 +7,7 @@ import {
   type ScriptItem,
   startFakeLlmServer,
 } from "../../test/helpers/fake-llm-server.ts";
-import { git, makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
+import { makeHomelabRepo } from "../../test/helpers/homelab-repo.ts";
 import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import { runDiagnostics as runRealDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { git as gitIn } from "../adapters/git/index.ts";
@@ -78,7 +68,7 @@ const patchAnswer = {
 let repo: string;
 let server: FakeLlmServer | undefined;
 
-function write(path: string, content: string): void {
+function _write(path: string, content: string): void {
   mkdirSync(dirname(join(repo, path)), { recursive: true });
   writeFileSync(join(repo, path), content);
 }

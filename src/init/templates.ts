@@ -123,10 +123,32 @@ AI branch. Every executor call receives these instructions.
 - End with one line summarising what you changed and why.
 `;
 
-export const BOOTSTRAP_SHIM = `#!/usr/bin/env bash
+/**
+ * The seed's entry point, kept so its commands work verbatim. It runs `orchestrator` from PATH,
+ * else the installation that wrote it (`cliPath`), else a project-local install, and otherwise
+ * says how to install rather than failing with bash's bare 127.
+ */
+export function bootstrapShim(cliPath?: string): string {
+  const quoted = cliPath === undefined ? "" : `'${cliPath.replaceAll("'", "'\\''")}' `;
+  return `#!/usr/bin/env bash
 # The seed's entry point, kept so its commands work verbatim: ./ai/bootstrap_loop.sh talos | all | status | talos --reset
-exec orchestrator "$@"
+if command -v orchestrator >/dev/null 2>&1; then
+  exec orchestrator "$@"
+fi
+# Not on PATH: the installation that wrote this file, then one in this repo's node_modules.
+here="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
+for candidate in ${quoted}"$here/../node_modules/.bin/orchestrator"; do
+  if [ -x "$candidate" ]; then
+    exec "$candidate" "$@"
+  fi
+done
+echo "ai/bootstrap_loop.sh: orchestrator is not on PATH${cliPath === undefined ? "" : ` and not at ${cliPath}`}: in a clone of homelab-orchestrator run (npm install; npm run build; npm install -g .), or put its bin/ on PATH" >&2
+exit 127
 `;
+}
+
+/** The shim without a known installation (tests, docs). */
+export const BOOTSTRAP_SHIM = bootstrapShim();
 
 export const GITIGNORE_LINES = [
   "ai/state/",

@@ -311,6 +311,7 @@ async function decideStep(
     fingerprint: template,
     action: decided.kind,
     reason: decided.reason,
+    lines: await Promise.all(fingerprint.lines.map(ctx.redact)),
   });
   ctx.reporter.note(stage, `${result.summary} — ${decided.reason}`);
   return { run, action: decided, errors, request: fixRequestOf(stage, failure, errors) };

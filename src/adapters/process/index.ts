@@ -1,5 +1,6 @@
 import { type ProcessResult, runProcess } from "./run-process.ts";
 
+export { startDetached } from "./detached.ts";
 export { forgetProcessGroup, killLiveProcessGroups, trackProcessGroup } from "./groups.ts";
 export { cutMarker, HeadTailBuffer, startOnCharacter, TailBuffer } from "./head-tail-buffer.ts";
 export { DEFAULT_MAX_LINE_CHARS, LineSplitter } from "./line-splitter.ts";

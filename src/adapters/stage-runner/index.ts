@@ -238,12 +238,14 @@ export async function runSuccessChecks(input: {
   workdir: string;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Each line of the checks' output and notes, for `verify` to show. */
+  onLine?: (line: string) => void;
 }): Promise<CheckResult[]> {
   const cwd = resolve(input.workdir, input.spec.cwd ?? ".");
   const env = { ...input.env, ...input.spec.env };
   const results: CheckResult[] = [];
   for (const check of input.spec.success_criteria) {
-    const outcome = await runCheck(check, cwd, env, input.signal, () => undefined);
+    const outcome = await runCheck(check, cwd, env, input.signal, input.onLine ?? (() => undefined));
     results.push(outcome);
     if (!outcome.passed) {
       break;

@@ -7,6 +7,7 @@ import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
 import { withNotifications } from "../notifications.ts";
+import { preflightPasses } from "../preflight-gate.ts";
 import { terminalReporter } from "../progress.ts";
 import { abortableSleep, openRunContext } from "../run-context.ts";
 import type { PassClock } from "../service-view.ts";
@@ -33,6 +34,9 @@ export async function run(_args: [], options: ConvergeOptions, io: CliIO): Promi
     throw new UserError(`--every "${options.every}": expected a duration like 15m`);
   }
   const repoRoot = repoRootOf(options, io);
+  if (!(await preflightPasses(repoRoot, "all", io))) {
+    return 2;
+  }
   const clock: PassClock = {
     passes: 0,
     skippedPasses: 0,

@@ -20,7 +20,8 @@ import type { StagePort } from "../../reconcile/index.ts";
 import { stageEnv } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
-import { homelabIn, stageRunner, withOwnBinFirst } from "../run-context.ts";
+import { withOwnBinFirst } from "../own-bin.ts";
+import { homelabIn, stageRunner } from "../run-context.ts";
 
 export interface PlanRow extends PlanStep {
   stage: string;

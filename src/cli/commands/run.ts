@@ -1,18 +1,24 @@
-import { convergeAll, convergeStage, resetStage } from "../../reconcile/index.ts";
+import type { JournalRecord } from "../../core/journal/index.ts";
+import { convergeAll, convergeStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
 import { withNotifications } from "../notifications.ts";
+import { preflightPasses } from "../preflight-gate.ts";
 import { terminalReporter } from "../progress.ts";
+import { resetStages } from "../reset.ts";
 import { openRunContext } from "../run-context.ts";
 
-/** `orchestrator <stage> [--reset]` and `orchestrator all`. */
+/** `orchestrator <stage> [--reset] [--json]` and `orchestrator all`. */
 export async function run(
   [stage]: [string],
-  options: GlobalOptions & { reset?: boolean },
+  options: GlobalOptions & { reset?: boolean; json?: boolean },
   io: CliIO,
 ): Promise<number> {
   const repoRoot = repoRootOf(options, io);
+  if (!options.reset && !(await preflightPasses(repoRoot, stage, io))) {
+    return 2;
+  }
   const interrupt = interruptController(io);
   try {
     const opened = await openRunContext({
@@ -37,20 +43,27 @@ export async function run(
         io.stderr.write(`warning: ${warning}\n`);
       }
       if (options.reset) {
-        for (const name of stage === "all" ? Object.keys(ctx.contextMap.stages) : [stage]) {
-          await resetStage(ctx, name);
-        }
-        io.stdout.write(`${stage}: reset to idle\n`);
+        await resetStages(ctx, stage, io);
         return 0;
       }
       await ctx.state.journal({ type: "run_started", target: stage });
       const outcomes = stage === "all" ? await convergeAll(ctx) : [await convergeStage(ctx, stage)];
       await ctx.state.journal({ type: "run_finished", target: stage, outcomes });
       await notifications.flush();
-      for (const outcome of outcomes) {
-        io.stdout.write(
-          `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
+      if (options.json) {
+        const failing = failingLinesByStage(await ctx.state.readJournal());
+        const withLines = outcomes.map((outcome) =>
+          outcome.status === "green"
+            ? outcome
+            : { ...outcome, failingLines: failing.get(outcome.stage) ?? [] },
         );
+        io.stdout.write(`${JSON.stringify({ target: stage, outcomes: withLines })}\n`);
+      } else {
+        for (const outcome of outcomes) {
+          io.stdout.write(
+            `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
+          );
+        }
       }
       if (outcomes.at(-1)?.status === "interrupted") {
         return 130;
@@ -62,4 +75,15 @@ export async function run(
   } finally {
     interrupt.dispose();
   }
+}
+
+/** Each stage's failing lines as the journal last recorded them (a decision or a needs_human). */
+function failingLinesByStage(records: readonly JournalRecord[]): Map<string, string[]> {
+  const lines = new Map<string, string[]>();
+  for (const record of records) {
+    if (record.type === "decision" || record.type === "needs_human") {
+      lines.set(record.stage, record.lines ?? []);
+    }
+  }
+  return lines;
 }

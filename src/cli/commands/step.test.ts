@@ -68,20 +68,20 @@ describe("orchestrator step vms", () => {
     expect(lines.at(-1)).toBe("step vms: done");
   });
 
-  it("refuses to run without the token secret", async () => {
+  it("refuses to run without the token secret with exit 78, which stops the loop as needs_human", async () => {
     const { lab, repo } = await setUp((text) => text.replace(/ {2}tokenSecretFile: .*\n/, ""));
     await step(repo, ["vms"]);
-    expect(exitCode).toBe(2);
+    expect(exitCode).toBe(78);
     expect(stderr).toBe(
       "orchestrator: PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)\n",
     );
     expect(lab.proxmox.requests).toEqual([]);
   });
 
-  it("refuses a bad cluster file with one line naming file, line and field, and touches nothing", async () => {
+  it("refuses a bad cluster file with one line naming file, line and field, exit 78, and touches nothing", async () => {
     const { lab, repo } = await setUp((text) => text.replace("ip: 192.168.1.22", "ip: 192.168.1.21"));
     await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]);
-    expect(exitCode).toBe(2);
+    expect(exitCode).toBe(78);
     expect(stderr).toMatch(
       /^orchestrator: config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1\n$/,
     );

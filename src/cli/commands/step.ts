@@ -3,11 +3,13 @@ import { findClusterFile } from "../../homelab/cluster-file/index.ts";
 import { STEPS } from "../../homelab/stages/step.ts";
 import { type GlobalOptions, stepFolderOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
+import { exitOnConfigError } from "./config-error.ts";
 
 /**
  * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
  * once in the working folder (the AI worktree under the loop); the command a context map's stage
- * points at. Exit 0 done, 1 failed (last line: why), 2 a bad cluster file or a missing secret.
+ * points at. Exit 0 done, 1 failed (last line: why), 78 (EX_CONFIG) a bad cluster file or a missing
+ * secret, which the loop stops on at once as needs_human: no retry or model can fix those.
  */
 export async function run(
   [name]: [string],
@@ -19,11 +21,16 @@ export async function run(
     throw new UserError(`unknown step "${name}"; steps: ${Object.keys(STEPS).join(", ")}`);
   }
   const repoRoot = stepFolderOf(options, io);
-  const { clusterFile, cluster } = await findClusterFile(repoRoot, options.cluster);
   const log = (line: string) => {
     io.stdout.write(`${line}\n`);
   };
-  const result = await step({ cluster, clusterFile, repoRoot, env: io.env, log });
+  const result = await exitOnConfigError(io, async () => {
+    const { clusterFile, cluster } = await findClusterFile(repoRoot, options.cluster);
+    return step({ cluster, clusterFile, repoRoot, env: io.env, log });
+  });
+  if (typeof result === "number") {
+    return result;
+  }
   if (result.ok) {
     log(`step ${name}: done`);
     return 0;

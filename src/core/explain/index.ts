@@ -5,6 +5,7 @@
  * journal union is handled (the switch is exhaustive), so a new event cannot go untold.
  */
 import { type JournalRecord, stageEvents } from "../journal/index.ts";
+import { stripControls } from "../text/index.ts";
 
 /** An event that closes an episode: the stage went green, or a human reset it. */
 function endsEpisode(record: JournalRecord): boolean {
@@ -57,7 +58,7 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "stage_green":
       return `the stage is green after ${event.runs} run${event.runs === 1 ? "" : "s"} in this episode.`;
     case "decision":
-      return `error ${event.fingerprint}: ${event.reason}.`;
+      return `error ${event.fingerprint}: ${event.reason}.${quoted(event.lines ?? [])}`;
     case "retry_wait":
       return `waited ${Math.round(event.ms / 1000)}s before retrying.`;
     case "executor_run":
@@ -92,7 +93,7 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "give_up":
       return `gave up: ${event.reason}.`;
     case "needs_human":
-      return `stopped for a human: ${event.reason}${event.lines.length > 0 ? `\n    > ${event.lines.join("\n    > ")}` : ""}`;
+      return `stopped for a human: ${event.reason}${quoted(event.lines)}`;
     case "drift":
       return `the stage had been green, but check "${event.check}" now fails (${event.detail}): running it again.`;
     case "stage_files_changed":
@@ -122,6 +123,11 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     default:
       return unreachable(event);
   }
+}
+
+/** Lines of the log quoted under a sentence, as a mail quotes. */
+function quoted(lines: readonly string[]): string {
+  return lines.length > 0 ? `\n    > ${lines.map(stripControls).join("\n    > ")}` : "";
 }
 
 function ending(stage: string, episode: readonly JournalRecord[]): string {

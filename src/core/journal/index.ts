@@ -39,7 +39,8 @@ export type JournalEvent =
   | { type: "orphan_ended"; stage: string; pgid: number; command: string; startedAt: string; signal: string }
   /** The episode ends green; written after every patch of the episode was settled. */
   | { type: "stage_green"; stage: string; runs: number }
-  | { type: "decision"; stage: string; fingerprint: string; action: string; reason: string }
+  /** `lines`: the failing lines the fingerprint was taken from (redacted); absent in older journals. */
+  | { type: "decision"; stage: string; fingerprint: string; action: string; reason: string; lines?: string[] }
   | { type: "retry_wait"; stage: string; ms: number }
   | {
       type: "executor_run";

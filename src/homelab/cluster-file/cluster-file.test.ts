@@ -236,3 +236,27 @@ describe("the cluster file", () => {
     await expect(loadClusterFile(join(dir, "nope.yaml"))).rejects.toThrow(/nope\.yaml not found/);
   });
 });
+
+describe("every problem of a cluster file at once", () => {
+  it("lists schema problems together, each with its line and field", () => {
+    const text = EXAMPLE_CLUSTER_FILE.replace('mac: "bc:24:11:00:00:22"', 'mac: "bc:24:11:00:00:2"').replace(
+      'mac: "bc:24:11:00:00:23"',
+      'mac: "zz"',
+    );
+    const error = errorOf(text);
+    expect(error.message).toMatch(
+      /^config\/clusters\/prox-n100\.yaml:41: 2 problems, all listed: line 41: nodes\.1\.mac: .*; line 42: nodes\.2\.mac: /,
+    );
+  });
+
+  it("lists rule problems of several nodes and areas together, not one per run", () => {
+    const text = EXAMPLE_CLUSTER_FILE.replace("ip: 192.168.1.22", "ip: 192.168.1.21").replace(
+      "ip: 192.168.1.23",
+      "ip: 10.0.0.23",
+    );
+    const error = errorOf(text);
+    expect(error.message).toContain("problems, all listed");
+    expect(error.message).toMatch(/nodes\.1\.ip: 192\.168\.1\.21 is already used by node/);
+    expect(error.message).toMatch(/nodes\.2\.ip: 10\.0\.0\.23 is outside network\.cidr/);
+  });
+});

@@ -27,7 +27,12 @@ export {
   parseIpv4,
 } from "./ipv4.ts";
 export { CLUSTER_FILES_DIR, findClusterFile, loadClusterFile, parseClusterFile } from "./load.ts";
-export { type ClusterFileProblem, clusterFileProblem, inlineSecretProblem } from "./rules.ts";
+export {
+  type ClusterFileProblem,
+  clusterFileProblem,
+  clusterFileProblems,
+  inlineSecretProblem,
+} from "./rules.ts";
 export {
   ClusterFile,
   ClusterNode,

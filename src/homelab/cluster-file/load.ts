@@ -2,34 +2,59 @@ import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { lineOf, parseYamlWithSchema } from "../../config/index.ts";
+import { issueMessage } from "../../config/parse-yaml.ts";
 import { ConfigError, UserError } from "../../errors/index.ts";
-import { type ClusterFileProblem, clusterFileProblem, inlineSecretProblem } from "./rules.ts";
+import { type ClusterFileProblem, clusterFileProblems, inlineSecretProblem } from "./rules.ts";
 import { ClusterFile } from "./schema.ts";
 
-/** Pure: text → validated cluster file, or one `ConfigError` naming file, line and field. */
+/**
+ * Pure: text → validated cluster file, or a `ConfigError` naming file, line and field of every
+ * problem at once (a user fixes them together, not one per run). YAML syntax errors come first
+ * and alone: nothing after them can be read.
+ */
 export function parseClusterFile(text: string, file: string): ClusterFile {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const fail = (problem: ClusterFileProblem): never => {
-    throw new ConfigError(
-      file,
-      lineOf(document, lineCounter, problem.path),
-      problem.path.join("."),
-      problem.reason,
-    );
-  };
-  if (document.errors.length === 0) {
-    const secret = inlineSecretProblem(document.toJS({ maxAliasCount: 100 }));
-    if (secret) {
-      fail(secret);
+  if (document.errors.length > 0) {
+    return parseYamlWithSchema(text, file, ClusterFile); // throws the syntax error with its line
+  }
+  const value = document.toJS({ maxAliasCount: 100 }) as unknown;
+  // A secret written into the file is said alone: the schema's complaint about the same key
+  // would only repeat it, and it must go before anything else.
+  const secret = inlineSecretProblem(value);
+  const problems: ClusterFileProblem[] = secret ? [secret] : [];
+  const parsed = ClusterFile.safeParse(value ?? {});
+  if (secret) {
+    // reported alone, below
+  } else if (parsed.success) {
+    problems.push(...clusterFileProblems(parsed.data));
+  } else {
+    for (const issue of parsed.error.issues) {
+      problems.push({
+        path: issue.path.map((part) => (typeof part === "number" ? part : String(part))),
+        reason: issueMessage(issue),
+      });
     }
   }
-  const cluster = parseYamlWithSchema(text, file, ClusterFile);
-  const problem = clusterFileProblem(cluster);
-  if (problem) {
-    fail(problem);
+  if (problems.length === 0 && parsed.success) {
+    return parsed.data;
   }
-  return cluster;
+  const located = problems.map((problem) => ({
+    line: lineOf(document, lineCounter, problem.path),
+    field: problem.path.join(".") || undefined,
+    reason: problem.reason,
+  }));
+  const [first] = located;
+  if (located.length === 1 && first) {
+    throw new ConfigError(file, first.line, first.field, first.reason);
+  }
+  const listed = located
+    .map(
+      (problem) =>
+        `${problem.line === undefined ? "" : `line ${problem.line}: `}${problem.field ? `${problem.field}: ` : ""}${problem.reason}`,
+    )
+    .join("; ");
+  throw new ConfigError(file, first?.line, undefined, `${located.length} problems, all listed: ${listed}`);
 }
 
 /** Reads and validates `config/clusters/<name>.yaml`; a missing file is a `UserError`. */

@@ -36,14 +36,23 @@ export function inlineSecretProblem(raw: unknown): ClusterFileProblem | undefine
 
 /** The first cross-field rule the validated file breaks, or undefined. Pure. */
 export function clusterFileProblem(cluster: ClusterFile): ClusterFileProblem | undefined {
-  return (
-    proxmoxProblem(cluster) ??
-    talosProblem(cluster) ??
-    networkProblem(cluster) ??
-    nodesProblem(cluster) ??
-    endpointProblem(cluster) ??
-    cidrOverlapProblem(cluster)
-  );
+  return clusterFileProblems(cluster)[0];
+}
+
+/**
+ * Every problem of the cluster file at once, so a user fixes them in one go rather than one per
+ * run: the first of each area (Proxmox, Talos, network, endpoint, address blocks) and the first
+ * of each node.
+ */
+export function clusterFileProblems(cluster: ClusterFile): ClusterFileProblem[] {
+  return [
+    proxmoxProblem(cluster),
+    talosProblem(cluster),
+    networkProblem(cluster),
+    ...nodesProblems(cluster),
+    endpointProblem(cluster),
+    cidrOverlapProblem(cluster),
+  ].filter((problem): problem is ClusterFileProblem => problem !== undefined);
 }
 
 function proxmoxProblem({ proxmox }: ClusterFile): ClusterFileProblem | undefined {
@@ -95,7 +104,7 @@ function networkProblem({ network }: ClusterFile): ClusterFileProblem | undefine
   return undefined;
 }
 
-function nodesProblem({ nodes, network }: ClusterFile): ClusterFileProblem | undefined {
+function nodesProblems({ nodes, network }: ClusterFile): ClusterFileProblem[] {
   const cidr = mustCidr(network.cidr);
   const seen = {
     name: new Map<string, string>(),
@@ -103,42 +112,53 @@ function nodesProblem({ nodes, network }: ClusterFile): ClusterFileProblem | und
     mac: new Map<string, string>(),
   };
   const vmids = new Map<number, string>();
+  const problems: ClusterFileProblem[] = [];
   for (const [index, node] of nodes.entries()) {
     const at = (field: string, reason: string): ClusterFileProblem => ({
       path: ["nodes", index, field],
       reason,
     });
-    const address = mustIp(node.ip);
-    if (!isHostAddress(cidr, address)) {
-      return at(
-        "ip",
-        `${node.ip} is outside network.cidr ${cidr.text} (or is its network/broadcast address)`,
-      );
-    }
-    if (node.ip === network.gateway) {
-      return at("ip", `${node.ip} is the gateway address`);
-    }
-    if (Number.parseInt(node.mac.slice(0, 2), 16) % 2 === 1) {
-      return at("mac", `${node.mac} is a multicast MAC address: the first octet must be even`);
-    }
-    const keys = { name: node.name, ip: node.ip, mac: node.mac.toLowerCase() };
-    for (const field of ["name", "ip", "mac"] as const) {
-      const owner = seen[field].get(keys[field]);
-      if (owner !== undefined) {
-        return at(field, `${node[field]} is already used by node ${owner}`);
+    const problem = (): ClusterFileProblem | undefined => {
+      const address = mustIp(node.ip);
+      if (!isHostAddress(cidr, address)) {
+        return at(
+          "ip",
+          `${node.ip} is outside network.cidr ${cidr.text} (or is its network/broadcast address)`,
+        );
       }
-      seen[field].set(keys[field], node.name);
+      if (node.ip === network.gateway) {
+        return at("ip", `${node.ip} is the gateway address`);
+      }
+      if (Number.parseInt(node.mac.slice(0, 2), 16) % 2 === 1) {
+        return at("mac", `${node.mac} is a multicast MAC address: the first octet must be even`);
+      }
+      const keys = { name: node.name, ip: node.ip, mac: node.mac.toLowerCase() };
+      for (const field of ["name", "ip", "mac"] as const) {
+        const owner = seen[field].get(keys[field]);
+        if (owner !== undefined) {
+          return at(field, `${node[field]} is already used by node ${owner}`);
+        }
+        seen[field].set(keys[field], node.name);
+      }
+      const vmidOwner = vmids.get(node.vmid);
+      if (vmidOwner !== undefined) {
+        return at("vmid", `vmid ${node.vmid} is already used by node ${vmidOwner}`);
+      }
+      vmids.set(node.vmid, node.name);
+      return undefined;
+    };
+    const found = problem();
+    if (found) {
+      problems.push(found);
     }
-    const vmidOwner = vmids.get(node.vmid);
-    if (vmidOwner !== undefined) {
-      return at("vmid", `vmid ${node.vmid} is already used by node ${vmidOwner}`);
-    }
-    vmids.set(node.vmid, node.name);
   }
   if (!nodes.some((node) => node.role === "controlplane")) {
-    return { path: ["nodes"], reason: "no node has role: controlplane; a cluster needs at least one" };
+    problems.push({
+      path: ["nodes"],
+      reason: "no node has role: controlplane; a cluster needs at least one",
+    });
   }
-  return undefined;
+  return problems;
 }
 
 function endpointProblem({ kubernetes, network, nodes }: ClusterFile): ClusterFileProblem | undefined {
