@@ -1,16 +1,12 @@
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import type { StageStatusEntry } from "../adapters/state-store/index.ts";
+import { EX_CONFIG } from "../core/exit-codes/index.ts";
 import type { ErrorFingerprint } from "../core/fingerprint/index.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import type { RunContext, StageOutcome } from "./context.ts";
 import { failedStatus } from "./stage-status.ts";
 
-/**
- * The exit code a stage uses to say "my configuration is wrong, a human must fix it"
- * (EX_CONFIG in BSD's sysexits.h, which shells and many tools follow). No retry, executor or
- * model can fix a missing secret or tool, so the loop stops at once.
- */
-export const EX_CONFIG = 78;
+export { EX_CONFIG };
 
 /** The command's own last lines, which say what is wrong. */
 const NEEDS_HUMAN_LINES = 5;

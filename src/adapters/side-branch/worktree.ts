@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, realpath, rm, stat } from "node:fs/promises";
-import { basename, isAbsolute, join, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { userStateHome } from "../../config/state-home.ts";
 import { AI_WORKTREES_STATE_DIR, aiWorktreeFolderName, WORKTREE_DIR } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
-import { git, gitInWorktree, type PinnedWorktree, pinWorktree, QUIET_COMMIT_CONFIG } from "../git/index.ts";
+import {
+  commonGitDir,
+  git,
+  gitInWorktree,
+  type PinnedWorktree,
+  pinWorktree,
+  QUIET_COMMIT_CONFIG,
+} from "../git/index.ts";
 import { readIfExists } from "../state-store/atomic-file.ts";
 
 /** Where earlier versions kept the worktree, inside the checkout; migrated away on open. */
@@ -146,16 +153,6 @@ export async function addExcludes(
   await mkdir(infoDir, { recursive: true });
   const separator = current === "" || current.endsWith("\n") ? "" : "\n";
   await appendFile(excludeFile, `${separator}# ${heading}\n${missing.join("\n")}\n`);
-}
-
-/** `.git` itself in an ordinary checkout (no git process needed); git's answer otherwise. */
-async function commonGitDir(repoRoot: string): Promise<string> {
-  const dotGit = join(repoRoot, ".git");
-  if ((await stat(dotGit).catch(() => undefined))?.isDirectory()) {
-    return dotGit;
-  }
-  const common = (await git(["rev-parse", "--git-common-dir"], { cwd: repoRoot })).stdout.trim();
-  return isAbsolute(common) ? common : join(repoRoot, common);
 }
 
 /**
