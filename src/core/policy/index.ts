@@ -75,13 +75,13 @@ export function decide(facts: StageFacts, outcome: RunOutcome, settings: PolicyS
   if (!facts.apiConfigured) {
     return {
       kind: "give_up",
-      reason: `failed ${attempts} times with the same error and no API configured (set OPENAI_API_KEY to escalate)`,
+      reason: `failed ${times(attempts)} with the same error and no API configured (set OPENAI_API_KEY to escalate)`,
     };
   }
   if (facts.apiCallsUsed < settings.apiCallBudget) {
     return {
       kind: "escalate",
-      reason: `failed ${attempts} times with the same error: escalating (${facts.apiCallsUsed} of ${settings.apiCallBudget} API calls used)`,
+      reason: `failed ${times(attempts)} with the same error: escalating (${facts.apiCallsUsed} of ${settings.apiCallBudget} API calls used)`,
     };
   }
   return {
@@ -100,4 +100,8 @@ export function backoff(
   }
   const exponent = Math.max(0, Math.min(attempt - 1, 20));
   return Math.min(settings.retryBackoffMs * 2 ** exponent, settings.retryBackoffMaxMs);
+}
+
+function times(count: number): string {
+  return count === 1 ? "once" : `${count} times`;
 }
