@@ -71,6 +71,8 @@ describe("what a stage prints reaches the terminal inert", () => {
       "[apps]   first second",
       "[apps] note",
       "[apps] check failed: boom after 1.2s (ai/logs/apps/apps_1.log)",
+      // the failing lines under a failed stage (a carriage return overwrote "first", as on a terminal)
+      "[apps]   > second",
       "",
     ]);
   });

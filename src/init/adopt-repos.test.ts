@@ -85,8 +85,12 @@ describe("init adopts the homelab a repo already is", () => {
     expect(all.stdout).toMatch(/image: green\nvms: green\ntalos: green/);
     // The user's own state file was applied to (serial 41 → 42), not a fresh one in the worktree.
     expect(JSON.parse(readFileSync(join(root, "terraform/terraform.tfstate"), "utf8")).serial).toBe(42);
-    expect(readFileSync(log, "utf8")).toMatch(/^terraform apply .* @ .*\/ai\/worktree\/terraform$/m);
-    expect(readFileSync(log, "utf8")).toMatch(/^talosctl apply-config .* @ .*\/ai\/worktree\/talos$/m);
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^terraform apply .* @ .*\/homelab-orchestrator\/worktrees\/[^/\n]+\/terraform$/m,
+    );
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^talosctl apply-config .* @ .*\/homelab-orchestrator\/worktrees\/[^/\n]+\/talos$/m,
+    );
   });
 
   it("an OpenTofu repo with local state and Argo CD gets tofu and argocd stages, and its state stays one file", async () => {
@@ -129,7 +133,9 @@ describe("init adopts the homelab a repo already is", () => {
     expectOnlyAllowedDiagnostics(map);
     expect(readFileSync(join(root, "ai/master_memo.md"), "utf8")).toContain("Flux via flux-operator");
     expect(all.code, all.stdout + all.stderr).toBe(0);
-    expect(readFileSync(log, "utf8")).toMatch(/^just bootstrap talos @ .*\/ai\/worktree$/m);
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^just bootstrap talos @ .*\/homelab-orchestrator\/worktrees\/[^/\n]+$/m,
+    );
     expect(readFileSync(join(root, "cluster.toml"), "utf8")).toContain("192.168.1.0/24");
   });
 

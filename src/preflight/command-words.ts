@@ -65,7 +65,10 @@ const REPO_PATH =
 
 export function commandWords(command: string): CommandWord[] {
   const words: CommandWord[] = [];
-  for (const part of command.split(/&&|\|\||[;|\n()]/)) {
+  // A quoted string is one word whose separators (`;`, `|`, newlines) are text, not the shell's:
+  // it stands as an empty quoted word, which is neither a program nor a path.
+  const unquoted = command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''");
+  for (const part of unquoted.split(/&&|\|\||[;|\n()]/)) {
     const tokens = part
       .trim()
       .split(/\s+/)

@@ -86,3 +86,11 @@ describe("commandWords", () => {
     expect(commandWords("orchestrator step vms --cluster config/clusters/a.yaml")).toEqual([]);
   });
 });
+
+describe("commandWords", () => {
+  it("reads separators inside quotes as text, not as the start of another command", async () => {
+    const { commandWords } = await import("./command-words.ts");
+    expect(commandWords(`printf '\\033]52;c;ZXZpbA==\\007 | x'; exit 1`)).toEqual([]);
+    expect(commandWords(`echo "a; b" && ./apply.sh`)).toEqual([{ kind: "path", text: "apply.sh" }]);
+  });
+});

@@ -107,14 +107,16 @@ describe("orchestrator approve and reject (propose, then approve)", () => {
       status: "rejected",
     });
 
-    // The agent finds the very same change again: it is not proposed again, it is reverted.
+    // The agent finds the very same change again: it is not proposed again. The patch path
+    // refuses a patch already reverted for this error before it lands (a rejection is a revert).
     const next = await cli(["vms"]);
     expect(next.code).toBe(1);
     expect(next.stdout).toContain("vms: give_up");
     expect(runs()).toBe(2);
     expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals).toHaveLength(1);
-    expect(journal(repo).map((event) => event.reason)).toContain(
-      "a human rejected the same fix for this error (proposal vms-1)",
+    const refusals = journal(repo).flatMap((event) => (event.reasons as string[] | undefined) ?? []);
+    expect(refusals.join("\n")).toMatch(
+      /this patch was already tried for this error as [0-9a-f]{10} and reverted/,
     );
   });
 
