@@ -51,7 +51,7 @@ function homelab(approval = "  approval:\n    default: auto\n    executor: propo
   return { repo, env, runs, cli: (args: string[]) => runInProcess(args, repo, { env }) };
 }
 
-function journal(repo: string): { type: string; reason?: string }[] {
+function journal(repo: string): { type: string; reason?: string; reasons?: string[] }[] {
   return readFileSync(stateFile(repo, "journal.jsonl"), "utf8")
     .trim()
     .split("\n")
@@ -114,7 +114,7 @@ describe("orchestrator approve and reject (propose, then approve)", () => {
     expect(next.stdout).toContain("vms: give_up");
     expect(runs()).toBe(2);
     expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals).toHaveLength(1);
-    const refusals = journal(repo).flatMap((event) => (event.reasons as string[] | undefined) ?? []);
+    const refusals = journal(repo).flatMap((event) => event.reasons ?? []);
     expect(refusals.join("\n")).toMatch(
       /this patch was already tried for this error as [0-9a-f]{10} and reverted/,
     );
