@@ -71,7 +71,7 @@ describe("a fake CLI served by the lab's server", () => {
     const result = spawnSync(join(dir, "closed-bin", "flux"), ["check"], { encoding: "utf8" });
     expect(result.status).toBe(127);
     expect(result.stderr).toMatch(
-      /^fake flux: the lab's fake-CLI server at 127\.0\.0\.1:\d+ does not answer/m,
+      /^fake flux: the lab's fake-CLI server at 127\.0\.0\.1:\d+ does not answer\n$/,
     );
   });
 });
