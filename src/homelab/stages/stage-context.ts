@@ -22,6 +22,11 @@ export interface StageEnvironment {
   readonly pollIntervalMs: number;
   /** Polls before a wait gives up; env ORCHESTRATOR_POLL_ATTEMPTS, default 120. */
   readonly pollAttempts: number;
+  /**
+   * Time between reads of a Proxmox task's status: the same env ORCHESTRATOR_POLL_INTERVAL_MS
+   * when set (the sandbox lab sets 0: its tasks advance per read, not with time), default 1 s.
+   */
+  readonly taskPollMs: number;
 }
 
 export function stageEnvironment(
@@ -40,6 +45,7 @@ export function stageEnvironment(
     log,
     pollIntervalMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", 5000),
     pollAttempts: Math.max(1, number("ORCHESTRATOR_POLL_ATTEMPTS", 120)),
+    taskPollMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", 1000),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ClusterFile } from "../cluster-file/index.ts";
 import { connectionFromCluster, ProxmoxClient, ProxmoxError, ProxmoxTaskError } from "../proxmox/index.ts";
 import { type HomelabStepResult, runHomelabStep, waitForVmsChecks } from "./run-step.ts";
+import { stageEnvironment } from "./stage-context.ts";
 import { runVmsStage, VmsStageError } from "./vms.ts";
 
 /** What a step gets: the validated cluster file and a way to print progress. */
@@ -37,7 +38,12 @@ async function runVmsStep(context: StepRunContext): Promise<StepResult> {
     baseDir: context.repoRoot,
   });
   try {
-    await runVmsStage({ cluster: context.cluster, client: new ProxmoxClient(connection), log: context.log });
+    await runVmsStage({
+      cluster: context.cluster,
+      client: new ProxmoxClient(connection),
+      log: context.log,
+      wait: { pollMs: stageEnvironment(context.repoRoot, context.env, context.log).taskPollMs },
+    });
   } catch (error) {
     const expected =
       error instanceof ProxmoxError || error instanceof ProxmoxTaskError || error instanceof VmsStageError;
