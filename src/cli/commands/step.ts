@@ -7,7 +7,8 @@ import type { CliIO } from "../io.ts";
 /**
  * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
  * once in the working folder (the AI worktree under the loop); the command a context map's stage
- * points at. Exit 0 done, 1 failed (last line: why), 2 a bad cluster file or a missing secret.
+ * points at. Exit 0 done, 1 failed (last line: why), 2 a bad cluster file or a missing secret,
+ * 78 a failure only a person can fix (a node down, a deploy key refused; the last line says which).
  */
 export async function run(
   [name]: [string],
@@ -29,5 +30,6 @@ export async function run(
     return 0;
   }
   log(`step ${name} failed: ${result.lastLine}`);
-  return 1;
+  // 78 (EX_CONFIG): the loop stops for a human at once instead of spending fixes on it.
+  return "needsHuman" in result ? 78 : 1;
 }
