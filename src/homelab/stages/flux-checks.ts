@@ -99,21 +99,36 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         if (cluster.ingress?.mode !== "cloudflare-tunnel") {
           return undefined;
         }
-        await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
-        const logs = await kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
+        const logsOf = () => kubectl.run(["-n", "network", "logs", "deploy/cloudflare-tunnel", "--tail=200"]);
+        try {
+          await kubectl.run([
+            "-n",
+            "network",
+            "rollout",
+            "status",
+            "deploy/cloudflare-tunnel",
+            "--timeout=2m",
+          ]);
+        } catch (error) {
+          // A tunnel that cannot register never becomes Ready, and the rollout only says it timed
+          // out: cloudflared's own ERR line says why (an invalid secret, a deleted tunnel).
+          const why = lastErrorLine(await logsOf().catch(() => ""));
+          if (why === undefined) {
+            throw error;
+          }
+          return `the tunnel did not roll out: ${why}`;
+        }
+        const logs = await logsOf();
         // cloudflared says `Registered tunnel connection` only when a connection registers
         // (cloudflare/cloudflared@2026.8.2 connection/observer.go:66), so a tunnel that has run
         // for long has none in its tail. The rollout being Ready stands for it then (the chart's
         // readiness probe is /ready, 200 only with an active connection: metrics/readiness.go:54-60);
         // only errors without any registration fail the check.
-        const errorLine = logs
-          .split("\n")
-          .filter((line) => /\bERR\b/.test(line))
-          .at(-1);
+        const errorLine = lastErrorLine(logs);
         if (/Registered tunnel connection/.test(logs) || errorLine === undefined) {
           return undefined;
         }
-        return `the tunnel registered no connection: ${errorLine.trim()}`;
+        return `the tunnel registered no connection: ${errorLine}`;
       },
     },
     {
@@ -148,3 +163,12 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
     },
   ],
 };
+
+/** cloudflared's last `ERR` log line, trimmed, if any. */
+function lastErrorLine(logs: string): string | undefined {
+  return logs
+    .split("\n")
+    .filter((line) => /\bERR\b/.test(line))
+    .at(-1)
+    ?.trim();
+}

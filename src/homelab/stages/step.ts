@@ -72,6 +72,12 @@ async function runVmsStep(context: StepRunContext): Promise<StepResult> {
         needsHuman: true,
       };
     }
+    // A failed task's reason is often only in its log (QEMU's `bridge 'x' does not exist`).
+    const taskLog = error instanceof ProxmoxTaskError ? error.logTail : [];
+    const cause = taskLog.find((line) => needsHumanLine(line) !== undefined);
+    if (cause !== undefined) {
+      return { ok: false, lastLine: needsHumanLine(`${message}: ${cause}`) ?? message, needsHuman: true };
+    }
     return withHumanCause({ ok: false, lastLine: message });
   }
   return withHumanCause(await waitForVmsChecks(context));
