@@ -133,7 +133,10 @@ export const duplicateVmidPlaybook = definePlaybook<{ index: number; vmid: numbe
     if (!("vmid" in wanted) || typeof node !== "string") {
       return { onProxmox: false };
     }
-    return { onProxmox: (await ctx.facts.vmConfig(ctx.clusterText, node, wanted.vmid)) !== undefined };
+    // The facts connect through the cluster file, which does not validate while two nodes share a
+    // vmid: ask with the candidate in place.
+    const candidate = setScalar(ctx.clusterText, ["nodes", match.index, "vmid"], wanted.vmid);
+    return { onProxmox: (await ctx.facts.vmConfig(candidate, node, wanted.vmid)) !== undefined };
   },
   change(clusterText, { onProxmox }, match): PlaybookChange {
     const wanted = patternVmid(clusterText, match.index);
@@ -151,7 +154,7 @@ export const duplicateVmidPlaybook = definePlaybook<{ index: number; vmid: numbe
     }
     return {
       kind: "changed",
-      text: setScalar(clusterText, ["nodes", match.index, "vmid"], String(wanted.vmid)),
+      text: setScalar(clusterText, ["nodes", match.index, "vmid"], wanted.vmid),
       summary: `nodes.${match.index}.vmid: ${match.vmid} is already used; use ${wanted.vmid}, as the other nodes' vmids follow their IPs`,
     };
   },
