@@ -86,7 +86,8 @@ export async function runFault(fault: Fault, options: RunFaultOptions): Promise<
     await mustPass(run(["git", "commit", "-qm", `homelab with fault ${fault.id}`]), "git commit");
     const all = await run([process.execPath, CLI, "all"], options.timeoutMs ?? 15 * 60_000);
     const journal = await readJournal(repo);
-    return resultOf(fault, journal, all.exitCode, (performance.now() - started) / 1000, all.tail);
+    const cause = await causeLine(repo, journal);
+    return resultOf(fault, journal, all.exitCode, (performance.now() - started) / 1000, all.tail, cause);
   } finally {
     await lab.close();
     if (!options.keep) {
@@ -119,6 +120,7 @@ function resultOf(
   exitCode: number | null,
   seconds: number,
   tail: readonly string[],
+  cause: string | undefined,
 ): FaultResult {
   const count = (type: string) => journal.filter((event) => event.type === type).length;
   const calls = journal.filter((event) => event.type === "api_call");
@@ -138,15 +140,20 @@ function resultOf(
     : stop
       ? (stop.type as "give_up" | "needs_human")
       : "failed";
+  const stopReason = stop ? String(stop["reason"] ?? "") : "";
+  // The loop's give_up reason may only count attempts; the stage's own last line says why.
+  const withCause =
+    cause !== undefined && !stopReason.includes(cause) ? `${stopReason} — cause: ${cause}` : stopReason;
   const reason =
     ending === "green"
       ? ""
       : stop
-        ? String(stop["reason"] ?? "")
+        ? withCause
         : `orchestrator all exited ${exitCode}: ${tail.at(-1) ?? "no output"}`;
+  // An unfixable fault converges when the run stopped and the loop's own reason names the cause.
   const converged =
     fault.class === "unfixable"
-      ? ending !== "green" && ending !== "failed" && (fault.cause?.test(reason) ?? false)
+      ? ending !== "green" && ending !== "failed" && (fault.cause?.test(stopReason) ?? false)
       : ending === "green";
   return {
     fault: fault.id,
@@ -162,6 +169,31 @@ function resultOf(
     seconds: Math.round(seconds * 10) / 10,
     reason,
   };
+}
+
+/** The last line of the last failed stage run's log: the stage's own words for what went wrong. */
+async function causeLine(repo: string, journal: readonly JournalLine[]): Promise<string | undefined> {
+  const failed = [...journal]
+    .reverse()
+    .find((event) => event.type === "stage_run" && event["green"] === false);
+  const logFile = failed?.["logFile"];
+  if (typeof logFile !== "string") {
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readFile(join(repo, logFile), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return undefined;
+    }
+    throw error;
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("[orchestrator]"))
+    .at(-1)
+    ?.trim();
 }
 
 async function mustPass(running: ReturnType<typeof runProcess>, what: string): Promise<void> {
