@@ -300,7 +300,20 @@ export function selectFaults(ids: readonly string[]): Fault[] | { unknown: strin
   return FAULTS.filter((fault) => ids.includes(fault.id));
 }
 
-/** The SEARCH/REPLACE edit a model would send for a fix. */
-export function fixAsEdit(fix: Fix): string {
-  return `${fix.file}\n<<<<<<< SEARCH\n${fix.search}\n=======\n${fix.replace}\n>>>>>>> REPLACE\n`;
+/**
+ * The SEARCH/REPLACE edit a model would send for a fix to `faultyText` (the file with the fault
+ * in it): whole lines, as the edit applier wants them quoted.
+ */
+export function fixAsEdit(fix: Fix, faultyText: string): string {
+  const at = faultyText.indexOf(fix.search);
+  if (at < 0) {
+    throw new Error(
+      `the fix for ${fix.file} quotes text the file does not have: ${JSON.stringify(fix.search)}`,
+    );
+  }
+  const start = faultyText.lastIndexOf("\n", at) + 1;
+  const newline = faultyText.indexOf("\n", at + fix.search.length);
+  const lines = faultyText.slice(start, newline < 0 ? faultyText.length : newline);
+  const fixed = lines.replace(fix.search, fix.replace);
+  return `${fix.file}\n<<<<<<< SEARCH\n${lines}\n=======\n${fixed}\n>>>>>>> REPLACE\n`;
 }

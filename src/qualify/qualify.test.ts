@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { newLabWorld } from "../../lab/world/index.ts";
+import { applyEdit } from "../core/edits/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../homelab/cluster-file/index.ts";
 import { needsHumanLine } from "../homelab/stages/human-causes.ts";
-import { CLUSTER_FILE, FAULTS, type RepoFiles, selectFaults } from "./faults.ts";
+import { CLUSTER_FILE, FAULTS, fixAsEdit, type RepoFiles, selectFaults } from "./faults.ts";
 import { formatReport, summarize } from "./report.ts";
 import type { FaultResult } from "./run-fault.ts";
 
@@ -24,6 +25,10 @@ describe("the fault library", () => {
         const fix = fault.fix;
         expect(fix).toBeDefined();
         expect(files.get(fix?.file ?? "")).toContain(fix?.search);
+        // The edit applier takes it: whole lines, found in the faulty file.
+        const edit = fixAsEdit(fix as NonNullable<typeof fix>, files.get(fix?.file ?? "") ?? "");
+        const applied = applyEdit(edit, (path) => files.get(path));
+        expect(applied.ok, `${fault.id}: ${JSON.stringify(applied)}`).toBe(true);
       }
       if (fault.class === "unfixable") {
         expect(fault.cause).toBeInstanceOf(RegExp);
