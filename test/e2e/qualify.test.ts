@@ -17,7 +17,8 @@ describe("orchestrator qualify", { tags: ["slow"], timeout: 300_000 }, () => {
       executor: "playbook",
       model: "none",
     });
-    const [down, lock] = report.results;
+    const down = report.results.find((row) => row.fault === "vms-node-down");
+    const lock = report.results.find((row) => row.fault === "vms-lock-timeout");
     expect(down).toMatchObject({
       fault: "vms-node-down",
       converged: true,
