@@ -97,3 +97,32 @@ describe("the report", () => {
     expect(text).toContain("converged: configuration 1/2 (50%), transient 1/1 (100%)");
   });
 });
+
+describe("the last qualification, for status", () => {
+  it("reads one line from ai/state/qualify.json, and nothing when there is none", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { lastQualificationLine } = await import("./last.ts");
+    const dir = await mkdtemp(join(tmpdir(), "qualify-last-"));
+    try {
+      expect(await lastQualificationLine(dir)).toBeUndefined();
+      await mkdir(join(dir, "ai", "state"), { recursive: true });
+      const summary = summarize([], 1);
+      await writeFile(
+        join(dir, "ai", "state", "qualify.json"),
+        JSON.stringify({
+          finishedAt: "2026-11-29T17:40:00.000Z",
+          executor: "playbook",
+          model: "none",
+          summary: { ...summary, perClass: { ...summary.perClass, transient: { converged: 3, total: 3 } } },
+        }),
+      );
+      expect(await lastQualificationLine(dir)).toBe(
+        "last qualification (2026-11-29 17:40 UTC, executor playbook, model none): converged transient 3/3",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,12 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DEFAULT_OPENAI_MODEL } from "../../config/settings.ts";
+import { QUALIFY_REPORT_FILE } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
 import { FAULTS, formatReport, runQualification, selectFaults } from "../../qualify/index.ts";
 import type { CliIO } from "../io.ts";
-
-/** Where the last qualification is kept, under the folder qualify ran in. */
-export const LAST_QUALIFICATION = "ai/state/qualify.json";
 
 /**
  * `orchestrator qualify [--faults a,b,…] [--json] [--parallel n]`: runs the fault library with the
@@ -57,7 +55,8 @@ export async function run(
     ...(parallel === undefined ? {} : { parallel }),
     progress,
   });
-  const saved = join(io.cwd, LAST_QUALIFICATION);
+  // Kept in the folder qualify ran in (the homelab repo, for `status`).
+  const saved = join(io.cwd, QUALIFY_REPORT_FILE);
   await mkdir(dirname(saved), { recursive: true });
   await writeFile(saved, `${JSON.stringify(report, null, 2)}\n`);
   io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

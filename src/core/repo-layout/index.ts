@@ -86,3 +86,6 @@ export function fileStamp(at: Date = new Date()): string {
 export function isoStamp(at: Date = new Date()): string {
   return at.toISOString();
 }
+
+/** The last `orchestrator qualify` report, kept for `status`. */
+export const QUALIFY_REPORT_FILE = `${STATE_DIR}/qualify.json`;
