@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { newLabWorld, updateWorld, writeWorld } from "../world/index.ts";
-import { installFakeClis, viewOf } from "./index.ts";
+import { type FakeClis, installFakeClis, viewOf } from "./index.ts";
 
 /**
  * The fakes behave as the real tools do where the client once assumed otherwise (docs/conformance.md):
@@ -13,11 +13,12 @@ import { installFakeClis, viewOf } from "./index.ts";
  * documents and validation. Each expectation cites the real source in the fake's comment.
  */
 
+let fakes: FakeClis;
 let dir: string;
 let worldFile: string;
 let bin: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "fake-conformance-"));
   worldFile = join(dir, "world.json");
   bin = join(dir, "bin");
@@ -42,10 +43,11 @@ beforeAll(() => {
     isoTalosVersion: "v1.12.4",
   };
   writeWorld(worldFile, world);
-  installFakeClis(bin, { worldFile });
+  fakes = await installFakeClis(bin, { worldFile });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await fakes.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

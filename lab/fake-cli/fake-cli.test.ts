@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newLabWorld, readWorld, updateWorld, writeWorld } from "../world/index.ts";
-import { installFakeClis, viewOf } from "./index.ts";
+import { type FakeClis, installFakeClis, viewOf } from "./index.ts";
 
+let fakes: FakeClis;
 let dir: string;
 let worldFile: string;
 let bin: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "fake-cli-"));
   worldFile = join(dir, "world.json");
   bin = join(dir, "bin");
@@ -35,10 +36,11 @@ beforeAll(() => {
     isoTalosVersion: "v1.12.4",
   };
   writeWorld(worldFile, world);
-  installFakeClis(bin, { worldFile });
+  fakes = await installFakeClis(bin, { worldFile });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await fakes.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,8 @@
  * world file (env LAB_WORLD) that check the exact arguments they get and answer with the real
  * tools' output formats and errors (research/homelab-stages.md §3, §5).
  *
- * - `installFakeClis(binDir, { worldFile, callLog? })` writes the executables; put binDir first on PATH.
+ * - `await installFakeClis(binDir, { worldFile, callLog? })` starts the fakes' server (server.ts) and
+ *   writes the executables; put binDir first on PATH, and `close()` the result when done.
  * - `viewOf(world)` gives typed access to the fakes' sections (`world.talos` extras,
  *   `world.kubernetes`) and their faults (`FakeCliFaults`, documented there).
  * - `homelabGitContent()` is what the Flux path of a cluster-template-like repo holds; the lab
@@ -13,7 +14,7 @@
  * `installing` → (API refuses once while it reboots) → `booting` → `running`; `bootstrap` starts
  * etcd once and counts every call in `world.talos.bootstrapCalls`.
  */
-export { type FakeCliInstallOptions, installFakeClis } from "./install.ts";
+export { type FakeCliInstallOptions, type FakeClis, installFakeClis } from "./install.ts";
 export {
   FakeCliFaults,
   FakeGitContent,

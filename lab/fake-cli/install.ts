@@ -12,6 +12,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess } from "../../src/adapters/process/index.ts";
 
 export interface FakeCliInstallOptions {
   /** The lab world file the fakes read and change. */
@@ -22,30 +23,119 @@ export interface FakeCliInstallOptions {
   readonly callLog?: string;
 }
 
+/** The fakes on disk and the server that answers them. */
+export interface FakeClis {
+  /** The executables written, one per tool. */
+  readonly paths: readonly string[];
+  /** Stops the server; a fake called afterwards says its server does not answer. */
+  close(): Promise<void>;
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** The environment a fake reads (talosconfig and kubeconfig defaults, the world, the call log). */
+export const FAKE_CLI_ENV = ["LAB_WORLD", "LAB_CLI_LOG", "HOME", "TALOSCONFIG", "KUBECONFIG"] as const;
+
 /**
- * Writes `talosctl`, `kubectl` and `flux` into `binDir`: tiny sh scripts that exec node on the
- * compiled fake with the world file fixed, so a stage finds them first on PATH. From the build
- * (dist/lab) the compiled main.js sits beside this file; from the TypeScript sources (tests) the
- * lab's fake and world modules are transpiled once into node_modules/.cache, keyed by their content.
+ * One fake as a bash script that asks the lab's server (server.ts) over loopback TCP: bash's
+ * /dev/tcp and builtins only, so a call forks nothing and costs a few milliseconds, where a Node
+ * start costs fifty (issue 16: a six-stage run made some 150 calls). The request is NUL-separated
+ * fields: tool, working folder, the count and `NAME=value` entries of FAKE_CLI_ENV (an unset
+ * variable sends an empty field), the count and the arguments. The answer is a line
+ * `<exit code> <stdout bytes> <stderr bytes>` and then both outputs, read byte-exact (LC_ALL=C).
  */
-export function installFakeClis(binDir: string, options: FakeCliInstallOptions): string[] {
-  const entry = import.meta.url.endsWith(".js") ? join(HERE, "main.js") : transpiledEntry();
-  mkdirSync(binDir, { recursive: true });
+function fakeScript(tool: string, port: number, fixed: Readonly<Record<string, string>>): string {
   const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
-  const written: string[] = [];
+  const entries = FAKE_CLI_ENV.map((name) =>
+    name in fixed ? quote(`${name}=${fixed[name]}`) : `"\${${name}+${name}=$${name}}"`,
+  );
+  const unreachable = `fake ${tool}: the lab's fake-CLI server at 127.0.0.1:${port} does not answer`;
+  return `#!/bin/bash
+# Fake ${tool} for the sandbox lab: asks the lab's fake-CLI server (lab/fake-cli/server.ts).
+LC_ALL=C
+if ! { exec 3<>/dev/tcp/127.0.0.1/${port}; } 2>/dev/null; then
+  echo ${quote(unreachable)} >&2
+  exit 127
+fi
+printf '%s\\0' ${tool} "$PWD" ${entries.length} ${entries.join(" ")} "$#" "$@" >&3
+if ! IFS=' ' read -r code outlen errlen <&3; then
+  echo ${quote(`${unreachable} (it closed the connection)`)} >&2
+  exit 127
+fi
+if [ "$outlen" -gt 0 ]; then
+  IFS= read -r -N "$outlen" out <&3
+  printf '%s' "$out"
+fi
+if [ "$errlen" -gt 0 ]; then
+  IFS= read -r -N "$errlen" err <&3
+  printf '%s' "$err" >&2
+fi
+exit "$code"
+`;
+}
+
+/**
+ * Starts the lab's fake-CLI server (server.ts, one long-lived Node process) and writes
+ * `talosctl`, `kubectl` and `flux` into `binDir` (fakeScript), so a stage finds them first on
+ * PATH. From the build (dist/lab) the compiled server sits beside this file; from the TypeScript
+ * sources (tests) the lab's fake and world modules are transpiled once into node_modules/.cache,
+ * keyed by their content.
+ */
+export async function installFakeClis(binDir: string, options: FakeCliInstallOptions): Promise<FakeClis> {
+  const server = import.meta.url.endsWith(".js") ? join(HERE, "server.js") : transpiledEntry();
+  mkdirSync(binDir, { recursive: true });
+  const running = await startServer(server, binDir);
+  const fixed: Record<string, string> = { LAB_WORLD: options.worldFile };
+  if (options.callLog !== undefined) {
+    fixed["LAB_CLI_LOG"] = options.callLog;
+  }
+  const paths: string[] = [];
   for (const tool of options.tools ?? ["talosctl", "kubectl", "flux"]) {
     const path = join(binDir, tool);
-    const log = options.callLog === undefined ? "" : `LAB_CLI_LOG=${quote(options.callLog)} `;
-    writeFileSync(
-      path,
-      `#!/bin/sh\nLAB_WORLD=${quote(options.worldFile)} ${log}exec ${quote(process.execPath)} ${quote(entry)} ${tool} "$@"\n`,
-    );
+    writeFileSync(path, fakeScript(tool, running.port, fixed));
     chmodSync(path, 0o755);
-    written.push(path);
+    paths.push(path);
   }
-  return written;
+  return { paths, close: running.close };
+}
+
+async function startServer(entry: string, cwd: string): Promise<{ port: number; close(): Promise<void> }> {
+  const stop = new AbortController();
+  let listening: (port: number) => void = () => {};
+  const ready = new Promise<number>((resolve) => {
+    listening = resolve;
+  });
+  const output: string[] = [];
+  const ended = runProcess([process.execPath, entry], {
+    cwd,
+    env: process.env,
+    signal: stop.signal,
+    killGraceMs: 1000,
+    output: {
+      mode: "lines",
+      tailLines: 20,
+      onLine: (line) => {
+        const port = /^listening on (\d+)$/.exec(line)?.[1];
+        if (port === undefined) {
+          output.push(line);
+        } else {
+          listening(Number(port));
+        }
+      },
+    },
+  });
+  const first = await Promise.race([ready, ended]);
+  if (typeof first !== "number") {
+    const why = first.startError ?? (output.join("\n") || `exit ${first.exitCode}`);
+    throw new Error(`the lab's fake-CLI server did not start: ${why}`);
+  }
+  return {
+    port: first,
+    close: async () => {
+      stop.abort();
+      await ended;
+    },
+  };
 }
 
 /** lab/fake-cli and lab/world as JavaScript, built with TypeScript's transpiler (no type check). */
@@ -62,7 +152,7 @@ function transpiledEntry(): string {
   }
   const root = resolve(labDir, "..", "node_modules", ".cache", "lab-fake-cli");
   const outDir = join(root, hash.digest("hex").slice(0, 16));
-  const entry = join(outDir, "fake-cli", "main.js");
+  const entry = join(outDir, "fake-cli", "server.js");
   if (existsSync(entry)) {
     return entry;
   }

@@ -25,7 +25,8 @@ export function connect(
   env: Env,
   style: "kubectl" | "flux",
 ): ApiConnection {
-  const path = flag(parsed, "kubeconfig") ?? env["KUBECONFIG"] ?? join(homedir(), ".kube", "config");
+  const path =
+    flag(parsed, "kubeconfig") ?? env["KUBECONFIG"] ?? join(env["HOME"] ?? homedir(), ".kube", "config");
   if (!existsSync(path)) {
     throw new CliExit(
       1,

@@ -46,7 +46,9 @@ export function talosconfigPath(
   parsed: ParsedCli,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
-  return flag(parsed, "talosconfig") ?? env["TALOSCONFIG"] ?? join(homedir(), ".talos", "config");
+  return (
+    flag(parsed, "talosconfig") ?? env["TALOSCONFIG"] ?? join(env["HOME"] ?? homedir(), ".talos", "config")
+  );
 }
 
 function readContext(path: string, name: string | undefined): TalosconfigContext {

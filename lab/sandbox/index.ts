@@ -89,7 +89,7 @@ export async function startSandboxLab(
   await writeFile(tokenFile, `${LAB_TOKEN.secret}\n`, { mode: 0o600 });
   const binDir = join(dir, "bin");
   const callLog = join(dir, "cli-calls.jsonl");
-  installFakeClis(binDir, { worldFile, callLog });
+  const fakes = await installFakeClis(binDir, { worldFile, callLog });
   return {
     dir,
     worldFile,
@@ -110,6 +110,8 @@ export async function startSandboxLab(
         `  tokenSecretFile: ${tokenFile}`,
       ),
     change: (edit) => updateWorld(worldFile, edit),
-    close: () => proxmox.close(),
+    close: async () => {
+      await Promise.all([proxmox.close(), fakes.close()]);
+    },
   };
 }

@@ -197,6 +197,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "qualify",
+    description:
+      "run the fault library with your executor and model, each fault in a throwaway repo against a sandbox lab, and count what converged",
+    options: [
+      { flags: "--faults <ids>", description: "only these faults (comma-separated ids)" },
+      { flags: "--json", description: "print the report as JSON" },
+      { flags: "--parallel <n>", description: "faults at once (default: the machine's cores)" },
+    ],
+    load: () => import("./commands/qualify.ts"),
+  },
+  {
     name: "fingerprint",
     description: "print the error fingerprint (template hash) of a log file's tail",
     arguments: [{ name: "<file>", description: "log file, or - for standard input" }],

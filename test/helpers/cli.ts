@@ -98,8 +98,9 @@ function textSink(): { stream: Writable; text(): string } {
 }
 
 /**
- * A command's output lines and exit code, for commands whose result is 0 or 1 (`step`,
- * `verify`); any other exit (a usage or configuration error, a bug) rejects with its stderr.
+ * A command's output lines and exit code, for commands whose result is 0, 1 or 78 (`step`,
+ * `verify`; 78: a failure only a person can fix); any other exit (a usage or configuration
+ * error, a bug) rejects with its stderr.
  */
 export async function runForLines(
   args: string[],
@@ -107,7 +108,7 @@ export async function runForLines(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<{ lines: string[]; exitCode: number }> {
   const result = await runInProcess(args, cwd, { env });
-  if (result.code !== 0 && result.code !== 1) {
+  if (result.code !== 0 && result.code !== 1 && result.code !== 78) {
     throw new Error(`exit ${result.code}: ${result.stderr.trim()}`);
   }
   return { lines: result.stdout.trimEnd().split("\n"), exitCode: result.code };

@@ -5,6 +5,7 @@ import { processExists, StateStore } from "../../adapters/state-store/index.ts";
 import { loadContextMap } from "../../config/context-map.ts";
 import { resolveSettings } from "../../config/settings.ts";
 import { stripControls } from "../../core/text/index.ts";
+import { lastQualificationLine } from "../../qualify/last.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
 
@@ -128,8 +129,13 @@ export async function run(
   options: GlobalOptions & { json?: boolean },
   io: CliIO,
 ): Promise<number> {
-  const report = await statusReport(repoRootOf(options, io), options, io.env);
+  const repoRoot = repoRootOf(options, io);
+  const report = await statusReport(repoRoot, options, io.env);
   io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  const qualification = options.json ? undefined : await lastQualificationLine(repoRoot);
+  if (qualification !== undefined) {
+    io.stdout.write(`${qualification}\n`);
+  }
   return report.stages.some((row) => row.status === "give_up") ? 1 : 0;
 }
 

@@ -88,16 +88,16 @@ describe("orchestrator step vms", () => {
     expect(lab.proxmox.requests).toEqual([]);
   });
 
-  it("exits 1 with the real Proxmox error on the last line when a task fails", async () => {
+  it("exits 78 (a human must act) quoting the task's log when QEMU finds no bridge the node lists", async () => {
     const { lab, repo } = await setUp();
     lab.change((world) => {
       world.faults.bridgeMissingInTask.push("vmbr0");
     });
     const lines = await step(repo, ["vms"]);
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(78);
     expect(lines).toContain("  bridge 'vmbr0' does not exist");
     expect(lines.at(-1)).toBe(
-      "step vms failed: proxmox: task qmstart of 121 on pve failed: start failed: QEMU exited with code 1",
+      "step vms failed: needs a human: the bridge is in /etc/network/interfaces but not up on the node: apply the network configuration there: proxmox: task qmstart of 121 on pve failed: start failed: QEMU exited with code 1: bridge 'vmbr0' does not exist",
     );
   });
 

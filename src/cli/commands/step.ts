@@ -8,8 +8,9 @@ import { exitOnConfigError } from "./config-error.ts";
 /**
  * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
  * once in the working folder (the AI worktree under the loop); the command a context map's stage
- * points at. Exit 0 done, 1 failed (last line: why), 78 (EX_CONFIG) a bad cluster file or a missing
- * secret, which the loop stops on at once as needs_human: no retry or model can fix those.
+ * points at. Exit 0 done, 1 failed (last line: why), 78 (EX_CONFIG) a bad cluster file, a missing
+ * secret, or a failure only a person can fix (a node down, a deploy key refused; the last line says
+ * which): the loop stops on it at once as needs_human, since no retry or model can fix those.
  */
 export async function run(
   [name]: [string],
@@ -36,5 +37,6 @@ export async function run(
     return 0;
   }
   log(`step ${name} failed: ${result.lastLine}`);
-  return 1;
+  // 78 (EX_CONFIG): the loop stops for a human at once instead of spending fixes on it.
+  return "needsHuman" in result ? 78 : 1;
 }

@@ -102,3 +102,6 @@ export function aiWorktreeFolderName(repoFolderName: string, gitDirHash: string)
 
 /** `ai/state/notify.json`: the notifier's ledger (journal read so far, keys announced, retries). */
 export const NOTIFY_STATE_FILE = `${STATE_DIR}/notify.json`;
+
+/** The last `orchestrator qualify` report, kept for `status`. */
+export const QUALIFY_REPORT_FILE = `${STATE_DIR}/qualify.json`;

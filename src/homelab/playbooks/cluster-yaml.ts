@@ -16,7 +16,7 @@ export function valueAt(doc: Document.Parsed, path: readonly (string | number)[]
  * those characters are replaced, so comments, their alignment and flow maps stay byte for byte.
  * A value that is not there yet is added through the Document API (comments kept, layout redone).
  */
-export function setScalar(text: string, path: readonly (string | number)[], value: string): string {
+export function setScalar(text: string, path: readonly (string | number)[], value: string | number): string {
   const doc = parseDocument(text);
   const node = doc.getIn(path, true);
   if (isScalar(node) && node.range) {
@@ -31,8 +31,11 @@ export function setScalar(text: string, path: readonly (string | number)[], valu
   return doc.toString({ lineWidth: 0 });
 }
 
-/** Plain when YAML reads it back as the same string, else double-quoted. */
-function yamlScalar(value: string): string {
+/** A number as is; a string plain when YAML reads it back as the same string, else double-quoted. */
+function yamlScalar(value: string | number): string {
+  if (typeof value === "number") {
+    return String(value);
+  }
   const plain = /^[A-Za-z0-9_./@-][A-Za-z0-9_./:@-]*$/.test(value) && parseDocument(value).toJS() === value;
   return plain ? value : JSON.stringify(value);
 }

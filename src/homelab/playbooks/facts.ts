@@ -22,6 +22,15 @@ export function liveFactSource(options: { baseDir: string; env: NodeJS.ProcessEn
       (await client(clusterText)).nodeNetwork(node, { type: "any_bridge" }),
     vmConfig: async (clusterText, node, vmid) => (await client(clusterText)).vmConfig(node, vmid),
     privileges: async (clusterText, path) => (await client(clusterText)).privileges(path),
+    async nodes(clusterText) {
+      // GET /nodes: `node` and `status` (online, offline, unknown) per cluster member
+      // (pve-manager PVE/API2/Nodes.pm, the Nodes index).
+      const listed = await (await client(clusterText)).get("/nodes");
+      return (Array.isArray(listed) ? listed : []).flatMap((entry: unknown) => {
+        const { node, status } = (entry ?? {}) as { node?: unknown; status?: unknown };
+        return typeof node === "string" ? [{ node, online: status === "online" }] : [];
+      });
+    },
     async talosDisks(ip) {
       const result = await runArgv(["talosctl", "get", "disks", "--insecure", "-n", ip, "-e", ip], {
         cwd: options.baseDir,

@@ -10,13 +10,23 @@
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { nodeIpOutsideSubnetPlaybook } from "./network-playbooks.ts";
+import {
+  duplicateVmidPlaybook,
+  storageLacksContentPlaybook,
+  unknownProxmoxNodePlaybook,
+} from "./cluster-playbooks.ts";
+import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 import { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
 import { missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
 import type { PlaybookEvidence, PlaybookFactSource, RunnablePlaybook } from "./types.ts";
 
+export {
+  duplicateVmidPlaybook,
+  storageLacksContentPlaybook,
+  unknownProxmoxNodePlaybook,
+} from "./cluster-playbooks.ts";
 export { liveFactSource } from "./facts.ts";
-export { nodeIpOutsideSubnetPlaybook } from "./network-playbooks.ts";
+export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 export { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
 export { installableDisks, missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
 export {
@@ -35,6 +45,10 @@ export const PLAYBOOKS: readonly RunnablePlaybook[] = [
   missingInstallDiskPlaybook,
   nodeIpOutsideSubnetPlaybook,
   talosContractPlaybook,
+  storageLacksContentPlaybook,
+  unknownProxmoxNodePlaybook,
+  duplicateVmidPlaybook,
+  vipOutsideSubnetPlaybook,
 ];
 
 export const CLUSTER_FOLDER = "config/clusters";

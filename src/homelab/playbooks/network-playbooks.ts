@@ -60,3 +60,46 @@ export const nodeIpOutsideSubnetPlaybook = definePlaybook<IpOutside, null>({
     };
   },
 });
+
+/** The cluster file's rule for the API endpoint: `kubernetes.endpoint.vip: 192.168.2.20 is outside network.cidr 192.168.1.0/24`. */
+const VIP_OUTSIDE = /\bkubernetes\.endpoint\.vip: (\S+) is outside network\.cidr (\S+)/;
+
+export const vipOutsideSubnetPlaybook = definePlaybook<{ vip: string }, null>({
+  id: "vip-outside-subnet",
+  description:
+    "kubernetes.endpoint.vip lies outside network.cidr: keep its host part inside the subnet when no node, gateway or DNS server has that address",
+  matches(evidence) {
+    const found = firstMatch(evidence, VIP_OUTSIDE);
+    return found ? { vip: found[1] ?? "" } : undefined;
+  },
+  gatherFacts: async () => null,
+  change(clusterText, _facts, match): PlaybookChange {
+    const doc = clusterDocument(clusterText);
+    const cidrText = valueAt(doc, ["network", "cidr"]);
+    const cidr = typeof cidrText === "string" ? parseCidr(cidrText) : undefined;
+    const current = valueAt(doc, ["kubernetes", "endpoint", "vip"]);
+    const address = typeof current === "string" ? parseIpv4(current) : undefined;
+    if (cidr === undefined || address === undefined || current !== match.vip) {
+      return { kind: "no_change", reason: `kubernetes.endpoint.vip is no longer ${match.vip}` };
+    }
+    const candidate = cidr.network + (address % 2 ** (32 - cidr.prefix));
+    const js = doc.toJS() as { nodes?: { ip?: string }[]; network?: { gateway?: string; dns?: string[] } };
+    const taken = new Set(
+      [...(js.nodes ?? []).map((node) => node.ip), js.network?.gateway, ...(js.network?.dns ?? [])].filter(
+        (ip): ip is string => typeof ip === "string",
+      ),
+    );
+    const text = formatIpv4(candidate);
+    if (!isHostAddress(cidr, candidate) || taken.has(text)) {
+      return {
+        kind: "no_change",
+        reason: `${text}, the matching host in ${cidr.text}, is ${taken.has(text) ? "already taken" : "not a host address"}; a human must choose the VIP`,
+      };
+    }
+    return {
+      kind: "changed",
+      text: setScalar(clusterText, ["kubernetes", "endpoint", "vip"], text),
+      summary: `kubernetes.endpoint.vip: ${match.vip} is outside ${cidr.text}; use ${text}, the same host inside the subnet`,
+    };
+  },
+});

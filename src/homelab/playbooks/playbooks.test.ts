@@ -67,6 +67,7 @@ const noFacts: PlaybookFactSource = {
   vmConfig: () => Promise.reject(new Error("not asked")),
   privileges: () => Promise.reject(new Error("not asked")),
   talosDisks: () => Promise.reject(new Error("not asked")),
+  nodes: () => Promise.reject(new Error("not asked")),
 };
 
 describe("the missing-storage playbook", () => {

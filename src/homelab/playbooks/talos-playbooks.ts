@@ -64,7 +64,7 @@ interface DiskMatch {
  * no node of the cluster file.
  */
 export const missingInstallDiskPlaybook = definePlaybook<
-  { missing: string | undefined; listed: string[]; evidence: PlaybookEvidence },
+  { missing: string | undefined; listed: string[]; line: string; evidence: PlaybookEvidence },
   DiskMatch & { disks: string[] }
 >({
   id: "talos-install-disk-missing",
@@ -76,14 +76,19 @@ export const missingInstallDiskPlaybook = definePlaybook<
       return undefined;
     }
     const named = found[1] ?? "";
+    // The node is the one the matched line names, not the first one the log mentions.
+    const line = found.input.split("\n").find((text) => text.includes(found[0])) ?? found[0];
     return {
       missing: named.startsWith("/dev/") ? named : undefined,
+      line,
       listed: [...(found[2] ?? "").matchAll(/\/dev\/[\w.-]+/g)].map((m) => m[0]),
       evidence,
     };
   },
   async gatherFacts(ctx, match) {
-    const node = nodeInQuestion(ctx.clusterText, match.evidence);
+    const node =
+      nodeInQuestion(ctx.clusterText, { lines: [match.line], logTail: "" }) ??
+      nodeInQuestion(ctx.clusterText, match.evidence);
     if (node === undefined || node.ip === "") {
       return { missing: match.missing, node, disks: match.listed };
     }

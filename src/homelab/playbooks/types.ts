@@ -16,6 +16,8 @@ export interface PlaybookFactSource {
   vmConfig(clusterText: string, node: string, vmid: number): Promise<PveVmConfig | undefined>;
   /** The token's privileges on one ACL path (GET /access/permissions?path=…). */
   privileges(clusterText: string, path: string): Promise<Set<string>>;
+  /** The Proxmox cluster's node names and whether each is online (GET /nodes). */
+  nodes(clusterText: string): Promise<{ node: string; online: boolean }[]>;
   /** The text `talosctl get disks --insecure -n <ip> -e <ip>` prints for a maintenance-mode node. */
   talosDisks(ip: string): Promise<string>;
 }

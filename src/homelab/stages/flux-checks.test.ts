@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { homelabGitContent, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { type FakeClis, homelabGitContent, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
 import { FLUX_STAGE_CHECKS } from "./flux.ts";
@@ -11,10 +11,11 @@ import { stageEnvironment, toolsOf } from "./stage-context.ts";
 
 /** The ingress tunnel check against the fake kubectl's cloudflared logs, fresh and long-running. */
 
+let fakes: FakeClis;
 let dir: string;
 let worldFile: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "flux-checks-"));
   worldFile = join(dir, "world.json");
   writeWorld(worldFile, newLabWorld());
@@ -32,10 +33,11 @@ beforeAll(() => {
       clusters: [{ cluster: { server: "https://192.168.1.20:6443", "certificate-authority-data": ca } }],
     }),
   );
-  installFakeClis(join(dir, "bin"), { worldFile });
+  fakes = await installFakeClis(join(dir, "bin"), { worldFile });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await fakes.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

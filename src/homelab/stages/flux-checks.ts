@@ -123,12 +123,9 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         // for long has none in its tail. The rollout being Ready stands for it then (the chart's
         // readiness probe is /ready, 200 only with an active connection: metrics/readiness.go:54-60);
         // only errors without any registration fail the check.
-        const errorLine = logs
-          .split("\n")
-          .filter((line) => /\bERR\b/.test(line))
-          .at(-1);
+        const errorLine = lastErrorLine(logs);
         if (errorLine !== undefined && !/Registered tunnel connection/.test(logs)) {
-          return `the tunnel registered no connection: ${errorLine.trim()}`;
+          return `the tunnel registered no connection: ${errorLine}`;
         }
         await kubectl.run(["-n", "network", "rollout", "status", "deploy/cloudflare-tunnel", "--timeout=2m"]);
         return undefined;
@@ -166,3 +163,12 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
     },
   ],
 };
+
+/** cloudflared's last `ERR` log line, trimmed, if any. */
+function lastErrorLine(logs: string): string | undefined {
+  return logs
+    .split("\n")
+    .filter((line) => /\bERR\b/.test(line))
+    .at(-1)
+    ?.trim();
+}

@@ -52,16 +52,16 @@ describe("the Flux steps in the lab", { tags: ["slow"], timeout: 240_000 }, () =
     expect(viewOf(readWorld(lab.lab.worldFile)).kubernetes.flux.bootstrapCalls).toBe(1);
   });
 
-  it("ends infra with Flux's clone error when the deploy key is refused", async () => {
+  it("stops infra for a human (exit 78) with Flux's clone error when the deploy key is refused", async () => {
     lab = await startHomelabLab();
     await upToTalos(lab);
     lab.lab.change((world) => {
       world.faults = { ...world.faults, fluxSshAuthFails: true };
     });
     const { exitCode, lines } = await lab.step("infra");
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(78);
     expect(lines.at(-1)).toBe(
-      "step infra failed: ✗ failed to clone repository: unable to clone 'ssh://git@github.com/me/home-ops.git': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain",
+      "step infra failed: needs a human: the git server refuses the deploy key: add its public key to the repository's deploy keys: ✗ failed to clone repository: unable to clone 'ssh://git@github.com/me/home-ops.git': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain",
     );
   });
 

@@ -29,6 +29,11 @@ export interface StageEnvironment {
    * could hold a run for hours and end killed by its timeout instead of with the real reason.
    */
   readonly deadline: number;
+  /**
+   * Time between reads of a Proxmox task's status: the same env ORCHESTRATOR_POLL_INTERVAL_MS
+   * when set (the sandbox lab sets 0: its tasks advance per read, not with time), default 1 s.
+   */
+  readonly taskPollMs: number;
 }
 
 /** Real intervals; env ORCHESTRATOR_TIME_SCALE (e.g. 0.001 in the lab) scales them all. */
@@ -53,6 +58,7 @@ export function stageEnvironment(
     pollIntervalMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", DEFAULT_POLL_INTERVAL_MS) * scale,
     pollAttempts: Math.max(1, number("ORCHESTRATOR_POLL_ATTEMPTS", 120)),
     deadline: Date.now() + number("ORCHESTRATOR_STEP_WAIT_BUDGET_MS", DEFAULT_STEP_WAIT_BUDGET_MS) * scale,
+    taskPollMs: number("ORCHESTRATOR_POLL_INTERVAL_MS", 1000),
   };
 }
 

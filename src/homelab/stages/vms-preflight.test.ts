@@ -75,6 +75,7 @@ function factsOf(setup: Awaited<ReturnType<typeof setUp>>): PlaybookFactSource {
     vmConfig: (_text, node, vmid) => setup.client.vmConfig(node, vmid),
     privileges: (_text, path) => setup.client.privileges(path),
     talosDisks: () => Promise.reject(new Error("not asked")),
+    nodes: () => Promise.reject(new Error("not asked")),
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { type FakeClis, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.ts";
 import {
   dryRunHasChanges,
@@ -16,11 +16,12 @@ import {
 
 /** The wrappers read what the real tools print where they print it (docs/conformance.md). */
 
+let fakes: FakeClis;
 let dir: string;
 let worldFile: string;
 let flux: Flux;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tools-"));
   worldFile = join(dir, "world.json");
   const world = newLabWorld();
@@ -38,7 +39,7 @@ beforeAll(() => {
       clusters: [{ cluster: { server: "https://192.168.1.20:6443", "certificate-authority-data": ca } }],
     }),
   );
-  installFakeClis(join(dir, "bin"), { worldFile });
+  fakes = await installFakeClis(join(dir, "bin"), { worldFile });
   flux = new Flux({
     cwd: dir,
     env: { PATH: `${join(dir, "bin")}:${process.env["PATH"]}`, LAB_WORLD: worldFile },
@@ -46,7 +47,8 @@ beforeAll(() => {
   });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await fakes.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
