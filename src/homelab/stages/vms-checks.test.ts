@@ -88,11 +88,14 @@ describe("orchestrator verify vms", { tags: ["slow"], timeout: 60_000 }, () => {
     });
   });
 
-  it("says when the token secret is missing, with exit 2", async () => {
+  it("says when the token secret is missing, with exit 78 (a configuration error the loop stops on)", async () => {
     lab = await startHomelabLab((text) => text.replace(/ {2}tokenSecretFile: .*\n/, ""));
-    await expect(verifyVms(lab, "vms-running")).rejects.toThrow(
-      "PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
-    );
+    expect(await verifyVms(lab, "vms-running")).toEqual({
+      lines: [
+        "check vms-running: PROXMOX_TOKEN_SECRET is not set: export it with the secret of the API token automation@pve!orchestrator (or set proxmox.tokenSecretFile)",
+      ],
+      exitCode: 78,
+    });
   });
 });
 
