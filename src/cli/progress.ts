@@ -1,6 +1,9 @@
 import type { StageRunResult } from "../adapters/stage-runner/index.ts";
 import { formatDuration } from "../core/duration/index.ts";
-import { chooseErrorLines, cleanLogLines, TAIL_LINES } from "../core/fingerprint/index.ts";
+// The selector and the noise filter themselves, not the fingerprint's index: that loads the
+// template miner and its schema, which a green run's progress lines never need.
+import { cleanLogLines, TAIL_LINES } from "../core/fingerprint/noise.ts";
+import { chooseErrorLines } from "../core/fingerprint/select.ts";
 import { stripControls } from "../core/text/index.ts";
 import type { Reporter } from "../reconcile/index.ts";
 import type { OutputStream } from "./io.ts";

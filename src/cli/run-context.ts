@@ -138,8 +138,8 @@ export function stageRunner(
   };
   return {
     run: async (input) => {
-      const { linked } = await link(input.spec);
-      return runStage({ ...input, repoRoot, workdir, aiCommit: await sideBranch.headCommit(), linked });
+      const [{ linked }, aiCommit] = await Promise.all([link(input.spec), sideBranch.headCommit()]);
+      return runStage({ ...input, repoRoot, workdir, aiCommit, linked });
     },
     check: async (input) => {
       await link(input.spec);

@@ -40,15 +40,18 @@ export async function preflight(
   env: NodeJS.ProcessEnv,
 ): Promise<PreflightReport> {
   const report: PreflightReport = { problems: [], warnings: [] };
-  const ignored = await ignoredInitFiles(repoRoot);
+  // Independent look-ups, run side by side: the preflight runs before every run.
+  const [ignored, committed, untracked, modified] = await Promise.all([
+    ignoredInitFiles(repoRoot),
+    committedFiles(repoRoot),
+    gitLines(repoRoot, ["ls-files", "--others", "--exclude-standard"]),
+    gitLines(repoRoot, ["ls-files", "--modified"]),
+  ]);
   report.problems.push(...ignored.map((hit) => ignoredMessage(hit)));
-  const committed = await committedFiles(repoRoot);
   if (committed === undefined) {
     report.problems.push(`nothing is committed yet: run git add ai/ && git commit -m "orchestrator"`);
     return report;
   }
-  const untracked = await gitLines(repoRoot, ["ls-files", "--others", "--exclude-standard"]);
-  const modified = await gitLines(repoRoot, ["ls-files", "--modified"]);
   const ignoredPaths = new Set(ignored.map((hit) => hit.path));
   const needed = new Set<string>();
   for (const path of INIT_TRACKED_FILES) {
@@ -118,11 +121,11 @@ export async function ignoredInitFiles(repoRoot: string): Promise<IgnoreHit[]> {
   if (present.length === 0) {
     return [];
   }
-  const tracked = new Set(await gitLines(repoRoot, ["ls-files", "--", ...present]));
-  const run = await git(["check-ignore", "-v", "--no-index", "--", ...present], {
-    cwd: repoRoot,
-    allowFailure: true,
-  });
+  const [trackedLines, run] = await Promise.all([
+    gitLines(repoRoot, ["ls-files", "--", ...present]),
+    git(["check-ignore", "-v", "--no-index", "--", ...present], { cwd: repoRoot, allowFailure: true }),
+  ]);
+  const tracked = new Set(trackedLines);
   const hits: IgnoreHit[] = [];
   for (const line of run.stdout.split("\n")) {
     const match = /^(.*?):(\d+):(.*)\t(.*)$/.exec(line);
@@ -143,12 +146,16 @@ export function ignoredMessage(hit: IgnoreHit): string {
 }
 
 async function committedFiles(repoRoot: string): Promise<Set<string> | undefined> {
-  const head = await git(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: repoRoot, allowFailure: true });
-  if (head.exitCode !== 0) {
+  // ls-tree run in a sub-folder lists that folder's entries relative to it (git-scm.com/docs/git-ls-tree);
+  // it fails when there is no HEAD yet, which is "nothing committed".
+  const tree = await git(["-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", "HEAD"], {
+    cwd: repoRoot,
+    allowFailure: true,
+  });
+  if (tree.exitCode !== 0) {
     return undefined;
   }
-  // ls-tree run in a sub-folder lists that folder's entries relative to it (git-scm.com/docs/git-ls-tree).
-  return new Set(await gitLines(repoRoot, ["ls-tree", "-r", "--name-only", "HEAD"]));
+  return new Set(tree.stdout.split("\n").filter((line) => line !== ""));
 }
 
 async function gitLines(repoRoot: string, args: string[]): Promise<string[]> {

@@ -87,7 +87,7 @@ describe("commandWords", () => {
   });
 });
 
-describe("commandWords", () => {
+describe("commandWords and quoting", () => {
   it("reads separators inside quotes as text, not as the start of another command", async () => {
     const { commandWords } = await import("./command-words.ts");
     expect(commandWords(`printf '\\033]52;c;ZXZpbA==\\007 | x'; exit 1`)).toEqual([]);

@@ -141,7 +141,8 @@ async function convergeStageOnce(
         await ctx.fixers.memory.verified(stage, verified.fingerprint, verified.commit, verified.fixId);
       }
       errors = newStageErrors({
-        lastGreenCommit: await ctx.workspace.head(),
+        // The commit the green run ran against (a stage that committed in the worktree moved the tip).
+        lastGreenCommit: result.aiCommit ?? (await ctx.workspace.head()),
         executorRuns: errors.executorRuns,
         apiCallsTotal: errors.apiCallsTotal,
         tokens: errors.tokens,

@@ -31,7 +31,18 @@ import {
 } from "./worktree.ts";
 
 export type { AiCommit, PatchMeta } from "./commits.ts";
-export { type LandedPatch, type LandPatchDeps, landPatch } from "./land-patch.ts";
+export type { LandedPatch, LandPatchDeps } from "./land-patch.ts";
+
+/**
+ * The one patch path (src/adapters/side-branch/land-patch.ts). Its module (the edit applier, the
+ * patch guard, YAML parsing) loads on first use: a run that patches nothing never needs it.
+ */
+export async function landPatch(
+  ...args: Parameters<typeof import("./land-patch.ts").landPatch>
+): Promise<import("./land-patch.ts").LandedPatch> {
+  const landing = await import("./land-patch.ts");
+  return landing.landPatch(...args);
+}
 export { type PatchRecord, recordPatchVerdict } from "./record.ts";
 export {
   addExcludes,
@@ -77,12 +88,23 @@ export class SideBranch {
   readonly branch: string;
   readonly worktree: string;
   readonly #pinned: PinnedWorktree;
+  /**
+   * The user's HEAD and the AI branch tip as `open` resolved them, so the `sync` that follows
+   * every open needs no git call of its own; dropped by anything that moves the tip.
+   */
+  #headsAtOpen: { userHead: string; tip: string } | undefined;
 
-  private constructor(repoRoot: string, branch: string, pinned: PinnedWorktree) {
+  private constructor(
+    repoRoot: string,
+    branch: string,
+    pinned: PinnedWorktree,
+    headsAtOpen?: { userHead: string; tip: string },
+  ) {
     this.repoRoot = repoRoot;
     this.branch = branch;
     this.worktree = pinned.worktree;
     this.#pinned = pinned;
+    this.#headsAtOpen = headsAtOpen;
   }
 
   /**
@@ -114,7 +136,8 @@ export class SideBranch {
       await requireOwnBranch(repoRoot, opts.branch, marked.stdout.trim() === "true");
     }
     const pinned = await ensureWorktree(repoRoot, opts.branch);
-    return new SideBranch(repoRoot, opts.branch, pinned);
+    const tip = exists.exitCode === 0 ? exists.stdout.trim() : userHead;
+    return new SideBranch(repoRoot, opts.branch, pinned, { userHead, tip });
   }
 
   private get ref(): string {
@@ -144,10 +167,13 @@ export class SideBranch {
    * changed the same lines is dropped and reported, once, and the loop goes on with the rest.
    */
   async sync(): Promise<SyncResult> {
-    const heads = await git(["rev-parse", "HEAD", `${this.ref}^{commit}`], {
-      cwd: this.repoRoot,
-    });
-    const [userHead = "", tip = ""] = heads.stdout.trim().split("\n");
+    const known = this.#headsAtOpen;
+    this.#headsAtOpen = undefined;
+    const [userHead = "", tip = ""] = known
+      ? [known.userHead, known.tip]
+      : (await git(["rev-parse", "HEAD", `${this.ref}^{commit}`], { cwd: this.repoRoot })).stdout
+          .trim()
+          .split("\n");
     if (userHead === tip || (await this.isAncestor(userHead, tip))) {
       return { how: "up-to-date", dropped: [] };
     }
@@ -200,6 +226,7 @@ export class SideBranch {
 
   /** Checks, applies and commits one patch; on refusal nothing changes at all. */
   async apply(diffText: string, meta: PatchMeta, rules: GuardRules): Promise<ApplyResult> {
+    this.#headsAtOpen = undefined;
     const verdict = await this.check(diffText, rules);
     if (verdict.verdict === "refused") {
       return { status: "refused", reasons: verdict.reasons };
@@ -271,6 +298,7 @@ export class SideBranch {
 
   /** Reverts one of the tool's commits on the AI branch; the reason becomes a trailer. */
   async revert(commit: string, reason: string): Promise<string> {
+    this.#headsAtOpen = undefined;
     const resolved = await git(["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], {
       cwd: this.repoRoot,
       allowFailure: true,

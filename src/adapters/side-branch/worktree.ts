@@ -165,6 +165,10 @@ export async function addExcludes(
 export async function ensureWorktree(repoRoot: string, branch: string): Promise<PinnedWorktree> {
   const worktree = await aiWorktreeLocation(repoRoot);
   const ref = `refs/heads/${branch}`;
+  const healthy = await healthyWorktree(repoRoot, worktree, ref);
+  if (healthy) {
+    return healthy;
+  }
   const entries = await listWorktrees(repoRoot);
   const [main] = entries;
   if (main?.branch === ref) {
@@ -189,6 +193,41 @@ export async function ensureWorktree(repoRoot: string, branch: string): Promise<
   await mkdir(join(worktree, ".."), { recursive: true });
   await git([...QUIET_COMMIT_CONFIG, "worktree", "add", "--quiet", worktree, branch], { cwd: repoRoot });
   return pinWorktree(repoRoot, worktree);
+}
+
+/**
+ * Every run's common case, told from the files git keeps, without a git process: an ordinary
+ * checkout (its `.git` a folder) whose own HEAD is not the AI branch, no worktree of an earlier
+ * version at `ai/worktree`, and our worktree registered, its `.git` file pointing at its
+ * administrative folder and that folder's HEAD on the AI branch (git/git@018b85d
+ * Documentation/git-worktree.txt, DETAILS). Anything else takes the full path through git.
+ */
+async function healthyWorktree(
+  repoRoot: string,
+  worktree: string,
+  ref: string,
+): Promise<PinnedWorktree | undefined> {
+  const dotGit = join(repoRoot, ".git");
+  const [userHead, legacy, gitFile] = await Promise.all([
+    // A `.git` that is a file (the checkout is itself a linked worktree) makes this throw ENOTDIR:
+    // that, like any surprise here, just means the full path through git.
+    readIfExists(join(dotGit, "HEAD")).catch(() => undefined),
+    stat(join(repoRoot, LEGACY_WORKTREE_PATH)).then(
+      () => true,
+      () => false,
+    ),
+    isFile(join(worktree, ".git")),
+  ]);
+  if (userHead === undefined || userHead.trim() === `ref: ${ref}` || legacy || !gitFile) {
+    return undefined;
+  }
+  try {
+    const pinned = await pinWorktree(repoRoot, worktree);
+    const head = await readIfExists(join(pinned.gitDir, "HEAD"));
+    return head?.trim() === `ref: ${ref}` ? pinned : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -47,6 +47,8 @@ export interface StageRunResult {
   summary: string;
   /** A process group an earlier, killed run of this stage left running, ended before this run. */
   endedOrphan?: OrphanedGroup;
+  /** The AI-branch commit the run ran against, as the caller gave it (for the log header). */
+  aiCommit?: string;
 }
 
 /** Lines the tool itself adds to a stage log start with this, so readers can tell them from the command's. */
@@ -121,6 +123,7 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
       ? `success check "${failedCheck.name}" failed: ${failedCheck.detail}`
       : describeEnding(result, formatDuration(input.spec.timeout)),
     ...(orphan.ended ? { endedOrphan: orphan.ended } : {}),
+    ...(input.aiCommit === undefined ? {} : { aiCommit: input.aiCommit }),
   };
 }
 

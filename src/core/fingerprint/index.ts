@@ -9,14 +9,14 @@
  */
 import { shortHash } from "./hash.ts";
 import type { TemplateMiner } from "./miner.ts";
-import { cleanLogLines } from "./noise.ts";
+import { cleanLogLines, TAIL_LINES } from "./noise.ts";
 import { chooseErrorLines } from "./select.ts";
 
 export { shortHash } from "./hash.ts";
 export { WILDCARD } from "./mask.ts";
 export { MaskedLine, maskMessage, maskTokens } from "./masked-line.ts";
 export { MinerState, type TemplateMatch, TemplateMiner } from "./miner.ts";
-export { cleanLine, cleanLogLines, MAX_LINE_CHARS } from "./noise.ts";
+export { cleanLine, cleanLogLines, MAX_LINE_CHARS, TAIL_LINES } from "./noise.ts";
 export { type ChosenLine, chooseErrorLines, MAX_CHOSEN_LINES } from "./select.ts";
 
 export interface ErrorFingerprint {
@@ -30,8 +30,6 @@ export interface ErrorFingerprint {
   templates: string[];
 }
 
-/** Lines of the tail that are looked at; the adapter reads this many from the end of the file. */
-export const TAIL_LINES = 200;
 /** A tail longer than this is cut from the front before any work (a log of one gigantic line). */
 const MAX_TAIL_CHARS = 1024 * 1024;
 

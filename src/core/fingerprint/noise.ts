@@ -207,3 +207,6 @@ export function cleanLogLines(tail: string): string[] {
   }
   return out;
 }
+
+/** Lines of the tail that are looked at; the adapter reads this many from the end of the file. */
+export const TAIL_LINES = 200;

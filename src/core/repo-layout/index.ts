@@ -32,6 +32,8 @@ export const STATE_FILES = {
   fixes: "ai/state/fixes.json",
   lock: "ai/state/lock",
   contextMapCache: "ai/state/context_map.cache.json",
+  /** What the last passing preflight depended on (a hash), so unchanged runs skip it. */
+  preflight: "ai/state/preflight.pass",
   proposals: "ai/state/proposals.json",
 } as const;
 export type StateFileName = keyof typeof STATE_FILES;
