@@ -21,7 +21,7 @@ import {
   readAiCommits,
   revertCommitMessage,
 } from "./commits.ts";
-import { markCreated, ownershipKey, requireOwnBranch } from "./ownership.ts";
+import { isMarkedCreated, markCreated, requireOwnBranch } from "./ownership.ts";
 import {
   ensureWorktree,
   excludeRuntimeFolders,
@@ -127,13 +127,13 @@ export class SideBranch {
         allowFailure: true,
       }),
       excludeRuntimeFolders(repoRoot),
-      git(["config", "--local", "--get", ownershipKey(opts.branch)], { cwd: repoRoot, allowFailure: true }),
+      isMarkedCreated(repoRoot, opts.branch),
     ]);
     if (exists.exitCode !== 0) {
       await git(["branch", "--no-track", opts.branch, userHead], { cwd: repoRoot });
       await markCreated(repoRoot, opts.branch);
     } else {
-      await requireOwnBranch(repoRoot, opts.branch, marked.stdout.trim() === "true");
+      await requireOwnBranch(repoRoot, opts.branch, marked);
     }
     const pinned = await ensureWorktree(repoRoot, opts.branch);
     const tip = exists.exitCode === 0 ? exists.stdout.trim() : userHead;

@@ -1,9 +1,44 @@
+import { join } from "node:path";
 import { UserError } from "../../errors/index.ts";
 import { git } from "../git/index.ts";
+import { readIfExists } from "../state-store/atomic-file.ts";
 
 /** The repo-local git config key that records that the orchestrator created a branch. */
 export function ownershipKey(branch: string): string {
   return `orchestrator.${branch}.created`;
+}
+
+/**
+ * Whether the tool marked `branch` as its own. In an ordinary checkout the repository's config
+ * file is read directly, as git writes it for `orchestrator.<branch>.created` (a
+ * `[orchestrator "<branch>"]` section with `created = true`: git/git Documentation/config.txt,
+ * "Syntax"); otherwise git is asked.
+ */
+export async function isMarkedCreated(repoRoot: string, branch: string): Promise<boolean> {
+  let text: string | undefined;
+  try {
+    text = await readIfExists(join(repoRoot, ".git", "config"));
+  } catch {
+    text = undefined; // `.git` is a file (a linked checkout): ask git
+  }
+  if (text !== undefined && /^[A-Za-z0-9._/-]+$/.test(branch)) {
+    const header = `[orchestrator "${branch}"]`;
+    let inSection = false;
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (line.startsWith("[")) {
+        inSection = line === header;
+      } else if (inSection && /^created\s*=\s*true$/i.test(line)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const asked = await git(["config", "--local", "--get", ownershipKey(branch)], {
+    cwd: repoRoot,
+    allowFailure: true,
+  });
+  return asked.stdout.trim() === "true";
 }
 
 /** Records that the tool created `branch` (in `.git/config`, beside the branch it describes). */

@@ -103,12 +103,31 @@ export async function requireFirstCommit(repoRoot: string): Promise<string> {
 }
 
 export async function requireBranchName(repoRoot: string, branch: string): Promise<void> {
-  const check = await git(["check-ref-format", "--branch", branch], { cwd: repoRoot, allowFailure: true });
-  if (check.exitCode !== 0 || branch.startsWith("-")) {
+  // Names of the plain shape settings allow are checked here; anything else is left to git.
+  const valid = plainBranchName(branch)
+    ? true
+    : (await git(["check-ref-format", "--branch", branch], { cwd: repoRoot, allowFailure: true }))
+        .exitCode === 0;
+  if (!valid || branch.startsWith("-")) {
     throw new UserError(
       `"${branch}" is not a valid branch name for the AI branch (settings.ai_branch or AI_BRANCH)`,
     );
   }
+}
+
+/**
+ * A branch name git accepts for certain, without asking it: letters, digits, `.`, `_`, `-` and
+ * `/`, where no component is empty, starts with `.` or ends with `.lock`, and the name neither
+ * ends with `.` nor holds `..` (git/git Documentation/git-check-ref-format.txt, rules 1–10).
+ */
+function plainBranchName(branch: string): boolean {
+  return (
+    /^[A-Za-z0-9._/-]+$/.test(branch) &&
+    !branch.includes("..") &&
+    !branch.endsWith(".") &&
+    !branch.startsWith("-") &&
+    branch.split("/").every((part) => part !== "" && !part.startsWith(".") && !part.endsWith(".lock"))
+  );
 }
 
 /**
