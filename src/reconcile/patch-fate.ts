@@ -22,17 +22,7 @@ export async function settlePatch(
 ): Promise<"kept" | "reverted"> {
   if (now.template === pending.fingerprint.template) {
     const reason = "tried, did not help: the same error came back";
-    const revert = await ctx.workspace.revert(pending.commit, reason);
-    await ctx.state.journal({
-      type: "patch_reverted",
-      stage,
-      commit: pending.commit,
-      revert,
-      source: pending.source,
-      reason,
-      by: "loop",
-    });
-    ctx.reporter.note(stage, `reverted ${pending.commit.slice(0, 10)}: ${reason}`);
+    await revertPending(ctx, stage, pending, reason);
     if (pending.fixId) {
       await demote(ctx, stage, pending.fixId, reason);
     }
@@ -45,4 +35,24 @@ export async function settlePatch(
     reason: `a different error followed (${now.template}); the patch stays`,
   });
   return "kept";
+}
+
+/** The loop undoes a patch of its own: the revert commit, the journal and the terminal say why. */
+export async function revertPending(
+  ctx: RunContext,
+  stage: string,
+  pending: PendingPatch,
+  reason: string,
+): Promise<void> {
+  const revert = await ctx.workspace.revert(pending.commit, reason);
+  await ctx.state.journal({
+    type: "patch_reverted",
+    stage,
+    commit: pending.commit,
+    revert,
+    source: pending.source,
+    reason,
+    by: "loop",
+  });
+  ctx.reporter.note(stage, `reverted ${pending.commit.slice(0, 10)}: ${reason}`);
 }

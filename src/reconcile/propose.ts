@@ -3,7 +3,7 @@ import type { Proposal } from "../core/policy/proposal.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import type { DecidedStep, StepResult } from "./act.ts";
 import type { RunContext } from "./context.ts";
-import type { PendingPatch } from "./patch-fate.ts";
+import { type PendingPatch, revertPending } from "./patch-fate.ts";
 
 /**
  * What becomes of a fix that just landed on the AI branch, before the stage runs with it:
@@ -28,18 +28,12 @@ export async function gatePatch(
     pending.fixId,
   );
   if (rejected !== undefined) {
-    const reason = `a human rejected the same fix for this error (proposal ${rejected})`;
-    const revert = await ctx.workspace.revert(pending.commit, reason);
-    await ctx.state.journal({
-      type: "patch_reverted",
+    await revertPending(
+      ctx,
       stage,
-      commit: pending.commit,
-      revert,
-      source: pending.source,
-      reason,
-      by: "loop",
-    });
-    ctx.reporter.note(stage, `reverted ${pending.commit.slice(0, 10)}: ${reason}`);
+      pending,
+      `a human rejected the same fix for this error (proposal ${rejected})`,
+    );
     return { pending: undefined };
   }
   const mode = approvalFor(pending.source, ctx.settings.approval, ctx.contextMap.stages[stage]?.approval);
