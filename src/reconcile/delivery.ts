@@ -44,5 +44,5 @@ export async function awaitDelivery(
     return { stage, status: "interrupted", reason: "interrupted while waiting for a merge", runs: run };
   }
   const reason = `the fix is ready in pull request #${pull} (${url}) and only a merge is missing: merge it into the branch Flux syncs, then run "orchestrator ${stage} --reset"`;
-  return giveUp(ctx, stage, reason, pending.fingerprint, run, undefined);
+  return giveUp(ctx, stage, reason, pending.fingerprint, run, undefined, { quoteCause: false });
 }

@@ -20,12 +20,21 @@ const NEEDS_HUMAN_LINES = 5;
 export async function giveUp(
   ctx: RunContext,
   stage: string,
-  reason: string,
+  decided: string,
   fingerprint: ErrorFingerprint,
   runs: number,
   caseDir: string | undefined,
+  options: { quoteCause?: boolean } = {},
 ): Promise<StageOutcome> {
   const now = isoStamp();
+  // Counting attempts says nothing a human can act on: the reason quotes the cause line
+  // (redacted: it reaches notifications and the status page), unless the reason is another
+  // matter altogether (a pull request waiting for its merge).
+  const cause = fingerprint.lines.at(-1)?.trim();
+  const reason =
+    options.quoteCause !== false && cause && !decided.includes(cause)
+      ? `${decided}; the error: ${await ctx.redact(cause.length > 300 ? `${cause.slice(0, 297)}...` : cause)}`
+      : decided;
   const statuses = await ctx.state.stageStatuses();
   const entry: StageStatusEntry = {
     ...(statuses[stage] ?? {}),

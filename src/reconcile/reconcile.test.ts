@@ -46,10 +46,12 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     const outcome = await convergeStage(harness.ctx, "vms");
     const maxRuns = (3 + 0 + 1) * 4;
     expect(outcome).toMatchObject({ status: "give_up", runs: maxRuns });
-    expect(outcome.reason).toBe(`ran ${maxRuns} times in this episode without converging`);
+    expect(outcome.reason).toBe(
+      `ran ${maxRuns} times in this episode without converging; the error: Error: grafana is not ready`,
+    );
     expect((await harness.state.stageStatuses())["vms"]?.status).toBe("give_up");
     expect(await story(harness)).toContain(
-      `gave up: ran ${maxRuns} times in this episode without converging.`,
+      `gave up: ran ${maxRuns} times in this episode without converging; the error: Error: grafana is not ready.`,
     );
   });
 
@@ -151,8 +153,9 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     });
     const outcome = await convergeStage(harness.ctx, "vms");
     expect(outcome.status).toBe("give_up");
+    // The reason quotes the cause line, redacted.
     expect(outcome.reason).toBe(
-      "escalation ended without a usable patch after 2 API calls: the API call budget for this error is spent",
+      "escalation ended without a usable patch after 2 API calls: the API call budget for this error is spent; the error: Error: install disk /dev/vda not found on node 10.0.0.11 token=[REDACTED]",
     );
     expect(harness.issues()).toContain("case folder: ai/escalations/vms/case-1");
     expect(harness.issues()).not.toContain("hunter2-secret-token");
