@@ -1,3 +1,4 @@
+import { alignColumns } from "../core/text/index.ts";
 import { FAULT_CLASSES, type FaultClass } from "./faults.ts";
 import type { FaultResult } from "./run-fault.ts";
 
@@ -66,22 +67,13 @@ export function formatReport(report: QualifyReport): string {
     `${row.seconds}s`,
     oneLine(row.reason, 110),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd();
   const { summary } = report;
   const classes = FAULT_CLASSES.filter((kind) => summary.perClass[kind].total > 0).map((kind) => {
     const { converged, total } = summary.perClass[kind];
     return `${kind} ${converged}/${total} (${total === 0 ? 0 : Math.round((converged / total) * 100)}%)`;
   });
   return [
-    line(header),
-    ...rows.map(line),
+    ...alignColumns([header, ...rows]),
     "",
     `executor: ${report.executor} · model: ${report.model}`,
     `converged: ${classes.join(", ")} (unfixable: stopped naming the cause)`,

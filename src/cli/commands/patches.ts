@@ -2,6 +2,7 @@ import { git } from "../../adapters/git/index.ts";
 import { ProposalStore } from "../../adapters/proposals/index.ts";
 import { readAiCommits } from "../../adapters/side-branch/commits.ts";
 import { loadContextMap, resolveSettings, stageSpecOf } from "../../config/index.ts";
+import { alignColumns } from "../../core/text/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import { type CliIO, readAllText } from "../io.ts";
 
@@ -89,14 +90,7 @@ async function branchExists(repoRoot: string, branch: string): Promise<boolean> 
 }
 
 function table(rows: string[][]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-        .join("  "),
-    )
+  return alignColumns(rows)
     .map((line) => `${line}\n`)
     .join("");
 }

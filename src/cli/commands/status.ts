@@ -4,7 +4,7 @@ import { processExists, StateStore } from "../../adapters/state-store/index.ts";
 // Not through config/index.ts, which loads the YAML parser and zod: status must start fast.
 import { loadContextMap } from "../../config/context-map.ts";
 import { resolveSettings } from "../../config/settings.ts";
-import { stripControls } from "../../core/text/index.ts";
+import { alignColumns, stripControls } from "../../core/text/index.ts";
 import { lastQualificationLine } from "../../qualify/last.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
 import type { CliIO } from "../io.ts";
@@ -150,15 +150,7 @@ export function formatStatus(report: StatusReport): string {
     `${row.apiCalls}/${row.apiCallsTotal}`,
     row.lastLog ?? "-",
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const out = alignColumns([header, ...rows]);
   const notes = report.stages
     .filter((row) => row.reason && row.status !== "green" && row.status !== "idle")
     .map((row) => `  ${row.stage}: ${row.reason}`);

@@ -45,3 +45,22 @@ export function inlineCode(text: string): string {
   const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
   return `${marks}${pad}${flat}${pad}${marks}`;
 }
+
+/**
+ * Rows of cells as lines of aligned columns, two spaces apart, for a table a person reads in a
+ * terminal (the first row is usually the header). The last column is not padded.
+ */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, column) => {
+      widths[column] = Math.max(widths[column] ?? 0, cell.length);
+    });
+  }
+  return rows.map((cells) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
