@@ -8,16 +8,9 @@
  * valid status is dropped by the store with a warning.
  */
 
-export const STAGE_STATUS_NAMES = [
-  "idle",
-  "running",
-  "green",
-  "failed",
-  "give_up",
-  "needs_human",
-  "awaiting_approval",
-] as const;
-export type StageStatusName = (typeof STAGE_STATUS_NAMES)[number];
+import { STAGE_STATUS_NAMES, type StageStatusName } from "../../core/stage-status/index.ts";
+
+export { STAGE_STATUS_NAMES, type StageStatusName };
 
 export interface CheckResult {
   name: string;

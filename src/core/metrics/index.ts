@@ -1,3 +1,4 @@
+import { STAGE_STATUS_NAMES } from "../stage-status/index.ts";
 /**
  * The converge service's metrics in the Prometheus text exposition format 0.0.4
  * (prometheus.io/docs/instrumenting/exposition_formats/#text-based-format): `# HELP` and
@@ -35,17 +36,7 @@ export interface MetricsInput {
 }
 
 /** Every status a stage can be in, so each appears as 0 or 1 and a dashboard never sees a gap. */
-export const STAGE_STATUSES = [
-  "idle",
-  "running",
-  "green",
-  "failed",
-  "give_up",
-  "needs_human",
-  "interrupted",
-  "awaiting_approval",
-  "not_configured",
-] as const;
+export const STAGE_STATUSES = [...STAGE_STATUS_NAMES, "interrupted", "not_configured"] as const;
 
 type Sample = { labels?: Record<string, string>; value: number };
 
