@@ -190,6 +190,19 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
     workdir: homelabIn(sideBranch, repoRoot),
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
+    holds: async (commit) => {
+      const args = ["merge-base", "--is-ancestor", commit, await sideBranch.headCommit()];
+      const answer = await git(args, { cwd: repoRoot, allowFailure: true });
+      // 0: an ancestor, 1: not one (git-scm.com/docs/git-merge-base, --is-ancestor); a commit git
+      // no longer knows is not on the branch either.
+      if (answer.exitCode === 0 || answer.exitCode === 1) {
+        return answer.exitCode === 0;
+      }
+      if (/not a valid commit name|bad object|unknown revision/i.test(answer.stderr)) {
+        return false;
+      }
+      throw new GitError(args, answer.exitCode, answer.stderr);
+    },
     changedSince: async (since) => {
       // Two commits compared, no work tree read: safe in the user's checkout, and `--relative`
       // keeps the paths relative to the homelab folder as the context map's globs are.

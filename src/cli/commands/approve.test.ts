@@ -137,6 +137,28 @@ describe("orchestrator approve and reject (propose, then approve)", () => {
     expect(git(repo, "show", "ai/orchestrator-stage1:NOTES.md")).toBe("the user's own work");
   });
 
+  it("rejects a proposal whose commit was dropped when the AI branch was rebuilt on the user's change to the same lines", async () => {
+    const { repo, cli } = homelab();
+    expect((await cli(["vms"])).code).toBe(1);
+    writeFileSync(join(repo, "config/cluster.yaml"), "node: pve\nstorage: ceph\n");
+    git(repo, "commit", "-qam", "move the VMs to ceph");
+    const rejected = await cli(["reject", "vms-1"]);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toMatch(
+      /^rejected vms-1: [0-9a-f]{10} is no longer on ai\/orchestrator-stage1 \(dropped when it was rebuilt on your branch\), so there was nothing to revert; it will not be offered again/,
+    );
+    expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0]).toMatchObject({
+      id: "vms-1",
+      status: "rejected",
+    });
+    expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: ceph");
+    expect(journal(repo).filter((event) => event.type === "patch_reverted")).toHaveLength(0);
+    expect(JSON.parse((await cli(["fixes", "--json"])).stdout).fixes).toHaveLength(0);
+    const status = (await cli(["status"])).stdout;
+    expect(status).toMatch(/^vms +failed /m);
+    expect(status).toMatch(/vms: fix [0-9a-f]{10} was rejected \(the AI branch had already dropped it\)/);
+  });
+
   it("says which proposals exist when asked to approve an unknown one, and changes nothing", async () => {
     const { repo, cli } = homelab();
     await cli(["vms"]);

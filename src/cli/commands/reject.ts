@@ -23,9 +23,12 @@ export async function run([id]: [string], options: GlobalOptions, io: CliIO): Pr
     });
     try {
       const { proposal, revert } = await rejectProposal(ctx, id);
+      const undone =
+        revert === undefined
+          ? `${proposal.commit.slice(0, 10)} is no longer on ${ctx.settings.aiBranch} (dropped when it was rebuilt on your branch), so there was nothing to revert`
+          : `reverted ${proposal.commit.slice(0, 10)} on ${ctx.settings.aiBranch} (${revert.slice(0, 10)})`;
       io.stdout.write(
-        `rejected ${proposal.id}: reverted ${proposal.commit.slice(0, 10)} on ${ctx.settings.aiBranch} (${revert.slice(0, 10)}); ` +
-          `it will not be offered again for this error. Run "orchestrator ${proposal.stage}" to look for another fix\n`,
+        `rejected ${proposal.id}: ${undone}; it will not be offered again for this error. Run "orchestrator ${proposal.stage}" to look for another fix\n`,
       );
       return 0;
     } finally {
