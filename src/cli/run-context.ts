@@ -11,7 +11,10 @@ import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { GitError, UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
+import { interruptController } from "./interrupt.ts";
+import type { CliIO } from "./io.ts";
 import { withOwnBinFirst } from "./own-bin.ts";
+import { terminalReporter } from "./progress.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
@@ -83,6 +86,41 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+export type RunContextOptions = Omit<OpenOptions, "signal" | "reporter" | "env"> & {
+  /** Default: the terminal's progress lines on stderr. */
+  reporter?: Reporter;
+  /** A signal the caller already listens with (converge, across its passes); default: Ctrl-C for this run. */
+  signal?: AbortSignal;
+};
+
+/**
+ * The one way a command runs with the run context: Ctrl-C set up (unless the caller's signal is
+ * given), the context opened under the repo's lock, `body` run, and the lock released and the
+ * Ctrl-C handlers removed whatever happens. `approve`, `reject`, `converge` and the stage run use it.
+ */
+export async function withRunContext<T>(
+  io: CliIO,
+  options: RunContextOptions,
+  body: (opened: { ctx: RunContext; lock: HeldLock }) => Promise<T>,
+): Promise<T> {
+  const interrupt = options.signal === undefined ? interruptController(io) : undefined;
+  try {
+    const opened = await openRunContext({
+      ...options,
+      reporter: options.reporter ?? terminalReporter(io.stderr),
+      signal: options.signal ?? (interrupt as { signal: AbortSignal }).signal,
+      env: io.env,
+    });
+    try {
+      return await body(opened);
+    } finally {
+      await opened.lock.release();
+    }
+  } finally {
+    interrupt?.dispose();
   }
 }
 
