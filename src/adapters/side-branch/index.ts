@@ -67,7 +67,14 @@ export async function checkDiff(
 }
 
 export type ApplyResult =
-  | { status: "applied"; commit: string; files: string[]; changedLines: number }
+  | {
+      status: "applied";
+      commit: string;
+      files: string[];
+      changedLines: number;
+      /** What the patch switches off, when the rules let it through to be proposed to a human. */
+      switchOffs?: string[];
+    }
   | { status: "refused"; reasons: string[] };
 
 /** An AI commit left out when the AI branch was rebuilt on the user's moved branch, and why. */
@@ -257,6 +264,7 @@ export class SideBranch {
       commit: await this.headCommit(),
       files: verdict.files,
       changedLines: verdict.changedLines,
+      ...(verdict.switchOffs === undefined ? {} : { switchOffs: verdict.switchOffs }),
     };
   }
 
