@@ -129,7 +129,7 @@ export async function withRunContext<T>(
  * worktree is the tool's own), then brought up to date with the user's branch.
  */
 async function openSideBranch(repoRoot: string, branch: string, state: StateStore): Promise<SideBranch> {
-  const sideBranch = await SideBranch.open({ repoRoot, branch });
+  const sideBranch = await SideBranch.open({ repoRoot, branch, log: (line) => state.warnings.push(line) });
   const savedTo = await sideBranch.setAsideLeftovers("run-start");
   if (savedTo) {
     state.warnings.push(`set aside uncommitted changes an earlier run left in the AI worktree: ${savedTo}`);

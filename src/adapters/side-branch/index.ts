@@ -123,7 +123,15 @@ export class SideBranch {
     return gitInWorktree(this.#pinned, args, opts);
   }
 
-  static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
+  /**
+   * `log`: told what was cleaned up on the way, e.g. the AI worktree a repository moved with `mv`
+   * left at its old path (stale-worktrees.ts).
+   */
+  static async open(opts: {
+    repoRoot: string;
+    branch: string;
+    log?: (line: string) => void;
+  }): Promise<SideBranch> {
     const repoRoot = await findGitTopLevel(opts.repoRoot);
     // Independent look-ups, run side by side: every run opens the side branch.
     const [userHead, , exists, , marked] = await Promise.all([
@@ -142,7 +150,7 @@ export class SideBranch {
     } else {
       await requireOwnBranch(repoRoot, opts.branch, marked);
     }
-    const pinned = await ensureWorktree(repoRoot, opts.branch);
+    const pinned = await ensureWorktree(repoRoot, opts.branch, opts.log);
     const tip = exists.exitCode === 0 ? exists.stdout.trim() : userHead;
     return new SideBranch(repoRoot, opts.branch, pinned, { userHead, tip });
   }
