@@ -69,7 +69,7 @@ export async function pruneStaleAiWorktrees(
       continue;
     }
     const pointsTo = (await readIfExists(join(path, ".git")))?.match(/^gitdir: (.+)$/m)?.[1]?.trim();
-    const adminDir = pointsTo === undefined ? undefined : await realpath(pointsTo).catch(() => undefined);
+    const adminDir = pointsTo === undefined ? undefined : await realpathIfExists(pointsTo);
     if (adminDir !== undefined && !adminDir.startsWith(`${gitDir}${sep}`)) {
       await dropRecord(gitDir, path);
       log(`dropped this repository's record of the AI worktree ${path}, which belongs to another copy of it`);
@@ -85,6 +85,19 @@ export async function pruneStaleAiWorktrees(
     await git(["worktree", "prune"], { cwd: repoRoot });
   }
   return prune;
+}
+
+/** The real path, or undefined when nothing is there (ENOENT/ENOTDIR only: EACCES is an error). */
+async function realpathIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**
