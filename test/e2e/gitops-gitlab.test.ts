@@ -4,39 +4,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startGitDaemon } from "../../lab/gitops/git-daemon.ts";
 import { startPullRequestServer } from "../../lab/gitops/pull-request-server.ts";
+import {
+  FIX_AGENT,
+  gotkSync,
+  OBS_STAGE,
+  RELEASE,
+  releaseWithPort,
+} from "../../src/adapters/gitops/forge.fixture.ts";
 import { runInProcess, testEnv } from "../helpers/cli.ts";
 import { contextMap, git, makeHomelabRepo } from "../helpers/homelab-repo.ts";
-
-const RELEASE = "kubernetes/apps/observability/kps/helmrelease.yaml";
-
-/** The obs stage as Flux sees it: the HelmRelease on the branch Flux syncs, on the remote. */
-const OBS = `#!/usr/bin/env bash
-if ! git --git-dir "$REMOTE" show main:${RELEASE} | grep -q 'port: 9090'; then
-  echo "Error: HelmRelease observability/kps is not Ready: Prometheus service port 9091 is not the port the checks read" >&2
-  exit 1
-fi
-echo "kps Ready"
-`;
-
-/** A CLI agent stand-in that fixes the HelmRelease in the AI worktree. */
-const AGENT = `#!/usr/bin/env bash
-sed -i 's/port: 9091/port: 9090/' ${RELEASE}
-echo "serve Prometheus on 9090"
-`;
-
-const gotkSync = (url: string) =>
-  [
-    "apiVersion: source.toolkit.fluxcd.io/v1",
-    "kind: GitRepository",
-    "metadata: { name: flux-system, namespace: flux-system }",
-    `spec: { interval: 1m, url: "${url}", ref: { branch: main } }`,
-    "---",
-    "apiVersion: kustomize.toolkit.fluxcd.io/v1",
-    "kind: Kustomization",
-    "metadata: { name: flux-system, namespace: flux-system }",
-    "spec: { interval: 10m, path: ./kubernetes/flux, prune: true, sourceRef: { kind: GitRepository, name: flux-system } }",
-    "",
-  ].join("\n");
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -54,15 +30,15 @@ async function homelab(approval: "auto" | "propose") {
     () => daemon.close(),
   );
   const tools = mkdtempSync(join(tmpdir(), "agent-"));
-  writeFileSync(join(tools, "agent.sh"), AGENT, { mode: 0o755 });
+  writeFileSync(join(tools, "agent.sh"), FIX_AGENT, { mode: 0o755 });
   const repo = makeHomelabRepo({
     "ai/context_map.yaml": contextMap(
       '  obs:\n    command: ./obs.sh\n    files: ["kubernetes/apps/observability/**"]',
       "  executor_retry_threshold: 3\n  api_call_budget: 0",
     ),
     "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${daemon.baseUrl}home/lab/homelab.git`),
-    [RELEASE]: "spec:\n  values:\n    prometheus:\n      service:\n        port: 9091\n",
-    "obs.sh": OBS,
+    [RELEASE]: releaseWithPort(9091),
+    "obs.sh": OBS_STAGE,
   });
   cleanups.push(
     () => rmSync(repo, { recursive: true, force: true }),

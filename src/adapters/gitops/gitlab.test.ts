@@ -7,6 +7,7 @@ import { startPullRequestServer } from "../../../lab/gitops/pull-request-server.
 import { git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
 import { gitopsConfigFrom } from "./config.ts";
 import { deliverFix } from "./deliver.ts";
+import { gotkSync, RELEASE, releaseWithPort } from "./forge.fixture.ts";
 import { mergeRequestsOn } from "./gitlab-merge-request.ts";
 import { projectPath } from "./port.ts";
 import { pullRequestsOn } from "./pull-request.ts";
@@ -14,22 +15,7 @@ import { type FluxSource, findFluxSource } from "./source.ts";
 
 const AI_BRANCH = "ai/orchestrator-stage1";
 const TOKEN = "glpat-lab-token";
-const RELEASE = "kubernetes/apps/observability/kps/helmrelease.yaml";
 const QUICK = { attempts: 5, delayMs: 1 };
-
-const gotkSync = (url: string) =>
-  [
-    "apiVersion: source.toolkit.fluxcd.io/v1",
-    "kind: GitRepository",
-    "metadata: { name: flux-system, namespace: flux-system }",
-    `spec: { interval: 1m, url: "${url}", ref: { branch: main } }`,
-    "---",
-    "apiVersion: kustomize.toolkit.fluxcd.io/v1",
-    "kind: Kustomization",
-    "metadata: { name: flux-system, namespace: flux-system }",
-    "spec: { interval: 10m, path: ./kubernetes/flux, sourceRef: { kind: GitRepository, name: flux-system } }",
-    "",
-  ].join("\n");
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -48,16 +34,13 @@ async function homelabOnGitlab(options: { checkingMerges?: number; conflict?: bo
   );
   const repo = makeHomelabRepo({
     "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${daemon.baseUrl}lab/homelab.git`),
-    [RELEASE]: "spec:\n  values:\n    prometheus:\n      service:\n        port: 9091\n",
+    [RELEASE]: releaseWithPort(9091),
   });
   cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
   await daemon.createRepo("lab/homelab", { from: repo });
   const remote = join(base, "lab", "homelab.git");
   git(repo, "switch", "-q", "-c", AI_BRANCH);
-  writeFileSync(
-    join(repo, RELEASE),
-    "spec:\n  values:\n    prometheus:\n      service:\n        port: 9090\n",
-  );
+  writeFileSync(join(repo, RELEASE), releaseWithPort(9090));
   git(repo, "commit", "-qam", "ai(obs): serve Prometheus on 9090");
   git(repo, "switch", "-q", "main");
   if (options.conflict) {
@@ -65,10 +48,7 @@ async function homelabOnGitlab(options: { checkingMerges?: number; conflict?: bo
     const other = mkdtempSync(join(tmpdir(), "other-"));
     cleanups.push(() => rmSync(other, { recursive: true, force: true }));
     git(other, "clone", "-q", remote, ".");
-    writeFileSync(
-      join(other, RELEASE),
-      "spec:\n  values:\n    prometheus:\n      service:\n        port: 9092\n",
-    );
+    writeFileSync(join(other, RELEASE), releaseWithPort(9092));
     git(other, "-c", "user.name=o", "-c", "user.email=o@x", "commit", "-qam", "other");
     git(other, "push", "-q", "origin", "main");
   }

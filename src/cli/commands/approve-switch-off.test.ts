@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { runInProcess, stateFile, testEnv } from "../../../test/helpers/cli.ts";
-import { contextMap, git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
+import { stateFile } from "../../../test/helpers/cli.ts";
+import { git } from "../../../test/helpers/homelab-repo.ts";
+import { homelabWithAgent, removeAll } from "./approve.fixture.ts";
 
 /** The tunnel check: vacuous when ingress is switched off, failing on a bad tunnel secret. */
 const INGRESS_SCRIPT = `#!/usr/bin/env bash
@@ -24,33 +23,17 @@ const SWITCH_OFF =
   'config/cluster.yaml: ingress.mode goes from "cloudflare-tunnel" to "none": that switches off what a stage delivers or verifies instead of fixing it; only a human switches a component off';
 
 const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+afterEach(() => removeAll(folders));
 
-function homelab(approval: string) {
-  const tools = mkdtempSync(join(tmpdir(), "agent-"));
-  writeFileSync(join(tools, "agent.sh"), AGENT, { mode: 0o755 });
-  const repo = makeHomelabRepo({
-    "ai/context_map.yaml": contextMap(
-      "  ingress:\n    command: ./ingress.sh\n    files: [config/**]",
-      `  executor_retry_threshold: 3\n  api_call_budget: 0\n${approval}`,
-    ),
-    "config/cluster.yaml": "ingress:\n  mode: cloudflare-tunnel\n  tunnelId: 6f1c\n",
-    "ingress.sh": INGRESS_SCRIPT,
+const homelab = (approval: string) =>
+  homelabWithAgent({
+    stage: "ingress",
+    script: INGRESS_SCRIPT,
+    agent: AGENT,
+    files: { "config/cluster.yaml": "ingress:\n  mode: cloudflare-tunnel\n  tunnelId: 6f1c\n" },
+    settings: approval,
+    cleanup: folders,
   });
-  folders.push(tools, repo);
-  const env = testEnv({
-    EXECUTOR: "command",
-    EXECUTOR_COMMAND: `${join(tools, "agent.sh")} {brief_file}`,
-    AGENT_RUNS: join(tools, "runs"),
-  });
-  const runs = () =>
-    existsSync(join(tools, "runs")) ? Number(readFileSync(join(tools, "runs"), "utf8")) : 0;
-  return { repo, runs, cli: (args: string[]) => runInProcess(args, repo, { env }) };
-}
 
 const proposals = (repo: string) =>
   existsSync(stateFile(repo, "proposals.json"))

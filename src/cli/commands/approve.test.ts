@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runInProcess, stateFile, testEnv } from "../../../test/helpers/cli.ts";
-import { contextMap, git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
+import { stateFile } from "../../../test/helpers/cli.ts";
+import { git } from "../../../test/helpers/homelab-repo.ts";
+import { homelabWithAgent, removeAll } from "./approve.fixture.ts";
 
 /** Fails like Proxmox does until the cluster file names a storage the node has. */
 const VMS_SCRIPT = `#!/usr/bin/env bash
@@ -23,33 +23,17 @@ echo "set the storage to local-zfs, the node's ZFS pool"
 `;
 
 const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+afterEach(() => removeAll(folders));
 
-function homelab(approval = "  approval:\n    default: auto\n    executor: propose") {
-  const tools = mkdtempSync(join(tmpdir(), "agent-"));
-  writeFileSync(join(tools, "agent.sh"), AGENT, { mode: 0o755 });
-  const repo = makeHomelabRepo({
-    "ai/context_map.yaml": contextMap(
-      "  vms:\n    command: ./vms.sh\n    files: [config/**]",
-      `  executor_retry_threshold: 3\n  api_call_budget: 0\n${approval}`,
-    ),
-    "config/cluster.yaml": "node: pve\nstorage: local-lvm\n",
-    "vms.sh": VMS_SCRIPT,
+const homelab = (approval = "  approval:\n    default: auto\n    executor: propose") =>
+  homelabWithAgent({
+    stage: "vms",
+    script: VMS_SCRIPT,
+    agent: AGENT,
+    files: { "config/cluster.yaml": "node: pve\nstorage: local-lvm\n" },
+    settings: approval,
+    cleanup: folders,
   });
-  folders.push(tools, repo);
-  const env = testEnv({
-    EXECUTOR: "command",
-    EXECUTOR_COMMAND: `${join(tools, "agent.sh")} {brief_file}`,
-    AGENT_RUNS: join(tools, "runs"),
-  });
-  const runs = () =>
-    existsSync(join(tools, "runs")) ? Number(readFileSync(join(tools, "runs"), "utf8")) : 0;
-  return { repo, env, runs, cli: (args: string[]) => runInProcess(args, repo, { env }) };
-}
 
 function journal(repo: string): { type: string; reason?: string; reasons?: string[] }[] {
   return readFileSync(stateFile(repo, "journal.jsonl"), "utf8")
