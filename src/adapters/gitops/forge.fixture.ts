@@ -1,3 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startGitDaemon } from "../../../lab/gitops/git-daemon.ts";
+import { type HostFlavor, startPullRequestServer } from "../../../lab/gitops/pull-request-server.ts";
+import { testEnv } from "../../../test/helpers/cli.ts";
+import { contextMap, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
+
 /**
  * The pieces the GitOps tests share: a homelab whose Flux syncs `main` of a remote (what
  * `flux bootstrap git` writes to kubernetes/flux/flux-system/gotk-sync.yaml), the obs stage as
@@ -41,3 +49,60 @@ echo "serve Prometheus on 9090"
 /** The HelmRelease's values with the Prometheus service on `port`. */
 export const releaseWithPort = (port: number) =>
   `spec:\n  values:\n    prometheus:\n      service:\n        port: ${port}\n`;
+
+/**
+ * A homelab repo whose obs stage fails until the HelmRelease on the remote's main is fixed: the
+ * remote a bare repository on a loopback git daemon (`project`, e.g. `home/lab/homelab`), a
+ * loopback forge of `flavor` in front of it, and the fix agent as the executor. `env` turns
+ * GitOps delivery on with `approval`.
+ */
+export async function forgeHomelab(options: {
+  flavor: HostFlavor;
+  approval: "auto" | "propose";
+  project: string;
+  token: string;
+  /** Undone after the test, last first. */
+  cleanups: (() => unknown)[];
+}) {
+  const { cleanups, project } = options;
+  const base = mkdtempSync(join(tmpdir(), "forge-"));
+  const daemon = await startGitDaemon(base);
+  cleanups.push(
+    () => rmSync(base, { recursive: true, force: true }),
+    () => daemon.close(),
+  );
+  const tools = mkdtempSync(join(tmpdir(), "agent-"));
+  writeFileSync(join(tools, "agent.sh"), FIX_AGENT, { mode: 0o755 });
+  const repo = makeHomelabRepo({
+    "ai/context_map.yaml": contextMap(
+      '  obs:\n    command: ./obs.sh\n    files: ["kubernetes/apps/observability/**"]',
+      "  executor_retry_threshold: 3\n  api_call_budget: 0",
+    ),
+    "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${daemon.baseUrl}${project}.git`),
+    [RELEASE]: releaseWithPort(9091),
+    "obs.sh": OBS_STAGE,
+  });
+  cleanups.push(
+    () => rmSync(repo, { recursive: true, force: true }),
+    () => rmSync(tools, { recursive: true }),
+  );
+  await daemon.createRepo(project, { from: repo });
+  const remote = join(base, ...`${project}.git`.split("/"));
+  const forge = await startPullRequestServer({
+    flavor: options.flavor,
+    token: options.token,
+    repos: { [project]: remote },
+  });
+  cleanups.push(() => forge.close());
+  const env = testEnv({
+    REMOTE: remote,
+    EXECUTOR: "command",
+    EXECUTOR_COMMAND: join(tools, "agent.sh"),
+    GITOPS_APPROVAL: options.approval,
+    GITOPS_FORGE: options.flavor,
+    GITOPS_API_URL: forge.apiUrl,
+    GITOPS_TOKEN: options.token,
+    GITOPS_MERGE_WAIT: "10ms",
+  });
+  return { repo, remote, forge, env };
+}

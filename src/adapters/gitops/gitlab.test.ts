@@ -10,7 +10,7 @@ import { deliverFix } from "./deliver.ts";
 import { gotkSync, RELEASE, releaseWithPort } from "./forge.fixture.ts";
 import { mergeRequestsOn } from "./gitlab-merge-request.ts";
 import { projectPath } from "./port.ts";
-import { pullRequestsOn } from "./pull-request.ts";
+import { type ForgeRepo, pullRequestsOn } from "./pull-request.ts";
 import { type FluxSource, findFluxSource } from "./source.ts";
 
 const AI_BRANCH = "ai/orchestrator-stage1";
@@ -71,6 +71,18 @@ async function homelabOnGitlab(options: { checkingMerges?: number; conflict?: bo
   return { repo, forge, forgeRepo, source, onMain };
 }
 
+/** auto: open the merge request and merge it at once, asking again quickly while GitLab checks. */
+const mergeAtOnce = (repo: string, source: FluxSource, forgeRepo: ForgeRepo) =>
+  deliverFix({
+    repoRoot: repo,
+    aiBranch: AI_BRANCH,
+    source,
+    pulls: mergeRequestsOn(forgeRepo, fetch, QUICK),
+    approval: "auto",
+    title: "t",
+    body: "b",
+  });
+
 describe("GitOps delivery through a GitLab merge request on a loopback forge", () => {
   it("with auto, opens a merge request from the AI branch and merges it through the API", async () => {
     const { repo, forge, forgeRepo, source, onMain } = await homelabOnGitlab();
@@ -122,31 +134,14 @@ describe("GitOps delivery through a GitLab merge request on a loopback forge", (
 
   it("asks again while GitLab is still checking whether the merge request can be merged", async () => {
     const { repo, forgeRepo, source, onMain } = await homelabOnGitlab({ checkingMerges: 2 });
-    const delivery = await deliverFix({
-      repoRoot: repo,
-      aiBranch: AI_BRANCH,
-      source,
-      pulls: mergeRequestsOn(forgeRepo, fetch, QUICK),
-      approval: "auto",
-      title: "t",
-      body: "b",
-    });
+    const delivery = await mergeAtOnce(repo, source, forgeRepo);
     expect(delivery.merged).toBe(true);
     expect(onMain()).toContain("port: 9090");
   });
 
   it("says a conflicting merge request cannot be merged, with GitLab's answer", async () => {
     const { repo, forgeRepo, source } = await homelabOnGitlab({ conflict: true });
-    const delivered = deliverFix({
-      repoRoot: repo,
-      aiBranch: AI_BRANCH,
-      source,
-      pulls: mergeRequestsOn(forgeRepo, fetch, QUICK),
-      approval: "auto",
-      title: "t",
-      body: "b",
-    });
-    await expect(delivered).rejects.toThrow(
+    await expect(mergeAtOnce(repo, source, forgeRepo)).rejects.toThrow(
       'merging merge request !1 on lab/homelab failed: HTTP 406 {"message":"Branch cannot be merged"}',
     );
   });
