@@ -14,9 +14,10 @@
  *   source branch: !<iid>"]};
  * - `GET …/merge_requests/:iid` → 200 with `state` (opened | merged);
  * - `PUT …/merge_requests/:iid/merge` → 200 with `state: "merged"`, 405 when it is not open,
- *   406 "Branch cannot be merged" on a conflict. With `checkingMerges`, the first merges of each
- *   merge request are answered 405 while `detailed_merge_status` says `checking`, as GitLab
- *   does while it works out mergeability after a push.
+ *   406 "Branch cannot be merged" on a conflict (`detailed_merge_status` is `conflict` from then
+ *   on). With `checkingMerges`, the first merges of each merge request are answered 405 while
+ *   `detailed_merge_status` says `checking`, as GitLab does while it works out mergeability
+ *   after a push.
  */
 import type { IncomingMessage } from "node:http";
 import type { PullRecord } from "./pull-request-server.ts";
@@ -37,6 +38,8 @@ export interface GitlabRequest {
 
 const ROUTE = /^\/api\/v4\/projects\/([^/]+)\/merge_requests(?:\/(\d+)(\/merge)?)?$/;
 const checkingLeft = new WeakMap<PullRecord, number>();
+/** Merge requests a merge found in conflict: `detailed_merge_status` says `conflict` from then on. */
+const conflicted = new WeakSet<PullRecord>();
 
 export async function handleGitlab(request: GitlabRequest): Promise<void> {
   const { req, send, origin } = request;
@@ -62,7 +65,13 @@ export async function handleGitlab(request: GitlabRequest): Promise<void> {
     source_branch: pull.head,
     target_branch: pull.base,
     merge_commit_sha: pull.mergeSha ?? null,
-    detailed_merge_status: pull.merged ? "not_open" : checkingLeft.get(pull) ? "checking" : "mergeable",
+    detailed_merge_status: pull.merged
+      ? "not_open"
+      : checkingLeft.get(pull)
+        ? "checking"
+        : conflicted.has(pull)
+          ? "conflict"
+          : "mergeable",
     web_url: `${origin}/${project}/-/merge_requests/${pull.number}`,
     references: { short: `!${pull.number}`, full: `${project}!${pull.number}` },
   });
@@ -127,6 +136,7 @@ export async function handleGitlab(request: GitlabRequest): Promise<void> {
   try {
     await request.merge(repoDir, pull);
   } catch {
+    conflicted.add(pull);
     send(406, { message: "Branch cannot be merged" });
     return;
   }
