@@ -106,12 +106,13 @@ export async function withRunContext<T>(
   options: RunContextOptions,
   body: (opened: { ctx: RunContext; lock: HeldLock }) => Promise<T>,
 ): Promise<T> {
-  const interrupt = options.signal === undefined ? interruptController(io) : undefined;
+  const interrupt =
+    options.signal === undefined ? interruptController(io) : { signal: options.signal, dispose() {} };
   try {
     const opened = await openRunContext({
       ...options,
       reporter: options.reporter ?? terminalReporter(io.stderr),
-      signal: options.signal ?? (interrupt as { signal: AbortSignal }).signal,
+      signal: interrupt.signal,
       env: io.env,
     });
     try {
@@ -120,7 +121,7 @@ export async function withRunContext<T>(
       await opened.lock.release();
     }
   } finally {
-    interrupt?.dispose();
+    interrupt.dispose();
   }
 }
 
