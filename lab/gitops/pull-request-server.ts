@@ -12,14 +12,18 @@
  *   repoPullRequestIsMerged, repoMergePullRequest): the same paths under `/api/v1` with the pull's
  *   index; merging is `POST …/pulls/{index}/merge` {Do: "merge"} → 200 with an empty body.
  *
- * Both want a token (`Authorization: Bearer <token>` or `token <token>`); a wrong one is 401.
+ * - GitLab merge requests (docs.gitlab.com/ee/api/merge_requests.html): the routes of
+ *   lab/gitops/gitlab-routes.ts under `/api/v4`, with the `PRIVATE-TOKEN` header.
+ *
+ * GitHub and Gitea want a token (`Authorization: Bearer <token>` or `token <token>`); a wrong one is 401.
  * `mergeAsHuman` is the human pressing the merge button.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { git } from "../../src/adapters/git/index.ts";
+import { handleGitlab } from "./gitlab-routes.ts";
 
-export type HostFlavor = "github" | "gitea";
+export type HostFlavor = "github" | "gitea" | "gitlab";
 
 export interface PullRecord {
   number: number;
@@ -51,9 +55,11 @@ export async function startPullRequestServer(options: {
   token: string;
   /** "owner/name" → the bare repository's folder. */
   repos: Record<string, string>;
+  /** GitLab flavor: merges of each merge request answered "still checking" (405) first. */
+  checkingMerges?: number;
 }): Promise<PullRequestServer> {
   const pulls: PullRecord[] = [];
-  const prefix = options.flavor === "gitea" ? "/api/v1" : "";
+  const prefix = options.flavor === "gitea" ? "/api/v1" : options.flavor === "gitlab" ? "/api/v4" : "";
   let origin = "";
 
   async function merge(repoDir: string, pull: PullRecord): Promise<string> {
@@ -91,6 +97,20 @@ export async function startPullRequestServer(options: {
       res.writeHead(status, payload === undefined ? {} : { "content-type": "application/json" });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
+    if (options.flavor === "gitlab") {
+      await handleGitlab({
+        req,
+        body,
+        send,
+        origin,
+        token: options.token,
+        repos: options.repos,
+        pulls,
+        merge,
+        ...(options.checkingMerges === undefined ? {} : { checkingMerges: options.checkingMerges }),
+      });
+      return;
+    }
     const auth = req.headers.authorization ?? "";
     if (auth !== `Bearer ${options.token}` && auth !== `token ${options.token}`) {
       send(401, { message: "Bad credentials" });

@@ -11,7 +11,10 @@ import type { ContextMap, StageSpec } from "../config/schema.ts";
 import { resolveSettings, type SettingFlags } from "../config/settings.ts";
 import { GitError, UserError } from "../errors/index.ts";
 import type { Reporter, RunContext, StagePort, Workspace } from "../reconcile/index.ts";
+import { interruptController } from "./interrupt.ts";
+import type { CliIO } from "./io.ts";
 import { withOwnBinFirst } from "./own-bin.ts";
+import { terminalReporter } from "./progress.ts";
 import { wireFixers } from "./wire-fixers.ts";
 
 export interface OpenOptions {
@@ -86,12 +89,48 @@ export async function openRunContext(options: OpenOptions): Promise<{ ctx: RunCo
   }
 }
 
+export type RunContextOptions = Omit<OpenOptions, "signal" | "reporter" | "env"> & {
+  /** Default: the terminal's progress lines on stderr. */
+  reporter?: Reporter;
+  /** A signal the caller already listens with (converge, across its passes); default: Ctrl-C for this run. */
+  signal?: AbortSignal;
+};
+
+/**
+ * The one way a command runs with the run context: Ctrl-C set up (unless the caller's signal is
+ * given), the context opened under the repo's lock, `body` run, and the lock released and the
+ * Ctrl-C handlers removed whatever happens. `approve`, `reject`, `converge` and the stage run use it.
+ */
+export async function withRunContext<T>(
+  io: CliIO,
+  options: RunContextOptions,
+  body: (opened: { ctx: RunContext; lock: HeldLock }) => Promise<T>,
+): Promise<T> {
+  const interrupt =
+    options.signal === undefined ? interruptController(io) : { signal: options.signal, dispose() {} };
+  try {
+    const opened = await openRunContext({
+      ...options,
+      reporter: options.reporter ?? terminalReporter(io.stderr),
+      signal: interrupt.signal,
+      env: io.env,
+    });
+    try {
+      return await body(opened);
+    } finally {
+      await opened.lock.release();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
 /**
  * The AI branch's worktree, cleared of anything a killed run left uncommitted there (the
  * worktree is the tool's own), then brought up to date with the user's branch.
  */
 async function openSideBranch(repoRoot: string, branch: string, state: StateStore): Promise<SideBranch> {
-  const sideBranch = await SideBranch.open({ repoRoot, branch });
+  const sideBranch = await SideBranch.open({ repoRoot, branch, log: (line) => state.warnings.push(line) });
   const savedTo = await sideBranch.setAsideLeftovers("run-start");
   if (savedTo) {
     state.warnings.push(`set aside uncommitted changes an earlier run left in the AI worktree: ${savedTo}`);
@@ -190,6 +229,19 @@ function sideBranchWorkspace(sideBranch: SideBranch, repoRoot: string): Workspac
     workdir: homelabIn(sideBranch, repoRoot),
     head: () => sideBranch.headCommit(),
     revert: (commit, reason) => sideBranch.revert(commit, reason),
+    holds: async (commit) => {
+      const args = ["merge-base", "--is-ancestor", commit, await sideBranch.headCommit()];
+      const answer = await git(args, { cwd: repoRoot, allowFailure: true });
+      // 0: an ancestor, 1: not one (git-scm.com/docs/git-merge-base, --is-ancestor); a commit git
+      // no longer knows is not on the branch either.
+      if (answer.exitCode === 0 || answer.exitCode === 1) {
+        return answer.exitCode === 0;
+      }
+      if (/not a valid commit name|bad object|unknown revision/i.test(answer.stderr)) {
+        return false;
+      }
+      throw new GitError(args, answer.exitCode, answer.stderr);
+    },
     changedSince: async (since) => {
       // Two commits compared, no work tree read: safe in the user's checkout, and `--relative`
       // keeps the paths relative to the homelab folder as the context map's globs are.

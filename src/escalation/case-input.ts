@@ -7,7 +7,7 @@ import { readIfExists } from "../adapters/state-store/index.ts";
 import type { StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
 import type { FixRequest } from "../core/fixers/index.ts";
-import { SEED_PROTECTED_PATHS, SWITCH_OFF_RULES } from "../core/patch-guard/index.ts";
+import { SEED_PROTECTED_PATHS, switchOffHandling, switchOffRules } from "../core/patch-guard/index.ts";
 import { DEFAULT_SECRET_GLOBS, withoutToolCredentials } from "../core/redaction/index.ts";
 import { DIAGNOSTICS_LOG_DIR, MASTER_MEMO_FILE } from "../core/repo-layout/index.ts";
 import type { StageEscalationDeps } from "./stage-escalation.ts";
@@ -87,7 +87,8 @@ export async function caseInputFor(
       allowedDiagnostics: spec.diagnostics,
       topLevelEntries: await readdir(worktree).then((names) => names.filter((name) => name !== ".git")),
       stageFiles: (deps.rules.stageScopes?.[request.stage]?.globs ?? []).map((entry) => entry.glob),
-      switchOffRules: SWITCH_OFF_RULES,
+      // Refused, or proposed for a human where the model's fixes are proposed for approval.
+      switchOffRules: switchOffRules(switchOffHandling(deps.rules, request.stage, "api")),
     },
     tokenBudget: deps.settings.caseFileTokenBudget,
   };

@@ -162,6 +162,7 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
                 source: "api",
                 summary: step.answer.summary,
                 files: landed.files,
+                ...(landed.switchOffs === undefined ? {} : { switchOffs: landed.switchOffs }),
               });
             }
             refused.push({

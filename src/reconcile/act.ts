@@ -146,9 +146,17 @@ function pendingPatchOf(
   request: FixRequest,
 ): PendingPatch | undefined {
   ctx.reporter.note(stage, describeFixOutcome(fix));
-  return fix.kind === "patched"
-    ? { commit: fix.commit, fingerprint: request.fingerprint, source: fix.source, summary: fix.summary }
-    : undefined;
+  if (fix.kind !== "patched") {
+    return undefined;
+  }
+  const { commit, source, summary, switchOffs } = fix;
+  return {
+    commit,
+    fingerprint: request.fingerprint,
+    source,
+    summary,
+    ...(switchOffs === undefined ? {} : { switchOffs }),
+  };
 }
 
 /** A remembered fix that did not help counts one failure; journaled so `explain` can say so. */

@@ -38,26 +38,30 @@ export async function approveProposal(ctx: RunContext, id: string): Promise<Stag
 /**
  * `orchestrator reject ID`: the proposed fix is reverted on the AI branch and remembered as
  * rejected for its error, so it is never proposed or replayed for that error again. The stage
- * is left failed: its next run looks for another fix.
+ * is left failed: its next run looks for another fix. A proposal whose commit the AI branch no
+ * longer has (dropped when the branch was rebuilt on the user's newer commits) has nothing to
+ * revert: it is only marked rejected, and `revert` is undefined.
  */
 export async function rejectProposal(
   ctx: RunContext,
   id: string,
-): Promise<{ proposal: Proposal; revert: string }> {
+): Promise<{ proposal: Proposal; revert: string | undefined }> {
   const proposal = await awaitingProposal(ctx, id);
   const { stage, commit } = proposal;
   const reason = `rejected by a human (proposal ${proposal.id})`;
-  const revert = await ctx.workspace.revert(commit, reason);
+  const revert = (await ctx.workspace.holds(commit)) ? await ctx.workspace.revert(commit, reason) : undefined;
   await ctx.proposals.decide(proposal.id, "rejected");
-  await ctx.state.journal({
-    type: "patch_reverted",
-    stage,
-    commit,
-    revert,
-    reason,
-    by: "human",
-    source: proposal.source,
-  });
+  if (revert !== undefined) {
+    await ctx.state.journal({
+      type: "patch_reverted",
+      stage,
+      commit,
+      revert,
+      reason,
+      by: "human",
+      source: proposal.source,
+    });
+  }
   await ctx.state.journal({
     type: "fix_rejected",
     stage,
@@ -71,7 +75,10 @@ export async function rejectProposal(
     ...rest,
     status: "failed",
     since: isoStamp(),
-    reason: `fix ${commit.slice(0, 10)} was rejected and reverted; the next run looks for another fix`,
+    reason:
+      revert === undefined
+        ? `fix ${commit.slice(0, 10)} was rejected (the AI branch had already dropped it); the next run looks for another fix`
+        : `fix ${commit.slice(0, 10)} was rejected and reverted; the next run looks for another fix`,
   });
   return { proposal, revert };
 }

@@ -43,6 +43,8 @@ export interface Workspace {
    * when git no longer knows `since` (the branch was rebuilt and the commit pruned).
    */
   changedSince(since: string): Promise<string[] | undefined>;
+  /** Whether the AI branch still has `commit` (a rebuild on the user's branch may have dropped it). */
+  holds(commit: string): Promise<boolean>;
 }
 
 /** Runs a stage's command and its checks (the real one is src/adapters/stage-runner). */

@@ -11,6 +11,8 @@ export interface PendingPatch {
   fixId?: string;
   /** What the patch does, as its source said. */
   summary?: string;
+  /** What it switches off (the guard's reasons): it is proposed to a human, never run unapproved. */
+  switchOffs?: string[];
 }
 
 /** The run after a patch decides its fate: the same error back means it did not help. */

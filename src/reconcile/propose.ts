@@ -1,4 +1,5 @@
 import { approvalFor } from "../core/policy/approval.ts";
+import { switchOffNote } from "../core/policy/plan.ts";
 import type { Proposal } from "../core/policy/proposal.ts";
 import { isoStamp } from "../core/repo-layout/index.ts";
 import type { DecidedStep, StepResult } from "./act.ts";
@@ -10,7 +11,9 @@ import { type PendingPatch, revertPending } from "./patch-fate.ts";
  * - one a human already rejected for this error is reverted at once (never offered again);
  * - with its source's approval mode `auto` it is run (the loop goes on, as it always did);
  * - with `propose` it is recorded as a proposal and the episode ends `awaiting_approval`:
- *   the stage is not run with it until `orchestrator approve ID`.
+ *   the stage is not run with it until `orchestrator approve ID`;
+ * - one that switches off what the stage delivers or verifies (the guard let it through only
+ *   because its source is proposed for approval) is always proposed, with the reasons shown.
  */
 export async function gatePatch(
   ctx: RunContext,
@@ -37,7 +40,11 @@ export async function gatePatch(
     return { pending: undefined };
   }
   const mode = approvalFor(pending.source, ctx.settings.approval, ctx.contextMap.stages[stage]?.approval);
-  if (mode === "auto") {
+  const switchOffs =
+    pending.switchOffs && pending.switchOffs.length > 0
+      ? await Promise.all(pending.switchOffs.map((reason) => ctx.redact(reason)))
+      : undefined;
+  if (mode === "auto" && switchOffs === undefined) {
     return { pending };
   }
   const proposal = await ctx.proposals.propose({
@@ -47,6 +54,7 @@ export async function gatePatch(
     fingerprint: { template: fingerprint.template, exact: fingerprint.exact },
     summary: await ctx.redact(pending.summary ?? ""),
     ...(pending.fixId === undefined ? {} : { fixId: pending.fixId }),
+    ...(switchOffs === undefined ? {} : { switchOffs }),
   });
   await ctx.state.journal({
     type: "fix_proposed",
@@ -56,6 +64,7 @@ export async function gatePatch(
     source: pending.source,
     fingerprint: fingerprint.template,
     ...(pending.fixId === undefined ? {} : { fixId: pending.fixId }),
+    ...(switchOffs === undefined ? {} : { switchOffs }),
   });
   const reason = awaitingReason(proposal);
   const current = (await ctx.state.stageStatuses())[stage];
@@ -71,6 +80,6 @@ export async function gatePatch(
 }
 
 /** What a stage awaiting approval waits for, and the two commands that end the wait. */
-export function awaitingReason(proposal: Pick<Proposal, "id" | "commit" | "source">): string {
-  return `fix ${proposal.commit.slice(0, 10)} (source: ${proposal.source}) awaits approval: "orchestrator approve ${proposal.id}" runs the stage with it, "orchestrator reject ${proposal.id}" reverts it`;
+export function awaitingReason(proposal: Pick<Proposal, "id" | "commit" | "source" | "switchOffs">): string {
+  return `fix ${proposal.commit.slice(0, 10)} (source: ${proposal.source}) awaits approval: "orchestrator approve ${proposal.id}" runs the stage with it, "orchestrator reject ${proposal.id}" reverts it${switchOffNote(proposal.switchOffs)}`;
 }

@@ -228,6 +228,7 @@ export function loopHarness(script: HarnessScript): LoopHarness {
           branch.push({ commit: `revert-of-${commit}`, files });
           return `revert-of-${commit}`;
         },
+        holds: async (commit) => branch.some((entry) => entry.commit === commit),
         changedSince: async (since) => {
           const at = since === "head-0" ? -1 : branch.findIndex((entry) => entry.commit === since);
           if (at === -1 && since !== "head-0") {

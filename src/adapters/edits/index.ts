@@ -109,6 +109,8 @@ export type CommittedEdit =
       format: EditFormat;
       /** The canonical diff that was committed: what `ai/patches/` and fix memory should keep. */
       diff: string;
+      /** What it switches off, when let through only to be proposed to a human. */
+      switchOffs?: string[];
     }
   | { status: "refused"; reasons: string[]; refusals: Refusal[]; diff?: string };
 

@@ -75,6 +75,7 @@ export async function runExecutorFix(
     source: executor.kind,
     summary: report.summary,
     files: landed.files,
+    ...(landed.switchOffs === undefined ? {} : { switchOffs: landed.switchOffs }),
   };
   return { outcome, report };
 }

@@ -175,6 +175,7 @@ export class FixMemory {
       source: "memory",
       summary: meta.summary,
       files: applied.files,
+      ...(applied.switchOffs === undefined ? {} : { switchOffs: applied.switchOffs }),
     };
   }
 

@@ -41,8 +41,8 @@ describe("GitOps delivery settings", () => {
   it.each([
     [{ GITOPS_APPROVAL: "always" }, 'GITOPS_APPROVAL is "always": expected off, propose or auto'],
     [
-      { GITOPS_APPROVAL: "auto", GITOPS_FORGE: "gitlab" },
-      'GITOPS_FORGE is "gitlab": expected github or gitea',
+      { GITOPS_APPROVAL: "auto", GITOPS_FORGE: "bitbucket" },
+      'GITOPS_FORGE is "bitbucket": expected github, gitea (gitea also serves Forgejo) or gitlab',
     ],
     [{ GITOPS_APPROVAL: "auto", GITOPS_FORGE: "gitea" }, "GITOPS_API_URL is missing or not an http(s) URL"],
     [

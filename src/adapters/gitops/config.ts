@@ -2,8 +2,9 @@
  * GitOps delivery is off unless a repo turns it on, and `auto` (merging without a human) only
  * when asked for by name. Read from the environment, so the token stays out of every tracked
  * file: GITOPS_APPROVAL (off | propose | auto), GITOPS_FORGE (github | gitea, which also speaks
- * for Forgejo), GITOPS_API_URL (default https://api.github.com for github), GITOPS_REPO
- * (owner/name; default the last two path segments of the Flux source's URL), GITOPS_TOKEN or
+ * for Forgejo | gitlab), GITOPS_API_URL (default https://api.github.com for github,
+ * https://gitlab.com/api/v4 for gitlab), GITOPS_REPO (owner/name, on GitLab group/…/project;
+ * default read from the Flux source's URL), GITOPS_TOKEN or
  * GITOPS_TOKEN_FILE (a file outside git; `~/` is the home folder), GITOPS_MERGE_WAIT (how long
  * `propose` waits for the human's merge, default 30m).
  */
@@ -24,6 +25,13 @@ export interface GitopsConfig {
   waitForMergeMs: number;
 }
 
+/** The public API roots; a self-hosted Gitea, Forgejo or GitLab needs GITOPS_API_URL. */
+const DEFAULT_API_URL: Record<ForgeKind, string | undefined> = {
+  github: "https://api.github.com",
+  gitea: undefined,
+  gitlab: "https://gitlab.com/api/v4",
+};
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The configuration, or undefined when delivery is off. Bad values fail naming the variable. */
@@ -36,18 +44,24 @@ export async function gitopsConfigFrom(env: Env, repoRoot: string): Promise<Gito
     throw new UserError(`GITOPS_APPROVAL is "${approval}": expected off, propose or auto`);
   }
   const forge = (env["GITOPS_FORGE"] ?? "github").trim();
-  if (forge !== "github" && forge !== "gitea") {
-    throw new UserError(`GITOPS_FORGE is "${forge}": expected github or gitea (gitea also serves Forgejo)`);
+  if (forge !== "github" && forge !== "gitea" && forge !== "gitlab") {
+    throw new UserError(
+      `GITOPS_FORGE is "${forge}": expected github, gitea (gitea also serves Forgejo) or gitlab`,
+    );
   }
-  const apiUrl = env["GITOPS_API_URL"] ?? (forge === "github" ? "https://api.github.com" : undefined);
+  const apiUrl = env["GITOPS_API_URL"] ?? DEFAULT_API_URL[forge];
   if (apiUrl === undefined || !/^https?:\/\//.test(apiUrl)) {
     throw new UserError(
       "GITOPS_API_URL is missing or not an http(s) URL: give the forge's API root, e.g. https://git.example.com/api/v1",
     );
   }
   const repo = env["GITOPS_REPO"];
-  if (repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repo)) {
-    throw new UserError(`GITOPS_REPO is "${repo}": expected owner/name`);
+  // GitLab nests projects in groups and subgroups (docs.gitlab.com/ee/user/group/subgroups/).
+  const repoShape = forge === "gitlab" ? /^[\w.-]+(\/[\w.-]+)+$/ : /^[\w.-]+\/[\w.-]+$/;
+  if (repo !== undefined && !repoShape.test(repo)) {
+    throw new UserError(
+      `GITOPS_REPO is "${repo}": expected ${forge === "gitlab" ? "group/project (or group/subgroup/project)" : "owner/name"}`,
+    );
   }
   const waitText = env["GITOPS_MERGE_WAIT"] ?? "30m";
   const waitForMergeMs = parseDuration(waitText, "GITOPS_MERGE_WAIT");

@@ -6,41 +6,12 @@ import { type GitDaemon, startGitDaemon } from "../../../lab/gitops/git-daemon.t
 import { type PullRequestServer, startPullRequestServer } from "../../../lab/gitops/pull-request-server.ts";
 import { git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
 import { deliverFix } from "./deliver.ts";
+import { gotkSync, RELEASE, releaseWithPort } from "./forge.fixture.ts";
 import { type ForgeKind, pullRequestsOn } from "./pull-request.ts";
 import { findFluxSource } from "./source.ts";
 
 const AI_BRANCH = "ai/orchestrator-stage1";
 const TOKEN = "lab-forge-token";
-const RELEASE = "kubernetes/apps/observability/kps/helmrelease.yaml";
-
-function gotkSync(url: string): string {
-  return [
-    "apiVersion: source.toolkit.fluxcd.io/v1",
-    "kind: GitRepository",
-    "metadata:",
-    "  name: flux-system",
-    "  namespace: flux-system",
-    "spec:",
-    "  interval: 1m0s",
-    "  ref:",
-    "    branch: main",
-    `  url: ${url}`,
-    "---",
-    "apiVersion: kustomize.toolkit.fluxcd.io/v1",
-    "kind: Kustomization",
-    "metadata:",
-    "  name: flux-system",
-    "  namespace: flux-system",
-    "spec:",
-    "  interval: 10m0s",
-    "  path: ./kubernetes/flux",
-    "  prune: true",
-    "  sourceRef:",
-    "    kind: GitRepository",
-    "    name: flux-system",
-    "",
-  ].join("\n");
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -60,15 +31,12 @@ async function homelabWithForge(kind: ForgeKind) {
   const url = `${daemon.baseUrl}lab/homelab.git`;
   const repo = makeHomelabRepo({
     "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(url),
-    [RELEASE]: "spec:\n  values:\n    prometheus:\n      service:\n        port: 9091\n",
+    [RELEASE]: releaseWithPort(9091),
   });
   cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
   await daemon.createRepo("lab/homelab", { from: repo });
   git(repo, "switch", "-q", "-c", AI_BRANCH);
-  writeFileSync(
-    join(repo, RELEASE),
-    "spec:\n  values:\n    prometheus:\n      service:\n        port: 9090\n",
-  );
+  writeFileSync(join(repo, RELEASE), releaseWithPort(9090));
   git(repo, "commit", "-qam", "ai(obs): serve Prometheus on 9090, where the checks read it");
   git(repo, "switch", "-q", "main");
   const forge: PullRequestServer = await startPullRequestServer({

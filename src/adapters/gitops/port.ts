@@ -21,7 +21,9 @@ export function gitopsDelivery(options: {
   const { repoRoot, aiBranch, config } = options;
   let source: Promise<FluxSource | undefined> | undefined;
   const pullsFor = (flux: FluxSource) => {
-    const [owner, repo] = (config.repo ?? ownerAndRepo(flux.url)).split("/") as [string, string];
+    const path = config.repo ?? (config.forge === "gitlab" ? projectPath(flux.url) : ownerAndRepo(flux.url));
+    const cut = path.lastIndexOf("/");
+    const [owner, repo] = [path.slice(0, cut), path.slice(cut + 1)];
     return pullRequestsOn({ kind: config.forge, apiUrl: config.apiUrl, owner, repo, token: config.token });
   };
   return {
@@ -79,12 +81,19 @@ export function fluxTree(source: FluxSource): string {
 
 /** owner/name from a remote URL: https://host/owner/name.git, ssh://git@host/owner/name, git@host:owner/name.git. */
 export function ownerAndRepo(url: string): string {
+  return projectPath(url).split("/").slice(-2).join("/");
+}
+
+/**
+ * The whole path of a remote URL, without the host and `.git`: on GitLab the project is
+ * `group/subgroup/project`, addressed by that full path.
+ */
+export function projectPath(url: string): string {
   const path = url
     .replace(/^[a-z+]+:\/\/[^/]+\//i, "")
     .replace(/^[^@/]+@[^:]+:/, "")
     .replace(/\.git$/, "");
-  const parts = path.split("/").filter(Boolean);
-  return parts.slice(-2).join("/");
+  return path.split("/").filter(Boolean).join("/");
 }
 
 /** The pull request's description, as Renovate describes an update: what, why, which files. */

@@ -8,18 +8,21 @@
  * - Gitea and Forgejo (go-gitea/gitea templates/swagger/v1_json.tmpl: repoCreatePullRequest,
  *   repoPullRequestIsMerged, repoMergePullRequest): the same under `/api/v1`, merging with
  *   `POST /repos/{owner}/{repo}/pulls/{index}/merge` {Do: "merge"} → 200.
+ * - GitLab merge requests: see gitlab-merge-request.ts.
  *
  * The token goes in the Authorization header only; it is never logged or put in a message.
  */
 import { z } from "zod";
 import { RuntimeFailure, UserError } from "../../errors/index.ts";
+import { mergeRequestsOn } from "./gitlab-merge-request.ts";
 
-export type ForgeKind = "github" | "gitea";
+export type ForgeKind = "github" | "gitea" | "gitlab";
 
 export interface ForgeRepo {
   kind: ForgeKind;
   /** The API root: https://api.github.com, or https://git.example.com/api/v1 for Gitea/Forgejo. */
   apiUrl: string;
+  /** The namespace: a user or organisation, or on GitLab a group path (`group/subgroup`). */
   owner: string;
   repo: string;
   token: string;
@@ -42,6 +45,9 @@ export interface PullRequests {
 }
 
 export function pullRequestsOn(forge: ForgeRepo, fetchImpl: typeof fetch = fetch): PullRequests {
+  if (forge.kind === "gitlab") {
+    return mergeRequestsOn(forge, fetchImpl);
+  }
   const base = `${forge.apiUrl.replace(/\/+$/, "")}/repos/${encodeURIComponent(forge.owner)}/${encodeURIComponent(forge.repo)}/pulls`;
   const call = async (method: string, url: string, body?: unknown): Promise<Response> => {
     const response = await fetchImpl(url, {

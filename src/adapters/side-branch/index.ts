@@ -67,7 +67,14 @@ export async function checkDiff(
 }
 
 export type ApplyResult =
-  | { status: "applied"; commit: string; files: string[]; changedLines: number }
+  | {
+      status: "applied";
+      commit: string;
+      files: string[];
+      changedLines: number;
+      /** What the patch switches off, when the rules let it through to be proposed to a human. */
+      switchOffs?: string[];
+    }
   | { status: "refused"; reasons: string[] };
 
 /** An AI commit left out when the AI branch was rebuilt on the user's moved branch, and why. */
@@ -116,7 +123,15 @@ export class SideBranch {
     return gitInWorktree(this.#pinned, args, opts);
   }
 
-  static async open(opts: { repoRoot: string; branch: string }): Promise<SideBranch> {
+  /**
+   * `log`: told what was cleaned up on the way, e.g. the AI worktree a repository moved with `mv`
+   * left at its old path (stale-worktrees.ts).
+   */
+  static async open(opts: {
+    repoRoot: string;
+    branch: string;
+    log?: (line: string) => void;
+  }): Promise<SideBranch> {
     const repoRoot = await findGitTopLevel(opts.repoRoot);
     // Independent look-ups, run side by side: every run opens the side branch.
     const [userHead, , exists, , marked] = await Promise.all([
@@ -135,7 +150,7 @@ export class SideBranch {
     } else {
       await requireOwnBranch(repoRoot, opts.branch, marked);
     }
-    const pinned = await ensureWorktree(repoRoot, opts.branch);
+    const pinned = await ensureWorktree(repoRoot, opts.branch, opts.log);
     const tip = exists.exitCode === 0 ? exists.stdout.trim() : userHead;
     return new SideBranch(repoRoot, opts.branch, pinned, { userHead, tip });
   }
@@ -257,6 +272,7 @@ export class SideBranch {
       commit: await this.headCommit(),
       files: verdict.files,
       changedLines: verdict.changedLines,
+      ...(verdict.switchOffs === undefined ? {} : { switchOffs: verdict.switchOffs }),
     };
   }
 

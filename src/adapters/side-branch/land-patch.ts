@@ -14,7 +14,16 @@ import type { SideBranch } from "./index.ts";
 import { recordPatchVerdict } from "./record.ts";
 
 export type LandedPatch =
-  | { status: "applied"; commit: string; files: string[]; changedLines: number; diff: string; record: string }
+  | {
+      status: "applied";
+      commit: string;
+      files: string[];
+      changedLines: number;
+      diff: string;
+      record: string;
+      /** What the patch switches off: it must be proposed to a human, not run. */
+      switchOffs?: string[];
+    }
   | { status: "refused"; reasons: string[]; refusals: Refusal[]; record: string };
 
 export interface LandPatchDeps {
@@ -38,9 +47,10 @@ export interface LandPatchDeps {
  */
 export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMeta): Promise<LandedPatch> {
   // A fix for a stage stays in that stage's files and those of the stages it needs, and is not
-  // one already reverted for this error.
+  // one already reverted for this error; a switch-off is refused or, where its source's fixes are
+  // proposed for approval, let through to be proposed.
   const rules = {
-    ...rulesForStage(deps.rules, meta.stage),
+    ...rulesForStage(deps.rules, meta.stage, meta.source),
     reverted: await revertedFor(deps.sideBranch, meta),
   };
   const committed = await commitEdit(deps.sideBranch, edit, meta, rules);
@@ -58,8 +68,16 @@ export async function landPatch(deps: LandPatchDeps, edit: string, meta: PatchMe
       record: record.recordPath,
       ...caseId,
     });
-    const { commit, files, changedLines, diff } = committed;
-    return { status: "applied", commit, files, changedLines, diff, record: record.recordPath };
+    const { commit, files, changedLines, diff, switchOffs } = committed;
+    return {
+      status: "applied",
+      commit,
+      files,
+      changedLines,
+      diff,
+      record: record.recordPath,
+      ...(switchOffs === undefined ? {} : { switchOffs }),
+    };
   }
   await deps.journal({
     type: "patch_refused",

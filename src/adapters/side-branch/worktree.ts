@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { appendFile, mkdir, realpath, rm, stat } from "node:fs/promises";
-import { basename, join, resolve, sep } from "node:path";
+import { basename, join, sep } from "node:path";
 import { userStateHome } from "../../config/state-home.ts";
 import { AI_WORKTREES_STATE_DIR, aiWorktreeFolderName, WORKTREE_DIR } from "../../core/repo-layout/index.ts";
 import { UserError } from "../../errors/index.ts";
@@ -13,6 +13,7 @@ import {
   QUIET_COMMIT_CONFIG,
 } from "../git/index.ts";
 import { readIfExists } from "../state-store/atomic-file.ts";
+import { pruneStaleAiWorktrees, samePath, type WorktreeEntry } from "./stale-worktrees.ts";
 
 /** Where earlier versions kept the worktree, inside the checkout; migrated away on open. */
 export const LEGACY_WORKTREE_PATH = WORKTREE_DIR;
@@ -33,8 +34,11 @@ export async function aiWorktreeLocation(repoRoot: string): Promise<string> {
   return join(aiWorktreesHome(), aiWorktreeFolderName(basename(repoRoot), hash));
 }
 
-type WorktreeEntry = { path: string; branch: string | undefined };
-
+/**
+ * `git worktree list --porcelain`: a record per worktree, a line per attribute, `worktree <path>`
+ * first, then `HEAD`, `branch <ref>` or `detached`, and `locked [reason]` or `prunable [reason]`
+ * when they apply (git/git@018b85d Documentation/git-worktree.txt, "Porcelain Format").
+ */
 async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
   const { stdout } = await git(["worktree", "list", "--porcelain"], { cwd });
   return stdout
@@ -44,16 +48,15 @@ async function listWorktrees(cwd: string): Promise<WorktreeEntry[]> {
       const lines = block.split("\n");
       const path = (lines[0] ?? "").slice("worktree ".length);
       const branch = lines.find((line) => line.startsWith("branch "))?.slice("branch ".length);
-      return { path, branch };
+      const prunable = lines.find((line) => line === "prunable" || line.startsWith("prunable "));
+      const locked = lines.some((line) => line === "locked" || line.startsWith("locked "));
+      return {
+        path,
+        branch,
+        ...(prunable === undefined ? {} : { prunable: prunable.slice("prunable ".length) || "prunable" }),
+        ...(locked ? { locked } : {}),
+      };
     });
-}
-
-async function samePath(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([
-    realpath(a).catch(() => resolve(a)),
-    realpath(b).catch(() => resolve(b)),
-  ]);
-  return left === right;
 }
 
 /**
@@ -181,14 +184,21 @@ export async function addExcludes(
  * Returns it pinned: every git call on it names its git folder, so none can fall through to the
  * user's repository.
  */
-export async function ensureWorktree(repoRoot: string, branch: string): Promise<PinnedWorktree> {
+export async function ensureWorktree(
+  repoRoot: string,
+  branch: string,
+  log: (line: string) => void = () => {},
+): Promise<PinnedWorktree> {
   const worktree = await aiWorktreeLocation(repoRoot);
   const ref = `refs/heads/${branch}`;
   const healthy = await healthyWorktree(repoRoot, worktree, ref);
   if (healthy) {
     return healthy;
   }
-  const entries = await listWorktrees(repoRoot);
+  let entries = await listWorktrees(repoRoot);
+  if (await pruneStaleAiWorktrees(repoRoot, aiWorktreesHome(), worktree, entries.slice(1), log)) {
+    entries = await listWorktrees(repoRoot);
+  }
   const [main] = entries;
   if (main?.branch === ref) {
     throw new UserError(

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runInProcess, stateFile, testEnv } from "../../../test/helpers/cli.ts";
-import { contextMap, git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
+import { stateFile } from "../../../test/helpers/cli.ts";
+import { git } from "../../../test/helpers/homelab-repo.ts";
+import { homelabWithAgent, removeAll } from "./approve.fixture.ts";
 
 /** Fails like Proxmox does until the cluster file names a storage the node has. */
 const VMS_SCRIPT = `#!/usr/bin/env bash
@@ -23,33 +23,17 @@ echo "set the storage to local-zfs, the node's ZFS pool"
 `;
 
 const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+afterEach(() => removeAll(folders));
 
-function homelab(approval = "  approval:\n    default: auto\n    executor: propose") {
-  const tools = mkdtempSync(join(tmpdir(), "agent-"));
-  writeFileSync(join(tools, "agent.sh"), AGENT, { mode: 0o755 });
-  const repo = makeHomelabRepo({
-    "ai/context_map.yaml": contextMap(
-      "  vms:\n    command: ./vms.sh\n    files: [config/**]",
-      `  executor_retry_threshold: 3\n  api_call_budget: 0\n${approval}`,
-    ),
-    "config/cluster.yaml": "node: pve\nstorage: local-lvm\n",
-    "vms.sh": VMS_SCRIPT,
+const homelab = (approval = "  approval:\n    default: auto\n    executor: propose") =>
+  homelabWithAgent({
+    stage: "vms",
+    script: VMS_SCRIPT,
+    agent: AGENT,
+    files: { "config/cluster.yaml": "node: pve\nstorage: local-lvm\n" },
+    settings: approval,
+    cleanup: folders,
   });
-  folders.push(tools, repo);
-  const env = testEnv({
-    EXECUTOR: "command",
-    EXECUTOR_COMMAND: `${join(tools, "agent.sh")} {brief_file}`,
-    AGENT_RUNS: join(tools, "runs"),
-  });
-  const runs = () =>
-    existsSync(join(tools, "runs")) ? Number(readFileSync(join(tools, "runs"), "utf8")) : 0;
-  return { repo, env, runs, cli: (args: string[]) => runInProcess(args, repo, { env }) };
-}
 
 function journal(repo: string): { type: string; reason?: string; reasons?: string[] }[] {
   return readFileSync(stateFile(repo, "journal.jsonl"), "utf8")
@@ -135,6 +119,28 @@ describe("orchestrator approve and reject (propose, then approve)", () => {
     expect(rejected.stdout).toContain(`reverted ${now.commit.slice(0, 10)}`);
     expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: local-lvm");
     expect(git(repo, "show", "ai/orchestrator-stage1:NOTES.md")).toBe("the user's own work");
+  });
+
+  it("rejects a proposal whose commit was dropped when the AI branch was rebuilt on the user's change to the same lines", async () => {
+    const { repo, cli } = homelab();
+    expect((await cli(["vms"])).code).toBe(1);
+    writeFileSync(join(repo, "config/cluster.yaml"), "node: pve\nstorage: ceph\n");
+    git(repo, "commit", "-qam", "move the VMs to ceph");
+    const rejected = await cli(["reject", "vms-1"]);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toMatch(
+      /^rejected vms-1: [0-9a-f]{10} is no longer on ai\/orchestrator-stage1 \(dropped when it was rebuilt on your branch\), so there was nothing to revert; it will not be offered again/,
+    );
+    expect(JSON.parse(readFileSync(stateFile(repo, "proposals.json"), "utf8")).proposals[0]).toMatchObject({
+      id: "vms-1",
+      status: "rejected",
+    });
+    expect(git(repo, "show", "ai/orchestrator-stage1:config/cluster.yaml")).toContain("storage: ceph");
+    expect(journal(repo).filter((event) => event.type === "patch_reverted")).toHaveLength(0);
+    expect(JSON.parse((await cli(["fixes", "--json"])).stdout).fixes).toHaveLength(0);
+    const status = (await cli(["status"])).stdout;
+    expect(status).toMatch(/^vms +failed /m);
+    expect(status).toMatch(/vms: fix [0-9a-f]{10} was rejected \(the AI branch had already dropped it\)/);
   });
 
   it("says which proposals exist when asked to approve an unknown one, and changes nothing", async () => {

@@ -9,7 +9,7 @@ import type { CliIO } from "../io.ts";
 import { withNotifications } from "../notifications.ts";
 import { preflightPasses } from "../preflight-gate.ts";
 import { terminalReporter } from "../progress.ts";
-import { abortableSleep, openRunContext } from "../run-context.ts";
+import { abortableSleep, withRunContext } from "../run-context.ts";
 import type { PassClock } from "../service-view.ts";
 
 export interface ConvergeOptions extends GlobalOptions {
@@ -52,23 +52,15 @@ export async function run(_args: [], options: ConvergeOptions, io: CliIO): Promi
       const beat = () => {
         clock.lastBeatMs = Date.now();
       };
-      const opened = await openRunContext({
+      const open = {
         repoRoot,
         flags: options,
         lockFor: `converge pass ${pass}`,
         reporter: beating(terminalReporter(io.stderr), beat),
         signal: interrupt.signal,
-        env: io.env,
-      }).catch((error: unknown) => {
-        if (!(error instanceof LockHeldError)) {
-          throw error;
-        }
-        io.stderr.write(`pass ${pass} skipped: ${error.message}\n`);
-        return undefined;
-      });
-      beat();
-      if (opened) {
-        const { lock } = opened;
+      };
+      const ran = await withRunContext(io, open, async (opened) => {
+        beat();
         const startedMs = Date.now();
         clock.running = true;
         try {
@@ -80,11 +72,21 @@ export async function run(_args: [], options: ConvergeOptions, io: CliIO): Promi
           io.stdout.write(`${new Date().toISOString()} pass ${pass}: ${summary}\n`);
         } finally {
           clock.running = false;
-          await lock.release();
         }
+        return startedMs;
+      }).catch((error: unknown) => {
+        // Another run holds the lock: this pass is skipped, the next one tries again.
+        if (!(error instanceof LockHeldError)) {
+          throw error;
+        }
+        io.stderr.write(`pass ${pass} skipped: ${error.message}\n`);
+        beat();
+        return undefined;
+      });
+      if (ran !== undefined) {
         clock.passes++;
         clock.lastPassEndMs = Date.now();
-        clock.lastPassDurationMs = clock.lastPassEndMs - startedMs;
+        clock.lastPassDurationMs = clock.lastPassEndMs - ran;
         beat();
       } else {
         clock.skippedPasses++;

@@ -1,9 +1,7 @@
 import { rejectProposal } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
-import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
-import { terminalReporter } from "../progress.ts";
-import { openRunContext } from "../run-context.ts";
+import { withRunContext } from "../run-context.ts";
 
 /**
  * `orchestrator reject ID`: revert a proposed fix on the AI branch; it is remembered as rejected
@@ -11,27 +9,15 @@ import { openRunContext } from "../run-context.ts";
  */
 export async function run([id]: [string], options: GlobalOptions, io: CliIO): Promise<number> {
   const repoRoot = repoRootOf(options, io);
-  const interrupt = interruptController(io);
-  try {
-    const { ctx, lock } = await openRunContext({
-      repoRoot,
-      flags: options,
-      lockFor: `reject ${id}`,
-      reporter: terminalReporter(io.stderr),
-      signal: interrupt.signal,
-      env: io.env,
-    });
-    try {
-      const { proposal, revert } = await rejectProposal(ctx, id);
-      io.stdout.write(
-        `rejected ${proposal.id}: reverted ${proposal.commit.slice(0, 10)} on ${ctx.settings.aiBranch} (${revert.slice(0, 10)}); ` +
-          `it will not be offered again for this error. Run "orchestrator ${proposal.stage}" to look for another fix\n`,
-      );
-      return 0;
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    interrupt.dispose();
-  }
+  return withRunContext(io, { repoRoot, flags: options, lockFor: `reject ${id}` }, async ({ ctx }) => {
+    const { proposal, revert } = await rejectProposal(ctx, id);
+    const undone =
+      revert === undefined
+        ? `${proposal.commit.slice(0, 10)} is no longer on ${ctx.settings.aiBranch} (dropped when it was rebuilt on your branch), so there was nothing to revert`
+        : `reverted ${proposal.commit.slice(0, 10)} on ${ctx.settings.aiBranch} (${revert.slice(0, 10)})`;
+    io.stdout.write(
+      `rejected ${proposal.id}: ${undone}; it will not be offered again for this error. Run "orchestrator ${proposal.stage}" to look for another fix\n`,
+    );
+    return 0;
+  });
 }

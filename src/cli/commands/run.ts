@@ -1,13 +1,11 @@
 import type { JournalRecord } from "../../core/journal/index.ts";
 import { convergeAll, convergeStage } from "../../reconcile/index.ts";
 import { type GlobalOptions, repoRootOf } from "../global-options.ts";
-import { interruptController } from "../interrupt.ts";
 import type { CliIO } from "../io.ts";
 import { withNotifications } from "../notifications.ts";
 import { preflightPasses } from "../preflight-gate.ts";
-import { terminalReporter } from "../progress.ts";
 import { resetStages } from "../reset.ts";
-import { openRunContext } from "../run-context.ts";
+import { withRunContext } from "../run-context.ts";
 
 /** `orchestrator <stage> [--reset] [--json]` and `orchestrator all`. */
 export async function run(
@@ -19,62 +17,49 @@ export async function run(
   if (!options.reset && !(await preflightPasses(repoRoot, stage, io))) {
     return 2;
   }
-  const interrupt = interruptController(io);
-  try {
-    const opened = await openRunContext({
-      repoRoot,
-      target: { stage, reset: options.reset === true },
-      flags: options,
-      lockFor: options.reset ? `${stage} --reset` : stage,
-      reporter: terminalReporter(io.stderr),
-      signal: interrupt.signal,
-      env: io.env,
-    });
-    const { lock } = opened;
-    try {
-      const { ctx, notifications } = await withNotifications(opened.ctx, io);
-      if (lock.takenOverFrom) {
-        const from = lock.takenOverFrom;
-        io.stderr.write(
-          `took over a lock left by pid ${from.pid} (${from.host}, since ${from.since}), which is gone\n`,
-        );
-      }
-      for (const warning of ctx.state.warnings) {
-        io.stderr.write(`warning: ${warning}\n`);
-      }
-      if (options.reset) {
-        await resetStages(ctx, stage, io);
-        return 0;
-      }
-      await ctx.state.journal({ type: "run_started", target: stage });
-      const outcomes = stage === "all" ? await convergeAll(ctx) : [await convergeStage(ctx, stage)];
-      await ctx.state.journal({ type: "run_finished", target: stage, outcomes });
-      await notifications.flush();
-      if (options.json) {
-        const failing = failingLinesByStage(await ctx.state.readJournal());
-        const withLines = outcomes.map((outcome) =>
-          outcome.status === "green"
-            ? outcome
-            : { ...outcome, failingLines: failing.get(outcome.stage) ?? [] },
-        );
-        io.stdout.write(`${JSON.stringify({ target: stage, outcomes: withLines })}\n`);
-      } else {
-        for (const outcome of outcomes) {
-          io.stdout.write(
-            `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
-          );
-        }
-      }
-      if (outcomes.at(-1)?.status === "interrupted") {
-        return 130;
-      }
-      return outcomes.some((outcome) => outcome.status !== "green") ? 1 : 0;
-    } finally {
-      await lock.release();
+  const open = {
+    repoRoot,
+    target: { stage, reset: options.reset === true },
+    flags: options,
+    lockFor: options.reset ? `${stage} --reset` : stage,
+  };
+  return withRunContext(io, open, async (opened) => {
+    const { ctx, notifications } = await withNotifications(opened.ctx, io);
+    const from = opened.lock.takenOverFrom;
+    if (from) {
+      io.stderr.write(
+        `took over a lock left by pid ${from.pid} (${from.host}, since ${from.since}), which is gone\n`,
+      );
     }
-  } finally {
-    interrupt.dispose();
-  }
+    for (const warning of ctx.state.warnings) {
+      io.stderr.write(`warning: ${warning}\n`);
+    }
+    if (options.reset) {
+      await resetStages(ctx, stage, io);
+      return 0;
+    }
+    await ctx.state.journal({ type: "run_started", target: stage });
+    const outcomes = stage === "all" ? await convergeAll(ctx) : [await convergeStage(ctx, stage)];
+    await ctx.state.journal({ type: "run_finished", target: stage, outcomes });
+    await notifications.flush();
+    if (options.json) {
+      const failing = failingLinesByStage(await ctx.state.readJournal());
+      const withLines = outcomes.map((outcome) =>
+        outcome.status === "green" ? outcome : { ...outcome, failingLines: failing.get(outcome.stage) ?? [] },
+      );
+      io.stdout.write(`${JSON.stringify({ target: stage, outcomes: withLines })}\n`);
+    } else {
+      for (const outcome of outcomes) {
+        io.stdout.write(
+          `${outcome.stage}: ${outcome.status}${outcome.status === "green" ? "" : ` — ${outcome.reason}`}\n`,
+        );
+      }
+    }
+    if (outcomes.at(-1)?.status === "interrupted") {
+      return 130;
+    }
+    return outcomes.some((outcome) => outcome.status !== "green") ? 1 : 0;
+  });
 }
 
 /** Each stage's failing lines as the journal last recorded them (a decision or a needs_human). */

@@ -105,7 +105,11 @@ function sentence(event: JournalRecord, nextRun: () => number): string | undefin
     case "reset":
       return `a human reset the stage${event.previous ? ` (it was ${event.previous})` : ""}.`;
     case "fix_proposed":
-      return `proposed ${event.commit.slice(0, 10)} (source: ${event.source}) instead of running the stage with it: it waits for "orchestrator approve ${event.id}" or "orchestrator reject ${event.id}".`;
+      return `proposed ${event.commit.slice(0, 10)} (source: ${event.source}) instead of running the stage with it: it waits for "orchestrator approve ${event.id}" or "orchestrator reject ${event.id}".${
+        event.switchOffs && event.switchOffs.length > 0
+          ? ` It switches off what the stage delivers or verifies, so only a human may let it run: ${event.switchOffs.map(stripControls).join("; ")}.`
+          : ""
+      }`;
     case "fix_approved":
       return `a human approved proposal ${event.id} (${event.commit.slice(0, 10)}): the stage runs with it.`;
     case "fix_rejected":

@@ -41,9 +41,19 @@ export interface ExecutorNotes {
 
 export type FixRequest = FailedRun & { episode: EpisodeFacts };
 
+/** A fix committed on the AI branch; `switchOffs` when it switches something off and must go to a human. */
+export type PatchedOutcome = {
+  kind: "patched";
+  commit: string;
+  source: string;
+  summary: string;
+  files: string[];
+  switchOffs?: string[];
+};
+
 /** What one fix attempt did, whoever made it. */
 export type FixOutcome =
-  | { kind: "patched"; commit: string; source: string; summary: string; files: string[] }
+  | PatchedOutcome
   | { kind: "no_change"; summary: string }
   | { kind: "refused"; reasons: string[] }
   | { kind: "failed"; reason: string };
@@ -89,7 +99,7 @@ export interface ExecutorPort {
 }
 
 export type EscalationOutcome =
-  | { kind: "patched"; commit: string; source: string; summary: string; files: string[] }
+  | PatchedOutcome
   | { kind: "give_up"; reason: string }
   | { kind: "no_patch"; reason: string };
 

@@ -130,6 +130,8 @@ export type JournalEvent =
       source: PatchSource;
       fingerprint: string;
       fixId?: string;
+      /** What the fix switches off (redacted): why it was proposed rather than refused or run. */
+      switchOffs?: string[];
     }
   /** `orchestrator approve ID`: the stage runs with the proposed fix, which is verified as usual. */
   | { type: "fix_approved"; stage: string; id: string; commit: string }

@@ -1,4 +1,5 @@
 import { matchesGlob } from "../glob/index.ts";
+import { type ApprovalRules, approvalFor } from "../policy/approval.ts";
 import { DEFAULT_SECRET_GLOBS } from "../redaction/index.ts";
 import {
   BOOTSTRAP_SHIM_FILE,
@@ -53,14 +54,28 @@ export type GuardRules = {
   scope?: StageScope;
   /** Patches of this stage already reverted for the same error: the same one again is refused. */
   reverted?: readonly RevertedPatch[];
+  /** The approval rules (`settings.approval` and each stage's), which decide `switchOffs`. */
+  approval?: { global: ApprovalRules; stages: Record<string, ApprovalRules | undefined> };
+  /**
+   * A patch that switches off what its stage delivers or verifies: refused (the default), or,
+   * where its source's approval mode is `propose`, accepted only to be proposed to a human with
+   * the reasons (`PatchVerdict.switchOffs`), never run before a human approves it.
+   */
+  switchOffs?: SwitchOffHandling;
 };
+
+export type SwitchOffHandling = "refuse" | "propose";
 
 export { DEFAULT_MAX_CHANGED_LINES, DEFAULT_MAX_FILES } from "./limits.ts";
 
 /** The rules from the context map's lists and the resolved patch limits. */
 export function guardRulesFrom(
-  contextMap: { protected: string[]; secrets: string[]; stages?: StageGraph },
-  limits: { patchMaxFiles: number; patchMaxLines: number },
+  contextMap: {
+    protected: string[];
+    secrets: string[];
+    stages?: StageGraph & Readonly<Record<string, { readonly approval?: ApprovalRules | undefined }>>;
+  },
+  limits: { patchMaxFiles: number; patchMaxLines: number; approval?: ApprovalRules },
 ): GuardRules {
   const stages = contextMap.stages ?? {};
   return {
@@ -69,6 +84,14 @@ export function guardRulesFrom(
     maxFiles: limits.patchMaxFiles,
     maxChangedLines: limits.patchMaxLines,
     stageScopes: Object.fromEntries(Object.keys(stages).map((name) => [name, stageScopeOf(stages, name)])),
+    ...(limits.approval === undefined
+      ? {}
+      : {
+          approval: {
+            global: limits.approval,
+            stages: Object.fromEntries(Object.entries(stages).map(([name, spec]) => [name, spec.approval])),
+          },
+        }),
   };
 }
 
@@ -76,9 +99,19 @@ export function guardRulesFrom(
  * The rules for a patch that fixes `stage`: it may change only that stage's files and those of
  * the stages it needs. A stage the context map does not know gets no scope (nothing to hold it to).
  */
-export function rulesForStage(rules: GuardRules, stage: string): GuardRules {
+export function rulesForStage(rules: GuardRules, stage: string, source?: string): GuardRules {
   const scope = rules.stageScopes?.[stage];
-  return scope === undefined ? rules : { ...rules, scope };
+  const scoped = scope === undefined ? rules : { ...rules, scope };
+  return source === undefined ? scoped : { ...scoped, switchOffs: switchOffHandling(rules, stage, source) };
+}
+
+/** Proposed where the patch's source is proposed for approval anyway (issue 17: "or proposed for approval when the setting allows"). */
+export function switchOffHandling(rules: GuardRules, stage: string, source: string): SwitchOffHandling {
+  if (rules.approval === undefined) {
+    return "refuse";
+  }
+  const mode = approvalFor(source, rules.approval.global, rules.approval.stages[stage]);
+  return mode === "propose" ? "propose" : "refuse";
 }
 
 /** What the adapter found in the worktree at the branch tip; the check itself reads nothing. */
@@ -94,7 +127,13 @@ export type GuardFacts = {
 };
 
 export type PatchVerdict =
-  | { verdict: "accepted"; files: string[]; changedLines: number }
+  | {
+      verdict: "accepted";
+      files: string[];
+      changedLines: number;
+      /** Under `switchOffs: "propose"`: what the patch switches off; it must go to a human. */
+      switchOffs?: string[];
+    }
   | { verdict: "refused"; reasons: string[] };
 
 type ProtectionRule = { matches: (path: string) => boolean; why: string };
@@ -225,12 +264,12 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
   }
   reasons.push(...destructiveProblems(patch, facts.oldContents));
   reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
-  reasons.push(...switchOffProblems(patch, facts.oldContents));
   reasons.push(...repeatProblems(patch, rules.reverted ?? []));
-  if (reasons.length > 0) {
-    return { verdict: "refused", reasons: [...new Set(reasons)] };
+  const switchOffs = [...new Set(switchOffProblems(patch, facts.oldContents))];
+  if (reasons.length > 0 || (switchOffs.length > 0 && rules.switchOffs !== "propose")) {
+    return { verdict: "refused", reasons: [...new Set([...reasons, ...switchOffs])] };
   }
-  return { verdict: "accepted", files, changedLines };
+  return { verdict: "accepted", files, changedLines, ...(switchOffs.length > 0 ? { switchOffs } : {}) };
 }
 
 /** A line longer than MAX_ADDED_LINE_CHARS among the lines a file gains: the first per file. */

@@ -11,6 +11,8 @@ export {
   protectionOf,
   rulesForStage,
   SEED_PROTECTED_PATHS,
+  type SwitchOffHandling,
+  switchOffHandling,
   TOOL_RUNTIME_PATHS,
 } from "./check.ts";
 export { destructiveProblems, pathsNeedingContent } from "./destructive.ts";
@@ -35,4 +37,4 @@ export {
   stageFilesIn,
   stageScopeOf,
 } from "./stage-scope.ts";
-export { SWITCH_OFF_RULES, switchOffProblems } from "./switch-off.ts";
+export { SWITCH_OFF_RULES, switchOffProblems, switchOffRules } from "./switch-off.ts";

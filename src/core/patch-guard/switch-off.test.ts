@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkPatch, type GuardFacts, guardRulesFrom, parseUnifiedDiff, rulesForStage } from "./index.ts";
-import { switchOffProblems } from "./switch-off.ts";
+import { switchOffProblems, switchOffRules } from "./switch-off.ts";
 
 const CLUSTER = "name: lab\ningress:\n  mode: cloudflare-tunnel\n  tunnelId: 6f1c\nnodes:\n  - name: cp1\n";
 const KUSTOMIZATION =
@@ -155,5 +155,61 @@ describe("patches stay in their stage", () => {
     const withFacts = { ...facts("elsewhere/x.yaml", "a: 1\n"), topLevelEntries: ["elsewhere"] };
     expect(checkPatch(parsed.patch, withFacts, rules).verdict).toBe("accepted");
     expect(checkPatch(parsed.patch, withFacts, rulesForStage(loose, "solo")).verdict).toBe("accepted");
+  });
+});
+
+describe("a switch-off proposed for approval when the setting allows", () => {
+  const stages = { ingress: { needs: [], files: ["config/**"], approval: undefined } };
+  const rulesWith = (approval: { default?: "auto" | "propose"; api?: "auto" | "propose" }) =>
+    guardRulesFrom({ protected: [], secrets: [], stages }, { patchMaxFiles: 5, patchMaxLines: 80, approval });
+  const path = "config/cluster.yaml";
+  const facts: GuardFacts = {
+    topLevelEntries: ["config"],
+    existingPaths: ["config", path],
+    symlinks: [],
+    oldContents: { [path]: CLUSTER },
+  };
+  const verdictFor = (rules: ReturnType<typeof rulesWith>, newText: string, source = "api") => {
+    const parsed = parseUnifiedDiff(diffOf(path, CLUSTER, newText));
+    if (!parsed.ok) {
+      throw new Error(parsed.reason);
+    }
+    return checkPatch(parsed.patch, facts, rulesForStage(rules, "ingress", source));
+  };
+  const switchedOff = CLUSTER.replace("mode: cloudflare-tunnel", "mode: none");
+  const reason =
+    'config/cluster.yaml: ingress.mode goes from "cloudflare-tunnel" to "none": that switches off what a stage delivers or verifies instead of fixing it; only a human switches a component off';
+
+  it("refuses it where the source's fixes run at once (the default)", () => {
+    expect(verdictFor(rulesWith({}), switchedOff)).toEqual({ verdict: "refused", reasons: [reason] });
+  });
+
+  it("lets it through with its reasons where the source's fixes are proposed for approval", () => {
+    expect(verdictFor(rulesWith({ api: "propose" }), switchedOff)).toEqual({
+      verdict: "accepted",
+      files: [path],
+      changedLines: 12,
+      switchOffs: [reason],
+    });
+    // Another source's fixes still run at once: its switch-off stays refused.
+    expect(verdictFor(rulesWith({ api: "propose" }), switchedOff, "memory").verdict).toBe("refused");
+  });
+
+  it("still refuses it when another rule is broken, with both reasons", () => {
+    const verdict = verdictFor({ ...rulesWith({ default: "propose" }), maxChangedLines: 4 }, switchedOff);
+    expect(verdict.verdict === "refused" && verdict.reasons).toEqual([
+      "the patch changes 12 lines; at most 4 are allowed (patch_max_lines), so make it smaller or ask a human",
+      reason,
+    ]);
+  });
+
+  it("tells the model a switch-off goes to a human under that setting, and is refused otherwise", () => {
+    expect(switchOffRules("refuse")).toContain("Scaling `replicas` from a positive number to 0 is refused.");
+    const proposed = switchOffRules("propose");
+    expect(proposed[0]).toContain("is not run: it is proposed for a human to approve or reject");
+    expect(proposed).toContain("Scaling `replicas` from a positive number to 0 is proposed for a human.");
+    expect(proposed.at(-1)).toContain(
+      "the context map (success_criteria and their expectations) cannot be patched",
+    );
   });
 });

@@ -22,15 +22,33 @@ import { applyHunks } from "./hunks.ts";
 import type { FileChange, ParsedPatch } from "./parse.ts";
 import { isScriptPath } from "./reach.ts";
 
-export const SWITCH_OFF_RULES: readonly string[] = [
-  "A patch may not switch off what a stage delivers or verifies: setting a component's mode (mode, type, provider) to none, disabled, off, false or empty, or removing it, is refused.",
-  "Turning `enabled`/`enable` from true to false, or removing it, is refused.",
-  "Suspending a Flux object (`suspend: true` on a Kustomization, HelmRelease, GitRepository or any toolkit.fluxcd.io kind) is refused.",
-  "Scaling `replicas` from a positive number to 0 is refused.",
-  "Emptying a value a check compares against (a non-empty string or list set to empty or null) is refused.",
-  "Adding `|| true`, `|| :` or `set +e` to a script (a failing command that passes anyway) is refused.",
-  "Checks are the human's: the context map (success_criteria and their expectations) cannot be patched.",
+/** What counts as switching off, each completed with what becomes of such a patch. */
+const SWITCH_OFFS: readonly string[] = [
+  "Setting a component's mode (mode, type, provider) to none, disabled, off, false or empty, or removing it,",
+  "Turning `enabled`/`enable` from true to false, or removing it,",
+  "Suspending a Flux object (`suspend: true` on a Kustomization, HelmRelease, GitRepository or any toolkit.fluxcd.io kind)",
+  "Scaling `replicas` from a positive number to 0",
+  "Emptying a value a check compares against (a non-empty string or list set to empty or null)",
+  "Adding `|| true`, `|| :` or `set +e` to a script (a failing command that passes anyway)",
 ];
+const CHECKS_ARE_THE_HUMANS =
+  "Checks are the human's: the context map (success_criteria and their expectations) cannot be patched.";
+
+/**
+ * The rules the case file shows the model. Refused by default; where the repo proposes this
+ * source's fixes for approval, a switch-off is not refused but proposed to a human with its
+ * reason, and not run until approved.
+ */
+export function switchOffRules(handling: "refuse" | "propose"): string[] {
+  const lead =
+    handling === "refuse"
+      ? "A patch may not switch off what a stage delivers or verifies; each of these is refused."
+      : "A patch that switches off what a stage delivers or verifies is not run: it is proposed for a human to approve or reject, with the reason, so a real fix is always better. Each of these is proposed for a human instead of run:";
+  const verdict = handling === "refuse" ? "is refused." : "is proposed for a human.";
+  return [lead, ...SWITCH_OFFS.map((what) => `${what} ${verdict}`), CHECKS_ARE_THE_HUMANS];
+}
+
+export const SWITCH_OFF_RULES: readonly string[] = switchOffRules("refuse");
 
 const MODE_KEYS = new Set(["mode", "type", "provider"]);
 const ENABLE_KEYS = new Set(["enabled", "enable"]);

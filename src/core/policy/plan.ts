@@ -38,7 +38,7 @@ export interface PlanFacts {
   /** A remembered fix for that error the loop would replay (not tried, not rejected). */
   untriedFixId: string | undefined;
   /** Proposals for this stage awaiting approval. */
-  awaiting: { id: string; commit: string; source: string }[];
+  awaiting: { id: string; commit: string; source: string; switchOffs?: string[] }[];
 }
 
 export interface PlanStep {
@@ -82,6 +82,13 @@ export function planNeedsChecks(facts: Pick<PlanFacts, "configured" | "status" |
   return facts.configured && facts.status === "green" && facts.checkCount > 0;
 }
 
+/** Why a proposal that switches something off needs a human, for the plan's and status's reason. */
+export function switchOffNote(switchOffs: readonly string[] | undefined): string {
+  return switchOffs && switchOffs.length > 0
+    ? `; it switches off what the stage delivers or verifies, so only a human may let it run: ${switchOffs.join("; ")}`
+    : "";
+}
+
 export function planStage(facts: PlanFacts): PlanStep {
   if (!facts.configured) {
     return { action: "not_configured", reason: "no command in ai/context_map.yaml: a run skips it" };
@@ -91,7 +98,7 @@ export function planStage(facts: PlanFacts): PlanStep {
     return {
       action: "awaiting_approval",
       proposalId: waiting.id,
-      reason: `fix ${waiting.commit.slice(0, 10)} (source: ${waiting.source}) was proposed and is not run until "orchestrator approve ${waiting.id}" (or "orchestrator reject ${waiting.id}")`,
+      reason: `fix ${waiting.commit.slice(0, 10)} (source: ${waiting.source}) was proposed and is not run until "orchestrator approve ${waiting.id}" (or "orchestrator reject ${waiting.id}")${switchOffNote(waiting.switchOffs)}`,
     };
   }
   if (facts.status === "awaiting_approval") {

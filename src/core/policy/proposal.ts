@@ -19,6 +19,8 @@ export interface Proposal {
   fixId?: string;
   /** What the fix does, as its source said (redacted). */
   summary: string;
+  /** What the fix switches off (the patch guard's reasons, redacted): why a human must decide. */
+  switchOffs?: string[];
   /** Identifies the change itself (`git patch-id`), so the same change from another run is recognised. */
   changeId?: string;
   status: ProposalStatus;
