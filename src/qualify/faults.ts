@@ -202,6 +202,13 @@ export const FAULTS: readonly Fault[] = [
     'mac: "bc:24:11:00:00:2f"',
   ),
   swap(
+    "talos-kubernetes-unsupported",
+    "talos",
+    "kubernetes.version is newer than the nodes' Talos (v1.12.4 supports up to 1.35) accepts",
+    "version: v1.35.2",
+    "version: v1.36.0",
+  ),
+  swap(
     "talos-vip-outside-subnet",
     "talos",
     "the Kubernetes endpoint VIP is outside network.cidr",
