@@ -27,6 +27,7 @@ export {
   PveTaskSummary,
   PveVersion,
   PveVmConfig,
+  PveVmPendingOption,
   PveVmStatus,
   PveVolume,
 } from "./schemas.ts";
