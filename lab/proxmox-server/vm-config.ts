@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { parseProxmoxNic } from "../../src/homelab/proxmox/net.ts";
 import type { LabVm, World } from "../world/index.ts";
 import { LabHttpError, parameterError } from "./lab-http-error.ts";
 import { vmOf } from "./lookups.ts";
@@ -29,23 +30,6 @@ import type { Route, RouteContext } from "./routes.ts";
  * MAC gets the address that MAC's reservation gives (or none known). A configured node keeps the
  * static address its machine config sets.
  */
-
-interface Nic {
-  readonly model: string;
-  readonly mac: string;
-  readonly options: ReadonlyMap<string, string>;
-}
-
-/** `virtio=BC:24:11:00:00:21,bridge=vmbr0,tag=10` → model, MAC and the other options. */
-export function parseNic(value: string): Nic | undefined {
-  const [first = "", ...rest] = value.split(",");
-  const [model = "", mac = ""] = first.split("=");
-  if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(mac)) {
-    return undefined;
-  }
-  const options = new Map(rest.map((part) => part.split("=") as [string, string]));
-  return { model, mac: mac.toLowerCase(), options };
-}
 
 export function pendingOf(vm: LabVm): Record<string, string> {
   const pending = vm["pending"];
@@ -94,7 +78,7 @@ export function updateVmConfig({ world, match, params, token }: RouteContext): n
     throw new LabHttpError(500, "checksum mismatch (file change by other user?)");
   }
   for (const [key, value] of changes) {
-    for (const bridge of [parseNic(value)?.options.get("bridge"), bridgeOf(vm.config[key])]) {
+    for (const bridge of [parseProxmoxNic(value)?.options.get("bridge"), bridgeOf(vm.config[key])]) {
       if (bridge !== undefined) {
         requireAll(world, token, `/sdn/zones/localnetwork/${bridge}`, ["SDN.Use"]);
       }
@@ -131,8 +115,8 @@ export function updateVmConfig({ world, match, params, token }: RouteContext): n
 
 /** A change hotplug must unplug and re-plug for (QemuServer.pm:5116-5122). */
 function needsNicHotplug(oldValue: string, newValue: string): boolean {
-  const before = parseNic(oldValue);
-  const after = parseNic(newValue);
+  const before = parseProxmoxNic(oldValue);
+  const after = parseProxmoxNic(newValue);
   return (
     before === undefined ||
     after === undefined ||
@@ -146,13 +130,13 @@ function needsNicHotplug(oldValue: string, newValue: string): boolean {
 }
 
 function bridgeOf(value: string | number | undefined): string | undefined {
-  return parseNic(String(value ?? ""))?.options.get("bridge");
+  return parseProxmoxNic(String(value ?? ""))?.options.get("bridge");
 }
 
 /** The Talos machine on this VM after its first NIC changed: maintenance mode asks DHCP again. */
 function guestSeesNic(world: World, vmid: number, value: string): void {
   const machine = world.talos.machines[String(vmid)];
-  const nic = parseNic(value);
+  const nic = parseProxmoxNic(value);
   if (!machine || !nic) {
     return;
   }

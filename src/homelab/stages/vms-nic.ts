@@ -1,5 +1,5 @@
 import type { ClusterFile, ResolvedNode } from "../cluster-file/index.ts";
-import type { ProxmoxClient, PveVmConfig } from "../proxmox/index.ts";
+import { type ProxmoxClient, type PveVmConfig, parseProxmoxNic } from "../proxmox/index.ts";
 import { VmsStageError } from "./vms-preflight.ts";
 
 /**
@@ -17,26 +17,6 @@ import { VmsStageError } from "./vms-preflight.ts";
 
 export type NicApi = Pick<ProxmoxClient, "setVmNic" | "vmPending">;
 
-interface Nic {
-  model: string;
-  mac: string;
-  options: Map<string, string>;
-}
-
-function parseNic(value: string): Nic | undefined {
-  const [first = "", ...rest] = value.split(",");
-  const [model = "", mac = ""] = first.split("=");
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) {
-    return undefined;
-  }
-  return { model, mac: mac.toLowerCase(), options: new Map(rest.map((part) => splitOption(part))) };
-}
-
-function splitOption(part: string): [string, string] {
-  const at = part.indexOf("=");
-  return at < 0 ? [part, ""] : [part.slice(0, at), part.slice(at + 1)];
-}
-
 /** The `net0` value the cluster file asks for, as `createVm` writes it. */
 export function wantedNet0(cluster: ClusterFile, node: ResolvedNode): string {
   const { bridge, vlan } = cluster.proxmox;
@@ -52,11 +32,11 @@ export function net0Change(
   cluster: ClusterFile,
   node: ResolvedNode,
 ): { value: string; differences: string[] } | undefined {
-  const want = parseNic(wantedNet0(cluster, node));
+  const want = parseProxmoxNic(wantedNet0(cluster, node));
   if (want === undefined) {
     return undefined;
   }
-  const have = parseNic(current ?? "");
+  const have = parseProxmoxNic(current ?? "");
   if (have === undefined) {
     return { value: wantedNet0(cluster, node), differences: [`net0 is ${current ?? "missing"}`] };
   }
