@@ -1,17 +1,23 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
 import { readWorld } from "../../../lab/world/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile, resolveNodes } from "../cluster-file/index.ts";
 import { ProxmoxClient } from "../proxmox/index.ts";
+import { type HomelabLab, startHomelabLab } from "./lab-homelab.fixture.ts";
 import { runVmsStage, VmsStageError } from "./vms.ts";
 import { net0Change } from "./vms-nic.ts";
 
 /** The vms stage keeps a VM's NIC on the cluster file's MAC, bridge and VLAN (vms-nic.ts). */
 
 let lab: LabFixture | undefined;
+let homelab: HomelabLab | undefined;
 afterEach(async () => {
   await lab?.close();
   lab = undefined;
+  await homelab?.lab.close();
+  homelab = undefined;
 });
 
 const CLUSTER_PATH = "config/clusters/prox-n100.yaml";
@@ -106,6 +112,29 @@ describe("the vms stage and a VM's NIC", () => {
       mac: "bc:24:11:00:00:2f",
       ip: null,
     });
+  });
+});
+
+describe("a MAC typo fixed in the cluster file", { tags: ["slow"], timeout: 240_000 }, () => {
+  it("fails the vms stage's Talos API check, then reaches the VM on the next run, and talos converges", async () => {
+    homelab = await startHomelabLab((text) => text.replace('mac: "bc:24:11:00:00:22"', TYPO));
+    const typo = await homelab.step("vms");
+    expect(typo.exitCode).toBe(1);
+    expect(typo.lines.at(-1)).toMatch(
+      /^step vms failed: check talos-api: cp-2 \(192\.168\.1\.22\): the Talos API does not answer: .*i\/o timeout"$/,
+    );
+    const clusterFile = join(homelab.worktree, "config/clusters/lab.yaml");
+    await writeFile(
+      clusterFile,
+      (await readFile(clusterFile, "utf8")).replace(TYPO, 'mac: "bc:24:11:00:00:22"'),
+    );
+    const fixed = await homelab.step("vms");
+    expect(fixed.exitCode, fixed.lines.join("\n")).toBe(0);
+    expect(fixed.lines).toContain(
+      "vm cp-2 (122 on pve): net0 set to virtio=BC:24:11:00:00:22,bridge=vmbr0 (MAC bc:24:11:00:00:2f → bc:24:11:00:00:22), as the cluster file says",
+    );
+    const talos = await homelab.step("talos");
+    expect(talos.exitCode, talos.lines.join("\n")).toBe(0);
   });
 });
 
