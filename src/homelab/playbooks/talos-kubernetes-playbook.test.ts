@@ -19,6 +19,9 @@ const KUBELET_LINE =
   "\t* kubelet image is not valid: version of Kubernetes 1.36.0 is too new to be used with Talos 1.12.4";
 
 const evidence = (...lines: string[]) => ({ lines, logTail: `${lines.join("\n")}\n` });
+/** What the talos stage logs before an insecure apply, then the node's refusal. */
+const MAINTENANCE =
+  "talos: cp-1 (192.168.1.21): maintenance mode: applying talos/clusterconfig/prox-n100-cp-1.yaml with --insecure";
 const withKubernetes = (version: string) =>
   EXAMPLE_CLUSTER_FILE.replace("version: v1.35.2", `version: ${version}`);
 const isoFacts = (iso: string): PlaybookFactSource => ({
@@ -45,7 +48,7 @@ describe("the Kubernetes-unsupported playbook", () => {
     const clusterText = withKubernetes("v1.36.0");
     const result = await kubernetesUnsupportedPlaybook.attempt(
       { clusterPath: CLUSTER_PATH, clusterText, facts: isoFacts("v1.12.4") },
-      evidence("talos: cp-1 (192.168.1.21): maintenance mode: applying", REFUSAL, KUBELET_LINE),
+      evidence(MAINTENANCE, REFUSAL, KUBELET_LINE),
     );
     expect(result).toMatchObject({ kind: "changed" });
     if (result.kind === "changed") {
@@ -59,6 +62,7 @@ describe("the Kubernetes-unsupported playbook", () => {
     const result = await kubernetesUnsupportedPlaybook.attempt(
       { clusterPath: CLUSTER_PATH, clusterText: withKubernetes("v1.36.0"), facts: isoFacts("v1.11.5") },
       evidence(
+        MAINTENANCE,
         "\t* kubelet image is not valid: version of Kubernetes 1.36.0 is too new to be used with Talos 1.11.5",
       ),
     );
@@ -70,12 +74,27 @@ describe("the Kubernetes-unsupported playbook", () => {
   it("leaves it to a human when a Talos in play is outside the support matrix", async () => {
     const result = await kubernetesUnsupportedPlaybook.attempt(
       { clusterPath: CLUSTER_PATH, clusterText: withKubernetes("v1.36.0"), facts: isoFacts("v1.9.5") },
-      evidence(KUBELET_LINE),
+      evidence(MAINTENANCE, KUBELET_LINE),
     );
     expect(result).toEqual({
       kind: "no_change",
       reason:
         "no Kubernetes version is supported by every Talos in play: 1.12.4 (the node's refusal), v1.12.4 (talos.version), v1.9.5 (the ISO VM 121 (cp-1) booted); a human must align the Talos versions first",
+    });
+  });
+
+  it("leaves a configured node's Kubernetes to a human: a running cluster is upgraded with upgrade-k8s", async () => {
+    const result = await kubernetesUnsupportedPlaybook.attempt(
+      { clusterPath: CLUSTER_PATH, clusterText: withKubernetes("v1.36.0"), facts: isoFacts("v1.12.4") },
+      evidence(
+        "error applying new configuration: rpc error: code = InvalidArgument desc = 1 error occurred:",
+        KUBELET_LINE,
+      ),
+    );
+    expect(result).toEqual({
+      kind: "no_change",
+      reason:
+        "Talos 1.12.4 refuses Kubernetes 1.36.0 on a configured node: a running cluster's Kubernetes is upgraded with talosctl upgrade-k8s; a human must choose the version",
     });
   });
 
@@ -108,7 +127,7 @@ describe("the Kubernetes-unsupported playbook", () => {
     );
     const result = await runPlaybooks({
       worktree,
-      evidence: evidence(REFUSAL, KUBELET_LINE),
+      evidence: evidence(MAINTENANCE, REFUSAL, KUBELET_LINE),
       facts: liveFactSource({ baseDir: tmpdir(), env: { PROXMOX_TOKEN_SECRET: fixture.token.secret } }),
     });
     expect(result).toMatchObject({ kind: "changed", playbook: "talos-kubernetes-unsupported" });

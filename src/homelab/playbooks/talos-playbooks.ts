@@ -1,3 +1,4 @@
+import { MAINTENANCE_APPLY } from "../stages/talos.ts";
 import { INSTALL_DISK_NOT_ON_NODE } from "../stages/talos-disks.ts";
 import { kubernetesSupport, newestSupportedKubernetes } from "../stages/talos-kubernetes.ts";
 import { parseDisksTable } from "../tools/index.ts";
@@ -227,6 +228,15 @@ export const kubernetesUnsupportedPlaybook = definePlaybook<
     return { versions };
   },
   change(clusterText, { versions }, match): PlaybookChange {
+    if (!match.evidence.logTail.includes(MAINTENANCE_APPLY)) {
+      // A running cluster's Kubernetes moves with `talosctl upgrade-k8s`, which refuses an
+      // unsupported upgrade path and checks every node's Talos (siderolabs/talos@v1.12.4
+      // pkg/cluster/kubernetes/talos_managed.go:84-85, compat.go:18-50), not by a new config.
+      return {
+        kind: "no_change",
+        reason: `Talos ${match.talos} refuses Kubernetes ${match.kubernetes} on a configured node: a running cluster's Kubernetes is upgraded with talosctl upgrade-k8s; a human must choose the version`,
+      };
+    }
     const path = ["kubernetes", "version"];
     const current = valueAt(clusterDocument(clusterText), path);
     const newest = newestSupportedKubernetes(versions.map((version) => version.talos));
