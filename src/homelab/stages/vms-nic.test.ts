@@ -5,6 +5,7 @@ import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/la
 import { readWorld } from "../../../lab/world/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile, resolveNodes } from "../cluster-file/index.ts";
 import { ProxmoxClient } from "../proxmox/index.ts";
+import { needsHumanLine } from "./human-causes.ts";
 import { type HomelabLab, startHomelabLab } from "./lab-homelab.fixture.ts";
 import { runVmsStage, VmsStageError } from "./vms.ts";
 import { net0Change } from "./vms-nic.ts";
@@ -112,6 +113,9 @@ describe("the vms stage and a VM's NIC", () => {
       mac: "bc:24:11:00:00:2f",
       ip: null,
     });
+    expect(needsHumanLine((error as Error).message)).toMatch(
+      /^needs a human: the VM runs its old NIC until it restarts: restart it in Proxmox/,
+    );
   });
 });
 

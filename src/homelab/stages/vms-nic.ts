@@ -87,6 +87,9 @@ export async function reconcileNet0(
   return change.differences;
 }
 
+/** The words of that stop; human-causes.ts knows no repo change fixes it. */
+export const NIC_PENDING = "is pending: Proxmox could not hot-plug it";
+
 /** A running VM whose net0 waits for a restart runs the old NIC: a stop naming what to do. */
 export async function refusePendingNet0(client: NicApi, node: ResolvedNode, label: string): Promise<void> {
   const net0 = (await client.vmPending(node.pveNode, node.vmid)).find((option) => option.key === "net0");
@@ -94,6 +97,6 @@ export async function refusePendingNet0(client: NicApi, node: ResolvedNode, labe
     return;
   }
   throw new VmsStageError(
-    `proxmox: ${label}: net0 ${net0.pending} is pending: Proxmox could not hot-plug it (the VM's hotplug option lacks network), so the VM still runs ${net0.value ?? "its old NIC"}; restart the VM in Proxmox to apply it (the tool never restarts a VM)`,
+    `proxmox: ${label}: net0 ${net0.pending} ${NIC_PENDING} (the VM's hotplug option lacks network), so the VM still runs ${net0.value ?? "its old NIC"}; restart the VM in Proxmox to apply it (the tool never restarts a VM)`,
   );
 }
