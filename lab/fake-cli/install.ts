@@ -138,28 +138,37 @@ async function startServer(entry: string, cwd: string): Promise<{ port: number; 
   };
 }
 
-/** lab/fake-cli and lab/world as JavaScript, built with TypeScript's transpiler (no type check). */
+/**
+ * Modules of the tool the fakes share (one copy of a fact both need, such as Talos's Kubernetes
+ * support matrix); each imports nothing outside these lists.
+ */
+const SHARED_SOURCES = ["src/homelab/stages/talos-kubernetes.ts"];
+
+/** lab/fake-cli, lab/world and SHARED_SOURCES as JavaScript, built with TypeScript's transpiler (no type check). */
 function transpiledEntry(): string {
-  const labDir = resolve(HERE, "..");
-  const sources = ["fake-cli", "world"].flatMap((folder) =>
-    readdirSync(join(labDir, folder))
-      .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
-      .map((name) => join(folder, name)),
-  );
+  const repoDir = resolve(HERE, "..", "..");
+  const sources = [
+    ...["lab/fake-cli", "lab/world"].flatMap((folder) =>
+      readdirSync(join(repoDir, folder))
+        .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+        .map((name) => join(folder, name)),
+    ),
+    ...SHARED_SOURCES,
+  ];
   const hash = createHash("sha256");
   for (const source of sources) {
-    hash.update(source).update(readFileSync(join(labDir, source)));
+    hash.update(source).update(readFileSync(join(repoDir, source)));
   }
-  const root = resolve(labDir, "..", "node_modules", ".cache", "lab-fake-cli");
+  const root = resolve(repoDir, "node_modules", ".cache", "lab-fake-cli");
   const outDir = join(root, hash.digest("hex").slice(0, 16));
-  const entry = join(outDir, "fake-cli", "server.js");
+  const entry = join(outDir, "lab", "fake-cli", "server.js");
   if (existsSync(entry)) {
     return entry;
   }
   const staging = `${outDir}.${process.pid}.tmp`;
   const ts = loadTypeScript();
   for (const source of sources) {
-    const output = ts.transpileModule(readFileSync(join(labDir, source), "utf8"), {
+    const output = ts.transpileModule(readFileSync(join(repoDir, source), "utf8"), {
       compilerOptions: {
         module: ts.ModuleKind.ESNext,
         target: ts.ScriptTarget.ES2023,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { CliExit, type CliOutput, flag, hasFlag, type ParsedCli } from "./args.ts";
 import { NodeError } from "./talos-connection.ts";
 import { disksOf, unifiedDiff } from "./talos-disks.ts";
+import { kubernetesRefusal } from "./talos-kubernetes.ts";
 import { hostnameOf, minorOf, multiError, parseDocuments, validationErrors } from "./talos-machinery.ts";
 import type { FakeTalosMachine, FakeView } from "./world-view.ts";
 
@@ -38,10 +39,10 @@ export function applyConfig(
   }
   const text = readFileSync(file, "utf8");
   const docs = parseDocuments(text);
-  const config = (docs.find((doc) => doc["kind"] === undefined) ?? {}) as MachineConfig;
-  const nodeMinor = minorOf(
-    machine.stage === "maintenance" ? machine.isoTalosVersion : machine.installedVersion,
-  );
+  const v1alpha1 = docs.find((doc) => doc["kind"] === undefined) ?? {};
+  const config = v1alpha1 as MachineConfig;
+  const nodeVersion = machine.stage === "maintenance" ? machine.isoTalosVersion : machine.installedVersion;
+  const nodeMinor = minorOf(nodeVersion);
   if (config.machine?.install?.grubUseUKICmdline !== undefined && nodeMinor < 12) {
     throw new NodeError(
       "rpc error: code = InvalidArgument desc = configuration decode error: unknown keys found during decoding:\nmachine:\n    install:\n        grubUseUKICmdline: true",
@@ -52,6 +53,11 @@ export function applyConfig(
     throw new NodeError(
       `rpc error: code = InvalidArgument desc = configuration validation failed: ${multiError(problems).trimEnd()}`,
     );
+  }
+  // Validated before the dry-run is looked at, so a dry-run is refused too (v1alpha1_server.go:199-211).
+  const refusal = kubernetesRefusal(v1alpha1, nodeVersion, machine.stage === "maintenance");
+  if (refusal !== undefined) {
+    throw new NodeError(refusal);
   }
   if (hasFlag(parsed, "dry-run")) {
     return { stdout: "", stderr: `${dryRunReport(machine.appliedConfig ?? "", text)}\n` };

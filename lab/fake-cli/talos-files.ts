@@ -196,6 +196,15 @@ function v1alpha1Config(parsed: ParsedCli, type: string, input: ConfigInputs): Y
       token: b64(`bootstrap-token:${clusterId}`),
       ca: { crt: b64(`k8s-ca:${clusterId}`), key: b64(`k8s-key:${clusterId}`) },
       apiServer: { image: `registry.k8s.io/kube-apiserver:v${kubernetesVersion}` },
+      // A control plane's other images carry the version too, so a node can refuse them
+      // (siderolabs/talos@v1.12.4 pkg/machinery/config/generate/init.go:166-177).
+      ...(type === "controlplane"
+        ? {
+            controllerManager: { image: `registry.k8s.io/kube-controller-manager:v${kubernetesVersion}` },
+            proxy: { image: `registry.k8s.io/kube-proxy:v${kubernetesVersion}` },
+            scheduler: { image: `registry.k8s.io/kube-scheduler:v${kubernetesVersion}` },
+          }
+        : {}),
     },
   };
 }

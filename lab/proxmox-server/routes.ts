@@ -4,6 +4,7 @@ import type { LabToken } from "./index.ts";
 import { nodeName, pveNode, storageOf, taskOf, vmOf } from "./lookups.ts";
 import { effectivePermissions, hasAny } from "./permissions.ts";
 import { pollTask } from "./tasks.ts";
+import { VM_CONFIG_ROUTES } from "./vm-config.ts";
 
 export interface RouteContext {
   readonly world: World;
@@ -17,7 +18,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "PUT";
   readonly pattern: RegExp;
   /** The ACL path and privilege Proxmox checks, for the 403 of a token that lacks it. */
   readonly privilege: (
@@ -135,19 +136,7 @@ export const ROUTES: readonly Route[] = [
     privilege: (_match, params) => `/vms/${params["vmid"] ?? ""}, VM.Allocate`,
     handle: (context) => createVm(context),
   },
-  {
-    method: "GET",
-    pattern: new RegExp(`^/nodes/${NODE}/qemu/${VMID}/config$`),
-    privilege: ({ vmid }) => `/vms/${vmid}, VM.Audit`,
-    handle: ({ world, match }) => {
-      const vm = vmOf(world, match);
-      return {
-        ...vm.config,
-        digest: "5e1a0b6c8d0f2a4b6c8e0a2b4c6d8e0f2a4b6c8e",
-        ...(vm.lock ? { lock: vm.lock } : {}),
-      };
-    },
-  },
+  ...VM_CONFIG_ROUTES,
   {
     method: "GET",
     pattern: new RegExp(`^/nodes/${NODE}/qemu/${VMID}/status/current$`),

@@ -194,12 +194,21 @@ export const FAULTS: readonly Fault[] = [
     "vmid: 131, memoryMiB: 16384 }",
     "vmid: 131, memoryMiB: 16384, installDisk: /dev/sdb }",
   ),
+  // Surfaces in the vms stage (its talos-api check finds nothing at the node's IP); the fix
+  // reaches the running VM because the vms stage re-points net0 at the cluster file's MAC.
   swap(
     "talos-mac-typo",
-    "talos",
+    "vms",
     "a node's MAC has no DHCP reservation, so it boots on another address",
     'mac: "bc:24:11:00:00:22"',
     'mac: "bc:24:11:00:00:2f"',
+  ),
+  swap(
+    "talos-kubernetes-unsupported",
+    "talos",
+    "kubernetes.version is newer than the nodes' Talos (v1.12.4 supports up to 1.35) accepts",
+    "version: v1.35.2",
+    "version: v1.36.0",
   ),
   swap(
     "talos-vip-outside-subnet",

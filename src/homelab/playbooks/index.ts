@@ -17,7 +17,11 @@ import {
 } from "./cluster-playbooks.ts";
 import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 import { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
-import { missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
+import {
+  kubernetesUnsupportedPlaybook,
+  missingInstallDiskPlaybook,
+  talosContractPlaybook,
+} from "./talos-playbooks.ts";
 import type { PlaybookEvidence, PlaybookFactSource, RunnablePlaybook } from "./types.ts";
 
 export {
@@ -28,7 +32,12 @@ export {
 export { liveFactSource } from "./facts.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 export { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
-export { installableDisks, missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
+export {
+  installableDisks,
+  kubernetesUnsupportedPlaybook,
+  missingInstallDiskPlaybook,
+  talosContractPlaybook,
+} from "./talos-playbooks.ts";
 export {
   definePlaybook,
   type Playbook,
@@ -45,6 +54,7 @@ export const PLAYBOOKS: readonly RunnablePlaybook[] = [
   missingInstallDiskPlaybook,
   nodeIpOutsideSubnetPlaybook,
   talosContractPlaybook,
+  kubernetesUnsupportedPlaybook,
   storageLacksContentPlaybook,
   unknownProxmoxNodePlaybook,
   duplicateVmidPlaybook,

@@ -13,6 +13,7 @@ import {
   PveTaskSummary,
   PveVersion,
   PveVmConfig,
+  PveVmPendingOption,
   PveVmStatus,
   PveVolume,
   Upid,
@@ -47,8 +48,9 @@ export function isTaskSuccess(exitstatus: string | undefined): boolean {
 }
 
 /**
- * A typed Proxmox VE API client. It can read, create, download and start, and nothing else: there
- * are deliberately no delete, stop, reset or resize methods, because the tool must never destroy.
+ * A typed Proxmox VE API client. It can read, create, download, start and re-point a VM's NIC, and
+ * nothing else: there are deliberately no delete, stop, reset or resize methods, because the tool
+ * must never destroy.
  */
 export class ProxmoxClient {
   readonly #connection: ProxmoxConnection;
@@ -127,6 +129,30 @@ export class ProxmoxClient {
       }
       throw error;
     }
+  }
+
+  /** Each option's current and pending value (GET /nodes/{node}/qemu/{vmid}/pending). */
+  vmPending(node: string, vmid: number): Promise<PveVmPendingOption[]> {
+    return this.#get(`/nodes/${seg(node)}/qemu/${vmid}/pending`, PveVmPendingOption.array());
+  }
+
+  /**
+   * Sets one NIC (`net0` = `virtio=BC:24:…,bridge=vmbr0`) with the synchronous `PUT …/config`,
+   * guarded by the `digest` of the config it was computed from (proxmox/qemu-server@9.2.6
+   * src/PVE/API2/Qemu.pm:2716-2773, 2211-2212). On a running VM Proxmox hot-plugs it or, when it
+   * cannot, keeps it pending until a restart: `vmPending` tells which.
+   */
+  async setVmNic(
+    node: string,
+    vmid: number,
+    change: { key: `net${number}`; value: string; digest?: string },
+  ): Promise<void> {
+    const path = `/nodes/${seg(node)}/qemu/${vmid}/config`;
+    const response = await proxmoxRequest(this.#connection, "PUT", path, {
+      [change.key]: change.value,
+      digest: change.digest,
+    });
+    this.#data("PUT", path, response.body, z.null());
   }
 
   /** Creates a VM; returns the task's UPID. */

@@ -19,6 +19,7 @@ export {
 } from "./client.ts";
 export { connectionFromCluster } from "./connection.ts";
 export { ProxmoxError, ProxmoxTaskError } from "./errors.ts";
+export { type ProxmoxNic, parseProxmoxNic } from "./net.ts";
 export {
   PveNetworkInterface,
   PveStorage,
@@ -27,6 +28,7 @@ export {
   PveTaskSummary,
   PveVersion,
   PveVmConfig,
+  PveVmPendingOption,
   PveVmStatus,
   PveVolume,
 } from "./schemas.ts";

@@ -49,6 +49,18 @@ export const PveVmConfig = z.record(z.string(), z.union([z.string(), z.number()]
 export type PveVmConfig = z.output<typeof PveVmConfig>;
 
 /**
+ * One option of `GET /nodes/{node}/qemu/{vmid}/pending`: its current `value` and, when a change
+ * waits for a restart, its `pending` value (proxmox/qemu-server@9.2.6 src/PVE/API2/Qemu.pm:1875-1904).
+ */
+export const PveVmPendingOption = z.looseObject({
+  key: z.string(),
+  value: z.union([z.string(), z.number()]).optional(),
+  pending: z.union([z.string(), z.number()]).optional(),
+  delete: z.number().optional(),
+});
+export type PveVmPendingOption = z.output<typeof PveVmPendingOption>;
+
+/**
  * `status` is `stopped` or `running` only (proxmox/qemu-server@9.2.6 src/PVE/QemuServer.pm:2373-2377,
  * 2558); a paused or suspended VM is `running` with `qmpstatus` saying so (QemuServer.pm:2441, 2772-2785).
  */

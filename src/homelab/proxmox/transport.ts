@@ -56,19 +56,19 @@ export function encodeParams(params: ProxmoxParams): string {
 }
 
 /**
- * One API call. GET parameters go in the query, POST parameters in a form-encoded body, as
- * Proxmox expects. Any non-2xx answer becomes a `ProxmoxError` carrying the reason phrase.
+ * One API call. GET parameters go in the query, POST and PUT parameters in a form-encoded body,
+ * as Proxmox expects. Any non-2xx answer becomes a `ProxmoxError` carrying the reason phrase.
  */
 export function proxmoxRequest(
   connection: ProxmoxConnection,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   params: ProxmoxParams = {},
 ): Promise<ProxmoxResponse> {
   const base = apiBaseUrl(connection.endpoint);
   const encoded = encodeParams(params);
   const url = new URL(`${base.pathname}${path}${method === "GET" && encoded ? `?${encoded}` : ""}`, base);
-  const body = method === "POST" ? encoded : undefined;
+  const body = method === "GET" ? undefined : encoded;
   const headers: http.OutgoingHttpHeaders = {
     Authorization: `PVEAPIToken=${connection.tokenId}=${connection.tokenSecret}`,
     Accept: "application/json",

@@ -1,3 +1,5 @@
+import { NIC_PENDING } from "./vms-nic.ts";
+
 /**
  * Failures no change to the repo can fix: the step says so (exit 78, EX_CONFIG, which the loop
  * turns into an immediate needs_human naming the cause) instead of letting an executor or a model
@@ -18,6 +20,11 @@ const HUMAN_CAUSES: readonly HumanCause[] = [
     // qemu-server's check when QEMU attaches the NIC: the node lists the bridge, the kernel lacks it.
     pattern: /bridge '[^']+' does not exist/,
     what: "the bridge is in /etc/network/interfaces but not up on the node: apply the network configuration there",
+  },
+  {
+    // The vms stage's own words for a NIC change Proxmox keeps until the VM restarts (vms-nic.ts).
+    pattern: new RegExp(NIC_PENDING),
+    what: "the VM runs its old NIC until it restarts: restart it in Proxmox (the tool never restarts a VM)",
   },
   {
     // Flux's git client (go-git over x/crypto/ssh) when the server refuses every offered key.

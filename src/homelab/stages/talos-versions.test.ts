@@ -5,6 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { viewOf } from "../../../lab/fake-cli/index.ts";
 import { readWorld } from "../../../lab/world/index.ts";
 import { type HomelabLab, startHomelabLab } from "./lab-homelab.fixture.ts";
+import { newestSupportedKubernetes } from "./talos-kubernetes.ts";
 
 /**
  * The talos stage against the fake talosctl playing each Talos minor the pack supports: the fake
@@ -20,7 +21,13 @@ afterEach(async () => {
 });
 
 async function labPlaying(version: string): Promise<HomelabLab> {
-  const homelab = await startHomelabLab((text) => text.replace("version: v1.12.4 ", `version: ${version} `));
+  // A node refuses Kubernetes its Talos does not support (from 1.11): each plays the newest it does.
+  const kubernetes = newestSupportedKubernetes([version]) ?? "v1.35.2";
+  const homelab = await startHomelabLab((text) =>
+    text
+      .replace("version: v1.12.4 ", `version: ${version} `)
+      .replace("version: v1.35.2", `version: ${kubernetes}`),
+  );
   // talosctl itself is the same release as the nodes, as the Talos docs ask.
   homelab.lab.change((world) => {
     world.talos = { ...world.talos, clientVersion: version };

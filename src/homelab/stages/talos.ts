@@ -20,6 +20,12 @@ import { TALOS_CHECKS } from "./talos-checks.ts";
 import { checkInstallDisk } from "./talos-disks.ts";
 import { clusterPatch, controlPlanePatch, nodePatch, talosMinor, trackedPatches } from "./talos-patches.ts";
 
+/**
+ * What the stage logs before it applies a config to a node in maintenance mode (a fresh install);
+ * playbooks tell a first install from a change to a running cluster by it.
+ */
+export const MAINTENANCE_APPLY = "maintenance mode: applying";
+
 /** The oldest Talos minor the pack generates configs for (docs/conformance.md, version matrix). */
 export const OLDEST_TALOS_MINOR = 10;
 
@@ -193,7 +199,7 @@ async function convergeNode(
     if (problem !== undefined) {
       throw new StageError(`${label}: ${problem}`);
     }
-    stage.log(`${label}: maintenance mode: applying ${file} with --insecure`);
+    stage.log(`${label}: ${MAINTENANCE_APPLY} ${file} with --insecure`);
     await talosctl.applyConfig(node.ip, file, { insecure: true });
     return "applied";
   }

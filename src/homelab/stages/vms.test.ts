@@ -190,7 +190,7 @@ describe("the vms stage", () => {
       drift: ["memory is 4096 MiB, the cluster file says 8192"],
     });
     expect(lines).toContain(
-      "vm cp-1 (121 on pve): drift: memory is 4096 MiB, the cluster file says 8192 (left as is: the tool never reconfigures a VM)",
+      "vm cp-1 (121 on pve): drift: memory is 4096 MiB, the cluster file says 8192 (left as is: the tool changes only a VM's NIC)",
     );
     expect(readWorld(lab.worldFile).proxmox.vms["121"]?.config["memory"]).toBe(4096);
     expect(

@@ -12,13 +12,15 @@ import {
   type PveVmConfig,
   type WaitOptions,
 } from "../proxmox/index.ts";
+import { reconcileNet0, refusePendingNet0, wantedNet0 } from "./vms-nic.ts";
 import { preflightDownload, preflightNode, VmsStageError } from "./vms-preflight.ts";
 
 /**
  * The `vms` stage (research/homelab-stages.md §1): per node, idempotently, preflight the storage,
  * ISO storage and bridge, download the Talos ISO once, create the VM when absent (adopting only a
- * VM with our tag and name), start it when stopped, and wait on every task. It never deletes,
- * stops, resets, resizes or reconfigures a VM: drift is reported, not repaired.
+ * VM with our tag and name), point its NIC at the cluster file's MAC, bridge and VLAN
+ * (vms-nic.ts), start it when stopped, and wait on every task. It never deletes, stops, resets,
+ * resizes or otherwise reconfigures a VM: other drift is reported, not repaired.
  */
 
 /** The client calls this stage makes; `ProxmoxClient` satisfies it. */
@@ -30,6 +32,8 @@ export type VmsProxmoxApi = Pick<
   | "storageContent"
   | "downloadUrl"
   | "vmConfig"
+  | "vmPending"
+  | "setVmNic"
   | "createVm"
   | "vmStatus"
   | "startVm"
@@ -54,7 +58,9 @@ export interface VmsNodeResult {
   /** created: made by this run; started: existed stopped and was started; adopted: ours by tag and name
    *  but not made by this tool; unchanged: already ours and running. */
   readonly outcome: "created" | "adopted" | "started" | "unchanged";
-  /** Differences between the VM and the cluster file, reported and left alone. */
+  /** What changed on the VM's NIC to match the cluster file (`MAC a → b`); empty when nothing. */
+  readonly nic: readonly string[];
+  /** Other differences between the VM and the cluster file, reported and left alone. */
   readonly drift: readonly string[];
 }
 
@@ -141,6 +147,7 @@ async function ensureVm(
   let config = await client.vmConfig(node.pveNode, node.vmid);
   let created = false;
   let drift: string[] = [];
+  let nic: string[] = [];
   if (config === undefined) {
     const upid = await client.createVm(node.pveNode, createParams(cluster, node, isoVolid));
     log(`${label}: creating (task ${upid})`);
@@ -151,9 +158,10 @@ async function ensureVm(
     if (config["lock"] !== undefined) {
       config = await awaitLockingTasks(options, node, label, String(config["lock"]));
     }
-    drift = driftOf(cluster, node, config);
+    nic = await reconcileNet0(client, cluster, node, config, log, label);
+    drift = driftOf(node, config);
     for (const line of drift) {
-      log(`${label}: drift: ${line} (left as is: the tool never reconfigures a VM)`);
+      log(`${label}: drift: ${line} (left as is: the tool changes only a VM's NIC)`);
     }
   }
   const status = await client.vmStatus(node.pveNode, node.vmid);
@@ -172,10 +180,13 @@ async function ensureVm(
       `proxmox: ${label} is ${status.qmpstatus}; resume it in Proxmox (the tool does not change it)`,
     );
   }
+  if (!created && !started) {
+    await refusePendingNet0(client, node, label);
+  }
   const adopted = !created && !String(config?.["description"] ?? "").includes(CREATED_MARK);
   const outcome = created ? "created" : started ? "started" : adopted ? "adopted" : "unchanged";
   log(`${label}: ${outcome}, running`);
-  return { name: node.name, vmid: node.vmid, pveNode: node.pveNode, outcome, drift };
+  return { name: node.name, vmid: node.vmid, pveNode: node.pveNode, outcome, nic, drift };
 }
 
 /**
@@ -216,7 +227,7 @@ function createParams(cluster: ClusterFile, node: ResolvedNode, isoVolid: string
     scsihw: node.scsihw,
     scsi0: `${proxmox.storage}:${node.diskGiB}`,
     ide2: `${isoVolid},media=cdrom`,
-    net0: `virtio=${node.mac.toUpperCase()},bridge=${proxmox.bridge}${proxmox.vlan === null ? "" : `,tag=${proxmox.vlan}`}`,
+    net0: wantedNet0(cluster, node),
     boot: "order=scsi0;ide2",
     agent: 1,
     onboot: 1,
@@ -240,17 +251,8 @@ function refuseForeign(cluster: ClusterFile, node: ResolvedNode, config: PveVmCo
   );
 }
 
-function driftOf(cluster: ClusterFile, node: ResolvedNode, config: PveVmConfig): string[] {
+function driftOf(node: ResolvedNode, config: PveVmConfig): string[] {
   const drift: string[] = [];
-  const net0 = String(config["net0"] ?? "");
-  const mac = /=([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(net0)?.[1]?.toLowerCase();
-  if (mac !== node.mac) {
-    drift.push(`net0 MAC is ${mac ?? "missing"}, the cluster file says ${node.mac}`);
-  }
-  const bridge = /bridge=([^,]+)/.exec(net0)?.[1];
-  if (bridge !== cluster.proxmox.bridge) {
-    drift.push(`net0 bridge is ${bridge ?? "missing"}, the cluster file says ${cluster.proxmox.bridge}`);
-  }
   if (Number(config["cores"] ?? 1) !== node.cores) {
     drift.push(`cores is ${config["cores"] ?? 1}, the cluster file says ${node.cores}`);
   }
