@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startGitDaemon } from "../gitops/git-daemon.ts";
+import { parseFluxGet } from "../../src/homelab/tools/index.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../world/index.ts";
 import { bootstrapManifests, type FakeClis, installFakeClis, viewOf } from "./index.ts";
 
@@ -319,8 +320,9 @@ describe("Ready decided from the manifests", () => {
       ),
     });
     resync();
-    const result = run("flux", "get", "hr", "-A").stdout;
-    expect(result).toContain(
+    const echo = parseFluxGet(run("flux", "get", "hr", "-A").stdout).find((object) => object.name === "echo");
+    expect(echo?.ready).toBe("False");
+    expect(echo?.message).toBe(
       "Helm install failed for release default/echo with chart app-template@4.3.0: values don't meet the specifications of the schema(s) in the following chart(s):\napp-template:\n- at '/service/app/ports/http/port': got string, want integer",
     );
   });
