@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { startGitDaemon } from "../gitops/git-daemon.ts";
 import { parseFluxGet } from "../../src/homelab/tools/index.ts";
+import { startGitDaemon } from "../gitops/git-daemon.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../world/index.ts";
 import { bootstrapManifests, type FakeClis, installFakeClis, viewOf } from "./index.ts";
 
@@ -362,6 +362,30 @@ describe("Ready decided from the manifests", () => {
     expect(run("kubectl", "get", "certificaterequest", "-A", "-o", "wide").stdout).toContain(
       'Referenced "ClusterIssuer" not found: clusterissuer.cert-manager.io "letsencrypt-prod" not found',
     );
+  });
+
+  it("refuses a Certificate until its CRD is served, then applies it", () => {
+    push({
+      "kubernetes/apps/cert-manager/app/issuers.yaml":
+        greenTree()["kubernetes/apps/cert-manager/issuers/issuers.yaml"] ?? "",
+      "kubernetes/apps/cert-manager/issuers/issuers.yaml": null,
+    });
+    resync();
+    expect(row("ks", "cert-manager")).toContain(
+      'ClusterIssuer/letsencrypt-production dry-run failed: no matches for kind "ClusterIssuer" in version "cert-manager.io/v1"',
+    );
+    const crds = join(dir, "crds.yaml");
+    writeFileSync(
+      crds,
+      ["clusterissuers", "certificates"]
+        .map(
+          (plural) =>
+            `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.cert-manager.io\n`,
+        )
+        .join("---\n"),
+    );
+    expect(run("kubectl", "apply", "--server-side", "-f", crds).code).toBe(0);
+    expect(row("ks", "cert-manager")).toContain("\tTrue\tApplied revision");
   });
 
   it("gives an Ingress no address when its class does not exist", () => {

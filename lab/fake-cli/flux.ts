@@ -43,7 +43,7 @@ const SPEC: FlagSpec = {
       "status-selector",
       "timeout",
     ].map((name) => [name, true]),
-    ...["all-namespaces", "with-source", "silent", "pre"].map((name) => [name, false]),
+    ...["all-namespaces", "with-source", "silent", "pre", "allow-insecure-http"].map((name) => [name, false]),
   ]),
   short: { n: "namespace", A: "all-namespaces", s: "silent" },
 };
@@ -70,7 +70,15 @@ export async function flux(
   const [verb] = parsed.positionals;
   let bootstrapped: BootstrapGit | undefined;
   if (verb === "bootstrap") {
-    onlyFlags(parsed, [...GLOBAL, "url", "branch", "path", "private-key-file", "silent"]);
+    onlyFlags(parsed, [
+      ...GLOBAL,
+      "url",
+      "branch",
+      "path",
+      "private-key-file",
+      "silent",
+      "allow-insecure-http",
+    ]);
     bootstrapped = await bootstrapGit(parsed, env, worldFile);
   } else {
     const forced =
@@ -170,6 +178,12 @@ async function bootstrapGit(parsed: ParsedCli, env: Env, worldFile: string): Pro
   const cloning = `► cloning branch "${branch}" from Git repository "${url}"\n`;
   if (url === "") {
     return { exit: new CliExit(1, "✗ --url is required\n") };
+  }
+  // fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:380-383 (getAuthOpts, case "http").
+  if (url.startsWith("http://") && !hasFlag(parsed, "allow-insecure-http")) {
+    return {
+      exit: new CliExit(1, "✗ scheme http is insecure, pass --allow-insecure-http=true to allow it\n"),
+    };
   }
   const view = viewOf(readWorld(worldFile));
   try {

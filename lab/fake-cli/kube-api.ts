@@ -112,6 +112,9 @@ export function fluxTree(view: FakeView): FluxTreeState {
     path: flux.path,
     revision: flux.revision,
     notReady: view.faults.fluxNotReady,
+    crds: Object.values(view.kubernetes.objects)
+      .filter((object) => object.kind === "CustomResourceDefinition")
+      .map((object) => object.name),
   });
 }
 
