@@ -113,8 +113,9 @@ export interface CertificateFact {
  * A Certificate is issued when its issuerRef names an issuer that exists: a ClusterIssuer, or an
  * Issuer in its namespace (issuerRef.kind defaults to Issuer). Otherwise its CertificateRequest
  * stays Pending with `Referenced "<Kind>" not found: <kind>.cert-manager.io "<name>" not found`
- * (cert-manager/cert-manager pkg/controller/certificaterequests/sync.go, reporter.Pending joins
- * message and error with ": ").
+ * (cert-manager/cert-manager pkg/controller/certificaterequests/sync.go `IssuerNotFound`; the
+ * condition message is `<message>: <error>`, pkg/controller/certificaterequests/util/reporter.go
+ * Pending). The Certificate itself says `Issuing certificate as Secret does not exist`.
  */
 export function certificates(tree: FluxTreeState, stuck: readonly string[]): CertificateFact[] {
   const exists = (kind: string, namespace: string, name: string) =>
