@@ -28,7 +28,8 @@ export interface StorageClassFact {
 /**
  * StorageClasses applied from the tree (default by the `storageclass.kubernetes.io/is-default-class`
  * annotation, kubernetes.io/docs/tasks/administer-cluster/change-default-storage-class/) and the
- * one local-path-provisioner creates (containeroo/local-path-provisioner chart values
+ * one local-path-provisioner creates (rancher/local-path-provisioner deploy/chart/local-path-provisioner
+ * templates/storageclass.yaml: values
  * storageClass.create, .name default "local-path", .defaultClass default false).
  */
 export function storageClasses(tree: FluxTreeState): StorageClassFact[] {
