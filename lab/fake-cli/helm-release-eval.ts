@@ -90,10 +90,25 @@ function helmReleaseOutcome(
   notReady: Readonly<Record<string, string>>,
   dependencyReady: (id: string) => boolean,
 ): ReleaseOutcome {
+  const outcome = treeOutcome(release, spec, namespace, find, dependencyReady);
+  // A world fault holds the release not Ready with its message; the chart version it tried stays.
   const fault = notReady[`HelmRelease ${key(namespace, release.metadata.name)}`];
-  if (fault !== undefined) {
-    return { ready: false, message: fault };
-  }
+  return fault === undefined
+    ? outcome
+    : {
+        ready: false,
+        message: fault,
+        ...(outcome.version === undefined ? {} : { version: outcome.version }),
+      };
+}
+
+function treeOutcome(
+  release: Manifest,
+  spec: Record<string, unknown>,
+  namespace: string,
+  find: Finder,
+  dependencyReady: (id: string) => boolean,
+): ReleaseOutcome {
   for (const dep of Array.isArray(spec["dependsOn"]) ? spec["dependsOn"] : []) {
     const id = key(String(record(dep)["namespace"] ?? namespace), String(record(dep)["name"] ?? ""));
     if (!dependencyReady(id)) {
