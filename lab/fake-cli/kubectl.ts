@@ -111,10 +111,11 @@ function getRaw(view: FakeView, path: string): string {
   const port = proxy ? served?.services[proxy[2] ?? ""] : undefined;
   if (proxy && served && proxy[1] === served.namespace && port !== undefined) {
     if (proxy[3] !== "" && Number(proxy[3]) !== port) {
-      // The API server proxies to a port the Service does not have.
+      // A port the Service does not have (kubernetes/kubernetes pkg/registry/core/service/storage/
+      // storage.go ResourceLocation: `no service port %d found for service %q`, ServiceUnavailable).
       throw new CliExit(
         1,
-        `Error from server (ServiceUnavailable): no endpoints available for service "${proxy[2]}:${proxy[3]}"\n`,
+        `Error from server (ServiceUnavailable): no service port ${proxy[3]} found for service "${proxy[2]}"\n`,
       );
     }
     const activeTargets = served.jobs.map((job) => {
