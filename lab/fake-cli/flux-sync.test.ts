@@ -486,7 +486,7 @@ describe("Ready decided from the manifests", () => {
     expect(targets("kube-prometheus-stack-prometheus:9090")).toMatchObject({
       code: 1,
       stderr:
-        'Error from server (ServiceUnavailable): no endpoints available for service "kube-prometheus-stack-prometheus:9090"\n',
+        'Error from server (ServiceUnavailable): no service port 9090 found for service "kube-prometheus-stack-prometheus"\n',
     });
   });
 
