@@ -249,4 +249,18 @@ describe("Ready decided from the manifests", () => {
       });
     }
   });
+
+  it("keeps the world's certificatesNotReady switch above an issuer that exists", () => {
+    lab.resync();
+    updateWorld(lab.worldFile, (world) => {
+      world.faults = { ...world.faults, certificatesNotReady: ["cert-manager/example-com"] };
+    });
+    try {
+      expect(lab.run("kubectl", "get", "certificate", "-A").stdout).toMatch(/example-com\s+False/);
+    } finally {
+      updateWorld(lab.worldFile, (world) => {
+        world.faults = { ...world.faults, certificatesNotReady: [] };
+      });
+    }
+  });
 });

@@ -104,8 +104,23 @@ export function nodesOf(view: FakeView): KubeNode[] {
  */
 export function fluxTree(view: FakeView): FluxTreeState {
   const { flux } = view.kubernetes;
-  if (!flux.installed || flux.revision === "" || flux.artifactDir === "") {
+  if (!flux.installed || flux.artifactDir === "") {
     return { objects: [], applied: [], releases: [] };
+  }
+  if (flux.revision === "") {
+    // Bootstrap applied the sync manifests but no fetch has succeeded yet
+    // (fluxcd/kustomize-controller@v1.9.4 internal/controller/kustomization_controller.go:234-240;
+    // --requeue-dependency defaults to 30s, main.go:115).
+    const waiting: FluxObjectState = {
+      kind: "Kustomization",
+      namespace: "flux-system",
+      name: "flux-system",
+      ready: false,
+      suspended: false,
+      message: "Source artifact not found, retrying in 30s",
+      revision: "",
+    };
+    return { objects: [waiting], applied: [], releases: [] };
   }
   const input = {
     root: flux.artifactDir,
