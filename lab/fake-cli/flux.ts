@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import {
   CliExit,
   type CliOutput,
@@ -9,7 +8,9 @@ import {
   type ParsedCli,
   parseCli,
 } from "./args.ts";
-import { cniInstalled, connect, type Env, fluxObjects } from "./kube-api.ts";
+import { type BootstrapGit, bootstrap, bootstrapGit, CONTROLLERS, failed } from "./flux-bootstrap.ts";
+import { connect, type Env, fluxObjects } from "./kube-api.ts";
+import { refreshSource } from "./source-refresh.ts";
 import type { FakeView } from "./world-view.ts";
 
 /**
@@ -18,9 +19,6 @@ import type { FakeView } from "./world-view.ts";
  * (fluxcd/flux2@v2.9.4 cmd/flux/main.go:126 `logger = stderrLogger{stderr: os.Stderr}`,
  * cmd/flux/log.go:28-54); a failing command prints `✗ <error>` and exits 1 (main.go:216-217).
  */
-
-/** A failure after some progress lines: all of it is logger output, so all of it is stderr. */
-const failed = (progress: string, error: string) => new CliExit(1, `${progress}✗ ${error}\n`);
 
 const SPEC: FlagSpec = {
   long: Object.fromEntries([
@@ -35,30 +33,48 @@ const SPEC: FlagSpec = {
       "status-selector",
       "timeout",
     ].map((name) => [name, true]),
-    ...["all-namespaces", "with-source", "silent", "pre"].map((name) => [name, false]),
+    ...["all-namespaces", "with-source", "silent", "pre", "allow-insecure-http"].map((name) => [name, false]),
   ]),
   short: { n: "namespace", A: "all-namespaces", s: "silent" },
 };
 
 const GLOBAL = ["kubeconfig", "context", "namespace", "timeout"];
-const CONTROLLERS = [
-  "helm-controller",
-  "kustomize-controller",
-  "notification-controller",
-  "source-controller",
-];
 
-export function flux(
+/**
+ * Answers one flux call. Git work (bootstrap's clone and push, source fetches) happens first,
+ * outside the world lock; then the command runs over the world as the fetch left it.
+ */
+export async function flux(
   argv: readonly string[],
   env: Env,
   change: <T>(body: (view: FakeView) => T) => T,
-): CliOutput {
+  worldFile: string,
+): Promise<CliOutput> {
   const parsed = parseCli(argv, SPEC);
   const [verb] = parsed.positionals;
+  let bootstrapped: BootstrapGit | undefined;
+  if (verb === "bootstrap") {
+    onlyFlags(parsed, [
+      ...GLOBAL,
+      "url",
+      "branch",
+      "path",
+      "private-key-file",
+      "silent",
+      "allow-insecure-http",
+    ]);
+    bootstrapped = await bootstrapGit(parsed, env, worldFile);
+  } else {
+    const forced =
+      verb === "reconcile" &&
+      ((parsed.positionals[1] === "source" && parsed.positionals[2] === "git") ||
+        hasFlag(parsed, "with-source"));
+    await refreshSource(worldFile, forced);
+  }
   const outcome = change((view) => {
     try {
       connect(view, parsed, env, "flux");
-      const output = run(view, verb, parsed);
+      const output = run(view, verb, parsed, bootstrapped);
       view.store();
       return { output, exit: undefined };
     } catch (error) {
@@ -78,14 +94,18 @@ export function flux(
 /** Logger output only: the whole report is stderr. */
 const report = (text: string): CliOutput => ({ stdout: "", stderr: text });
 
-function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): CliOutput {
+function run(
+  view: FakeView,
+  verb: string | undefined,
+  parsed: ParsedCli,
+  bootstrapped?: BootstrapGit,
+): CliOutput {
   switch (verb) {
     case "check":
       onlyFlags(parsed, [...GLOBAL, "pre"]);
       return report(check(view));
     case "bootstrap":
-      onlyFlags(parsed, [...GLOBAL, "url", "branch", "path", "private-key-file", "silent"]);
-      return report(bootstrap(view, parsed));
+      return report(bootstrap(view, bootstrapped));
     case "reconcile":
       onlyFlags(parsed, [...GLOBAL, "with-source"]);
       return report(reconcile(view, parsed));
@@ -108,42 +128,28 @@ function check(view: FakeView): string {
   return `${head}✔ distribution: flux-v2.7.5\n✔ bootstrapped: true\n► checking controllers\n${controllers}► checking crds\n✔ gitrepositories.source.toolkit.fluxcd.io/v1\n✔ helmreleases.helm.toolkit.fluxcd.io/v2\n✔ kustomizations.kustomize.toolkit.fluxcd.io/v1\n✔ all checks passed\n`;
 }
 
-function bootstrap(view: FakeView, parsed: ParsedCli): string {
+/**
+ * The GitRepository's reconcile, as `flux reconcile source git` prints it
+ * (fluxcd/flux2@v2.9.4 cmd/flux/reconcile_source_git.go:49 `fetched revision …`); the fetch has
+ * already run. A failed fetch shows its Ready message after ✗.
+ */
+function reconcileSource(view: FakeView, name: string): string {
   const { flux: state } = view.kubernetes;
-  if (parsed.positionals[1] !== "git") {
-    throw new CliExit(1, `✗ unknown command "${parsed.positionals[1] ?? ""}" for "flux bootstrap"\n`);
+  if (name !== "flux-system" || !state.installed) {
+    throw new CliExit(1, `✗ gitrepositories.source.toolkit.fluxcd.io "${name}" not found\n`);
   }
-  state.bootstrapCalls++;
-  const url = flag(parsed, "url") ?? "";
-  const branch = flag(parsed, "branch") ?? "main";
-  const path = flag(parsed, "path") ?? "";
-  const keyFile = flag(parsed, "private-key-file");
-  const cloning = `► cloning branch "${branch}" from Git repository "${url}"\n`;
-  if (url === "") {
-    throw new CliExit(1, "✗ --url is required\n");
+  const head = `► annotating GitRepository ${name} in flux-system namespace\n✔ GitRepository annotated\n◎ waiting for GitRepository reconciliation\n`;
+  if (state.fetchError !== null) {
+    throw failed(head, state.fetchError);
   }
-  if (keyFile !== undefined && !existsSync(keyFile)) {
-    throw failed(cloning, `open ${keyFile}: no such file or directory`);
-  }
-  if (view.faults.fluxSshAuthFails) {
-    throw failed(
-      cloning,
-      `failed to clone repository: unable to clone '${url}': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`,
-    );
-  }
-  const installing = `${cloning}✔ cloned repository\n► generating component manifests\n✔ generated component manifests\n► installing components in "flux-system" namespace\n✔ installed components\n✔ reconciled components\n`;
-  if (!cniInstalled(view)) {
-    throw failed(
-      installing,
-      "install failed: timeout waiting for: [Deployment/flux-system/helm-controller status: 'InProgress', Deployment/flux-system/kustomize-controller status: 'InProgress', Deployment/flux-system/source-controller status: 'InProgress']",
-    );
-  }
-  Object.assign(state, { installed: true, url, branch, path });
-  return `${installing}► generating sync manifests\n✔ generated sync manifests\n► applying sync manifests\n✔ reconciled sync configuration\n◎ waiting for GitRepository "flux-system/flux-system" to be reconciled\n✔ GitRepository reconciled successfully\n◎ waiting for Kustomization "flux-system/flux-system" to be reconciled\n✔ Kustomization reconciled successfully\n► confirming components are healthy\n${CONTROLLERS.map((name) => `✔ ${name}: deployment ready\n`).join("")}✔ all components are healthy\n`;
+  return `${head}✔ fetched revision ${state.revision}\n`;
 }
 
 function reconcile(view: FakeView, parsed: ParsedCli): string {
   const [, kind, name = ""] = parsed.positionals;
+  if (kind === "source" && parsed.positionals[2] === "git") {
+    return reconcileSource(view, parsed.positionals[3] ?? "");
+  }
   if (kind !== "kustomization" && kind !== "ks") {
     throw new CliExit(1, `✗ the fake flux reconciles kustomizations only, not "${kind ?? ""}"\n`);
   }
@@ -155,9 +161,7 @@ function reconcile(view: FakeView, parsed: ParsedCli): string {
     throw new CliExit(1, `✗ kustomizations.kustomize.toolkit.fluxcd.io "${name}" not found\n`);
   }
   view.kubernetes.flux.reconciles++;
-  const source = hasFlag(parsed, "with-source")
-    ? `► annotating GitRepository flux-system in flux-system namespace\n✔ GitRepository annotated\n◎ waiting for GitRepository reconciliation\n✔ fetched revision ${object.revision}\n`
-    : "";
+  const source = hasFlag(parsed, "with-source") ? reconcileSource(view, "flux-system") : "";
   const head = `${source}► annotating Kustomization ${name} in ${namespace} namespace\n✔ Kustomization annotated\n◎ waiting for Kustomization reconciliation\n`;
   if (!object.ready) {
     throw failed(head, object.message);
@@ -186,10 +190,12 @@ function get(view: FakeView, parsed: ParsedCli): string {
     // (fluxcd/flux2@v2.9.4 cmd/flux/get.go:190-202, namespaceNameOrAny get.go:231-236).
     throw new CliExit(1, `✗ no ${which} objects found in ${all ? "any" : `"${namespace}"`} namespace\n`);
   }
-  const header = which === "Kustomization" ? "REVISION" : "REVISION";
-  const lines = rows.map(
-    (row) =>
-      `${row.namespace}\t${row.name}\t${row.revision}\tFalse    \t${row.ready ? "True" : "False"}\t${row.message}`,
-  );
-  return `NAMESPACE\tNAME\t${header}\tSUSPENDED\tREADY\tMESSAGE\n${lines.join("\n")}\n`;
+  // tablewriter prints a multi-line cell (helm's schema refusal) as more lines with the other
+  // columns empty (fluxcd/flux2@v2.9.4 pkg/printers/table_printer.go, olekukonko/tablewriter).
+  const lines = rows.map((row) => {
+    const [first = "", ...more] = row.message.split("\n");
+    const head = `${row.namespace}\t${row.name}\t${row.revision}\t${row.suspended ? "True" : "False"}    \t${row.ready ? "True" : "False"}\t${first}`;
+    return [head, ...more.map((line) => `\t\t\t\t\t${line}`)].join("\n");
+  });
+  return `NAMESPACE\tNAME\tREVISION\tSUSPENDED\tREADY\tMESSAGE\n${lines.join("\n")}\n`;
 }

@@ -1,16 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runProcess } from "../../src/adapters/process/index.ts";
 
@@ -139,27 +130,17 @@ async function startServer(entry: string, cwd: string): Promise<{ port: number; 
 }
 
 /**
- * Modules of the tool the fakes share (one copy of a fact both need, such as Talos's Kubernetes
- * support matrix); each imports nothing outside these lists.
+ * The server and every module it imports (relative imports, followed through lab/ and src/), as
+ * JavaScript built with TypeScript's transpiler (no type check), cached under a hash of their text.
  */
-const SHARED_SOURCES = ["src/homelab/stages/talos-kubernetes.ts"];
-
-/** lab/fake-cli, lab/world and SHARED_SOURCES as JavaScript, built with TypeScript's transpiler (no type check). */
 function transpiledEntry(): string {
-  const repoDir = resolve(HERE, "..", "..");
-  const sources = [
-    ...["lab/fake-cli", "lab/world"].flatMap((folder) =>
-      readdirSync(join(repoDir, folder))
-        .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
-        .map((name) => join(folder, name)),
-    ),
-    ...SHARED_SOURCES,
-  ];
+  const repoRoot = resolve(HERE, "..", "..");
+  const sources = importClosure(join(HERE, "server.ts")).map((file) => relative(repoRoot, file));
   const hash = createHash("sha256");
   for (const source of sources) {
-    hash.update(source).update(readFileSync(join(repoDir, source)));
+    hash.update(source).update(readFileSync(join(repoRoot, source)));
   }
-  const root = resolve(repoDir, "node_modules", ".cache", "lab-fake-cli");
+  const root = resolve(repoRoot, "node_modules", ".cache", "lab-fake-cli");
   const outDir = join(root, hash.digest("hex").slice(0, 16));
   const entry = join(outDir, "lab", "fake-cli", "server.js");
   if (existsSync(entry)) {
@@ -168,7 +149,7 @@ function transpiledEntry(): string {
   const staging = `${outDir}.${process.pid}.tmp`;
   const ts = loadTypeScript();
   for (const source of sources) {
-    const output = ts.transpileModule(readFileSync(join(repoDir, source), "utf8"), {
+    const output = ts.transpileModule(readFileSync(join(repoRoot, source), "utf8"), {
       compilerOptions: {
         module: ts.ModuleKind.ESNext,
         target: ts.ScriptTarget.ES2023,
@@ -188,6 +169,24 @@ function transpiledEntry(): string {
     rmSync(staging, { recursive: true, force: true }); // another test process won the race
   }
   return entry;
+}
+
+/** `entry` and every .ts file it reaches by relative import (type-only imports included: harmless). */
+function importClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) {
+      return;
+    }
+    seen.add(file);
+    for (const match of readFileSync(file, "utf8").matchAll(
+      /^(?:import|export)[^;]*?from "(\.[^"]+\.ts)";/gms,
+    )) {
+      visit(resolve(dirname(file), match[1] ?? ""));
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
 }
 
 interface TypeScriptApi {

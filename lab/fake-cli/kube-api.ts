@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CliExit, flag, type ParsedCli } from "./args.ts";
+import { evaluateFluxTree, type FluxObjectState, type FluxTreeState } from "./flux-tree-eval.ts";
 import type { FakeView } from "./world-view.ts";
 
 /**
@@ -97,28 +98,52 @@ export function nodesOf(view: FakeView): KubeNode[] {
     }));
 }
 
-/** Flux objects exist once Flux has synced the repository; each is Ready unless a fault says why not. */
-export function fluxObjects(view: FakeView, kind: "Kustomization" | "HelmRelease") {
-  const { flux, git } = view.kubernetes;
-  if (!flux.installed) {
-    return [];
+/**
+ * Flux's view of the synced artifact (flux-tree-eval.ts), empty before bootstrap or before the
+ * first successful fetch. Evaluated per call: the artifact changes only when a fetch moves it.
+ */
+export function fluxTree(view: FakeView): FluxTreeState {
+  const { flux } = view.kubernetes;
+  if (!flux.installed || flux.artifactDir === "") {
+    return { objects: [], applied: [], releases: [] };
   }
-  const refs = kind === "Kustomization" ? git.kustomizations : git.helmReleases;
-  const revision = `${flux.branch}@sha1:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e`;
-  return refs.map((ref) => {
-    const fault = view.faults.fluxNotReady[`${kind} ${ref.namespace}/${ref.name}`];
-    const message =
-      fault ??
-      (kind === "Kustomization"
-        ? `Applied revision: ${revision}`
-        : `Helm install succeeded for release ${ref.namespace}/${ref.name}.v1 with chart ${ref.name}@1.0.0`);
-    return {
-      ...ref,
-      revision: kind === "Kustomization" ? revision : "1.0.0",
-      ready: fault === undefined,
-      message,
+  if (flux.revision === "") {
+    // Bootstrap applied the sync manifests but no fetch has succeeded yet
+    // (fluxcd/kustomize-controller@v1.9.4 internal/controller/kustomization_controller.go:234-240;
+    // --requeue-dependency defaults to 30s, main.go:115).
+    const waiting: FluxObjectState = {
+      kind: "Kustomization",
+      namespace: "flux-system",
+      name: "flux-system",
+      ready: false,
+      suspended: false,
+      message: "Source artifact not found, retrying in 30s",
+      revision: "",
     };
-  });
+    return { objects: [waiting], applied: [], releases: [] };
+  }
+  const input = {
+    root: flux.artifactDir,
+    path: flux.path,
+    revision: flux.revision,
+    notReady: view.faults.fluxNotReady,
+    crds: Object.values(view.kubernetes.objects)
+      .filter((object) => object.kind === "CustomResourceDefinition")
+      .map((object) => object.name),
+  };
+  // The artifact folder changes only when a fetch moves the revision: the long-lived server
+  // evaluates a tree once, not on every call.
+  const key = JSON.stringify(input);
+  if (lastTree?.key !== key) {
+    lastTree = { key, state: evaluateFluxTree(input) };
+  }
+  return lastTree.state;
+}
+
+let lastTree: { key: string; state: FluxTreeState } | undefined;
+
+export function fluxObjects(view: FakeView, kind: "Kustomization" | "HelmRelease"): FluxObjectState[] {
+  return fluxTree(view).objects.filter((object) => object.kind === kind);
 }
 
 export function helmReleaseReady(view: FakeView, namespace: string, name: string): boolean {

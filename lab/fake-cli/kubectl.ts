@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
-import { connect, type Env, fluxObjects, helmReleaseReady, nodesOf } from "./kube-api.ts";
+import { prometheus, tunnelDeployments } from "./cluster-facts.ts";
+import { connect, type Env, fluxTree, nodesOf } from "./kube-api.ts";
+import { listFluxManaged, table } from "./kubectl-tables.ts";
 import type { FakeView } from "./world-view.ts";
 
 /** The fake `kubectl` over the lab world: what the stage steps, their checks and diagnostics run. */
@@ -68,26 +70,12 @@ export function kubectl(
   });
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((name, index) =>
-    Math.max(name.length, ...rows.map((row) => (row[index] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => cell.padEnd((widths[index] ?? 0) + 3))
-      .join("")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}
-
 function get(view: FakeView, parsed: ParsedCli): string {
   const raw = flag(parsed, "raw");
   if (raw !== undefined) {
     return getRaw(view, raw);
   }
   const kind = (parsed.positionals[1] ?? "").toLowerCase();
-  const { git } = view.kubernetes;
-  const synced = view.kubernetes.flux.installed;
   if (kind === "nodes" || kind === "node" || kind === "no") {
     const nodes = nodesOf(view);
     if (flag(parsed, "output") === "json") {
@@ -105,49 +93,9 @@ function get(view: FakeView, parsed: ParsedCli): string {
       nodes.map((node) => [node.name, node.ready ? "Ready" : "NotReady", node.role, "5m", node.version]),
     );
   }
-  if (kind === "sc" || kind === "storageclass" || kind === "storageclasses") {
-    const classes = synced ? git.storageClasses : [];
-    if (classes.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"],
-      classes.map((sc) => [
-        `${sc.name}${sc.default ? " (default)" : ""}`,
-        sc.provisioner,
-        "Delete",
-        "WaitForFirstConsumer",
-        "true",
-        "4m",
-      ]),
-    );
-  }
-  if (kind === "certificate" || kind === "certificates" || kind === "cert") {
-    const certificates =
-      synced && helmReleaseReady(view, "cert-manager", "cert-manager") ? git.certificates : [];
-    if (certificates.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAMESPACE", "NAME", "READY", "SECRET", "AGE"],
-      certificates.map((cert) => {
-        const ready = !view.faults.certificatesNotReady.includes(`${cert.namespace}/${cert.name}`);
-        return [cert.namespace, cert.name, ready ? "True" : "False", `${cert.name}-tls`, "3m"];
-      }),
-    );
-  }
-  if (kind === "kustomizations" || kind === "ks" || kind === "helmreleases" || kind === "hr") {
-    const objects = fluxObjects(view, kind.startsWith("k") ? "Kustomization" : "HelmRelease");
-    return table(
-      ["NAMESPACE", "NAME", "AGE", "READY", "STATUS"],
-      objects.map((object) => [
-        object.namespace,
-        object.name,
-        "3m",
-        object.ready ? "True" : "False",
-        object.message,
-      ]),
-    );
+  const listed = listFluxManaged(view, kind, flag(parsed, "output") === "wide");
+  if (listed !== undefined) {
+    return listed;
   }
   throw new CliExit(1, `error: the server doesn't have a resource type "${kind}"\n`);
 }
@@ -159,15 +107,18 @@ function getRaw(view: FakeView, path: string): string {
   const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/:]+):?(\d*)\/proxy\/api\/v1\/targets/.exec(
     path,
   );
-  const prometheus = view.kubernetes.git.prometheus;
-  if (proxy && prometheus && proxy[1] === prometheus.namespace && proxy[2] === prometheus.service) {
-    if (!helmReleaseReady(view, prometheus.namespace, "kube-prometheus-stack")) {
+  const served = prometheus(fluxTree(view));
+  const port = proxy ? served?.services[proxy[2] ?? ""] : undefined;
+  if (proxy && served && proxy[1] === served.namespace && port !== undefined) {
+    if (proxy[3] !== "" && Number(proxy[3]) !== port) {
+      // A port the Service does not have (kubernetes/kubernetes pkg/registry/core/service/storage/
+      // storage.go ResourceLocation: `no service port %d found for service %q`, ServiceUnavailable).
       throw new CliExit(
         1,
-        `Error from server (ServiceUnavailable): the server is currently unable to handle the request\n`,
+        `Error from server (ServiceUnavailable): no service port ${proxy[3]} found for service "${proxy[2]}"\n`,
       );
     }
-    const activeTargets = prometheus.jobs.map((job) => {
+    const activeTargets = served.jobs.map((job) => {
       const down = view.faults.prometheusTargetsDown.includes(job);
       return {
         labels: { job },
@@ -255,21 +206,18 @@ function apply(view: FakeView, parsed: ParsedCli): string {
 }
 
 function tunnelTarget(view: FakeView, parsed: ParsedCli, positional: number) {
-  const tunnel = view.kubernetes.git.tunnel;
   const target = parsed.positionals[positional] ?? "";
   const namespace = flag(parsed, "namespace") ?? "default";
   const name = target.replace(/^(deploy|deployment)\//, "");
-  if (
-    !tunnel ||
-    namespace !== tunnel.namespace ||
-    name !== tunnel.deployment ||
-    !view.kubernetes.flux.installed
-  ) {
+  const tunnel = tunnelDeployments(fluxTree(view)).find(
+    (candidate) => candidate.namespace === namespace && candidate.deployment === name,
+  );
+  if (!tunnel) {
     throw new CliExit(1, `Error from server (NotFound): deployments.apps "${name}" not found\n`);
   }
   return {
     tunnel,
-    ready: helmReleaseReady(view, tunnel.namespace, tunnel.deployment) && view.faults.tunnelError === null,
+    ready: view.faults.tunnelError === null,
   };
 }
 

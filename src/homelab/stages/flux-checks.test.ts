@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type FakeClis, homelabGitContent, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { bootstrapManifests, type FakeClis, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
 import { FLUX_STAGE_CHECKS } from "./flux.ts";
@@ -22,8 +23,11 @@ beforeAll(async () => {
   updateWorld(worldFile, (world) => {
     const view = viewOf(world);
     view.talos.etcd = { clusterId: "x", bootstrapNode: "192.168.1.21" };
-    view.kubernetes.flux.installed = true;
-    view.kubernetes.git = homelabGitContent();
+    view.kubernetes.objects["DaemonSet/kube-system/cilium"] = {
+      kind: "DaemonSet",
+      namespace: "kube-system",
+      name: "cilium",
+    };
     view.store();
   });
   const ca = Buffer.from("k8s-ca:x").toString("base64");
@@ -34,6 +38,39 @@ beforeAll(async () => {
     }),
   );
   fakes = await installFakeClis(join(dir, "bin"), { worldFile });
+  // The lab's Flux reads the repository: one holding the tunnel's HelmRelease, bootstrapped.
+  const bare = join(dir, "home-ops.git");
+  const work = join(dir, "work");
+  const git = (cwd: string, ...args: string[]) => spawnSync("git", args, { cwd, encoding: "utf8" });
+  git(dir, "init", "-q", "--bare", "--initial-branch=main", bare);
+  git(dir, "init", "-q", "--initial-branch=main", work);
+  const tree: Record<string, string> = {
+    ...bootstrapManifests({ url: bare, branch: "main", path: "kubernetes/flux/cluster" }),
+    "kubernetes/flux/cluster/network.yaml": `apiVersion: v1\nkind: Namespace\nmetadata: { name: network }\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: { name: cloudflare, namespace: flux-system }\nspec: { url: "https://cloudflare.github.io/helm-charts" }\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: cloudflare-tunnel, namespace: network }\nspec:\n  chart: { spec: { chart: cloudflare-tunnel, version: 0.3.2, sourceRef: { kind: HelmRepository, name: cloudflare, namespace: flux-system } } }\n`,
+  };
+  for (const [file, text] of Object.entries(tree)) {
+    mkdirSync(dirname(join(work, file)), { recursive: true });
+    writeFileSync(join(work, file), text);
+  }
+  git(work, "add", "-A");
+  git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tree");
+  git(work, "push", "-q", bare, "HEAD:main");
+  const flux = spawnSync(
+    join(dir, "bin", "flux"),
+    [
+      "--kubeconfig",
+      join(dir, "kubeconfig"),
+      "bootstrap",
+      "git",
+      `--url=${bare}`,
+      "--branch=main",
+      "--path=kubernetes/flux/cluster",
+    ],
+    { encoding: "utf8" },
+  );
+  if (flux.status !== 0) {
+    throw new Error(flux.stderr);
+  }
 });
 
 afterAll(async () => {
