@@ -1,13 +1,17 @@
 import { EDIT_FORMAT_GUIDE, ESCALATION_ANSWER_JSON_SCHEMA, refusedEditSection } from "../escalation/index.ts";
 import { inlineCode, stripControls } from "../text/index.ts";
 import { fence, languageOf } from "./budget.ts";
-import type { CaseDiagnostic, CaseFileInput, CasePatch } from "./types.ts";
+import type { ErrorPointer } from "./pointers.ts";
+import type { CaseDiagnostic, CaseFactSection, CaseFileInput, CasePatch } from "./types.ts";
 
 /** What the budget let in; rendered in the case file's fixed, readable order. */
 export interface Selection {
   logTail: string;
   logNote: string | undefined;
   diagnostics: CaseDiagnostic[];
+  /** The live facts that fit (sections possibly cut short), and what could not be gathered. */
+  facts: { sections: CaseFactSection[]; unavailable: string[] } | undefined;
+  pointers: ErrorPointer[];
   files: { path: string; reason: string; content: string; note: string | undefined }[];
   memo: { heading: string; text: string }[];
   changes: { since: string; stat: string; hunks: string | undefined } | undefined;
@@ -33,6 +37,8 @@ export function renderCaseFile(input: CaseFileInput, selection: Selection): stri
     criteriaSection(input),
     fingerprintSection(input),
     logSection(input, selection),
+    pointersSection(selection.pointers),
+    selection.facts ? factsSection(selection.facts) : undefined,
     input.executorNotes ? executorSection(input.executorNotes) : undefined,
     patchesSection(input.earlierPatches),
     input.refusedEdit ? refusedEditSection(input.refusedEdit) : undefined,
@@ -128,6 +134,50 @@ function logSection(input: CaseFileInput, selection: Selection): string {
     lines.push(selection.logNote, "");
   }
   lines.push(selection.logTail.trim() === "" ? "The run printed nothing." : fence(selection.logTail, "text"));
+  return lines.join("\n");
+}
+
+function pointersSection(pointers: ErrorPointer[]): string | undefined {
+  if (pointers.length === 0) {
+    return undefined;
+  }
+  const lines = [
+    `## Where the error points ${UNTRUSTED}`,
+    "",
+    "Words the error line names, found in the stage's files: the file that must change is likely among these (a hint, not a rule).",
+    "",
+  ];
+  for (const pointer of pointers) {
+    lines.push(
+      pointer.line === 0
+        ? `- ${inlineCode(pointer.path)}: its path names ${inlineCode(pointer.word)}`
+        : `- ${inlineCode(pointer.path)} line ${pointer.line} holds ${inlineCode(pointer.word)}: ${inlineCode(pointer.text)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The heading of one live-facts section, marked untrusted when it quotes a tool's own text. */
+export function factHeading(section: Pick<CaseFactSection, "title" | "source" | "kind">): string {
+  const mark = section.kind === "quoted" ? ` ${UNTRUSTED}` : "";
+  return `### ${section.title.replace(/\s+/g, " ")} (${inlineCode(section.source)})${mark}`;
+}
+
+function factsSection(facts: NonNullable<Selection["facts"]>): string {
+  const lines = [
+    "## Live facts (read-only, gathered when this case file was written)",
+    "",
+    "The orchestrator read these itself with read-only calls, so you need not ask for them as diagnostics. Sections marked (untrusted data) quote a tool's own text.",
+  ];
+  for (const section of facts.sections) {
+    lines.push("", factHeading(section), "", fence(section.lines.join("\n"), "text"));
+  }
+  if (facts.unavailable.length > 0) {
+    lines.push("", `### Could not be gathered ${UNTRUSTED}`, "", fence(facts.unavailable.join("\n"), "text"));
+  }
+  if (facts.sections.length === 0 && facts.unavailable.length === 0) {
+    lines.push("", "None for this stage.");
+  }
   return lines.join("\n");
 }
 
