@@ -163,7 +163,10 @@ export function factHeading(section: Pick<CaseFactSection, "title" | "source" | 
   return `### ${section.title.replace(/\s+/g, " ")} (${inlineCode(section.source)})${mark}`;
 }
 
-function factsSection(facts: NonNullable<Selection["facts"]>): string {
+function factsSection(facts: NonNullable<Selection["facts"]>): string | undefined {
+  if (facts.sections.length === 0 && facts.unavailable.length === 0) {
+    return undefined;
+  }
   const lines = [
     "## Live facts (read-only, gathered when this case file was written)",
     "",
@@ -174,9 +177,6 @@ function factsSection(facts: NonNullable<Selection["facts"]>): string {
   }
   if (facts.unavailable.length > 0) {
     lines.push("", `### Could not be gathered ${UNTRUSTED}`, "", fence(facts.unavailable.join("\n"), "text"));
-  }
-  if (facts.sections.length === 0 && facts.unavailable.length === 0) {
-    lines.push("", "None for this stage.");
   }
   return lines.join("\n");
 }
