@@ -61,15 +61,16 @@ function pointersOf(words: readonly string[], files: readonly CaseFileContent[])
   return found;
 }
 
-/** `word` as a whole token of `line`, not part of a longer name (`pve1` is not in `pve12`). */
+/** `word` as a whole token of `line`, not part of a longer name (`pve1` is not in `pve12` or `pve1-b`). */
 function holdsWord(line: string, word: string): boolean {
-  const at = line.indexOf(word);
-  if (at < 0) {
-    return false;
+  for (let at = line.indexOf(word); at >= 0; at = line.indexOf(word, at + 1)) {
+    const before = line.slice(0, at);
+    const after = line.slice(at + word.length);
+    if (!/[A-Za-z0-9_.-]$/.test(before) && !/^([A-Za-z0-9_-]|\.[A-Za-z0-9])/.test(after)) {
+      return true;
+    }
   }
-  const before = line[at - 1] ?? " ";
-  const after = line[at + word.length] ?? " ";
-  return !/[A-Za-z0-9_]/.test(before) && !/[A-Za-z0-9_]/.test(after);
+  return false;
 }
 
 /**
@@ -80,7 +81,7 @@ function holdsWord(line: string, word: string): boolean {
 export function distinctWords(errorLine: string): string[] {
   const words = new Set<string>();
   for (const match of errorLine.matchAll(/[A-Za-z0-9_./:@-]+/g)) {
-    const token = match[0].replace(/^[-:./]+(?=[^/])|[:.,;]+$/g, "");
+    const token = match[0].replace(/^[-:.]+|[:.,;]+$/g, "");
     const candidates = [token];
     const host = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(token)?.[1];
     if (host) {
