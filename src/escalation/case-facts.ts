@@ -49,7 +49,7 @@ export async function gatherCaseFacts(
       stop.abort();
       resolve({
         sections: [],
-        unavailable: [`live facts: not all gathered within ${Math.round(deadlineMs / 1000)} s`],
+        unavailable: [`live facts: not all gathered within ${deadlineMs / 1000} s`],
       });
     }, deadlineMs);
   });

@@ -235,7 +235,7 @@ function liveFactsFor(deps: StageEscalationDeps, request: FixRequest, spec: Stag
  * facts, the executor's notes, earlier answers' diffs). A fix that uses a storage name only the
  * live facts hold is the point of gathering them, not an injection.
  */
-function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
+export function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
   const sections = caseInput.liveFacts?.sections ?? [];
   const factText = (kind: "observed" | "quoted") =>
     sections.filter((section) => section.kind === kind).map((section) => section.lines.join("\n"));
