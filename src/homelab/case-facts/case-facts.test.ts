@@ -15,7 +15,7 @@ const DISKS_TABLE = [
   "       runtime     Disk   sda     2         34 GB    false       virtio      true                QEMU HARDDISK",
   "       runtime     Disk   sr0     2         320 MB   false       ata                             QEMU DVD-ROM",
 ].join("\n");
-/** `talosctl version --insecure`: the client block, then the server's (talos@v1.12.4 version.go:38-46, 78-88). */
+/** `talosctl version --insecure`: the client block, then the server's (siderolabs/talos@v1.12.4 cmd/talosctl/cmd/talos/version.go:38, 50, 83-92; pkg/machinery/version/version.go:33). */
 const VERSION_OUTPUT =
   "Client:\n\tTag:         v1.12.4\n\tSHA:         5f1c0b84\nServer:\n\tNODE:        192.168.1.21\n\tTag:         v1.11.5\n\tSHA:         3a1e1c0d\n\tEnabled:     RBAC\n";
 

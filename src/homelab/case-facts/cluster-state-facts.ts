@@ -76,7 +76,11 @@ function fluxLine(object: FluxObjectStatus & { kind: string }): string {
   return `${object.kind} ${object.namespace}/${object.name}: READY ${object.ready || "?"}: ${message}`;
 }
 
-/** cert-manager Certificates that are not Ready (`kubectl get certificate -A`, READY column). */
+/**
+ * cert-manager Certificates that are not Ready: `kubectl get certificate -A` prints the CRD's
+ * printer columns READY (the Ready condition's status) and SECRET (cert-manager/cert-manager@a39748ae
+ * deploy/crds/crd-certificates.yaml:32-37).
+ */
 export async function certificateFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
   const rows = await sheet.attempt("kubectl get certificate -A", async () =>
     parseKubectlTable(await kubectl.run(["get", "certificate", "-A"])),
@@ -103,8 +107,9 @@ export async function certificateFacts(sheet: FactSheet, { kubectl }: Tools): Pr
 
 /**
  * Prometheus scrape targets that are down, with the scrape error (the targets API through the
- * API server proxy, `data.activeTargets[].health` and `lastError`: prometheus/prometheus
- * docs/querying/api.md "Targets"). The error is Prometheus's own text: quoted.
+ * API server proxy, `data.activeTargets[].health` (up, down, unknown), `lastError` and
+ * `scrapeUrl`: https://prometheus.io/docs/prometheus/latest/querying/api/#targets). The error
+ * is Prometheus's own text: quoted.
  */
 export async function prometheusFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
   const answer = await sheet.attempt(
