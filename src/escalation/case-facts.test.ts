@@ -14,8 +14,6 @@ const REQUEST = {
   stage: "talos",
   command: "orchestrator step talos --cluster config/clusters/prox-n100.yaml",
   homelabDir: "/nowhere",
-  errorLines: ["install disk /dev/vda is not on the node"],
-  logTail: "install disk /dev/vda is not on the node\n",
 };
 
 const DISKS: CaseLiveFacts = {
@@ -85,7 +83,7 @@ describe("the live facts and the provenance of an answer", () => {
     memoSections: [],
     diagnostics: [],
     earlierPatches: [],
-    logTail: REQUEST.logTail,
+    logTail: "install disk /dev/vda is not on the node\n",
     liveFacts: DISKS,
   } as unknown as CaseFileInput;
   const spec = { command: REQUEST.command, files: [], diagnostics: [] } as unknown as StageSpec;

@@ -7,9 +7,7 @@ export interface CaseFactsRequest {
   command: string | undefined;
   /** The homelab's folder in the AI worktree: the tracked files as the AI branch has them. */
   homelabDir: string;
-  /** The fingerprint's error lines. */
-  errorLines: readonly string[];
-  logTail: string;
+  /** Aborted at the deadline: a gatherer may stop early (what it had by then is not used). */
   signal: AbortSignal;
 }
 

@@ -221,8 +221,6 @@ function liveFactsFor(deps: StageEscalationDeps, request: FixRequest, spec: Stag
       command: spec.command,
       // The homelab may be a sub-folder of the git repository the worktree checks out.
       homelabDir: join(worktree, relative(repoRoot, deps.repoRoot)),
-      errorLines: request.fingerprint.lines,
-      logTail: request.logTail,
     },
     deps.signal,
   );

@@ -53,8 +53,6 @@ function gather(stage: string, dir: string, env: Record<string, string | undefin
     stage,
     command: `orchestrator step ${stage} --cluster ${CLUSTER_PATH}`,
     homelabDir: dir,
-    errorLines: [],
-    logTail: "",
     signal: new AbortController().signal,
   });
 }
@@ -183,8 +181,6 @@ describe("when there is nothing to read through", () => {
         stage: "vms",
         command: "terraform apply",
         homelabDir: dir,
-        errorLines: [],
-        logTail: "",
         signal: new AbortController().signal,
       }),
     ).toEqual({ sections: [], unavailable: [] });
