@@ -95,6 +95,38 @@ describe("the vms stage's live facts", () => {
     expect(facts.sections.every((candidate) => candidate.kind === "observed")).toBe(true);
   });
 
+  it("shows the cluster file's VMs as Proxmox has them, and a MAC that differs from the cluster file's", async () => {
+    const fixture = await lab();
+    fixture.change((world) => {
+      world.proxmox.vms["122"] = {
+        vmid: 122,
+        node: "pve",
+        name: "cp-2",
+        status: "running",
+        config: {
+          name: "cp-2",
+          net0: "virtio=BC:24:11:00:00:2F,bridge=vmbr0",
+          scsi0: "local-lvm:vm-122-disk-0,size=64G",
+          tags: "homelab-orchestrator",
+        },
+      };
+    });
+    const dir = homelab(EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", fixture.server.url));
+    const facts = await gather("vms", dir, { PROXMOX_TOKEN_SECRET: fixture.token.secret, PATH: "" });
+    expect(section(facts, "VMs in Proxmox")).toEqual(["122 cp-2 on pve: running"]);
+    expect(section(facts, "The cluster file's VMs as Proxmox has them")).toEqual([
+      "122 cp-2: net0 virtio=BC:24:11:00:00:2F,bridge=vmbr0; scsi0 local-lvm:vm-122-disk-0,size=64G; its MAC bc:24:11:00:00:2f is not the cluster file's bc:24:11:00:00:22",
+      "121 (cp-1 in the cluster file): no VM yet",
+      "123 (cp-3 in the cluster file): no VM yet",
+      "131 (w-1 in the cluster file): no VM yet",
+    ]);
+    expect(section(facts, "Next free vmid")).toEqual(["100 (the lowest vmid no VM or container uses)"]);
+    // Its Talos API is asked (and talosctl is not on this PATH): one line, not an error.
+    expect(facts.unavailable).toEqual([
+      "talosctl version --insecure -n 192.168.1.22: talosctl: command not found on PATH",
+    ]);
+  });
+
   it("says in one line that Proxmox could not be asked without its token secret, and goes on", async () => {
     const fixture = await lab();
     const dir = homelab(EXAMPLE_CLUSTER_FILE.replace("https://pve.lan:8006/api2/json", fixture.server.url));

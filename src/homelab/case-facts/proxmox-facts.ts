@@ -183,7 +183,13 @@ function configLine(node: ResolvedNode, vmName: string, config: Record<string, s
     vmName === node.name
       ? ""
       : ` (the cluster file's ${plain(node.name)}; Proxmox calls it ${plain(vmName)})`;
-  return `${node.vmid} ${plain(vmName)}${holder}: ${fields.join("; ")}`;
+  // net0 is `virtio=<MAC>,bridge=<bridge>` (qemu-server's netX property string), MAC in upper case.
+  const mac = /=([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(String(config["net0"] ?? ""))?.[1]?.toLowerCase();
+  const macNote =
+    mac === undefined || mac === node.mac
+      ? ""
+      : `; its MAC ${plain(mac)} is not the cluster file's ${plain(node.mac)}`;
+  return `${node.vmid} ${plain(vmName)}${holder}: ${fields.join("; ")}${macNote}`;
 }
 
 /** Each Proxmox node name the cluster file uses, with the fields that name it. */
