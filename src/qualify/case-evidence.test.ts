@@ -77,10 +77,15 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
   "obs-etcd-target-down": facts(/^job kube-etcd \(.*\): down: .*connection refused/m),
 };
 
+type RunFault = typeof import("./run-fault.ts").runFault;
+
 /** The built CLI's runner, as `orchestrator qualify` runs a fault (`npm run build` first). */
-const { runFault }: typeof import("./run-fault.ts") = await import(
-  new URL("../../dist/src/qualify/run-fault.js", import.meta.url).href
-);
+async function builtRunFault(): Promise<RunFault> {
+  const built: typeof import("./run-fault.ts") = await import(
+    new URL("../../dist/src/qualify/run-fault.js", import.meta.url).href
+  );
+  return built.runFault;
+}
 
 const STAGE_ORDER = ["vms", "talos", "infra", "apps", "ingress", "obs"];
 
@@ -93,7 +98,7 @@ interface Captured {
   readonly caseFile: string | undefined;
 }
 
-async function capture(fault: Fault): Promise<Captured> {
+async function capture(runFault: RunFault, fault: Fault): Promise<Captured> {
   const server = await startFakeLlmServer([
     fakeReply.answer({ action: "give_up", reason: "evidence captured" }),
   ]);
@@ -146,10 +151,11 @@ describe("the case file's evidence per fault", () => {
     const queue = FAULTS.filter((fault) => !("transient" in (CASE_EVIDENCE[fault.id] ?? {}))).sort(
       (a, b) => STAGE_ORDER.indexOf(b.stage) - STAGE_ORDER.indexOf(a.stage),
     );
+    const runFault = await builtRunFault();
     const captured = new Map<string, Captured>();
     const worker = async () => {
       for (let fault = queue.shift(); fault !== undefined; fault = queue.shift()) {
-        captured.set(fault.id, await capture(fault));
+        captured.set(fault.id, await capture(runFault, fault));
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
