@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type LabFixture, startLabFixture } from "../../../lab/proxmox-server/lab-fixture.ts";
 import type { CaseLiveFacts } from "../../core/case-file/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../cluster-file/index.ts";
-import { homelabCaseFacts, plain } from "./index.ts";
+import { FactSheet, homelabCaseFacts, plain } from "./index.ts";
 
 const CLUSTER_PATH = "config/clusters/prox-n100.yaml";
 /** `talosctl get disks --insecure` on a Proxmox VM, as printed in siderolabs/talos#11097. */
@@ -226,6 +226,21 @@ describe("when there is nothing to read through", () => {
     expect(facts.unavailable[0]).toMatch(
       /^the cluster file config\/clusters\/prox-n100\.yaml: not valid YAML: .*; no live facts read through it$/,
     );
+  });
+
+  it("starts no read once the time for live facts is up, and says what it did not ask", async () => {
+    const sheet = new FactSheet(AbortSignal.abort());
+    let asked = false;
+    expect(
+      await sheet.attempt("GET /cluster/nextid", async () => {
+        asked = true;
+        return 100;
+      }),
+    ).toBeUndefined();
+    expect(asked).toBe(false);
+    expect(sheet.facts().unavailable).toEqual([
+      "GET /cluster/nextid: not asked: the time for live facts was up",
+    ]);
   });
 
   it("never shows free text as an observed value", () => {

@@ -5,7 +5,7 @@ import { type FactSheet, plain } from "./fact-sheet.ts";
 import { exists } from "./talos-facts.ts";
 
 /** One kubectl or flux call's limit. */
-const TOOL_TIMEOUT_MS = 20_000;
+const TOOL_TIMEOUT_MS = 15_000;
 /** A Flux message is free text; this much of it says why. */
 const MAX_MESSAGE_CHARS = 240;
 

@@ -11,6 +11,12 @@ const MAX_LINE_CHARS = 300;
 export class FactSheet {
   readonly #sections: CaseFactSection[] = [];
   readonly #unavailable: string[] = [];
+  readonly #stop: AbortSignal | undefined;
+
+  /** Once `stop` is aborted no new read starts: what was gathered by then is kept. */
+  constructor(stop?: AbortSignal) {
+    this.#stop = stop;
+  }
 
   /** Adds a section; an empty one says nothing and is dropped. */
   add(section: CaseFactSection): void {
@@ -31,6 +37,10 @@ export class FactSheet {
 
   /** `read()`, or undefined with the failure noted: a fact that cannot be read is never fatal. */
   async attempt<T>(what: string, read: () => Promise<T>): Promise<T | undefined> {
+    if (this.#stop?.aborted) {
+      this.fail(what, new Error("not asked: the time for live facts was up"));
+      return undefined;
+    }
     try {
       return await read();
     } catch (error) {

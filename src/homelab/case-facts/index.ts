@@ -28,6 +28,8 @@ export interface HomelabFactOptions {
   /** The user's checkout: generated credentials, the deploy key, the token file's base folder. */
   readonly repoRoot: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** No read starts later than this after the gathering began (default 25 s). */
+  readonly startReadsWithinMs?: number;
 }
 
 interface StageFactContext extends HomelabFactOptions {
@@ -94,7 +96,11 @@ export function homelabCaseFacts(options: HomelabFactOptions): CaseFactsPort {
       if (gatherStage === undefined) {
         return { sections: [], unavailable: [] };
       }
-      const sheet = new FactSheet();
+      // Reads start until shortly before the escalation's own deadline, so what was gathered by
+      // then still reaches the case file; each read has its own timeout on top.
+      const sheet = new FactSheet(
+        AbortSignal.any([request.signal, AbortSignal.timeout(options.startReadsWithinMs ?? 25_000)]),
+      );
       const found: ClusterForFacts | undefined = await sheet.attempt("the cluster file", () =>
         clusterForFacts(request.homelabDir, request.command),
       );

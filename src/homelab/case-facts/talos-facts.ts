@@ -6,7 +6,7 @@ import { parseDisksTable, parseServerTag, runToolOrThrow, type TalosDisk } from 
 import { type FactSheet, plain, plainWords } from "./fact-sheet.ts";
 
 /** One talosctl call's limit: a node that does not answer must not hold the case file up. */
-const TALOSCTL_TIMEOUT_MS = 15_000;
+const TALOSCTL_TIMEOUT_MS = 10_000;
 
 export interface TalosFactOptions {
   /** The user's checkout: where the talos stage writes talosconfig, kubeconfig and secrets. */
