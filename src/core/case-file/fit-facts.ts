@@ -1,5 +1,5 @@
 import { estimateTokens } from "./budget.ts";
-import { factHeading } from "./render.ts";
+import { factHeading } from "./render-facts.ts";
 import type { CaseFactSection, CaseLiveFacts } from "./types.ts";
 
 /** A few lines of a section say something; fewer are not worth their heading. */

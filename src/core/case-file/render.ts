@@ -2,6 +2,7 @@ import { EDIT_FORMAT_GUIDE, ESCALATION_ANSWER_JSON_SCHEMA, refusedEditSection } 
 import { inlineCode, stripControls } from "../text/index.ts";
 import { fence, languageOf } from "./budget.ts";
 import type { ErrorPointer } from "./pointers.ts";
+import { factsSection, pointersSection, UNTRUSTED } from "./render-facts.ts";
 import type { CaseDiagnostic, CaseFactSection, CaseFileInput, CasePatch } from "./types.ts";
 
 /** What the budget let in; rendered in the case file's fixed, readable order. */
@@ -20,9 +21,6 @@ export interface Selection {
 
 export const LOG_MARK = ">> ";
 export const LOG_PLAIN = "   ";
-
-/** Marks a section whose text comes from logs, files, commands or a model, not from the orchestrator. */
-export const UNTRUSTED = "(untrusted data)";
 
 /**
  * The case file's Markdown. Every untrusted section is marked in its heading, file names are
@@ -134,50 +132,6 @@ function logSection(input: CaseFileInput, selection: Selection): string {
     lines.push(selection.logNote, "");
   }
   lines.push(selection.logTail.trim() === "" ? "The run printed nothing." : fence(selection.logTail, "text"));
-  return lines.join("\n");
-}
-
-function pointersSection(pointers: ErrorPointer[]): string | undefined {
-  if (pointers.length === 0) {
-    return undefined;
-  }
-  const lines = [
-    `## Where the error points ${UNTRUSTED}`,
-    "",
-    "Words the error line names, found in the stage's files: the file that must change is likely among these (a hint, not a rule).",
-    "",
-  ];
-  for (const pointer of pointers) {
-    lines.push(
-      pointer.line === 0
-        ? `- ${inlineCode(pointer.path)}: its path names ${inlineCode(pointer.word)}`
-        : `- ${inlineCode(pointer.path)} line ${pointer.line} holds ${inlineCode(pointer.word)}: ${inlineCode(pointer.text)}`,
-    );
-  }
-  return lines.join("\n");
-}
-
-/** The heading of one live-facts section, marked untrusted when it quotes a tool's own text. */
-export function factHeading(section: Pick<CaseFactSection, "title" | "source" | "kind">): string {
-  const mark = section.kind === "quoted" ? ` ${UNTRUSTED}` : "";
-  return `### ${section.title.replace(/\s+/g, " ")} (${inlineCode(section.source)})${mark}`;
-}
-
-function factsSection(facts: NonNullable<Selection["facts"]>): string | undefined {
-  if (facts.sections.length === 0 && facts.unavailable.length === 0) {
-    return undefined;
-  }
-  const lines = [
-    "## Live facts (read-only, gathered when this case file was written)",
-    "",
-    "The orchestrator read these itself with read-only calls, so you need not ask for them as diagnostics. Sections marked (untrusted data) quote a tool's own text.",
-  ];
-  for (const section of facts.sections) {
-    lines.push("", factHeading(section), "", fence(section.lines.join("\n"), "text"));
-  }
-  if (facts.unavailable.length > 0) {
-    lines.push("", `### Could not be gathered ${UNTRUSTED}`, "", fence(facts.unavailable.join("\n"), "text"));
-  }
   return lines.join("\n");
 }
 
