@@ -71,12 +71,13 @@ function shortLine(line: string): string {
 
 /**
  * A value from a live system shown in an `observed` section, which a fix may use: only names,
- * ids, paths, addresses and sizes pass (letters, digits and `._:/@,=+~-`); anything else is
+ * ids, paths, addresses and sizes pass (letters, digits and `._:/@,=+~-`, no URL); anything else is
  * replaced by a note, so free text a system returns can never pose as an observed fact.
  */
 export function plain(value: unknown): string {
   const text = String(value ?? "");
-  return /^[A-Za-z0-9/~][A-Za-z0-9._:/@,=+~-]{0,199}$/.test(text)
+  // No URL either: a link is how injected text asks to be fetched and run.
+  return /^[A-Za-z0-9/~][A-Za-z0-9._:/@,=+~-]{0,199}$/.test(text) && !text.includes("://")
     ? text
     : "(value not shown: unusual characters)";
 }
