@@ -47,7 +47,7 @@ export async function talosFacts(
     source: "talosctl version --insecure -n <ip>",
     kind: "observed",
     lines: [
-      `talos.version in the cluster file: ${plain(cluster.talos.version)} , whose ISO is ${talosIsoUrl(cluster)}`,
+      `talos.version in the cluster file: ${plain(cluster.talos.version)}, whose ISO is ${talosIsoUrl(cluster)}`,
       ...nodes.map((node, index) => {
         const answer = answers[index];
         const who = `${plain(node.name)} ${plain(node.ip)} (vmid ${node.vmid}, MAC ${plain(node.mac)})`;
