@@ -179,6 +179,50 @@ describe("the talos stage's live facts", () => {
   });
 });
 
+describe("the talos stage's live facts after the install", () => {
+  it("asks an installed node with the talosconfig once the maintenance API refuses, and says where the credentials are", async () => {
+    const bin = folder("talosctl-stub-");
+    // A stand-in talosctl: every node is installed, so only the talosconfig gets an answer.
+    writeFileSync(
+      join(bin, "talosctl"),
+      [
+        "#!/usr/bin/env bash",
+        'if [ "$1" = "--talosconfig" ] && [ "$7" = "version" ]; then',
+        `  printf '%s' '${VERSION_OUTPUT.replace("v1.11.5", "v1.12.4")}'`,
+        'elif [ "$1" = "--talosconfig" ] && [ "$7" = "get" ]; then',
+        `  printf '%s\n' '${DISKS_TABLE}'`,
+        "else",
+        '  echo "error getting version: rpc error: code = Unavailable desc = connection error: desc = "transport: authentication handshake failed: tls: certificate required"" >&2; exit 1',
+        "fi",
+      ].join("\n"),
+    );
+    chmodSync(join(bin, "talosctl"), 0o755);
+    const dir = homelab(EXAMPLE_CLUSTER_FILE, {
+      "talos/clusterconfig/talosconfig": "context: prox-n100\n",
+      "talos/secrets.yaml": "cluster: {}\n",
+    });
+    const facts = await gather("talos", dir, { PATH: `${bin}:/usr/bin:/bin` });
+    const nodes = section(facts, "Talos nodes: the cluster file against what answers") ?? [];
+    expect(nodes.slice(1)).toEqual([
+      "cp-1 192.168.1.21 (vmid 121, MAC bc:24:11:00:00:21): answers with the talosconfig, Talos v1.12.4 installed",
+      "cp-2 192.168.1.22 (vmid 122, MAC bc:24:11:00:00:22): answers with the talosconfig, Talos v1.12.4 installed",
+      "cp-3 192.168.1.23 (vmid 123, MAC bc:24:11:00:00:23): answers with the talosconfig, Talos v1.12.4 installed",
+      "w-1 192.168.1.31 (vmid 131, MAC bc:24:11:00:00:31): answers with the talosconfig, Talos v1.12.4 installed",
+    ]);
+    expect(section(facts, "Disks each node sees, against the cluster file's install disk")?.[3]).toBe(
+      "w-1 192.168.1.31: disks /dev/sda (34 GB, virtio); install disk in the cluster file: /dev/sda",
+    );
+    expect(section(facts, "Generated credentials (names only, never read)")).toEqual([
+      "secrets (talosctl gen secrets): talos/secrets.yaml in the repo's folder, present",
+      "talosconfig: talos/clusterconfig/talosconfig in the repo's folder, present",
+      "kubeconfig: kubeconfig in the repo's folder, not there yet",
+    ]);
+    // The cluster file names no reachable Proxmox here: one line, the Talos facts stand.
+    expect(facts.unavailable).toHaveLength(1);
+    expect(facts.unavailable[0]).toMatch(/^Proxmox: PROXMOX_TOKEN_SECRET is not set/);
+  });
+});
+
 describe("the infra stage's live facts", () => {
   it("says the deploy key is not where the cluster file says and which key files are there, and where a CNI manifest's YAML breaks", async () => {
     const dir = homelab(
