@@ -134,7 +134,7 @@ describe("where the error points", () => {
     );
     // The last line is the failure; the command line above it would point at the whole flux block.
     expect(pointers).toEqual([
-      expect.objectContaining({ path: "config/clusters/prox-n100.yaml", line: 6, word: "deploy-key.pem" }),
+      expect.objectContaining({ path: "config/clusters/prox-n100.yaml", line: 6, words: ["deploy-key.pem"] }),
     ]);
   });
 
@@ -153,7 +153,31 @@ describe("where the error points", () => {
     ];
     const pointers = errorPointers(["HelmRelease default/echo is not Ready: Helm upgrade failed"], files);
     expect(pointers).toEqual([
-      { path: "kubernetes/apps/default/echo/app/helmrelease.yaml", line: 0, word: "default/echo", text: "" },
+      {
+        path: "kubernetes/apps/default/echo/app/helmrelease.yaml",
+        line: 0,
+        words: ["default/echo"],
+        text: "",
+      },
+    ]);
+  });
+
+  it("names the value the error quotes or a path before the node and address it happened on, once per line", () => {
+    const cluster = [
+      "talos:",
+      "  installDisk: /dev/vda   # scsi disks appear as /dev/sda; virtio-blk as /dev/vda",
+      "nodes:",
+      "  - { name: cp-1, role: controlplane, ip: 192.168.1.21 }",
+    ].join("\n");
+    const pointers = errorPointers(
+      [
+        "talos: cp-1 (192.168.1.21): install disk /dev/vda is not on the node; its disks: /dev/sda (69 GB, scsi); set talos.installDisk",
+      ],
+      [{ path: "config/clusters/prox-n100.yaml", content: cluster, reason: "" }],
+    );
+    expect(pointers.map((pointer) => [pointer.line, pointer.words])).toEqual([
+      [2, ["/dev/vda", "/dev/sda"]],
+      [4, ["cp-1", "192.168.1.21"]],
     ]);
   });
 

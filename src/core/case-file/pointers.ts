@@ -5,7 +5,8 @@ export interface ErrorPointer {
   path: string;
   /** 1-based; 0 when the file's path itself names the word (`kubernetes/apps/default/echo/…`). */
   line: number;
-  word: string;
+  /** The error's words found there, the most telling first. */
+  words: string[];
   /** The line, trimmed and shortened, or "" for a path match. */
   text: string;
 }
@@ -26,7 +27,7 @@ export function errorPointers(
   files: readonly CaseFileContent[],
 ): ErrorPointer[] {
   for (const errorLine of [...errorLines].reverse()) {
-    const found = pointersOf(distinctWords(errorLine), files);
+    const found = pointersOf(byWeight(errorLine, distinctWords(errorLine)), files);
     if (found.length > 0) {
       return found.slice(0, MAX_POINTERS);
     }
@@ -34,12 +35,31 @@ export function errorPointers(
   return [];
 }
 
+/**
+ * The words the error quotes first (`storage "local-zfs"`), then paths (`/dev/vda`), then the
+ * rest (node names, addresses), which more often only say where the failure happened.
+ */
+function byWeight(errorLine: string, words: readonly string[]): string[] {
+  const weight = (word: string) =>
+    errorLine.includes(`"${word}"`) || errorLine.includes(`'${word}'`) ? 0 : word.includes("/") ? 1 : 2;
+  return [...words].sort((a, b) => weight(a) - weight(b));
+}
+
+/** Each place that holds one of `words`, once, with every word found there. */
 function pointersOf(words: readonly string[], files: readonly CaseFileContent[]): ErrorPointer[] {
   const found: ErrorPointer[] = [];
+  const add = (pointer: Omit<ErrorPointer, "words">, word: string) => {
+    const same = found.find((known) => known.path === pointer.path && known.line === pointer.line);
+    if (same) {
+      same.words.push(word);
+    } else {
+      found.push({ ...pointer, words: [word] });
+    }
+  };
   for (const word of words) {
     for (const file of files) {
       if (word.includes("/") && `/${file.path}/`.includes(`/${word}/`)) {
-        found.push({ path: file.path, line: 0, word, text: "" });
+        add({ path: file.path, line: 0, text: "" }, word);
         continue;
       }
       const lines = file.content.split("\n");
@@ -49,12 +69,14 @@ function pointersOf(words: readonly string[], files: readonly CaseFileContent[])
       }
       for (const index of hits) {
         const text = (lines[index] ?? "").trim();
-        found.push({
-          path: file.path,
-          line: index + 1,
+        add(
+          {
+            path: file.path,
+            line: index + 1,
+            text: text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS - 1)}…` : text,
+          },
           word,
-          text: text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS - 1)}…` : text,
-        });
+        );
       }
     }
   }

@@ -21,8 +21,8 @@ export function pointersSection(pointers: ErrorPointer[]): string | undefined {
   for (const pointer of pointers) {
     lines.push(
       pointer.line === 0
-        ? `- ${inlineCode(pointer.path)}: its path names ${inlineCode(pointer.word)}`
-        : `- ${inlineCode(pointer.path)} line ${pointer.line} holds ${inlineCode(pointer.word)}: ${inlineCode(pointer.text)}`,
+        ? `- ${inlineCode(pointer.path)}: its path names ${pointer.words.map(inlineCode).join(", ")}`
+        : `- ${inlineCode(pointer.path)} line ${pointer.line} holds ${pointer.words.map(inlineCode).join(", ")}: ${inlineCode(pointer.text)}`,
     );
   }
   return lines.join("\n");
