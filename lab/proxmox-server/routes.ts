@@ -228,7 +228,8 @@ export const ROUTES: readonly Route[] = [
   {
     method: "GET",
     pattern: /^\/cluster\/nextid$/,
-    privilege: () => "/vms, VM.Allocate",
+    // Any user may ask (`user => 'all'`, proxmox/pve-manager@14a22df3 PVE/API2/Cluster.pm:1018).
+    privilege: () => "",
     handle: ({ world }) => {
       let vmid = 100;
       while (world.proxmox.vms[String(vmid)]) {

@@ -81,11 +81,14 @@ export async function wireFixers(deps: FixerDeps): Promise<FixerPorts> {
     return chosen && executorPort(chosen, { ...deps, land, signal: deps.signal });
   });
   const escalator = once(async () => {
-    const [{ createEscalator }, { rules, redactor, land }] = await Promise.all([
+    const [{ createEscalator }, { homelabCaseFacts }, { rules, redactor, land }] = await Promise.all([
       import("../escalation/stage-escalation.ts"),
+      import("../homelab/case-facts/index.ts"),
       shared(),
     ]);
-    return createEscalator({ ...deps, rules, redactor, land });
+    // The homelab pack's live facts for the case file; the engine knows only the port.
+    const caseFacts = homelabCaseFacts({ repoRoot: deps.repoRoot, env: deps.env });
+    return createEscalator({ ...deps, rules, redactor, land, caseFacts });
   });
 
   const kind = deps.settings.executor;

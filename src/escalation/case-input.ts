@@ -5,7 +5,7 @@ import { gatherCaseContext } from "../adapters/case-context/index.ts";
 import type { DiagnosticResult } from "../adapters/diagnostics-runner/index.ts";
 import { readIfExists } from "../adapters/state-store/index.ts";
 import type { StageSpec } from "../config/index.ts";
-import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
+import type { CaseFileInput, CaseLiveFacts, CasePatch } from "../core/case-file/index.ts";
 import type { FixRequest } from "../core/fixers/index.ts";
 import { SEED_PROTECTED_PATHS, switchOffHandling, switchOffRules } from "../core/patch-guard/index.ts";
 import { DEFAULT_SECRET_GLOBS, withoutToolCredentials } from "../core/redaction/index.ts";
@@ -17,7 +17,13 @@ export async function caseInputFor(
   deps: StageEscalationDeps,
   request: FixRequest,
   spec: StageSpec,
-  extra: { caseId: string; version: number; diagnostics: DiagnosticResult[]; refused: CasePatch[] },
+  extra: {
+    caseId: string;
+    version: number;
+    diagnostics: DiagnosticResult[];
+    refused: CasePatch[];
+    liveFacts: CaseLiveFacts;
+  },
 ): Promise<CaseFileInput> {
   const worktree = deps.sideBranch.worktree;
   const memoText = await readIfExists(join(worktree, MASTER_MEMO_FILE));
@@ -78,6 +84,7 @@ export async function caseInputFor(
     ...(context.changesSinceGreen ? { changesSinceGreen: context.changesSinceGreen } : {}),
     earlierPatches: [...earlier, ...extra.refused],
     diagnostics: extra.diagnostics,
+    liveFacts: extra.liveFacts,
     ...(notes ? { executorNotes: notes } : {}),
     safety: {
       protectedPaths: [...SEED_PROTECTED_PATHS, ...deps.contextMap.protected],

@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { type DiagnosticResult, runDiagnostics } from "../adapters/diagnostics-runner/index.ts";
 import { resolveEdit } from "../adapters/edits/index.ts";
 import { createLlmClient, type LlmClient } from "../adapters/llm/index.ts";
@@ -6,10 +6,11 @@ import { type LandPatchDeps, landPatch, type SideBranch } from "../adapters/side
 import type { ContextMap, Settings, StageSpec } from "../config/index.ts";
 import type { CaseFileInput, CasePatch } from "../core/case-file/index.ts";
 import { filesToQuote, type RefusedEdit } from "../core/escalation/index.ts";
-import type { CaseRef, EscalationOutcome, EscalatorPort } from "../core/fixers/index.ts";
+import type { CaseRef, EscalationOutcome, EscalatorPort, FixRequest } from "../core/fixers/index.ts";
 import type { GuardRules } from "../core/patch-guard/index.ts";
 import { provenanceRefusal, untrustedOnlyWords } from "../core/provenance/index.ts";
 import type { Redactor } from "../core/redaction/index.ts";
+import { type CaseFactsPort, gatherCaseFacts } from "./case-facts.ts";
 import { caseInputFor, diagnosticsOptions } from "./case-input.ts";
 import { caseDirFor, escalateOnce, newCaseId, writeCaseFileOnly } from "./index.ts";
 
@@ -23,6 +24,8 @@ export interface StageEscalationDeps {
   redactor: Redactor;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  /** Live facts for the case file, from the stage pack (`NO_CASE_FACTS` when none knows the stages). */
+  caseFacts: CaseFactsPort;
   /** Injected in tests; built from `settings.openai` otherwise. */
   llm?: LlmClient;
 }
@@ -59,6 +62,7 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
         version: 1,
         diagnostics: [],
         refused: [],
+        liveFacts: await liveFactsFor(deps, request, spec),
       });
       await writeCaseFileOnly({ caseInput, caseDir, version: 1, redactor: deps.redactor });
       return { id: caseId, version: 1, dir: rel(deps, caseDir) };
@@ -77,12 +81,20 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
       /** The last answer's edit when it was refused: the next case file says why, quoting the current text. */
       let refusedEdit: RefusedEdit | undefined;
       let remaining = budget.remainingCalls;
+      // Once per escalation: diagnostics and refused patches change nothing the facts describe.
+      const liveFacts = await liveFactsFor(deps, request, spec);
       const finish = (outcome: EscalationOutcome): { outcome: EscalationOutcome; case: CaseRef } => ({
         outcome,
         case: { id: caseId, version: version - 1, dir: rel(deps, caseDir) },
       });
       while (remaining > 0 && !deps.signal.aborted) {
-        const caseInput = await caseInputFor(deps, request, spec, { caseId, version, diagnostics, refused });
+        const caseInput = await caseInputFor(deps, request, spec, {
+          caseId,
+          version,
+          diagnostics,
+          refused,
+          liveFacts,
+        });
         if (refusedEdit) {
           caseInput.refusedEdit = refusedEdit;
           refusedEdit = undefined;
@@ -200,19 +212,43 @@ export function createEscalator(deps: StageEscalationDeps): EscalatorPort {
   };
 }
 
+/** The stage pack's live facts for this failure, gathered read-only within their deadline. */
+function liveFactsFor(deps: StageEscalationDeps, request: FixRequest, spec: StageSpec) {
+  const { worktree, repoRoot } = deps.sideBranch;
+  return gatherCaseFacts(
+    deps.caseFacts,
+    {
+      stage: request.stage,
+      command: spec.command,
+      // The homelab may be a sub-folder of the git repository the worktree checks out.
+      homelabDir: join(worktree, relative(repoRoot, deps.repoRoot)),
+    },
+    deps.signal,
+  );
+}
+
 /**
- * What the human wrote (the stage's configuration, its files, the memo) against what came from
- * outside (the log, diagnostics' output, the executor's notes, earlier answers' diffs).
+ * What the human wrote (the stage's configuration, its files, the memo) and what the
+ * orchestrator observed itself (live facts it parsed and checked by shape: names, ids, paths),
+ * against what came from outside (the log, diagnostics' output, a tool's own words among the
+ * facts, the executor's notes, earlier answers' diffs). A fix that uses a storage name only the
+ * live facts hold is the point of gathering them, not an injection.
  */
-function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
+export function provenanceSources(caseInput: CaseFileInput, spec: StageSpec) {
+  const sections = caseInput.liveFacts?.sections ?? [];
+  const factText = (kind: "observed" | "quoted") =>
+    sections.filter((section) => section.kind === kind).map((section) => section.lines.join("\n"));
   return {
     trusted: [
       JSON.stringify(spec),
       ...caseInput.files.map((file) => `${file.path}\n${file.content}`),
       ...caseInput.memoSections.map((section) => section.text),
+      ...factText("observed"),
     ],
     untrusted: [
       caseInput.logTail,
+      ...factText("quoted"),
+      ...(caseInput.liveFacts?.unavailable ?? []),
       ...caseInput.diagnostics.map((diagnostic) => diagnostic.output ?? ""),
       caseInput.executorNotes?.summary ?? "",
       ...caseInput.earlierPatches.map((patch) => patch.diff ?? ""),

@@ -1,4 +1,6 @@
 import { charsFor, DEFAULT_TOKEN_BUDGET, estimateTokens, keepHeadAndTail, keepTail } from "./budget.ts";
+import { selectFacts } from "./fit-facts.ts";
+import { errorPointers } from "./pointers.ts";
 import { LOG_MARK, LOG_PLAIN, renderCaseFile, type Selection } from "./render.ts";
 import type { CaseFile, CaseFileContent, CaseFileInput } from "./types.ts";
 
@@ -7,12 +9,15 @@ const MIN_USEFUL_TOKENS = 200;
 /** Shares of the space left after the fixed sections. */
 const LOG_SHARE = 0.25;
 const DIAGNOSTICS_SHARE = 0.4;
+/** Live facts come after the log and the diagnostics: they are cut first when space is short. */
+const FACTS_SHARE = 0.2;
 const ONE_FILE_SHARE = 0.35;
 
 /**
  * Builds the case file: Markdown a person can read and exactly what is sent. The budget is met by
  * ranking and trimming, in this order of claim on the space: the log tail (trimmed from the top),
- * diagnostics output (head and tail), files the executor opened, files the log mentions, the memo
+ * diagnostics output (head and tail), the live facts (whole sections, the last cut short),
+ * files the executor opened, files the log mentions, the memo
  * sections, the diff stat since green, the other files, then the diff hunks. What is cut or left
  * out is listed in the case file itself.
  */
@@ -39,6 +44,8 @@ function select(input: CaseFileInput, budget: number): Selection {
     logTail: "",
     logNote: undefined,
     diagnostics: input.diagnostics.map((diagnostic) => ({ ...diagnostic, output: "" })),
+    facts: undefined,
+    pointers: errorPointers(input.fingerprint.lines, input.files),
     files: [],
     memo: [],
     changes: undefined,
@@ -75,6 +82,14 @@ function select(input: CaseFileInput, budget: number): Selection {
     left -= estimateTokens(trimmed.text);
     return { ...diagnostic, output: trimmed.text };
   });
+
+  const facts = input.liveFacts
+    ? selectFacts(input.liveFacts, Math.min(Math.max(0, left), space * FACTS_SHARE))
+    : undefined;
+  if (facts) {
+    omitted.push(...facts.omitted);
+    left -= facts.tokens;
+  }
 
   // Files and the other context, by rank.
   const ranked = rankFiles(input.files, input.executorNotes?.filesOpened ?? [], input.logTail);
@@ -144,7 +159,17 @@ function select(input: CaseFileInput, budget: number): Selection {
   for (const skipped of input.skippedFiles ?? []) {
     omitted.push(`file \`${skipped.path}\`: ${skipped.reason}`);
   }
-  return { logTail: log.text, logNote, diagnostics, files, memo, changes, omitted };
+  return {
+    logTail: log.text,
+    logNote,
+    diagnostics,
+    facts: facts?.selected,
+    pointers: empty.pointers,
+    files,
+    memo,
+    changes,
+    omitted,
+  };
 }
 
 /** Prefixes the fingerprint's lines with `>> ` so a reader sees at once which lines matter. */

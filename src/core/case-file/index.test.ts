@@ -125,7 +125,25 @@ function talosCase(overrides: Partial<CaseFileInput> = {}): CaseFileInput {
 // Snapshots end in .md.snap, not .md: the formatter would otherwise reflow the very text we send.
 describe("buildCaseFile", () => {
   it("writes a first case file a person can read", async () => {
-    const caseFile = buildCaseFile(talosCase());
+    const caseFile = buildCaseFile(
+      talosCase({
+        // The node booted an older ISO than the config's contract: the facts say so at once.
+        liveFacts: {
+          sections: [
+            {
+              title: "Talos nodes: the cluster file against what answers",
+              source: "talosctl version --insecure -n <ip>",
+              kind: "observed",
+              lines: [
+                "talos.version in the cluster file: v1.12.0",
+                "home-cp1 10.0.0.11 (vmid 111, MAC bc:24:11:00:00:11): answers in maintenance mode, Talos v1.11.5 (the ISO it booted; not installed yet)",
+              ],
+            },
+          ],
+          unavailable: ["GET /cluster/nextid: no answer within 15000 ms"],
+        },
+      }),
+    );
     await expect(caseFile.markdown).toMatchFileSnapshot("__snapshots__/talos-v1.md.snap");
     expect(caseFile.tokens).toBe(estimateTokens(caseFile.markdown));
     expect(caseFile.omitted).toEqual([

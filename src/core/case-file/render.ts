@@ -1,13 +1,18 @@
 import { EDIT_FORMAT_GUIDE, ESCALATION_ANSWER_JSON_SCHEMA, refusedEditSection } from "../escalation/index.ts";
 import { inlineCode, stripControls } from "../text/index.ts";
 import { fence, languageOf } from "./budget.ts";
-import type { CaseDiagnostic, CaseFileInput, CasePatch } from "./types.ts";
+import type { ErrorPointer } from "./pointers.ts";
+import { factsSection, pointersSection, UNTRUSTED } from "./render-facts.ts";
+import type { CaseDiagnostic, CaseFactSection, CaseFileInput, CasePatch } from "./types.ts";
 
 /** What the budget let in; rendered in the case file's fixed, readable order. */
 export interface Selection {
   logTail: string;
   logNote: string | undefined;
   diagnostics: CaseDiagnostic[];
+  /** The live facts that fit (sections possibly cut short), and what could not be gathered. */
+  facts: { sections: CaseFactSection[]; unavailable: string[] } | undefined;
+  pointers: ErrorPointer[];
   files: { path: string; reason: string; content: string; note: string | undefined }[];
   memo: { heading: string; text: string }[];
   changes: { since: string; stat: string; hunks: string | undefined } | undefined;
@@ -16,9 +21,6 @@ export interface Selection {
 
 export const LOG_MARK = ">> ";
 export const LOG_PLAIN = "   ";
-
-/** Marks a section whose text comes from logs, files, commands or a model, not from the orchestrator. */
-export const UNTRUSTED = "(untrusted data)";
 
 /**
  * The case file's Markdown. Every untrusted section is marked in its heading, file names are
@@ -33,6 +35,8 @@ export function renderCaseFile(input: CaseFileInput, selection: Selection): stri
     criteriaSection(input),
     fingerprintSection(input),
     logSection(input, selection),
+    pointersSection(selection.pointers),
+    selection.facts ? factsSection(selection.facts) : undefined,
     input.executorNotes ? executorSection(input.executorNotes) : undefined,
     patchesSection(input.earlierPatches),
     input.refusedEdit ? refusedEditSection(input.refusedEdit) : undefined,

@@ -25,6 +25,8 @@ export interface CaseFileInput {
   /** The last answer's edit, when it was refused: why, and the current text it should have quoted. */
   refusedEdit?: RefusedEdit;
   diagnostics: CaseDiagnostic[];
+  /** What the systems the stage works on say right now, read-only (Proxmox, talosctl, flux, files). */
+  liveFacts?: CaseLiveFacts;
   executorNotes?: { summary: string; filesOpened: string[] };
   safety: CaseSafetyRules;
   /** Model calls left after this one, so the model can weigh diagnostics against a patch. */
@@ -98,6 +100,29 @@ export interface CaseSafetyRules {
   stageFiles?: string[];
   /** What counts as switching a check off instead of fixing the fault, one sentence each. */
   switchOffRules?: readonly string[];
+}
+
+/**
+ * Live facts gathered read-only when the case file is built, so a model need not spend calls on
+ * diagnostics or guess: a node's real disks, the Proxmox names, the Flux conditions, ...
+ */
+export interface CaseLiveFacts {
+  sections: CaseFactSection[];
+  /** One line each: a fact that could not be gathered, and why (never fatal). */
+  unavailable: string[];
+}
+
+export interface CaseFactSection {
+  title: string;
+  /** The read-only call the facts come from: `GET /nodes/pve/storage`, `talosctl get disks --insecure -n …`. */
+  source: string;
+  /**
+   * `observed`: values the orchestrator parsed and checked by shape (names, ids, paths,
+   * addresses), which a fix may use; `quoted`: a tool's own free text (a Flux message), shown
+   * as untrusted data like a log.
+   */
+  kind: "observed" | "quoted";
+  lines: string[];
 }
 
 export interface CaseFile {

@@ -155,6 +155,16 @@ export class ProxmoxClient {
     this.#data("PUT", path, response.body, z.null());
   }
 
+  /**
+   * The lowest vmid no VM or container uses (`GET /cluster/nextid`): any user may ask, and the
+   * answer is the first free id from the datacenter's `next-id` lower bound, 100 by default
+   * (proxmox/pve-manager@14a22df3 PVE/API2/Cluster.pm:1012-1053). The JSON API sends it as a
+   * number or a numeric string, so both are read.
+   */
+  async nextVmid(): Promise<number> {
+    return Number(await this.#get("/cluster/nextid", z.union([z.number(), z.string().regex(/^\d+$/)])));
+  }
+
   /** Creates a VM; returns the task's UPID. */
   createVm(node: string, params: CreateVmParams): Promise<string> {
     return this.#post(`/nodes/${seg(node)}/qemu`, params);

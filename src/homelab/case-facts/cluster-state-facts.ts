@@ -1,0 +1,162 @@
+import { PROMETHEUS_TARGETS } from "../stages/flux-checks.ts";
+import { generatedPaths } from "../stages/index.ts";
+import { Flux, type FluxObjectStatus, Kubectl, parseKubectlTable } from "../tools/index.ts";
+import { type FactSheet, plain } from "./fact-sheet.ts";
+import { exists } from "./talos-facts.ts";
+
+/** One kubectl or flux call's limit. */
+const TOOL_TIMEOUT_MS = 15_000;
+/** A Flux message is free text; this much of it says why. */
+const MAX_MESSAGE_CHARS = 240;
+
+export interface ClusterStateOptions {
+  readonly repoRoot: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The Kubernetes wrappers on the talos stage's kubeconfig, or undefined (said once) before it exists. */
+export async function clusterTools(sheet: FactSheet, options: ClusterStateOptions) {
+  const { kubeconfig } = generatedPaths(options.repoRoot);
+  if (!(await exists(kubeconfig))) {
+    sheet.fail(
+      "Kubernetes and Flux",
+      new Error("no kubeconfig in the repo's folder yet (the talos stage writes it)"),
+    );
+    return undefined;
+  }
+  const base = { cwd: options.repoRoot, env: options.env, timeoutMs: TOOL_TIMEOUT_MS, kubeconfig };
+  return { flux: new Flux(base), kubectl: new Kubectl(base) };
+}
+
+type Tools = NonNullable<Awaited<ReturnType<typeof clusterTools>>>;
+
+/**
+ * Every Kustomization and HelmRelease with its READY column and message (`flux get ks|hr -A`,
+ * tab-separated tables: fluxcd/flux2@v2.9.4 cmd/flux/get.go:190-236), the ones not Ready first.
+ * The message is Flux's own text: quoted, untrusted.
+ */
+export async function fluxFacts(sheet: FactSheet, { flux }: Tools): Promise<void> {
+  const [kustomizations, helmReleases] = await Promise.all([
+    sheet.attempt("flux get kustomizations -A", () => flux.kustomizations()),
+    sheet.attempt("flux get helmreleases -A", () => flux.helmReleases()),
+  ]);
+  const objects = [
+    ...(kustomizations ?? []).map((object) => ({ kind: "Kustomization", ...object })),
+    ...(helmReleases ?? []).map((object) => ({ kind: "HelmRelease", ...object })),
+  ];
+  if (kustomizations === undefined && helmReleases === undefined) {
+    return;
+  }
+  const notReady = objects.filter((object) => object.ready !== "True");
+  const ready = objects.filter((object) => object.ready === "True");
+  sheet.add({
+    title: "Flux objects not Ready",
+    source: "flux get ks -A; flux get hr -A",
+    kind: "quoted",
+    lines:
+      objects.length === 0
+        ? ["none: Flux has no Kustomizations or HelmReleases yet"]
+        : notReady.length === 0
+          ? [`none: all ${objects.length} Kustomizations and HelmReleases are Ready`]
+          : notReady.map(fluxLine),
+  });
+  sheet.add({
+    title: "Flux objects Ready",
+    source: "flux get ks -A; flux get hr -A",
+    kind: "observed",
+    lines: ready.map((object) => `${object.kind} ${plain(object.namespace)}/${plain(object.name)}`),
+  });
+}
+
+function fluxLine(object: FluxObjectStatus & { kind: string }): string {
+  const message =
+    object.message.length > MAX_MESSAGE_CHARS
+      ? `${object.message.slice(0, MAX_MESSAGE_CHARS - 1)}…`
+      : object.message;
+  return `${object.kind} ${object.namespace}/${object.name}: READY ${object.ready || "?"}: ${message}`;
+}
+
+/**
+ * cert-manager Certificates that are not Ready: `kubectl get certificate -A` prints the CRD's
+ * printer columns READY (the Ready condition's status) and SECRET (cert-manager/cert-manager@a39748ae
+ * deploy/crds/crd-certificates.yaml:32-37).
+ */
+export async function certificateFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
+  const rows = await sheet.attempt("kubectl get certificate -A", async () =>
+    parseKubectlTable(await kubectl.run(["get", "certificate", "-A"])),
+  );
+  if (rows === undefined) {
+    return;
+  }
+  const notReady = rows.filter((row) => row["READY"] !== "True");
+  sheet.add({
+    title: "Certificates not Ready",
+    source: "kubectl get certificate -A",
+    kind: "observed",
+    lines:
+      rows.length === 0
+        ? ["no Certificates at all yet"]
+        : notReady.length === 0
+          ? [`none: all ${rows.length} are Ready`]
+          : notReady.map(
+              (row) =>
+                `${plain(row["NAMESPACE"])}/${plain(row["NAME"])}: READY ${plain(row["READY"] || "?")}, secret ${plain(row["SECRET"])}`,
+            ),
+  });
+}
+
+/**
+ * Prometheus scrape targets that are down, with the scrape error (the targets API through the
+ * API server proxy, `data.activeTargets[].health` (up, down, unknown), `lastError` and
+ * `scrapeUrl`: https://prometheus.io/docs/prometheus/latest/querying/api/#targets). The error
+ * is Prometheus's own text: quoted.
+ */
+export async function prometheusFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
+  const answer = await sheet.attempt(
+    `kubectl get --raw ${PROMETHEUS_TARGETS}`,
+    async () =>
+      JSON.parse(await kubectl.raw(PROMETHEUS_TARGETS)) as {
+        data?: {
+          activeTargets?: {
+            labels?: Record<string, string>;
+            health?: string;
+            lastError?: string;
+            scrapeUrl?: string;
+          }[];
+        };
+      },
+  );
+  if (answer === undefined) {
+    return;
+  }
+  const targets = answer.data?.activeTargets ?? [];
+  const down = targets.filter((target) => target.health === "down");
+  sheet.add({
+    title: "Prometheus targets down",
+    source: "kubectl get --raw …/prometheus-operated:9090/proxy/api/v1/targets",
+    kind: "quoted",
+    lines:
+      down.length === 0
+        ? [`none of ${targets.length} targets is down`]
+        : down.map(
+            (target) =>
+              `job ${target.labels?.["job"] ?? "?"} (${target.scrapeUrl ?? target.labels?.["instance"] ?? "?"}): down: ${target.lastError ?? ""}`,
+          ),
+  });
+}
+
+/** The Kubernetes nodes and their Ready condition (`kubectl get nodes -o json`). */
+export async function kubernetesNodeFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
+  const nodes = await sheet.attempt("kubectl get nodes -o json", () => kubectl.nodes());
+  if (nodes) {
+    sheet.add({
+      title: "Kubernetes nodes",
+      source: "kubectl get nodes -o json",
+      kind: "observed",
+      lines:
+        nodes.length === 0
+          ? ["none registered"]
+          : nodes.map((node) => `${plain(node.name)}: Ready ${plain(node.ready)}`),
+    });
+  }
+}
