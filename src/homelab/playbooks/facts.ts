@@ -1,17 +1,55 @@
 import { runArgv } from "../../adapters/process/index.ts";
 import { parseClusterFile } from "../cluster-file/index.ts";
-import { connectionFromCluster, ProxmoxClient } from "../proxmox/index.ts";
+import { connectionFromCluster, ProxmoxClient, type ProxmoxConnection } from "../proxmox/index.ts";
+import type { ProviderAccess, ProxmoxAccess } from "./fact-stores/types.ts";
 import type { PlaybookFactSource } from "./types.ts";
 
 const TALOSCTL_TIMEOUT_MS = 30_000;
 
 /**
- * Facts from the real systems, read-only: the Proxmox API as the cluster file describes it (token
- * secret from the environment or its file, never from the repo) and `talosctl get disks --insecure`.
+ * The connection a Terraform repo's bpg/proxmox provider uses: its `endpoint`, `api_token` and
+ * `insecure` arguments (resolved through the module's variables), each else from
+ * PROXMOX_VE_ENDPOINT, PROXMOX_VE_API_TOKEN (`user@realm!tokenid=secret`) and PROXMOX_VE_INSECURE
+ * (bpg/terraform-provider-proxmox@01a8f97 docs/index.md, "Argument Reference"). The endpoint is
+ * given without /api2/json there; the client adds it.
+ */
+export function connectionFromProvider(access: ProviderAccess, env: NodeJS.ProcessEnv): ProxmoxConnection {
+  const endpoint = access.endpoint ?? env["PROXMOX_VE_ENDPOINT"];
+  const token = access.apiToken ?? env["PROXMOX_VE_API_TOKEN"];
+  const split = token === undefined ? undefined : /^([^!=\s]+![^=\s]+)=(\S+)$/.exec(token.trim());
+  if (endpoint === undefined || split === undefined || split === null) {
+    const missing = [
+      endpoint === undefined
+        ? "the endpoint (provider argument endpoint, or PROXMOX_VE_ENDPOINT)"
+        : undefined,
+      split === undefined
+        ? "an API token (provider argument api_token, or PROXMOX_VE_API_TOKEN)"
+        : split === null
+          ? "an API token of the form user@realm!tokenid=secret"
+          : undefined,
+    ].filter((item): item is string => item !== undefined);
+    throw new Error(`the Proxmox provider in ${access.dir} gives no ${missing.join(" and no ")}`);
+  }
+  const insecureEnv = env["PROXMOX_VE_INSECURE"];
+  return {
+    endpoint,
+    tokenId: split[1] as string,
+    tokenSecret: split[2] as string,
+    tls: { insecure: access.insecure ?? (insecureEnv === "true" || insecureEnv === "1") },
+  };
+}
+
+/**
+ * Facts from the real systems, read-only: the Proxmox API as the cluster file (token secret from
+ * the environment or its file, never from the repo) or the Terraform provider describes it, and
+ * `talosctl get disks --insecure`.
  */
 export function liveFactSource(options: { baseDir: string; env: NodeJS.ProcessEnv }): PlaybookFactSource {
-  const client = async (clusterText: string) => {
-    const cluster = parseClusterFile(clusterText, "cluster file");
+  const client = async (access: ProxmoxAccess) => {
+    if (typeof access !== "string") {
+      return new ProxmoxClient(connectionFromProvider(access, options.env));
+    }
+    const cluster = parseClusterFile(access, "cluster file");
     return new ProxmoxClient(
       await connectionFromCluster(cluster, { env: options.env, baseDir: options.baseDir }),
     );

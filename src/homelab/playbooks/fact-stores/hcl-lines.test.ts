@@ -63,7 +63,9 @@ describe("the HCL line reader", () => {
       notes: undefined,
       inline: "other",
     });
-    const storage = file.assignments.find((a) => a.name === "default" && a.blocks[0] === 'variable "vm_storage"');
+    const storage = file.assignments.find(
+      (a) => a.name === "default" && a.blocks[0] === 'variable "vm_storage"',
+    );
     expect(storage).toMatchObject({ depth: 1, line: 9, value: { kind: "string", text: "local-lvm" } });
   });
 
@@ -93,7 +95,7 @@ describe("the HCL line reader", () => {
     ["an unterminated string", 'variable "x" {\n  default = "open\n'],
     ["an unterminated heredoc", 'variable "x" {\n  description = <<EOT\n  never closed\n'],
     ["stray closing braces", "}}}\nname = 1\n"],
-    ["binary noise", "\u0000\u0001{{{\"\\"],
+    ["binary noise", '\u0000\u0001{{{"\\'],
     ["an empty file", ""],
   ])("does not throw on %s", (_name, text) => {
     expect(() => readHcl(text)).not.toThrow();

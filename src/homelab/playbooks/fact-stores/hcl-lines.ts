@@ -71,7 +71,12 @@ export function readHcl(text: string): HclFile {
         const assignment = readAssignment(line, lineStart);
         const headers = () => open.map((brace) => brace.header).filter((header) => header !== "");
         if (assignment) {
-          const record: HclAssignment = { ...assignment, line: lineNumber, depth: open.length, blocks: headers() };
+          const record: HclAssignment = {
+            ...assignment,
+            line: lineNumber,
+            depth: open.length,
+            blocks: headers(),
+          };
           assignments.push(record);
           open.at(-1)?.block?.attributes.push(record);
         }
@@ -80,13 +85,23 @@ export function readHcl(text: string): HclFile {
           if (brace === "}") {
             open.pop();
           } else if (header && index === 0) {
-            const block: HclBlock = { type: header.type, labels: header.labels, line: lineNumber, attributes: [] };
+            const block: HclBlock = {
+              type: header.type,
+              labels: header.labels,
+              line: lineNumber,
+              attributes: [],
+            };
             blocks.push(block);
             open.push({ header: [header.type, ...header.labels.map((l) => `"${l}"`)].join(" "), block });
             // A block on one line (`variable "x" { default = 1 }`): its first attribute is on this line.
             const inline = readAssignment(line.slice(header.bodyAt), lineStart + header.bodyAt);
             if (inline) {
-              const record: HclAssignment = { ...inline, line: lineNumber, depth: open.length, blocks: headers() };
+              const record: HclAssignment = {
+                ...inline,
+                line: lineNumber,
+                depth: open.length,
+                blocks: headers(),
+              };
               assignments.push(record);
               block.attributes.push(record);
             }
@@ -189,7 +204,10 @@ function endOfString(line: string, start: number): number {
 }
 
 /** `name = value` at the start of a line (not `==`), with the value read when it is simple. */
-function readAssignment(line: string, offset: number): Omit<HclAssignment, "line" | "depth" | "blocks"> | undefined {
+function readAssignment(
+  line: string,
+  offset: number,
+): Omit<HclAssignment, "line" | "depth" | "blocks"> | undefined {
   SPACE.lastIndex = 0;
   SPACE.exec(line);
   IDENT.lastIndex = SPACE.lastIndex;
