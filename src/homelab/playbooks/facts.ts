@@ -28,7 +28,7 @@ export function connectionFromProvider(access: ProviderAccess, env: NodeJS.Proce
           ? "an API token of the form user@realm!tokenid=secret"
           : undefined,
     ].filter((item): item is string => item !== undefined);
-    throw new Error(`the Proxmox provider in ${access.dir} gives no ${missing.join(" and no ")}`);
+    throw new Error(`the Proxmox provider in ${access.dir} is missing ${missing.join(" and ")}`);
   }
   const insecureEnv = env["PROXMOX_VE_INSECURE"];
   return {

@@ -1,0 +1,246 @@
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type LabFixture, startLabFixture } from "../../../../lab/proxmox-server/lab-fixture.ts";
+import { liveFactSource, runPlaybooks } from "../index.ts";
+
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../test/fixtures/repos");
+const TERRAFORM_FILES = ["terraform/main.tf", "terraform/variables.tf", "terraform/providers.tf"];
+const TALOS_FILES = ["talos/talconfig.yaml", "talos/talenv.yaml"];
+/** `talosctl get disks --insecure` on a Proxmox VM with a virtio disk (siderolabs/talos#11097's table, vda). */
+const VDA_TABLE = [
+  "NODE   NAMESPACE   TYPE   ID      VERSION   SIZE     READ ONLY   TRANSPORT   ROTATIONAL   WWID   MODEL           SERIAL",
+  "       runtime     Disk   loop0   2         4.1 kB   true",
+  "       runtime     Disk   vda     2         34 GB    false       virtio      true",
+  "       runtime     Disk   sr0     2         320 MB   false       ata                             QEMU DVD-ROM",
+].join("\n");
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+function repo(): string {
+  const root = mkdtempSync(join(tmpdir(), "fact-store-"));
+  cpSync(join(FIXTURES, "terraform-talhelper"), root, { recursive: true });
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  return root;
+}
+
+async function lab(options: Parameters<typeof startLabFixture>[0]): Promise<LabFixture> {
+  const fixture = await startLabFixture(options);
+  cleanups.push(() => fixture.close());
+  return fixture;
+}
+
+/** The bpg provider's connection from the environment, as its docs allow. */
+function providerEnv(fixture: LabFixture, extra: NodeJS.ProcessEnv = {}) {
+  return liveFactSource({
+    baseDir: tmpdir(),
+    env: {
+      PROXMOX_VE_ENDPOINT: fixture.server.url.replace(/\/api2\/json$/, "/"),
+      PROXMOX_VE_API_TOKEN: `${fixture.token.id}=${fixture.token.secret}`,
+      PATH: process.env["PATH"] ?? "",
+      ...extra,
+    },
+  });
+}
+
+const read = (root: string, path: string) => readFileSync(join(root, path), "utf8");
+/** bpg/proxmox's wording for a Proxmox 500 (proxmox/api/client.go; docs/index.md quotes the same shape). */
+const BPG_STORAGE_ERROR = [
+  "│ Error: error creating VM: received an HTTP 500 response - Reason: storage 'local-lvm' does not exist",
+  "│   with proxmox_virtual_environment_vm.cp[0],",
+];
+const evidence = (lines: string[]) => ({ lines, logTail: `${lines.join("\n")}\n` });
+
+describe("playbooks on a Terraform repo fix the value where Terraform reads it", () => {
+  it("changes the variable's default in variables.tf when no tfvars sets it, keeping the comment beside it", async () => {
+    const root = repo();
+    const fixture = await lab({ storages: { local: ["iso", "backup"], "local-zfs": ["images", "rootdir"] } });
+    const before = read(root, "terraform/variables.tf");
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence(BPG_STORAGE_ERROR),
+      facts: providerEnv(fixture),
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result).toMatchObject({
+      kind: "changed",
+      playbook: "proxmox-storage-missing",
+      path: "terraform/variables.tf",
+      summary: expect.stringContaining(
+        'variable "virtual_environment_storage" default (terraform/variables.tf:20): local-lvm does not exist on node pve; use local-zfs',
+      ),
+    });
+    expect(read(root, "terraform/variables.tf")).toBe(
+      before.replace('default     = "local-lvm" #', 'default     = "local-zfs" #'),
+    );
+  });
+
+  it("changes terraform.tfvars, which wins over the default, and leaves the default alone", async () => {
+    const root = repo();
+    const fixture = await lab({ storages: { "local-zfs": ["images"] } });
+    writeFileSync(
+      join(root, "terraform/terraform.tfvars"),
+      `# my lab\nproxmox_endpoint            = "${fixture.server.url}"\nvirtual_environment_storage = "local-lvm"\n`,
+    );
+    const defaults = read(root, "terraform/variables.tf");
+    const facts = liveFactSource({
+      baseDir: tmpdir(),
+      env: { PROXMOX_VE_API_TOKEN: `${fixture.token.id}=${fixture.token.secret}` },
+    });
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence(BPG_STORAGE_ERROR),
+      facts,
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result).toMatchObject({ kind: "changed", path: "terraform/terraform.tfvars" });
+    expect(read(root, "terraform/terraform.tfvars")).toContain('virtual_environment_storage = "local-zfs"\n');
+    expect(read(root, "terraform/terraform.tfvars")).toContain("# my lab\n");
+    expect(read(root, "terraform/variables.tf")).toBe(defaults);
+  });
+
+  it("switches a bridge named in a tfvars file to the node's only bridge, found from the task log line", async () => {
+    const root = repo();
+    const fixture = await lab({ bridges: ["vmbr1"] });
+    writeFileSync(join(root, "terraform/lab.auto.tfvars"), 'vm_bridge = "vmbr0"\n');
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([
+        '│ Error: error waiting for VM start: task "UPID:pve:0001661C:001F103F:69148263:qmstart:101:automation@pve!orchestrator:" failed to complete with exit code: start failed: QEMU exited with code 1',
+        "bridge 'vmbr0' does not exist",
+      ]),
+      facts: providerEnv(fixture),
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result).toMatchObject({
+      kind: "changed",
+      playbook: "proxmox-bridge-missing",
+      path: "terraform/lab.auto.tfvars",
+    });
+    expect(read(root, "terraform/lab.auto.tfvars")).toBe('vm_bridge = "vmbr1"\n');
+  });
+
+  it("leaves a value in a tfvars file linked in from the user's checkout to the human, and says where it is", async () => {
+    const root = repo();
+    const fixture = await lab({ storages: { "local-zfs": ["images"] } });
+    const outside = join(mkdtempSync(join(tmpdir(), "checkout-")), "secrets.auto.tfvars");
+    writeFileSync(outside, 'virtual_environment_storage = "local-lvm"\n');
+    symlinkSync(outside, join(root, "terraform/secrets.auto.tfvars"));
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence(BPG_STORAGE_ERROR),
+      facts: providerEnv(fixture),
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result.kind).toBe("no_change");
+    expect(result.kind === "no_change" && result.summary).toContain(
+      "terraform/secrets.auto.tfvars is local state linked from your checkout (git does not track it): change it there",
+    );
+    expect(readFileSync(outside, "utf8")).toBe('virtual_environment_storage = "local-lvm"\n');
+  });
+
+  it("says which connection setting is missing rather than guessing one", async () => {
+    const root = repo();
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence(BPG_STORAGE_ERROR),
+      facts: liveFactSource({ baseDir: tmpdir(), env: {} }),
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result.kind === "no_change" && result.summary).toContain(
+      "could not learn its facts: the Proxmox provider in terraform is missing the endpoint (provider argument endpoint, or PROXMOX_VE_ENDPOINT) and an API token (provider argument api_token, or PROXMOX_VE_API_TOKEN)",
+    );
+  });
+});
+
+describe("the install-disk playbook on a talhelper repo", () => {
+  function fakeTalosctl(table: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "fake-talosctl-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "talosctl"), `#!/bin/sh\ncat <<'TABLE'\n${table}\nTABLE\n`);
+    chmodSync(join(dir, "talosctl"), 0o755);
+    return dir;
+  }
+  /** The Talos installer's own failure as `talosctl dmesg` prints it for node 192.168.1.12. */
+  const installerLine =
+    "192.168.1.12: user: warning: [2026-11-29T18:02:11.204Z]: [talos] task install (1/1): failed: lstat /dev/sda: no such file or directory";
+  const talosFacts = (bin: string) =>
+    liveFactSource({ baseDir: tmpdir(), env: { PATH: `${bin}:${process.env["PATH"]}` } });
+
+  it("sets that node's installDisk in talconfig.yaml to the one disk it reports, and nothing else", async () => {
+    const root = repo();
+    const before = read(root, "talos/talconfig.yaml");
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([installerLine]),
+      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+      stageFiles: TALOS_FILES,
+    });
+    expect(result).toMatchObject({
+      kind: "changed",
+      playbook: "talos-install-disk-missing",
+      path: "talos/talconfig.yaml",
+      summary:
+        "talos-install-disk-missing: nodes.1.installDisk (talos-cp-2): /dev/sda does not exist on node talos-cp-2; use /dev/vda, its only disk",
+    });
+    const lines = before.split("\n");
+    lines[13] = "    installDisk: /dev/vda";
+    expect(read(root, "talos/talconfig.yaml")).toBe(lines.join("\n"));
+  });
+
+  it("changes the talenv.yaml value a ${VAR} in talconfig.yaml takes", async () => {
+    const root = repo();
+    const config = read(root, "talos/talconfig.yaml").replace(
+      "    installDisk: /dev/sda\n",
+      "    installDisk: ${CP2_DISK}\n",
+    );
+    writeFileSync(join(root, "talos/talconfig.yaml"), config);
+    writeFileSync(join(root, "talos/talenv.yaml"), "CLUSTER_VIP: 192.168.1.10\nCP2_DISK: /dev/sda # scsi\n");
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([installerLine]),
+      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+      stageFiles: TALOS_FILES,
+    });
+    expect(result).toMatchObject({ kind: "changed", path: "talos/talenv.yaml" });
+    expect(read(root, "talos/talenv.yaml")).toBe("CLUSTER_VIP: 192.168.1.10\nCP2_DISK: /dev/vda # scsi\n");
+    expect(read(root, "talos/talconfig.yaml")).toBe(config);
+  });
+
+  it("leaves a node with an installDiskSelector to the human", async () => {
+    const root = repo();
+    writeFileSync(
+      join(root, "talos/talconfig.yaml"),
+      read(root, "talos/talconfig.yaml").replace(
+        "    installDisk: /dev/sda\n",
+        "    installDiskSelector:\n      size: <= 64GB\n",
+      ),
+    );
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([installerLine]),
+      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+      stageFiles: TALOS_FILES,
+    });
+    expect(result.kind === "no_change" && result.summary).toContain(
+      "nodes.1.installDiskSelector is a disk selector; a human wrote it on purpose",
+    );
+  });
+
+  it("finds talconfig.yaml by itself when the stage names no files", async () => {
+    const root = repo();
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([installerLine]),
+      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+    });
+    expect(result).toMatchObject({ kind: "changed", path: "talos/talconfig.yaml" });
+  });
+});
