@@ -62,7 +62,8 @@ describe("init adopts the homelab a repo already is", () => {
   it("a Packer + Terraform + talhelper repo gets stages for packer, terraform and talhelper, and all runs them with its state", async () => {
     const root = fixtureRepo("terraform-talhelper", {
       "terraform/terraform.tfstate": JSON.stringify({ version: 4, serial: 41, resources: [] }),
-      "terraform/secrets.auto.tfvars": 'proxmox_api_token = "root@pam!tf=0000"\n',
+      "terraform/secrets.auto.tfvars":
+        'proxmox_endpoint  = "https://pve.lan:8006/"\nproxmox_api_token = "root@pam!tf=0000"\n',
       "talos/talsecret.yaml": "cluster:\n  id: abc\n",
     });
     const { env, log } = standIns();
