@@ -214,6 +214,30 @@ describe("the install-disk playbook on a talhelper repo", () => {
     expect(read(root, "talos/talconfig.yaml")).toBe(config);
   });
 
+  it("leaves a talenv.yaml that sops encrypts to the human", async () => {
+    const root = repo();
+    writeFileSync(
+      join(root, "talos/talconfig.yaml"),
+      read(root, "talos/talconfig.yaml").replace(
+        "    installDisk: /dev/sda\n",
+        `    installDisk: $${"{"}CP2_DISK}\n`,
+      ),
+    );
+    const encrypted =
+      "CP2_DISK: ENC[AES256_GCM,data:q1w2,iv:e3r4,tag:t5y6,type:str]\nsops:\n    version: 3.9.4\n";
+    writeFileSync(join(root, "talos/talenv.yaml"), encrypted);
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([installerLine]),
+      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+      stageFiles: TALOS_FILES,
+    });
+    expect(result.kind === "no_change" && result.summary).toContain(
+      "talos/talenv.yaml is encrypted with sops: a human must change CP2_DISK with sops",
+    );
+    expect(read(root, "talos/talenv.yaml")).toBe(encrypted);
+  });
+
   it("leaves a node with an installDiskSelector to the human", async () => {
     const root = repo();
     writeFileSync(

@@ -57,17 +57,20 @@ async function moduleStore(worktree: string, dir: string): Promise<FactStore | u
 
 async function talhelperAt(worktree: string, config: string): Promise<FactStore> {
   const dir = dirOf(config);
-  const envPath = dir === "." ? "talenv.yaml" : `${dir}/talenv.yaml`;
   let env: { path: string; text: string; linked: boolean } | undefined;
-  try {
-    const [text, stat] = await Promise.all([
-      readFile(join(worktree, envPath), "utf8"),
-      lstat(join(worktree, envPath)),
-    ]);
-    env = { path: envPath, text, linked: stat.isSymbolicLink() };
-  } catch (error) {
-    if (!isAbsent(error)) {
-      throw error;
+  for (const name of ["talenv.yaml", "talenv.sops.yaml"]) {
+    const envPath = dir === "." ? name : `${dir}/${name}`;
+    try {
+      const [text, stat] = await Promise.all([
+        readFile(join(worktree, envPath), "utf8"),
+        lstat(join(worktree, envPath)),
+      ]);
+      env = { path: envPath, text, linked: stat.isSymbolicLink() };
+      break;
+    } catch (error) {
+      if (!isAbsent(error)) {
+        throw error;
+      }
     }
   }
   return talhelperStore({

@@ -14,8 +14,9 @@ const ENV_REFERENCE = /^\$\{([A-Za-z_]\w*)\}$/;
  * A talhelper folder: talconfig.yaml's `nodes[]` carry `hostname`, `ipAddress`, `controlPlane`,
  * `installDisk` (a path) or `installDiskSelector` (a selector)
  * (budimanjojo/talhelper docs/docs/reference/configuration.md, "Node"); a value written as
- * `${VAR}` is substituted from talenv.yaml when talhelper generates the configs, so it is fixed
- * there (docs/docs/guides.md, environment substitution; cmd/genconfig.go reads talenv.yaml).
+ * `${VAR}` is substituted from talenv.yaml when `talhelper genconfig` loads it (cmd/genconfig.go;
+ * Homebrew's talhelper formula test expects "failed to load env file: trying to decrypt
+ * talenv.yaml with sops"), so it is fixed there, unless sops encrypts the file (a `sops:` key).
  * Proxmox storages and bridges are not talhelper's: this store names none.
  */
 export function talhelperStore({ config, env }: TalhelperFiles): FactStore {
@@ -82,7 +83,9 @@ function envSlot(env: NonNullable<TalhelperFiles["env"]>, name: string, current:
     content: undefined,
     readOnly: env.linked
       ? `${env.path} is local state linked from your checkout (git does not track it): change it there`
-      : undefined,
+      : /^sops:/m.test(env.text)
+        ? `${env.path} is encrypted with sops: a human must change ${name} with sops`
+        : undefined,
     edit: (value) => setScalar(env.text, [name], value),
   };
 }
