@@ -82,6 +82,11 @@ describe("preflight: Terraform variables without a value", () => {
       names: ["proxmox_endpoint", "nodes"],
     });
     expect(await unsetTerraformVariables(root, "echo terraform", "infra", {})).toBeUndefined();
+    // A check init wrote for a stage that calls the repo's task: `cd <module> && tofu plan …`.
+    expect(await unsetTerraformVariables(root, "cd infra && tofu plan -input=false", ".", {})).toEqual({
+      dir: "infra",
+      names: ["proxmox_endpoint", "nodes"],
+    });
   });
 
   it("reads a hostile or broken module without crashing, and still names what it could read", async () => {

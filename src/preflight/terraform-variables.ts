@@ -56,24 +56,33 @@ function assignedIn(name: string, text: string): string[] {
     .map((assignment) => assignment.name);
 }
 
-/** The folder a command runs Terraform in (`-chdir=DIR` moves it), its -var names and -var-files. */
+/**
+ * The folder a command runs Terraform in (a `cd DIR` part before it, then `-chdir=DIR`, move it),
+ * and the names its `-var` options set and the files its `-var-file` options name.
+ */
 function commandArguments(command: string, folder: string) {
   let dir = folder;
+  let terraformDir: string | undefined;
   const varFiles: string[] = [];
   const vars: string[] = [];
-  // Words of the parts that run terraform or tofu; quotes are kept so `-var 'a=b'` reads as a=b.
   for (const part of command.split(/&&|\|\||[;|\n]/)) {
+    // Quotes are kept together so `-var 'a=b'` reads as a=b.
     const words = part.trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
     const unquote = (word: string) => word.replace(/^(['"])(.*)\1$/, "$2");
+    if (words[0] === "cd" && words[1] !== undefined && terraformDir === undefined) {
+      dir = posix.normalize(posix.join(dir, unquote(words[1])));
+      continue;
+    }
     const at = words.findIndex((word) => TERRAFORM.has(word));
     if (at < 0 || !commandWords(part).some((word) => word.kind === "program" && TERRAFORM.has(word.text))) {
       continue;
     }
+    terraformDir ??= dir;
     for (let index = at + 1; index < words.length; index += 1) {
       const word = unquote(words[index] as string);
       const next = () => unquote(words[++index] ?? "");
       if (word.startsWith("-chdir=")) {
-        dir = posix.normalize(posix.join(folder, word.slice("-chdir=".length)));
+        terraformDir = posix.normalize(posix.join(dir, word.slice("-chdir=".length)));
       } else if (word === "-var-file" || word.startsWith("-var-file=")) {
         varFiles.push(word === "-var-file" ? next() : word.slice("-var-file=".length));
       } else if (word === "-var" || word.startsWith("-var=")) {
@@ -82,7 +91,7 @@ function commandArguments(command: string, folder: string) {
       }
     }
   }
-  return { dir, varFiles, vars };
+  return { dir: terraformDir ?? dir, varFiles, vars };
 }
 
 export interface UnsetVariables {
