@@ -106,6 +106,34 @@ describe("playbooks on a Terraform repo fix the value where Terraform reads it",
     expect(read(root, "terraform/variables.tf")).toBe(defaults);
   });
 
+  it("changes a storage kept per node inside a tfvars map, and leaves one named for two nodes to a human", async () => {
+    const root = repo();
+    const fixture = await lab({ storages: { "local-zfs": ["images"] } });
+    // The module's own default is another storage: only the map names local-lvm.
+    writeFileSync(
+      join(root, "terraform/variables.tf"),
+      read(root, "terraform/variables.tf").replace('"local-lvm" #', '"local-zfs" #'),
+    );
+    const one = 'nodes = {\n  cp1 = { ip = "192.168.1.21", datastore_id = "local-lvm" } # the first\n}\n';
+    writeFileSync(join(root, "terraform/terraform.tfvars"), one);
+    const options = { worktree: root, evidence: evidence(BPG_STORAGE_ERROR), facts: providerEnv(fixture) };
+    const changed = await runPlaybooks({ ...options, stageFiles: TERRAFORM_FILES });
+    expect(changed).toMatchObject({
+      kind: "changed",
+      path: "terraform/terraform.tfvars",
+      summary: expect.stringContaining("nodes → cp1 → datastore_id (terraform/terraform.tfvars:2)"),
+    });
+    expect(read(root, "terraform/terraform.tfvars")).toBe(one.replace('"local-lvm"', '"local-zfs"'));
+    writeFileSync(
+      join(root, "terraform/terraform.tfvars"),
+      'nodes = {\n  cp1 = { datastore_id = "local-lvm" }\n  cp2 = { datastore_id = "local-lvm" }\n}\n',
+    );
+    const two = await runPlaybooks({ ...options, stageFiles: TERRAFORM_FILES });
+    expect(two.kind === "no_change" && two.summary).toContain(
+      'names storage "local-lvm" in several places (nodes → cp1 → datastore_id (terraform/terraform.tfvars:2); nodes → cp2 → datastore_id (terraform/terraform.tfvars:3)); a human must choose',
+    );
+  });
+
   it("switches a bridge named in a tfvars file to the node's only bridge, found from the task log line", async () => {
     const root = repo();
     const fixture = await lab({ bridges: ["vmbr1"] });

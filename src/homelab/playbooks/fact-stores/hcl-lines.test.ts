@@ -91,6 +91,25 @@ describe("the HCL line reader", () => {
     ]);
   });
 
+  it("reads the pairs of a one-line object with the keys around them, and edits one in place", () => {
+    const text =
+      'nodes = {\n  cp1 = { ip = "192.168.1.21", datastore = "local-lvm", net = { bridge = "vmbr0" } }\n}\n';
+    const file = readHcl(text);
+    const pairs = file.assignments
+      .filter((a) => a.value.kind === "string")
+      .map((a) => [a.blocks.join("/"), a.name, a.value.kind === "string" ? a.value.text : ""]);
+    expect(pairs).toEqual([
+      ["nodes/cp1", "ip", "192.168.1.21"],
+      ["nodes/cp1", "datastore", "local-lvm"],
+      ["nodes/cp1/net", "bridge", "vmbr0"],
+    ]);
+    const bridge = file.assignments.find((a) => a.name === "bridge");
+    if (bridge?.value.kind !== "string") {
+      throw new Error("no bridge");
+    }
+    expect(replaceString(text, bridge.value, "vmbr1")).toBe(text.replace('"vmbr0"', '"vmbr1"'));
+  });
+
   it.each([
     ["an unterminated string", 'variable "x" {\n  default = "open\n'],
     ["an unterminated heredoc", 'variable "x" {\n  description = <<EOT\n  never closed\n'],

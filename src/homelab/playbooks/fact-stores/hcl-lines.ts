@@ -2,8 +2,9 @@
  * A small reader and in-place editor for the HCL a homelab's Terraform/OpenTofu keeps its facts
  * in: `name = "value"` assignments in `*.tfvars`, `variable "x" { default = … }` blocks and
  * literal attributes such as `datastore_id = "local-lvm"` in `*.tf`. It is not a parser of the
- * whole language (HashiCorp's own is Go only; the npm ports are unmaintained or WASM blobs): it
- * walks the text once, keeping track of strings (with `${…}` interpolation), `#`, `//` and
+ * whole language: the npm packages that read HCL (hcl2-parser 1.0.3, @cdktf/hcl2json 0.21.0, both
+ * HashiCorp's Go parser compiled for JavaScript, checked with `npm view`) turn it into JSON, which
+ * cannot be written back with its comments. This walks the text once, keeping track of strings (with `${…}` interpolation), `#`, `//` and
  * `/* *\/` comments, heredocs (`<<EOT` / `<<-EOT`) and braces, which is what it takes to know at
  * which depth and in which block an assignment stands
  * (github.com/hashicorp/hcl spec: hclsyntax/spec.md "Structural Elements", "Template Expressions"
@@ -72,13 +73,24 @@ export function readHcl(text: string): HclFile {
         const headers = () => open.map((brace) => brace.header).filter((header) => header !== "");
         if (assignment) {
           const record: HclAssignment = {
-            ...assignment,
+            name: assignment.name,
+            value: assignment.value,
             line: lineNumber,
             depth: open.length,
             blocks: headers(),
           };
           assignments.push(record);
           open.at(-1)?.block?.attributes.push(record);
+          // `cp1 = { ip = "192.168.1.21", datastore = "local-lvm" }`: the pairs of a one-line object.
+          for (const pair of inlinePairs(line, assignment.valueAt, lineStart)) {
+            assignments.push({
+              name: pair.name,
+              value: pair.value,
+              line: lineNumber,
+              depth: open.length + pair.path.length,
+              blocks: [...headers(), assignment.name, ...pair.path.slice(1)],
+            });
+          }
         }
         const header = assignment ? undefined : blockHeader(line);
         for (const [index, brace] of scanned.braces.entries()) {
@@ -97,7 +109,8 @@ export function readHcl(text: string): HclFile {
             const inline = readAssignment(line.slice(header.bodyAt), lineStart + header.bodyAt);
             if (inline) {
               const record: HclAssignment = {
-                ...inline,
+                name: inline.name,
+                value: inline.value,
                 line: lineNumber,
                 depth: open.length,
                 blocks: headers(),
@@ -207,7 +220,7 @@ function endOfString(line: string, start: number): number {
 function readAssignment(
   line: string,
   offset: number,
-): Omit<HclAssignment, "line" | "depth" | "blocks"> | undefined {
+): (Omit<HclAssignment, "line" | "depth" | "blocks"> & { valueAt: number }) | undefined {
   SPACE.lastIndex = 0;
   SPACE.exec(line);
   IDENT.lastIndex = SPACE.lastIndex;
@@ -220,7 +233,70 @@ function readAssignment(
     return undefined;
   }
   const valueAt = IDENT.lastIndex + rest[0].length;
-  return { name, value: readValue(line, valueAt, offset) };
+  return { name, value: readValue(line, valueAt, offset), valueAt };
+}
+
+/**
+ * The `key = "value"` pairs of the objects that open and close on this line from `from` on, each
+ * with the keys of the objects around it (`path[0]` is "", the outermost object).
+ */
+function inlinePairs(
+  line: string,
+  from: number,
+  offset: number,
+): { name: string; value: HclValue; path: string[] }[] {
+  const pairs: { name: string; value: HclValue; path: string[] }[] = [];
+  const path: string[] = [];
+  let pending = "";
+  let previous = "";
+  let at = from;
+  while (at < line.length) {
+    const char = line[at] as string;
+    if (char === "#" || (char === "/" && (line[at + 1] === "/" || line[at + 1] === "*"))) {
+      break;
+    }
+    if (char === '"') {
+      at = endOfString(line, at);
+      previous = '"';
+      continue;
+    }
+    if (char === "{") {
+      path.push(pending);
+      pending = "";
+    } else if (char === "}") {
+      path.pop();
+    } else if (path.length > 0 && (previous === "{" || previous === ",") && /[A-Za-z_]/.test(char)) {
+      const key = /^([A-Za-z_][\w-]*)[ 	]*=(?!=)[ 	]*/.exec(line.slice(at));
+      if (key) {
+        const name = key[1] as string;
+        const valueAt = at + key[0].length;
+        if (line[valueAt] === '"') {
+          const end = endOfString(line, valueAt);
+          const literal = line.slice(valueAt, end);
+          const next = line.slice(end).trimStart()[0];
+          if (literal.endsWith('"') && !/\$\{|%\{/.test(literal) && (next === "," || next === "}")) {
+            pairs.push({
+              name,
+              value: { kind: "string", text: unquote(literal), start: offset + valueAt, end: offset + end },
+              path: [...path],
+            });
+          }
+          at = end;
+          previous = '"';
+          continue;
+        }
+        pending = name;
+        at = valueAt;
+        previous = "=";
+        continue;
+      }
+    }
+    if (!/\s/.test(char)) {
+      previous = char;
+    }
+    at += 1;
+  }
+  return pairs;
 }
 
 function readValue(line: string, at: number, offset: number): HclValue {

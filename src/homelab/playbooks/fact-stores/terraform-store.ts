@@ -35,6 +35,14 @@ const ATTRIBUTES: Record<ProxmoxFactKind, readonly string[]> = {
   storage: ["datastore_id", "storage"],
   bridge: ["bridge"],
 };
+/**
+ * Inside a variable's value (a `nodes = { cp1 = { … } }` map in a tfvars file or a default),
+ * the keys are the module author's own: any key naming a storage or datastore, or a bridge.
+ */
+const VALUE_KEYS: Record<ProxmoxFactKind, RegExp> = {
+  storage: /storage|datastore/i,
+  bridge: /bridge/i,
+};
 /** bpg `node_name`, Telmate `target_node`: the Proxmox node a VM is on. */
 const NODE_ATTRIBUTES = ["node_name", "target_node"];
 
@@ -177,6 +185,36 @@ export function terraformStore(dir: string, files: readonly ModuleFile[]): FactS
               { file, assignment },
               label,
               kind === "storage" ? contentOf(assignment.name, assignment.blocks) : undefined,
+            );
+            if (slot) {
+              slots.push(slot);
+            }
+          }
+        }
+      }
+      // Keys inside a variable's value, where that value is the one Terraform uses.
+      for (const { file, hcl } of [...tfvars, ...configs]) {
+        const isConfig = /\.(tf|tofu)$/.test(file.path);
+        for (const assignment of hcl.assignments) {
+          const owner = isConfig
+            ? assignment.blocks[1] === "default"
+              ? /^variable "([^"]+)"/.exec(assignment.blocks[0] ?? "")?.[1]
+              : undefined
+            : assignment.depth > 0
+              ? assignment.blocks[0]
+              : undefined;
+          if (
+            owner !== undefined &&
+            VALUE_KEYS[kind].test(assignment.name) &&
+            assignment.value.kind === "string" &&
+            assignment.value.text === value &&
+            effective(owner)?.file === file
+          ) {
+            const path = [owner, ...assignment.blocks.slice(isConfig ? 2 : 1), assignment.name].join(" → ");
+            const slot = slotAt(
+              { file, assignment },
+              path,
+              kind === "storage" ? contentOf(assignment.name, []) : undefined,
             );
             if (slot) {
               slots.push(slot);
