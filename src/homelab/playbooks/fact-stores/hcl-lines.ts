@@ -266,7 +266,7 @@ function inlinePairs(
     } else if (char === "}") {
       path.pop();
     } else if (path.length > 0 && (previous === "{" || previous === ",") && /[A-Za-z_]/.test(char)) {
-      const key = /^([A-Za-z_][\w-]*)[ 	]*=(?!=)[ 	]*/.exec(line.slice(at));
+      const key = /^([A-Za-z_][\w-]*)[ \t]*=(?!=)[ \t]*/.exec(line.slice(at));
       if (key) {
         const name = key[1] as string;
         const valueAt = at + key[0].length;
