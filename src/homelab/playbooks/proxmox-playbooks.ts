@@ -1,5 +1,6 @@
 import type { PveNetworkInterface, PveStorage } from "../proxmox/index.ts";
-import type { FactSlot, FactStore, ProxmoxAccess, ProxmoxFactKind } from "./fact-stores/types.ts";
+import { onlySlot } from "./fact-stores/slots.ts";
+import type { FactKind, ProxmoxAccess } from "./fact-stores/types.ts";
 import { defineStorePlaybook, firstMatch, type PlaybookOutcome, type StoreContext } from "./types.ts";
 
 /**
@@ -46,21 +47,6 @@ async function invisibility(
     : `the token holds none of ${seeing.join(", ")} on ${path}: Proxmox hides it from the token, so it may exist; a human must grant access or confirm the name`;
 }
 
-/** The one slot naming `match.name` in the store, or why there is none to change. */
-function onlySlot(store: FactStore, kind: ProxmoxFactKind, name: string): FactSlot | { why: string } {
-  const slots = store.slotsHolding(kind, name);
-  const [slot, ...more] = slots;
-  if (slot === undefined) {
-    return { why: `${store.name} does not name ${kind} "${name}"` };
-  }
-  if (more.length > 0) {
-    return {
-      why: `${store.name} names ${kind} "${name}" in several places (${slots.map((s) => s.label).join("; ")}); a human must choose which to change`,
-    };
-  }
-  return slot.readOnly === undefined ? slot : { why: slot.readOnly };
-}
-
 interface NodeFacts<Item> {
   node: string;
   items: Item[];
@@ -70,7 +56,7 @@ interface NodeFacts<Item> {
 /** Asks Proxmox only when the store holds the name: the node, its listing and the token's view. */
 async function nodeFacts<Item>(
   ctx: StoreContext,
-  kind: ProxmoxFactKind,
+  kind: FactKind,
   match: MissingOnNode,
   listing: (access: ProxmoxAccess, node: string) => Promise<Item[]>,
   aclPath: string,

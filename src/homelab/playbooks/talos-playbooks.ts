@@ -1,7 +1,8 @@
 import { INSTALL_DISK_NOT_ON_NODE } from "../stages/talos-disks.ts";
 import { parseDisksTable } from "../tools/index.ts";
 import { clusterDocument, setScalar, valueAt } from "./cluster-yaml.ts";
-import type { TalosNodeFact } from "./fact-stores/types.ts";
+import { onlySlot } from "./fact-stores/slots.ts";
+import type { FactStore, TalosNodeFact } from "./fact-stores/types.ts";
 import {
   definePlaybook,
   defineStorePlaybook,
@@ -72,6 +73,21 @@ function nodeInQuestion(nodes: readonly TalosNodeFact[], text: string): TalosNod
   return nodes.find((node) => mentioned.has(node.ip)) ?? nodes.find((node) => node.controlPlane) ?? nodes[0];
 }
 
+/**
+ * The store's Talos nodes; for a Terraform module, which names its nodes its own way, the node
+ * whose IP the matched line names, with the one place the module writes the missing disk.
+ */
+function diskNodesOf(store: FactStore, match: DiskMatch): TalosNodeFact[] {
+  const nodes = store.talosNodes();
+  if (nodes.length > 0 || match.missing === undefined) {
+    return nodes;
+  }
+  const ip = [...match.line.matchAll(IPV4)][0]?.[0];
+  return ip === undefined
+    ? []
+    : [{ name: ip, ip, controlPlane: true, installDisk: onlySlot(store, "install-disk", match.missing) }];
+}
+
 interface DiskMatch {
   missing: string | undefined;
   /** Disks the preflight line listed (none for the installer's own line). */
@@ -118,7 +134,7 @@ export const missingInstallDiskPlaybook = defineStorePlaybook<
     "a node's install disk names a disk the VM does not have (/dev/sda vs /dev/vda): use the one disk `talosctl get disks --insecure` reports",
   matches: matchInstallDisk,
   async gatherFacts(ctx, match) {
-    const nodes = ctx.store.talosNodes();
+    const nodes = diskNodesOf(ctx.store, match);
     const node =
       nodeInQuestion(nodes, match.line) ??
       nodeInQuestion(nodes, `${match.evidence.lines.join("\n")}\n${match.evidence.logTail}`);
@@ -129,7 +145,7 @@ export const missingInstallDiskPlaybook = defineStorePlaybook<
   },
   change(store, { node, disks, missing }): PlaybookOutcome {
     if (node === undefined) {
-      return { kind: "no_change", reason: `${store.name} lists no nodes` };
+      return { kind: "no_change", reason: `${store.name} describes no Talos node this failure is about` };
     }
     const [disk, ...others] = disks;
     if (disk === undefined || others.length > 0) {

@@ -1,5 +1,5 @@
 import { clusterDocument, setScalar, valueAt } from "../cluster-yaml.ts";
-import type { FactSlot, FactStore, ProxmoxFactKind, TalosNodeFact } from "./types.ts";
+import type { FactKind, FactSlot, FactStore, TalosNodeFact } from "./types.ts";
 
 export interface ClusterFileStore extends FactStore {
   readonly kind: "cluster-file";
@@ -27,12 +27,13 @@ export function clusterFileStore(path: string, text: string): ClusterFileStore {
         }
       : undefined;
   };
-  const fields: Record<ProxmoxFactKind, { at: string[]; content?: "images" | "iso" }[]> = {
+  const fields: Record<FactKind, { at: string[]; content?: "images" | "iso" }[]> = {
     storage: [
       { at: ["proxmox", "storage"], content: "images" },
       { at: ["proxmox", "isoStorage"], content: "iso" },
     ],
     bridge: [{ at: ["proxmox", "bridge"] }],
+    "install-disk": [],
   };
   return {
     kind: "cluster-file",

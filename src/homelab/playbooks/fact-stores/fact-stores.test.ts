@@ -188,20 +188,67 @@ describe("playbooks on a Terraform repo fix the value where Terraform reads it",
   });
 });
 
-describe("the install-disk playbook on a talhelper repo", () => {
-  function fakeTalosctl(table: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "fake-talosctl-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, "talosctl"), `#!/bin/sh\ncat <<'TABLE'\n${table}\nTABLE\n`);
-    chmodSync(join(dir, "talosctl"), 0o755);
-    return dir;
-  }
-  /** The Talos installer's own failure as `talosctl dmesg` prints it for node 192.168.1.12. */
-  const installerLine =
-    "192.168.1.12: user: warning: [2026-11-29T18:02:11.204Z]: [talos] task install (1/1): failed: lstat /dev/sda: no such file or directory";
-  const talosFacts = (bin: string) =>
-    liveFactSource({ baseDir: tmpdir(), env: { PATH: `${bin}:${process.env["PATH"]}` } });
+function fakeTalosctl(table: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fake-talosctl-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "talosctl"), `#!/bin/sh\ncat <<'TABLE'\n${table}\nTABLE\n`);
+  chmodSync(join(dir, "talosctl"), 0o755);
+  return dir;
+}
+/** The Talos installer's own failure as `talosctl dmesg` prints it for node 192.168.1.12. */
+const installerLine =
+  "192.168.1.12: user: warning: [2026-11-29T18:02:11.204Z]: [talos] task install (1/1): failed: lstat /dev/sda: no such file or directory";
+const talosFacts = (bin: string) =>
+  liveFactSource({ baseDir: tmpdir(), env: { PATH: `${bin}:${process.env["PATH"]}` } });
 
+describe("the install-disk playbook on a Terraform repo with the talos provider", () => {
+  /** siderolabs/terraform-provider-talos examples/resources/talos_machine_configuration_apply/resource.tf. */
+  const apply = (disk: string) =>
+    [
+      'resource "talos_machine_configuration_apply" "this" {',
+      '  node                  = "192.168.1.12"',
+      "  config_patches = [{",
+      "    machine = {",
+      "      install = {",
+      `        disk = ${disk}`,
+      "      }",
+      "    }",
+      "  }]",
+      "}",
+      "",
+    ].join("\n");
+
+  it("changes the disk written in the machine-config patch, or the variable it takes the disk from", async () => {
+    const root = repo();
+    writeFileSync(join(root, "terraform/talos.tf"), apply('"/dev/sda"'));
+    const run = () =>
+      runPlaybooks({
+        worktree: root,
+        evidence: evidence([installerLine]),
+        facts: talosFacts(fakeTalosctl(VDA_TABLE)),
+        stageFiles: TERRAFORM_FILES,
+      });
+    expect(await run()).toMatchObject({
+      kind: "changed",
+      path: "terraform/talos.tf",
+      summary:
+        "talos-install-disk-missing: install → disk (terraform/talos.tf:6): /dev/sda does not exist on node 192.168.1.12; use /dev/vda, its only disk",
+    });
+    expect(read(root, "terraform/talos.tf")).toBe(apply('"/dev/vda"'));
+
+    writeFileSync(
+      join(root, "terraform/talos.tf"),
+      `${apply("var.install_disk")}\nvariable "install_disk" {\n  default = "/dev/sda"\n}\n`,
+    );
+    expect(await run()).toMatchObject({
+      kind: "changed",
+      summary: expect.stringContaining('variable "install_disk" default (terraform/talos.tf:13)'),
+    });
+    expect(read(root, "terraform/talos.tf")).toContain('  default = "/dev/vda"\n');
+  });
+});
+
+describe("the install-disk playbook on a talhelper repo", () => {
   it("sets that node's installDisk in talconfig.yaml to the one disk it reports, and nothing else", async () => {
     const root = repo();
     const before = read(root, "talos/talconfig.yaml");

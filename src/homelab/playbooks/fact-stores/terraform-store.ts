@@ -1,5 +1,5 @@
 import { type HclAssignment, type HclValue, readHcl, replaceString } from "./hcl-lines.ts";
-import type { FactSlot, FactStore, ProviderAccess, ProxmoxFactKind } from "./types.ts";
+import type { FactKind, FactSlot, FactStore, ProviderAccess } from "./types.ts";
 
 /** One file of a Terraform/OpenTofu root module as read from the worktree. */
 export interface ModuleFile {
@@ -31,17 +31,21 @@ export function tfvarsInPrecedence(paths: readonly string[]): string[] {
  * `storage` (disk) and `bridge` (network) (bpg/terraform-provider-proxmox docs/resources/
  * virtual_environment_vm.md; Telmate/terraform-provider-proxmox docs/resources/vm_qemu.md).
  */
-const ATTRIBUTES: Record<ProxmoxFactKind, readonly string[]> = {
+const ATTRIBUTES: Record<FactKind, readonly string[]> = {
   storage: ["datastore_id", "storage"],
   bridge: ["bridge"],
+  // siderolabs/talos's machine config as a repo writes it in HCL for the talos provider's
+  // config_patches (`yamlencode({ machine = { install = { disk = "/dev/sda" } } })`).
+  "install-disk": ["disk", "install_disk"],
 };
 /**
  * Inside a variable's value (a `nodes = { cp1 = { … } }` map in a tfvars file or a default),
  * the keys are the module author's own: any key naming a storage or datastore, or a bridge.
  */
-const VALUE_KEYS: Record<ProxmoxFactKind, RegExp> = {
+const VALUE_KEYS: Record<FactKind, RegExp> = {
   storage: /storage|datastore/i,
   bridge: /bridge/i,
+  "install-disk": /install_?disk|^disk$/i,
 };
 /** bpg `node_name`, Telmate `target_node`: the Proxmox node a VM is on. */
 const NODE_ATTRIBUTES = ["node_name", "target_node"];

@@ -5,8 +5,8 @@
  * `talenv.yaml`). A playbook asks the store where a value is written and changes it there.
  */
 
-/** A Proxmox name a playbook may rewrite. */
-export type ProxmoxFactKind = "storage" | "bridge";
+/** A value a playbook may rewrite wherever the repo writes it: a Proxmox name, or a Talos install disk. */
+export type FactKind = "storage" | "bridge" | "install-disk";
 
 /** One place a value is written, and how to write another there. */
 export interface FactSlot {
@@ -58,8 +58,11 @@ export interface FactStore {
   proxmox(): ProxmoxAccess | { why: string };
   /** The Proxmox node the VMs are on, when the store names exactly one. */
   proxmoxNode(): string | undefined;
-  /** Every place the given Proxmox name is in effect (a shadowed default is not). */
-  slotsHolding(kind: ProxmoxFactKind, value: string): FactSlot[];
-  /** The Talos nodes, in file order. */
+  /**
+   * Every place the value is in effect (a shadowed default is not). The cluster file and
+   * talconfig.yaml give install disks per node (`talosNodes`), not here.
+   */
+  slotsHolding(kind: FactKind, value: string): FactSlot[];
+  /** The Talos nodes, in file order (none for a Terraform module: its nodes are not named alike). */
   talosNodes(): TalosNodeFact[];
 }
