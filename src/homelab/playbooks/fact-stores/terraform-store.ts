@@ -34,8 +34,8 @@ export function tfvarsInPrecedence(paths: readonly string[]): string[] {
 const ATTRIBUTES: Record<FactKind, readonly string[]> = {
   storage: ["datastore_id", "storage"],
   bridge: ["bridge"],
-  // siderolabs/talos's machine config as a repo writes it in HCL for the talos provider's
-  // config_patches (`yamlencode({ machine = { install = { disk = "/dev/sda" } } })`).
+  // The talos provider's config_patches written in HCL: `machine = { install = { disk = "/dev/sdd" } }`
+  // (siderolabs/terraform-provider-talos examples/resources/talos_machine_configuration_apply/resource.tf).
   "install-disk": ["disk", "install_disk"],
 };
 /**
