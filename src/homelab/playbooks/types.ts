@@ -99,35 +99,28 @@ async function learn<Facts>(
 
 /** A playbook for the built-in cluster file: on any other fact store it changes nothing. */
 export function definePlaybook<Match, Facts>(playbook: Playbook<Match, Facts>): RunnablePlaybook {
-  return {
+  return defineStorePlaybook<Match, { facts: Facts } | undefined>({
     id: playbook.id,
     description: playbook.description,
-    matches: (evidence) => playbook.matches(evidence) !== undefined,
-    async attempt(given, evidence) {
-      const match = playbook.matches(evidence);
-      if (match === undefined) {
-        return { kind: "no_change", reason: `${playbook.id} does not match this failure` };
-      }
-      let ctx: PlaybookContext;
-      if ("store" in given) {
-        if (!isClusterFileStore(given.store)) {
-          return {
-            kind: "no_change",
-            reason: `${playbook.id} fixes the cluster file only, not ${given.store.name}`,
-          };
-        }
-        ctx = { clusterPath: given.store.path, clusterText: given.store.text, facts: given.facts };
-      } else {
-        ctx = given;
-      }
-      const learned = await learn(playbook.id, () => playbook.gatherFacts(ctx, match));
-      if (!learned.learned) {
-        return { kind: "no_change", reason: learned.reason };
-      }
-      const change = playbook.change(ctx.clusterText, learned.facts, match);
-      return change.kind === "changed" ? { ...change, path: ctx.clusterPath } : change;
+    matches: playbook.matches,
+    async gatherFacts({ store, facts }, match) {
+      return isClusterFileStore(store)
+        ? {
+            facts: await playbook.gatherFacts(
+              { clusterPath: store.path, clusterText: store.text, facts },
+              match,
+            ),
+          }
+        : undefined;
     },
-  };
+    change(store, learned, match) {
+      if (!isClusterFileStore(store) || learned === undefined) {
+        return { kind: "no_change", reason: `${playbook.id} fixes the cluster file only, not ${store.name}` };
+      }
+      const change = playbook.change(store.text, learned.facts, match);
+      return change.kind === "changed" ? { ...change, path: store.path } : change;
+    },
+  });
 }
 
 /** A playbook that fixes a fact wherever the repo keeps it (src/homelab/playbooks/fact-stores). */

@@ -71,25 +71,23 @@ export function readHcl(text: string): HclFile {
       if (!scanned.startsInComment) {
         const assignment = readAssignment(line, lineStart);
         const headers = () => open.map((brace) => brace.header).filter((header) => header !== "");
-        if (assignment) {
+        const add = (found: { name: string; value: HclValue }, depth: number, within: string[]) => {
           const record: HclAssignment = {
-            name: assignment.name,
-            value: assignment.value,
+            name: found.name,
+            value: found.value,
             line: lineNumber,
-            depth: open.length,
-            blocks: headers(),
+            depth,
+            blocks: within,
           };
           assignments.push(record);
+          return record;
+        };
+        if (assignment) {
+          const record = add(assignment, open.length, headers());
           open.at(-1)?.block?.attributes.push(record);
           // `cp1 = { ip = "192.168.1.21", datastore = "local-lvm" }`: the pairs of a one-line object.
           for (const pair of inlinePairs(line, assignment.valueAt, lineStart)) {
-            assignments.push({
-              name: pair.name,
-              value: pair.value,
-              line: lineNumber,
-              depth: open.length + pair.path.length,
-              blocks: [...headers(), assignment.name, ...pair.path.slice(1)],
-            });
+            add(pair, open.length + pair.path.length, [...headers(), assignment.name, ...pair.path.slice(1)]);
           }
         }
         const header = assignment ? undefined : blockHeader(line);
@@ -108,15 +106,7 @@ export function readHcl(text: string): HclFile {
             // A block on one line (`variable "x" { default = 1 }`): its first attribute is on this line.
             const inline = readAssignment(line.slice(header.bodyAt), lineStart + header.bodyAt);
             if (inline) {
-              const record: HclAssignment = {
-                name: inline.name,
-                value: inline.value,
-                line: lineNumber,
-                depth: open.length,
-                blocks: headers(),
-              };
-              assignments.push(record);
-              block.attributes.push(record);
+              block.attributes.push(add(inline, open.length, headers()));
             }
           } else {
             open.push({ header: assignment && index === 0 ? assignment.name : "", block: undefined });
