@@ -12,7 +12,11 @@ import {
   MASTER_MEMO_FILE,
 } from "../core/repo-layout/index.ts";
 import { commandWords } from "./command-words.ts";
-import { unsetTerraformVariables, unsetVariablesMessage } from "./terraform-variables.ts";
+import {
+  terraformValueFiles,
+  unsetTerraformVariables,
+  unsetVariablesMessage,
+} from "./terraform-variables.ts";
 
 /**
  * What stops a first run before it starts, each said once in one line a user can act on: files
@@ -87,6 +91,15 @@ export async function preflight(
       const unset = await unsetTerraformVariables(repoRoot, command ?? "", folder, { ...env, ...spec.env });
       if (unset) {
         report.problems.push(unsetVariablesMessage(name, unset));
+      }
+      // A variable file git ignores reaches the AI worktree only through a local_state link.
+      const localState = spec.local_state ?? contextMap.local_state;
+      for (const path of await terraformValueFiles(repoRoot, command ?? "", folder)) {
+        if (!committed.has(path) && !untracked.includes(path) && !matchesAnyGlob(path, localState)) {
+          report.problems.push(
+            `stage ${name} reads ${path}, which git ignores and no local_state glob names, so the AI worktree would not have it: add "${path}" to local_state in ${CONTEXT_MAP_FILE}`,
+          );
+        }
       }
     }
   }

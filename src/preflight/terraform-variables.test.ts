@@ -64,6 +64,30 @@ describe("preflight: Terraform variables without a value", () => {
     expect(existsSync(join(root, "ai/logs"))).toBe(false);
   });
 
+  it("names a -var-file that git ignores and no local_state glob links, and passes once one does", async () => {
+    const stage = "  vms:\n    command: terraform -chdir=infra apply -input=false -var-file=lab.tfvars\n";
+    const root = makeHomelabRepo({
+      ".gitignore": "*.tfvars\n",
+      "ai/context_map.yaml": contextMap(stage),
+      "infra/variables.tf": 'variable "nodes" {}\n',
+    });
+    writeFileSync(join(root, "infra/lab.tfvars"), "nodes = {}\n");
+    const { env } = terraformOnPath();
+    const result = await runInProcess(["vms"], root, { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'orchestrator: stage vms reads infra/lab.tfvars, which git ignores and no local_state glob names, so the AI worktree would not have it: add "infra/lab.tfvars" to local_state in ai/context_map.yaml',
+    );
+    const linked = makeHomelabRepo({
+      ".gitignore": "*.tfvars\n",
+      "ai/context_map.yaml": `version: 1\nlocal_state: ["**/*.tfvars"]\nstages:\n${stage}`,
+      "infra/variables.tf": 'variable "nodes" {}\n',
+    });
+    writeFileSync(join(linked, "infra/lab.tfvars"), "nodes = {}\n");
+    const passed = await runInProcess(["vms"], linked, { env });
+    expect(passed.code, passed.stderr).toBe(0);
+  });
+
   it("counts TF_VAR_ in the environment, *.auto.tfvars.json, -var and -var-file as values", async () => {
     const root = makeHomelabRepo({
       "infra/variables.tf": VARIABLES,

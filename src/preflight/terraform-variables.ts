@@ -14,6 +14,8 @@ import { commandWords } from "./command-words.ts";
  */
 
 const TERRAFORM = new Set(["terraform", "tofu"]);
+/** The variable files Terraform loads without being told: terraform.tfvars(.json), *.auto.tfvars(.json). */
+const AUTO_LOADED = /^terraform\.tfvars(\.json)?$|\.auto\.tfvars(\.json)?$/;
 
 function isAbsent(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
@@ -136,7 +138,7 @@ export async function unsetTerraformVariables(
     return undefined;
   }
   const set = new Set(vars);
-  const tfvars = names.filter((name) => /^terraform\.tfvars(\.json)?$|\.auto\.tfvars(\.json)?$/.test(name));
+  const tfvars = names.filter((name) => AUTO_LOADED.test(name));
   for (const file of [...tfvars, ...varFiles]) {
     const text = await readIfPresent(join(repoRoot, dir, file));
     for (const assigned of text === undefined ? [] : assignedIn(file, text)) {
@@ -147,6 +149,31 @@ export async function unsetTerraformVariables(
     (name) => !set.has(name) && env[`TF_VAR_${name}`] === undefined,
   );
   return unset.length === 0 ? undefined : { dir, names: unset };
+}
+
+/**
+ * The variable files (repo-relative) a stage's Terraform/OpenTofu command would read that are in
+ * the checkout: the ones it loads by name and the ones `-var-file` names. Empty when the command
+ * runs neither tool.
+ */
+export async function terraformValueFiles(
+  repoRoot: string,
+  command: string,
+  folder: string,
+): Promise<string[]> {
+  if (!commandWords(command).some((word) => word.kind === "program" && TERRAFORM.has(word.text))) {
+    return [];
+  }
+  const { dir, varFiles } = commandArguments(command, folder);
+  const names = (await namesIn(join(repoRoot, dir))) ?? [];
+  const found: string[] = [];
+  for (const file of [...names.filter((name) => AUTO_LOADED.test(name)), ...varFiles]) {
+    const path = posix.normalize(posix.join(dir, file));
+    if (!path.startsWith("../") && (await readIfPresent(join(repoRoot, path))) !== undefined) {
+      found.push(path);
+    }
+  }
+  return [...new Set(found)];
 }
 
 /** One preflight line for a stage's unset variables. */
