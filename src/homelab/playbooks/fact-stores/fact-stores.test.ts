@@ -174,6 +174,55 @@ describe("playbooks on a Terraform repo fix the value where Terraform reads it",
     expect(readFileSync(outside, "utf8")).toBe('virtual_environment_storage = "local-lvm"\n');
   });
 
+  it("reaches Proxmox as a Telmate provider block says, and fixes the storage of its disk", async () => {
+    const root = mkdtempSync(join(tmpdir(), "telmate-"));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const fixture = await lab({ storages: { "local-zfs": ["images"] } });
+    // Telmate/terraform-provider-proxmox docs/index.md (provider) and docs/resources/vm_qemu.md (disk).
+    const main = [
+      'provider "proxmox" {',
+      "  pm_api_url      = var.pm_api_url",
+      "  pm_tls_insecure = var.insecure",
+      "}",
+      "",
+      'variable "pm_api_url" {}',
+      'variable "insecure" {',
+      "  default = true",
+      "}",
+      "",
+      'resource "proxmox_vm_qemu" "cp1" {',
+      '  target_node = "pve"',
+      "  disk {",
+      '    slot    = "scsi0"',
+      '    storage = "local-lvm"',
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    writeFileSync(join(root, "main.tf"), main);
+    writeFileSync(join(root, "terraform.tfvars"), `pm_api_url = "${fixture.server.url}"\n`);
+    // Telmate's shape for a Proxmox 500 (Telmate/terraform-provider-proxmox#99: "Error creating LXC
+    // container: 500 storage 'shared' does not exists, error status: {"data":null}").
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([
+        "Error: error creating VM: 500 storage 'local-lvm' does not exist, error status: {\"data\":null}",
+      ]),
+      facts: liveFactSource({
+        baseDir: tmpdir(),
+        env: { PM_API_TOKEN_ID: fixture.token.id, PM_API_TOKEN_SECRET: fixture.token.secret },
+      }),
+      stageFiles: ["main.tf"],
+    });
+    expect(result).toMatchObject({
+      kind: "changed",
+      summary: expect.stringContaining(
+        "disk → storage (main.tf:15): local-lvm does not exist on node pve; use local-zfs",
+      ),
+    });
+    expect(read(root, "main.tf")).toBe(main.replace('"local-lvm"', '"local-zfs"'));
+  });
+
   it("says which connection setting is missing rather than guessing one", async () => {
     const root = repo();
     const result = await runPlaybooks({

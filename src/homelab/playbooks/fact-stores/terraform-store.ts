@@ -50,6 +50,11 @@ const VALUE_KEYS: Record<FactKind, RegExp> = {
 /** bpg `node_name`, Telmate `target_node`: the Proxmox node a VM is on. */
 const NODE_ATTRIBUTES = ["node_name", "target_node"];
 
+/** A literal's text (`true`, `3`), for values that are not strings. */
+function rawOf(value: HclValue | undefined): string | undefined {
+  return value?.kind === "other" ? /^[\w.-]+/.exec(value.raw)?.[0] : undefined;
+}
+
 interface Located {
   file: ModuleFile;
   assignment: HclAssignment;
@@ -122,27 +127,46 @@ export function terraformStore(dir: string, files: readonly ModuleFile[]): FactS
     kind: "terraform",
     name: `the Terraform module in ${dir}`,
     files: files.map((file) => file.path),
+    /**
+     * bpg's `endpoint`, `api_token`, `insecure` (bpg/terraform-provider-proxmox docs/index.md);
+     * Telmate's `pm_api_url`, `pm_api_token_id` + `pm_api_token_secret`, `pm_tls_insecure`
+     * (Telmate/terraform-provider-proxmox docs/index.md), each resolved through the variables.
+     */
     proxmox(): ProviderAccess {
       const provider = configs
         .flatMap(({ hcl }) => hcl.blocks)
         .find((block) => block.type === "provider" && block.labels[0] === "proxmox");
-      const attribute = (name: string) => provider?.attributes.find((entry) => entry.name === name)?.value;
-      const insecure = attribute("insecure");
+      const text = (name: string) => {
+        const value = provider?.attributes.find((entry) => entry.name === name)?.value;
+        return value ? resolve(value) : undefined;
+      };
+      const bool = (name: string) => {
+        const value = provider?.attributes.find((entry) => entry.name === name)?.value;
+        const raw = value?.kind === "var" ? rawOf(effective(value.name)?.assignment.value) : rawOf(value);
+        return raw === "true" ? true : raw === "false" ? false : undefined;
+      };
+      const telmate =
+        provider?.attributes.some((entry) => entry.name.startsWith("pm_")) ??
+        configs.some(({ file }) => /telmate\/proxmox/i.test(file.text));
+      if (telmate) {
+        const id = text("pm_api_token_id");
+        const secret = text("pm_api_token_secret");
+        return {
+          kind: "terraform-provider",
+          provider: "telmate",
+          dir,
+          endpoint: text("pm_api_url"),
+          apiToken: id !== undefined && secret !== undefined ? `${id}=${secret}` : undefined,
+          insecure: bool("pm_tls_insecure"),
+        };
+      }
       return {
         kind: "terraform-provider",
+        provider: "bpg",
         dir,
-        endpoint: (() => {
-          const value = attribute("endpoint") ?? attribute("pm_api_url");
-          return value ? resolve(value) : undefined;
-        })(),
-        apiToken: (() => {
-          const value = attribute("api_token");
-          return value ? resolve(value) : undefined;
-        })(),
-        insecure:
-          insecure?.kind === "other" && /^(true|false)\b/.test(insecure.raw)
-            ? insecure.raw.startsWith("true")
-            : undefined,
+        endpoint: text("endpoint"),
+        apiToken: text("api_token"),
+        insecure: bool("insecure"),
       };
     },
     proxmoxNode() {

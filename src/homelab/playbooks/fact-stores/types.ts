@@ -35,9 +35,12 @@ export interface TalosNodeFact {
 /** The connection settings of a Terraform provider block, resolved through its variables. */
 export interface ProviderAccess {
   kind: "terraform-provider";
+  /** Whose provider block it is: their arguments and environment variables differ. */
+  provider: "bpg" | "telmate";
   /** Repo-relative folder of the root module, for messages. */
   dir: string;
   endpoint: string | undefined;
+  /** `user@realm!tokenid=secret`, as bpg takes it (Telmate's id and secret are joined so). */
   apiToken: string | undefined;
   insecure: boolean | undefined;
 }
