@@ -1,60 +1,12 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fixtureRepo, standIns } from "../../test/fixtures/repos/adopt-helpers.ts";
 import { runInProcess, testEnv } from "../../test/helpers/cli.ts";
 import { git } from "../../test/helpers/homelab-repo.ts";
 import { parseContextMap } from "../config/index.ts";
 import { checkDiagnostic } from "../core/diagnostics-policy/index.ts";
-
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/repos");
-const TOOLS = [
-  "terraform",
-  "tofu",
-  "packer",
-  "talhelper",
-  "talosctl",
-  "just",
-  "task",
-  "mise",
-  "topf",
-  "helmfile",
-  "uv",
-  "flux",
-  "kubectl",
-  "argocd",
-];
-
-/** A fixture repo copied to a temp folder, its _gitignore named .gitignore, committed on main. */
-function fixtureRepo(name: string, localState: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), `adopt-${name}-`));
-  cpSync(join(FIXTURES, name), root, { recursive: true });
-  renameSync(join(root, "_gitignore"), join(root, ".gitignore"));
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-A");
-  git(root, "commit", "-qm", "homelab");
-  for (const [path, content] of Object.entries(localState)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-
-/** Stand-ins for the repo's tools, first on PATH; each call is logged to the returned file. */
-function standIns(): { env: NodeJS.ProcessEnv; log: string } {
-  const bin = mkdtempSync(join(tmpdir(), "standin-bin-"));
-  for (const tool of TOOLS) {
-    writeFileSync(
-      join(bin, tool),
-      `#!/bin/sh\nexec "${process.execPath}" "${join(FIXTURES, "standin.mjs")}" ${tool} "$@"\n`,
-    );
-    chmodSync(join(bin, tool), 0o755);
-  }
-  const log = join(bin, "calls.log");
-  writeFileSync(log, "");
-  return { env: testEnv({ PATH: `${bin}:${process.env["PATH"]}`, STANDIN_LOG: log }), log };
-}
 
 async function adoptAndRun(root: string, env: NodeJS.ProcessEnv) {
   const init = await runInProcess(["init"], root, { env });
