@@ -24,6 +24,16 @@ export interface RepoTask {
 
 type Read = (path: string) => Promise<string | undefined>;
 
+/** The first of `paths` that is a file of the repo (a runner's search order for an included file). */
+async function firstPresent(paths: readonly string[], read: Read): Promise<string | undefined> {
+  for (const path of paths) {
+    if ((await read(path)) !== undefined) {
+      return path;
+    }
+  }
+  return undefined;
+}
+
 const dirOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
 const inDir = (dir: string, name: string) => (dir === "." ? name : posix.normalize(`${dir}/${name}`));
 
@@ -101,11 +111,9 @@ async function justTasks(
     const candidates = path
       ? [inDir(base, path), inDir(base, `${path}/mod.just`), inDir(base, `${path}/justfile`)]
       : [inDir(base, `${name}.just`), inDir(base, `${name}/mod.just`), inDir(base, `${name}/justfile`)];
-    for (const candidate of candidates) {
-      if ((await read(candidate)) !== undefined) {
-        tasks.push(...(await justTasks(candidate, read, [...prefix, name], rootDir)));
-        break;
-      }
+    const module = await firstPresent(candidates, read);
+    if (module !== undefined) {
+      tasks.push(...(await justTasks(module, read, [...prefix, name], rootDir)));
     }
   }
   return tasks;
@@ -216,11 +224,9 @@ async function taskfileTasks(
     const candidates = /\.ya?ml$/.test(base)
       ? [base]
       : ["Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml"].map((name) => inDir(base, name));
-    for (const candidate of candidates) {
-      if ((await read(candidate)) !== undefined) {
-        found.push(...(await taskfileTasks(candidate, read, [...prefix, namespace], rootDir)));
-        break;
-      }
+    const included = await firstPresent(candidates, read);
+    if (included !== undefined) {
+      found.push(...(await taskfileTasks(included, read, [...prefix, namespace], rootDir)));
     }
   }
   return found;

@@ -298,15 +298,27 @@ describe("the install-disk playbook on a Terraform repo with the talos provider"
 });
 
 describe("the install-disk playbook on a talhelper repo", () => {
-  it("sets that node's installDisk in talconfig.yaml to the one disk it reports, and nothing else", async () => {
-    const root = repo();
-    const before = read(root, "talos/talconfig.yaml");
-    const result = await runPlaybooks({
+  /** The playbooks after the installer's failure on talos-cp-2, whose only disk is /dev/vda. */
+  const installerFailed = (root: string) =>
+    runPlaybooks({
       worktree: root,
       evidence: evidence([installerLine]),
       facts: talosFacts(fakeTalosctl(VDA_TABLE)),
       stageFiles: TALOS_FILES,
     });
+  const withDiskVariable = (root: string) =>
+    writeFileSync(
+      join(root, "talos/talconfig.yaml"),
+      read(root, "talos/talconfig.yaml").replace(
+        "    installDisk: /dev/sda\n",
+        `    installDisk: $${"{"}CP2_DISK}\n`,
+      ),
+    );
+
+  it("sets that node's installDisk in talconfig.yaml to the one disk it reports, and nothing else", async () => {
+    const root = repo();
+    const before = read(root, "talos/talconfig.yaml");
+    const result = await installerFailed(root);
     expect(result).toMatchObject({
       kind: "changed",
       playbook: "talos-install-disk-missing",
@@ -321,18 +333,10 @@ describe("the install-disk playbook on a talhelper repo", () => {
 
   it("changes the talenv.yaml value that a variable in talconfig.yaml stands for", async () => {
     const root = repo();
-    const config = read(root, "talos/talconfig.yaml").replace(
-      "    installDisk: /dev/sda\n",
-      `    installDisk: $${"{"}CP2_DISK}\n`,
-    );
-    writeFileSync(join(root, "talos/talconfig.yaml"), config);
+    withDiskVariable(root);
+    const config = read(root, "talos/talconfig.yaml");
     writeFileSync(join(root, "talos/talenv.yaml"), "CLUSTER_VIP: 192.168.1.10\nCP2_DISK: /dev/sda # scsi\n");
-    const result = await runPlaybooks({
-      worktree: root,
-      evidence: evidence([installerLine]),
-      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
-      stageFiles: TALOS_FILES,
-    });
+    const result = await installerFailed(root);
     expect(result).toMatchObject({ kind: "changed", path: "talos/talenv.yaml" });
     expect(read(root, "talos/talenv.yaml")).toBe("CLUSTER_VIP: 192.168.1.10\nCP2_DISK: /dev/vda # scsi\n");
     expect(read(root, "talos/talconfig.yaml")).toBe(config);
@@ -340,22 +344,11 @@ describe("the install-disk playbook on a talhelper repo", () => {
 
   it("leaves a talenv.yaml that sops encrypts to the human", async () => {
     const root = repo();
-    writeFileSync(
-      join(root, "talos/talconfig.yaml"),
-      read(root, "talos/talconfig.yaml").replace(
-        "    installDisk: /dev/sda\n",
-        `    installDisk: $${"{"}CP2_DISK}\n`,
-      ),
-    );
+    withDiskVariable(root);
     const encrypted =
       "CP2_DISK: ENC[AES256_GCM,data:q1w2,iv:e3r4,tag:t5y6,type:str]\nsops:\n    version: 3.9.4\n";
     writeFileSync(join(root, "talos/talenv.yaml"), encrypted);
-    const result = await runPlaybooks({
-      worktree: root,
-      evidence: evidence([installerLine]),
-      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
-      stageFiles: TALOS_FILES,
-    });
+    const result = await installerFailed(root);
     expect(result.kind === "no_change" && result.summary).toContain(
       "talos/talenv.yaml is encrypted with sops: a human must change CP2_DISK with sops",
     );
@@ -371,12 +364,7 @@ describe("the install-disk playbook on a talhelper repo", () => {
         "    installDiskSelector:\n      size: <= 64GB\n",
       ),
     );
-    const result = await runPlaybooks({
-      worktree: root,
-      evidence: evidence([installerLine]),
-      facts: talosFacts(fakeTalosctl(VDA_TABLE)),
-      stageFiles: TALOS_FILES,
-    });
+    const result = await installerFailed(root);
     expect(result.kind === "no_change" && result.summary).toContain(
       "nodes.1.installDiskSelector is a disk selector; a human wrote it on purpose",
     );
