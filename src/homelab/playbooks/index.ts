@@ -13,27 +13,27 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  duplicateVmidPlaybook,
-  storageLacksContentPlaybook,
-  unknownProxmoxNodePlaybook,
-} from "./cluster-playbooks.ts";
+import { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 import { CLUSTER_FOLDER, loadFactStores } from "./fact-stores/load.ts";
 import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
-import { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
+import {
+  missingBridgePlaybook,
+  missingStoragePlaybook,
+  unknownProxmoxNodePlaybook,
+} from "./proxmox-playbooks.ts";
 import { missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
 import type { PlaybookEvidence, PlaybookFactSource, RunnablePlaybook } from "./types.ts";
 
-export {
-  duplicateVmidPlaybook,
-  storageLacksContentPlaybook,
-  unknownProxmoxNodePlaybook,
-} from "./cluster-playbooks.ts";
+export { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 export { CLUSTER_FOLDER, clusterFilesFor, loadFactStores } from "./fact-stores/load.ts";
 export type { FactStore, ProxmoxAccess } from "./fact-stores/types.ts";
 export { connectionFromProvider, liveFactSource } from "./facts.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
-export { missingBridgePlaybook, missingStoragePlaybook } from "./proxmox-playbooks.ts";
+export {
+  missingBridgePlaybook,
+  missingStoragePlaybook,
+  unknownProxmoxNodePlaybook,
+} from "./proxmox-playbooks.ts";
 export { installableDisks, missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
 export {
   definePlaybook,

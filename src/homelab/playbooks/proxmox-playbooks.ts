@@ -164,3 +164,54 @@ export const missingBridgePlaybook = defineStorePlaybook<
     };
   },
 });
+
+/**
+ * Proxmox's answer for a node name the cluster does not know, as the API relays it (and bpg after
+ * `Reason:`): `hostname lookup 'pve1' failed - failed to get address info for: pve1: Name or
+ * service not known` (pve-cluster's remote-node resolution, as the lab plays it:
+ * lab/proxmox-server/lookups.ts).
+ */
+const UNKNOWN_NODE = /hostname lookup '([^']+)' failed - failed to get address info for/;
+
+export const unknownProxmoxNodePlaybook = defineStorePlaybook<
+  { name: string },
+  { nodes: { node: string; online: boolean }[] } | undefined
+>({
+  id: "proxmox-node-unknown",
+  description:
+    "a Proxmox node the cluster does not have (proxmox.node, a node's pveNode, node_name or target_node, or the variable holding it): use its only online node",
+  matches(evidence) {
+    const found = firstMatch(evidence, UNKNOWN_NODE);
+    return found ? { name: found[1] ?? "" } : undefined;
+  },
+  async gatherFacts(ctx, match) {
+    if (ctx.store.slotsHolding("node", match.name).length === 0) {
+      return undefined;
+    }
+    const access = ctx.store.proxmox();
+    if (typeof access === "object" && "why" in access) {
+      throw new Error(access.why);
+    }
+    return { nodes: await ctx.facts.nodes(access) };
+  },
+  change(store, facts, match): PlaybookOutcome {
+    const slot = onlySlot(store, "node", match.name);
+    if ("why" in slot || facts === undefined) {
+      return { kind: "no_change", reason: "why" in slot ? slot.why : `${store.name} changed meanwhile` };
+    }
+    const online = facts.nodes.filter((node) => node.online).map((node) => node.node);
+    const [only, ...more] = online;
+    if (only === undefined || more.length > 0) {
+      return {
+        kind: "no_change",
+        reason: `the Proxmox cluster has ${only === undefined ? "no online node" : `several online nodes (${online.join(", ")})`}; a human must choose where ${slot.label} points`,
+      };
+    }
+    return {
+      kind: "changed",
+      path: slot.file,
+      text: slot.edit(only),
+      summary: `${slot.label}: Proxmox has no node "${match.name}"; use ${only}, its only online node`,
+    };
+  },
+});

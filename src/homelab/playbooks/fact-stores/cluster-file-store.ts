@@ -27,12 +27,18 @@ export function clusterFileStore(path: string, text: string): ClusterFileStore {
         }
       : undefined;
   };
-  const fields: Record<FactKind, { at: string[]; content?: "images" | "iso" }[]> = {
+  const listed = (doc.toJS() as { nodes?: unknown } | null)?.nodes;
+  const nodeCount = Array.isArray(listed) ? listed.length : 0;
+  const fields: Record<FactKind, { at: (string | number)[]; content?: "images" | "iso" }[]> = {
     storage: [
       { at: ["proxmox", "storage"], content: "images" },
       { at: ["proxmox", "isoStorage"], content: "iso" },
     ],
     bridge: [{ at: ["proxmox", "bridge"] }],
+    node: [
+      { at: ["proxmox", "node"] },
+      ...Array.from({ length: nodeCount }, (_, index) => ({ at: ["nodes", index, "pveNode"] })),
+    ],
     "install-disk": [],
   };
   return {

@@ -223,6 +223,28 @@ describe("playbooks on a Terraform repo fix the value where Terraform reads it",
     expect(read(root, "main.tf")).toBe(main.replace('"local-lvm"', '"local-zfs"'));
   });
 
+  it("points a node_name variable set in terraform.tfvars at the cluster's only online node", async () => {
+    const root = repo();
+    const fixture = await lab({});
+    writeFileSync(join(root, "terraform/terraform.tfvars"), 'virtual_environment_node_name = "pve1"\n');
+    const result = await runPlaybooks({
+      worktree: root,
+      evidence: evidence([
+        "│ Error: error creating VM: received an HTTP 500 response - Reason: hostname lookup 'pve1' failed - failed to get address info for: pve1: Name or service not known",
+      ]),
+      facts: providerEnv(fixture),
+      stageFiles: TERRAFORM_FILES,
+    });
+    expect(result).toMatchObject({
+      kind: "changed",
+      playbook: "proxmox-node-unknown",
+      summary: expect.stringContaining(
+        'variable virtual_environment_node_name (terraform/terraform.tfvars:1): Proxmox has no node "pve1"; use pve',
+      ),
+    });
+    expect(read(root, "terraform/terraform.tfvars")).toBe('virtual_environment_node_name = "pve"\n');
+  });
+
   it("says which connection setting is missing rather than guessing one", async () => {
     const root = repo();
     const result = await runPlaybooks({

@@ -4,7 +4,7 @@ import type { FactKind, FactSlot, FactStore } from "./types.ts";
 export function onlySlot(store: FactStore, kind: FactKind, value: string): FactSlot | { why: string } {
   const slots = store.slotsHolding(kind, value);
   const [slot, ...more] = slots;
-  const what = kind === "install-disk" ? "install disk" : kind;
+  const what = kind === "install-disk" ? "install disk" : kind === "node" ? "Proxmox node" : kind;
   if (slot === undefined) {
     return { why: `${store.name} does not name ${what} "${value}"` };
   }

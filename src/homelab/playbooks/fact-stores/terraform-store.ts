@@ -34,6 +34,7 @@ export function tfvarsInPrecedence(paths: readonly string[]): string[] {
 const ATTRIBUTES: Record<FactKind, readonly string[]> = {
   storage: ["datastore_id", "storage"],
   bridge: ["bridge"],
+  node: ["node_name", "target_node"],
   // The talos provider's config_patches written in HCL: `machine = { install = { disk = "/dev/sdd" } }`
   // (siderolabs/terraform-provider-talos examples/resources/talos_machine_configuration_apply/resource.tf).
   "install-disk": ["disk", "install_disk"],
@@ -45,6 +46,7 @@ const ATTRIBUTES: Record<FactKind, readonly string[]> = {
 const VALUE_KEYS: Record<FactKind, RegExp> = {
   storage: /storage|datastore/i,
   bridge: /bridge/i,
+  node: /^(?:node_?name|target_node|pve_?node|proxmox_node)$/i,
   "install-disk": /install_?disk|^disk$/i,
 };
 /** bpg `node_name`, Telmate `target_node`: the Proxmox node a VM is on. */

@@ -6,7 +6,7 @@
  */
 
 /** A value a playbook may rewrite wherever the repo writes it: a Proxmox name, or a Talos install disk. */
-export type FactKind = "storage" | "bridge" | "install-disk";
+export type FactKind = "storage" | "bridge" | "node" | "install-disk";
 
 /** One place a value is written, and how to write another there. */
 export interface FactSlot {
