@@ -15,26 +15,28 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 import { CLUSTER_FOLDER, loadFactStores } from "./fact-stores/load.ts";
+import { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 import {
   missingBridgePlaybook,
   missingStoragePlaybook,
   unknownProxmoxNodePlaybook,
 } from "./proxmox-playbooks.ts";
-import { missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
+import { talosContractPlaybook } from "./talos-playbooks.ts";
 import type { PlaybookEvidence, PlaybookFactSource, RunnablePlaybook } from "./types.ts";
 
 export { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 export { CLUSTER_FOLDER, clusterFilesFor, loadFactStores } from "./fact-stores/load.ts";
 export type { FactStore, ProxmoxAccess } from "./fact-stores/types.ts";
 export { connectionFromProvider, liveFactSource } from "./facts.ts";
+export { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 export {
   missingBridgePlaybook,
   missingStoragePlaybook,
   unknownProxmoxNodePlaybook,
 } from "./proxmox-playbooks.ts";
-export { installableDisks, missingInstallDiskPlaybook, talosContractPlaybook } from "./talos-playbooks.ts";
+export { installableDisks, talosContractPlaybook } from "./talos-playbooks.ts";
 export {
   definePlaybook,
   defineStorePlaybook,
