@@ -1,45 +1,12 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fixtureRepo, standIns } from "../../test/fixtures/repos/adopt-helpers.ts";
 import { runInProcess, testEnv } from "../../test/helpers/cli.ts";
 import { git } from "../../test/helpers/homelab-repo.ts";
 import { parseContextMap } from "../config/index.ts";
 import { checkDiagnostic } from "../core/diagnostics-policy/index.ts";
-
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/repos");
-const TOOLS = ["terraform", "tofu", "packer", "talhelper", "talosctl", "just", "flux", "kubectl", "argocd"];
-
-/** A fixture repo copied to a temp folder, its _gitignore named .gitignore, committed on main. */
-function fixtureRepo(name: string, localState: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), `adopt-${name}-`));
-  cpSync(join(FIXTURES, name), root, { recursive: true });
-  renameSync(join(root, "_gitignore"), join(root, ".gitignore"));
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-A");
-  git(root, "commit", "-qm", "homelab");
-  for (const [path, content] of Object.entries(localState)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-
-/** Stand-ins for the repo's tools, first on PATH; each call is logged to the returned file. */
-function standIns(): { env: NodeJS.ProcessEnv; log: string } {
-  const bin = mkdtempSync(join(tmpdir(), "standin-bin-"));
-  for (const tool of TOOLS) {
-    writeFileSync(
-      join(bin, tool),
-      `#!/bin/sh\nexec "${process.execPath}" "${join(FIXTURES, "standin.mjs")}" ${tool} "$@"\n`,
-    );
-    chmodSync(join(bin, tool), 0o755);
-  }
-  const log = join(bin, "calls.log");
-  writeFileSync(log, "");
-  return { env: testEnv({ PATH: `${bin}:${process.env["PATH"]}`, STANDIN_LOG: log }), log };
-}
 
 async function adoptAndRun(root: string, env: NodeJS.ProcessEnv) {
   const init = await runInProcess(["init"], root, { env });
@@ -62,7 +29,8 @@ describe("init adopts the homelab a repo already is", () => {
   it("a Packer + Terraform + talhelper repo gets stages for packer, terraform and talhelper, and all runs them with its state", async () => {
     const root = fixtureRepo("terraform-talhelper", {
       "terraform/terraform.tfstate": JSON.stringify({ version: 4, serial: 41, resources: [] }),
-      "terraform/secrets.auto.tfvars": 'proxmox_api_token = "root@pam!tf=0000"\n',
+      "terraform/secrets.auto.tfvars":
+        'proxmox_endpoint  = "https://pve.lan:8006/"\nproxmox_api_token = "root@pam!tf=0000"\n',
       "talos/talsecret.yaml": "cluster:\n  id: abc\n",
     });
     const { env, log } = standIns();
@@ -75,7 +43,15 @@ describe("init adopts the homelab a repo already is", () => {
       needs: ["image"],
       files: ["terraform/*.tf", "terraform/.terraform.lock.hcl"],
     });
-    expect(map.stages["talos"]?.files).toEqual(["talos/talconfig.yaml", "talos/talenv.yaml"]);
+    // The repo's own recipe does the talos stage's job, so the stage calls it; its checks run in talos/.
+    expect(map.stages["talos"]).toMatchObject({
+      command: "just talos-apply",
+      files: ["talos/talconfig.yaml", "talos/talenv.yaml", "justfile"],
+    });
+    expect(map.stages["talos"]?.cwd).toBeUndefined();
+    expect(map.stages["talos"]?.success_criteria[0]?.command).toBe(
+      "cd talos && talhelper validate talconfig talconfig.yaml",
+    );
     expect(init.stderr).toContain('files glob "terraform/*.tofu" matches no file here');
     expectOnlyAllowedDiagnostics(map);
     const memo = readFileSync(join(root, "ai/master_memo.md"), "utf8");
@@ -102,6 +78,8 @@ describe("init adopts the homelab a repo already is", () => {
     const { init, all, map } = await adoptAndRun(root, env);
     expect(init.stdout).toContain("adopting what this repo uses: terraform, argocd");
     expect(Object.keys(map.stages)).toEqual(["vms", "gitops"]);
+    // mise.toml's `apply` task runs tofu init and apply: the stage calls it from the repo's top.
+    expect(map.stages["vms"]?.command).toBe("mise run apply");
     expect(map.stages["vms"]?.success_criteria[0]?.command).toBe(
       "tofu plan -input=false -lock=false -detailed-exitcode",
     );
@@ -114,6 +92,9 @@ describe("init adopts the homelab a repo already is", () => {
     expect(verify.code, verify.stdout).toBe(0);
     expect(verify.stdout).toContain("verify vms: 1 check(s) passed");
     expect(readFileSync(log, "utf8")).toContain("argocd app sync --async argocd/root");
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^mise run apply @ .*\ntofu init -input=false @ .*\ntofu apply -input=false -auto-approve @ /m,
+    );
     expect(readFileSync(log, "utf8")).not.toMatch(/^terraform /m);
   });
 
@@ -133,8 +114,20 @@ describe("init adopts the homelab a repo already is", () => {
     expectOnlyAllowedDiagnostics(map);
     expect(readFileSync(join(root, "ai/master_memo.md"), "utf8")).toContain("Flux via flux-operator");
     expect(all.code, all.stdout + all.stderr).toBe(0);
+    expect(Object.values(map.stages).map((stage) => stage.command)).toEqual([
+      "just configure",
+      "just bootstrap talos",
+      "just bootstrap apps",
+      "flux --namespace flux-system reconcile kustomization flux-system --with-source",
+    ]);
     expect(readFileSync(log, "utf8")).toMatch(
       /^just bootstrap talos @ .*\/homelab-orchestrator\/worktrees\/[^/\n]+$/m,
+    );
+    // The recipes ran their own commands where just runs them: the template module from the top
+    // (set working-directory := '..'), talos-apply in talos/ ([working-directory('../talos')]).
+    expect(readFileSync(log, "utf8")).toMatch(/^uv run --locked makejinja @ .*\/worktrees\/[^/\n]+$/m);
+    expect(readFileSync(log, "utf8")).toMatch(
+      /^topf apply --auto-bootstrap --confirm=false @ .*\/worktrees\/[^/\n]+\/talos$/m,
     );
     expect(readFileSync(join(root, "cluster.toml"), "utf8")).toContain("192.168.1.0/24");
   });

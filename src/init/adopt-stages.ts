@@ -1,5 +1,6 @@
 import { matchesGlob } from "../core/glob/index.ts";
 import type { RepoFacts } from "./detect.ts";
+import { withRepoTask } from "./task-stages.ts";
 
 /**
  * Stages that call the tooling a repo already uses, one set per kind of tooling `detect` found.
@@ -80,7 +81,7 @@ export function adoptedStages(facts: RepoFacts, packs: readonly AdoptPack[]): Ad
   const previous = () => (stages.length === 0 ? [] : [(stages.at(-1) as AdoptedStage).name]);
   for (const pack of packs) {
     for (const stage of STAGE_BUILDERS[pack](facts)) {
-      stages.push({ ...stage, needs: previous() });
+      stages.push({ ...withRepoTask(stage, pack, facts.tasks), needs: previous() });
     }
   }
   return stages;

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { AI_DIR, RUNTIME_DIRS } from "../core/repo-layout/index.ts";
+import { type RepoTask, readRepoTasks } from "./task-files.ts";
 
 /**
  * What a homelab repo already uses, read from its files so `init` can write stages that call that
@@ -13,8 +14,8 @@ export interface RepoFacts {
   talhelper?: TalhelperFacts;
   terraform?: TerraformFacts;
   packerDirs: string[];
-  /** justfile/Taskfile/mise task names, by file. */
-  tasks: { file: string; runner: "just" | "task" | "mise"; names: string[] }[];
+  /** The tasks of its justfile, Taskfile or mise config, with what each runs. */
+  tasks: RepoTask[];
   gitops?: { tool: "flux" | "argocd"; evidence: string; operator: boolean };
   /** onedr0p/cluster-template's layout: a justfile with `configure`, makejinja.toml and template/. */
   clusterTemplate: boolean;
@@ -96,7 +97,7 @@ export async function detectRepo(root: string): Promise<RepoFacts> {
     facts.terraform = terraform;
   }
   facts.packerDirs = [...new Set(files.filter((path) => path.endsWith(".pkr.hcl")).map(dirOf))];
-  facts.tasks = await readTasks(root, files);
+  facts.tasks = await readRepoTasks(root, files);
   const gitops = await readGitops(root, files);
   if (gitops) {
     facts.gitops = gitops;
@@ -206,36 +207,6 @@ async function readTerraform(root: string, files: string[]): Promise<TerraformFa
     localState: here.some((path) => base(path) === "terraform.tfstate"),
     tfvars: here.filter((path) => path.endsWith(".tfvars")),
   };
-}
-
-async function readTasks(root: string, files: string[]): Promise<RepoFacts["tasks"]> {
-  const tasks: RepoFacts["tasks"] = [];
-  for (const file of ["justfile", "Justfile", ".justfile"].filter((path) => files.includes(path))) {
-    // just recipe lines: `name args:` at column 0 (github.com/casey/just README "Recipes").
-    const names = [...(await readText(root, file)).matchAll(/^([A-Za-z_][\w-]*)(?:[^\n:=]*):(?!=)/gm)]
-      .map((match) => match[1] as string)
-      .filter((name) => name !== "set" && name !== "mod" && name !== "import");
-    tasks.push({ file, runner: "just", names });
-  }
-  for (const file of ["Taskfile.yml", "Taskfile.yaml"].filter((path) => files.includes(path))) {
-    try {
-      const doc = parseYaml(await readText(root, file)) as { tasks?: Record<string, unknown> } | null;
-      tasks.push({ file, runner: "task", names: Object.keys(doc?.tasks ?? {}) });
-    } catch {
-      tasks.push({ file, runner: "task", names: [] });
-    }
-  }
-  for (const file of [".mise.toml", "mise.toml", ".mise/config.toml"].filter((path) =>
-    files.includes(path),
-  )) {
-    const names = [...(await readText(root, file)).matchAll(/^\[tasks\.("?)([\w:-]+)\1\]/gm)].map(
-      (match) => match[2] as string,
-    );
-    if (names.length > 0) {
-      tasks.push({ file, runner: "mise", names });
-    }
-  }
-  return tasks;
 }
 
 async function readGitops(root: string, files: string[]): Promise<RepoFacts["gitops"]> {

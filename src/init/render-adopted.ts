@@ -97,10 +97,13 @@ export function draftMemo(facts: RepoFacts, stages: AdoptedStage[]): string {
     "## Layout",
     ...stages.map((stage) => `- stage \`${stage.name}\`: ${stage.description} — \`${stage.command}\``),
   ];
+  const byFile = new Map<string, string[]>();
   for (const task of facts.tasks) {
-    out.push(
-      `- ${task.runner} tasks in \`${task.file}\`: ${task.names.slice(0, 20).join(", ") || "(none read)"}`,
-    );
+    const where = `${task.runner} tasks in \`${task.file}\``;
+    byFile.set(where, [...(byFile.get(where) ?? []), task.name]);
+  }
+  for (const [where, names] of byFile) {
+    out.push(`- ${where}: ${names.slice(0, 20).join(", ")}`);
   }
   out.push("", "## Proxmox");
   const tf = facts.terraform;

@@ -12,12 +12,17 @@ import {
   MASTER_MEMO_FILE,
 } from "../core/repo-layout/index.ts";
 import { commandWords } from "./command-words.ts";
+import {
+  terraformValueFiles,
+  unsetTerraformVariables,
+  unsetVariablesMessage,
+} from "./terraform-variables.ts";
 
 /**
  * What stops a first run before it starts, each said once in one line a user can act on: files
  * the stages need that are not committed (the AI worktree is a checkout of commits, so it would
- * lack them and the stage would fail with ENOENT), files init wrote that .gitignore hides, and
- * tools a stage runs that are not on PATH.
+ * lack them and the stage would fail with ENOENT), files init wrote that .gitignore hides,
+ * tools a stage runs that are not on PATH, and Terraform/OpenTofu variables nothing gives a value.
  */
 export interface PreflightReport {
   problems: string[];
@@ -80,6 +85,19 @@ export async function preflight(
         } else if (!(await onPath(word.text, { ...env, ...spec.env }))) {
           report.problems.push(
             `stage ${name} runs ${word.text}, which is not on PATH: install it, or change the stage's command in ${CONTEXT_MAP_FILE}`,
+          );
+        }
+      }
+      const unset = await unsetTerraformVariables(repoRoot, command ?? "", folder, { ...env, ...spec.env });
+      if (unset) {
+        report.problems.push(unsetVariablesMessage(name, unset));
+      }
+      // A variable file git ignores reaches the AI worktree only through a local_state link.
+      const localState = spec.local_state ?? contextMap.local_state;
+      for (const path of await terraformValueFiles(repoRoot, command ?? "", folder)) {
+        if (!committed.has(path) && !untracked.includes(path) && !matchesAnyGlob(path, localState)) {
+          report.problems.push(
+            `stage ${name} reads ${path}, which git ignores and no local_state glob names, so the AI worktree would not have it: add "${path}" to local_state in ${CONTEXT_MAP_FILE}`,
           );
         }
       }

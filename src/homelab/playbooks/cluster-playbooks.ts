@@ -52,54 +52,6 @@ export const storageLacksContentPlaybook = definePlaybook<
   },
 });
 
-/**
- * Proxmox's answer for a node name the cluster does not know, as the API relays it:
- * `hostname lookup 'pve1' failed - failed to get address info for: pve1: Name or service not known`
- * (pve-cluster's remote-node resolution, as the lab plays it: lab/proxmox-server/lookups.ts).
- */
-const UNKNOWN_NODE = /hostname lookup '([^']+)' failed - failed to get address info for/;
-
-export const unknownProxmoxNodePlaybook = definePlaybook<
-  { name: string },
-  { nodes: { node: string; online: boolean }[] }
->({
-  id: "proxmox-node-unknown",
-  description:
-    "proxmox.node (or a node's pveNode) names a node the Proxmox cluster does not have: use its only node",
-  matches(evidence) {
-    const found = firstMatch(evidence, UNKNOWN_NODE);
-    return found ? { name: found[1] ?? "" } : undefined;
-  },
-  gatherFacts: async (ctx) => ({ nodes: await ctx.facts.nodes(ctx.clusterText) }),
-  change(clusterText, { nodes }, match): PlaybookChange {
-    const doc = clusterDocument(clusterText);
-    const js = doc.toJS() as { nodes?: { pveNode?: string }[] };
-    const path =
-      valueAt(doc, ["proxmox", "node"]) === match.name
-        ? ["proxmox", "node"]
-        : (() => {
-            const index = (js.nodes ?? []).findIndex((node) => node.pveNode === match.name);
-            return index < 0 ? undefined : ["nodes", index, "pveNode"];
-          })();
-    if (path === undefined) {
-      return { kind: "no_change", reason: `the cluster file does not name Proxmox node "${match.name}"` };
-    }
-    const online = nodes.filter((node) => node.online).map((node) => node.node);
-    const [only, ...more] = online;
-    if (only === undefined || more.length > 0) {
-      return {
-        kind: "no_change",
-        reason: `the Proxmox cluster has ${only === undefined ? "no online node" : `several online nodes (${online.join(", ")})`}; a human must choose where ${path.join(".")} points`,
-      };
-    }
-    return {
-      kind: "changed",
-      text: setScalar(clusterText, path, only),
-      summary: `${path.join(".")}: Proxmox has no node "${match.name}"; use ${only}, its only online node`,
-    };
-  },
-});
-
 /** The cluster file's rule: `nodes.1.vmid: vmid 121 is already used by node cp-1`. */
 const DUPLICATE_VMID = /\bnodes\.(\d+)\.vmid: vmid (\d+) is already used by node (\S+)/;
 

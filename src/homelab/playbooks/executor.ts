@@ -18,10 +18,11 @@ export function createPlaybookExecutor(options: {
         worktree: request.worktree,
         evidence: { lines: request.fingerprint.lines, logTail: request.logTail },
         facts: options.facts,
+        stageFiles: request.relevantFiles,
         playbooks: options.playbooks ?? PLAYBOOKS,
       });
       return result.kind === "changed"
-        ? { outcome: "changed", summary: result.summary, filesOpened: [result.clusterPath] }
+        ? { outcome: "changed", summary: result.summary, filesOpened: result.filesOpened }
         : { outcome: "no_change", summary: result.summary, filesOpened: [] };
     },
   };

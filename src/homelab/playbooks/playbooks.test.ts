@@ -108,7 +108,7 @@ describe("the missing-storage playbook", () => {
     expect(result).toMatchObject({
       kind: "changed",
       playbook: "proxmox-storage-missing",
-      clusterPath: CLUSTER_PATH,
+      path: CLUSTER_PATH,
     });
     const text = readFileSync(join(worktree, CLUSTER_PATH), "utf8");
     expect(text).toContain("  storage: local-zfs                        # holds VM disks (content: images)");

@@ -1,5 +1,4 @@
 import { MAINTENANCE_APPLY } from "../stages/talos.ts";
-import { INSTALL_DISK_NOT_ON_NODE } from "../stages/talos-disks.ts";
 import { kubernetesSupport, newestSupportedKubernetes } from "../stages/talos-kubernetes.ts";
 import { parseDisksTable } from "../tools/index.ts";
 import { clusterDocument, setScalar, valueAt } from "./cluster-yaml.ts";
@@ -50,86 +49,6 @@ function nodeInQuestion(clusterText: string, evidence: PlaybookEvidence): NodeEn
 export function installableDisks(table: string): string[] {
   return parseDisksTable(table).map((disk) => disk.path);
 }
-
-interface DiskMatch {
-  missing: string | undefined;
-  node: NodeEntry | undefined;
-}
-
-/**
- * Matches the talos stage's install-disk preflight (stages/talos-disks.ts), which names the disk
- * and the disks the maintenance-mode node reports. Talos itself no longer says anything at
- * apply-config time: `specified install disk does not exist` left with 1.9 (siderolabs/talos
- * commit 9a02ecc49; @v1.8.0 pkg/machinery/config/types/v1alpha1/v1alpha1_validation.go:112, absent at
- * @v1.9.0). The disks are read again from the node (`talosctl get disks --insecure`), since the
- * VM may have changed since the preflight ran; the preflight's own list serves when the text names
- * no node of the cluster file.
- */
-export const missingInstallDiskPlaybook = definePlaybook<
-  { missing: string | undefined; listed: string[]; line: string; evidence: PlaybookEvidence },
-  DiskMatch & { disks: string[] }
->({
-  id: "talos-install-disk-missing",
-  description:
-    "talos.installDisk names a disk the VM does not have (/dev/sda vs /dev/vda): use the one disk `talosctl get disks --insecure` reports",
-  matches(evidence) {
-    const found = firstMatch(evidence, INSTALL_DISK_NOT_ON_NODE);
-    if (!found) {
-      return undefined;
-    }
-    const named = found[1] ?? "";
-    // The node is the one the matched line names, not the first one the log mentions.
-    const line = found.input.split("\n").find((text) => text.includes(found[0])) ?? found[0];
-    return {
-      missing: named.startsWith("/dev/") ? named : undefined,
-      line,
-      listed: [...(found[2] ?? "").matchAll(/\/dev\/[\w.-]+/g)].map((m) => m[0]),
-      evidence,
-    };
-  },
-  async gatherFacts(ctx, match) {
-    const node =
-      nodeInQuestion(ctx.clusterText, { lines: [match.line], logTail: "" }) ??
-      nodeInQuestion(ctx.clusterText, match.evidence);
-    if (node === undefined || node.ip === "") {
-      return { missing: match.missing, node, disks: match.listed };
-    }
-    return { missing: match.missing, node, disks: installableDisks(await ctx.facts.talosDisks(node.ip)) };
-  },
-  change(clusterText, { node, disks, missing }): PlaybookChange {
-    if (node === undefined) {
-      return { kind: "no_change", reason: "the cluster file lists no nodes" };
-    }
-    const [disk, ...others] = disks;
-    if (disk === undefined || others.length > 0) {
-      return {
-        kind: "no_change",
-        reason: `node ${node.name} (${node.ip}) reports ${disks.length === 0 ? "no installable disk" : `several disks (${disks.join(", ")})`}; a human must choose`,
-      };
-    }
-    const doc = clusterDocument(clusterText);
-    const path =
-      node.installDisk !== undefined ? ["nodes", node.index, "installDisk"] : ["talos", "installDisk"];
-    const current = valueAt(doc, path);
-    if (typeof current !== "string" && current !== undefined) {
-      return {
-        kind: "no_change",
-        reason: `${path.join(".")} is a disk selector; a human wrote it on purpose`,
-      };
-    }
-    if (current === disk) {
-      return {
-        kind: "no_change",
-        reason: `${path.join(".")} is already ${disk}, the disk node ${node.name} reports`,
-      };
-    }
-    return {
-      kind: "changed",
-      text: setScalar(clusterText, path, disk),
-      summary: `${path.join(".")}: ${missing ?? current ?? "the install disk"} does not exist on node ${node.name}; use ${disk}, its only disk`,
-    };
-  },
-});
 
 /** `talos-v1.9.5-<hash>.iso`, the name the vms stage gives the ISO it downloads. */
 const ISO_VERSION = /talos-(v\d+\.\d+\.\d+)-[0-9a-f]+\.iso/;
