@@ -35,7 +35,7 @@ const SPEC: FlagSpec = {
       "status-selector",
       "timeout",
     ].map((name) => [name, true]),
-    ...["all-namespaces", "with-source", "silent", "pre"].map((name) => [name, false]),
+    ...["all-namespaces", "with-source", "silent", "pre", "allow-insecure-http"].map((name) => [name, false]),
   ]),
   short: { n: "namespace", A: "all-namespaces", s: "silent" },
 };
@@ -84,7 +84,15 @@ function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): CliOu
       onlyFlags(parsed, [...GLOBAL, "pre"]);
       return report(check(view));
     case "bootstrap":
-      onlyFlags(parsed, [...GLOBAL, "url", "branch", "path", "private-key-file", "silent"]);
+      onlyFlags(parsed, [
+        ...GLOBAL,
+        "url",
+        "branch",
+        "path",
+        "private-key-file",
+        "silent",
+        "allow-insecure-http",
+      ]);
       return report(bootstrap(view, parsed));
     case "reconcile":
       onlyFlags(parsed, [...GLOBAL, "with-source"]);
@@ -121,6 +129,10 @@ function bootstrap(view: FakeView, parsed: ParsedCli): string {
   const cloning = `► cloning branch "${branch}" from Git repository "${url}"\n`;
   if (url === "") {
     throw new CliExit(1, "✗ --url is required\n");
+  }
+  // fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:380-383 (getAuthOpts, case "http").
+  if (url.startsWith("http://") && !hasFlag(parsed, "allow-insecure-http")) {
+    throw new CliExit(1, "✗ scheme http is insecure, pass --allow-insecure-http=true to allow it\n");
   }
   if (keyFile !== undefined && !existsSync(keyFile)) {
     throw failed(cloning, `open ${keyFile}: no such file or directory`);
