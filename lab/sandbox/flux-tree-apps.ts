@@ -1,9 +1,11 @@
 /**
  * The apps of the lab's Flux tree (see flux-tree.ts), one cluster-template-shaped folder each.
- * Chart names and versions are those onedr0p/cluster-template@2026.8.0 pins in its OCIRepositories
- * (cilium 1.18.4 to match the rendered bootstrap CNI, kube-prometheus-stack from the
- * prometheus-community OCI registry, local-path-provisioner from containeroo's Helm repository,
- * which the template does not carry).
+ * Charts are real ones at versions the lab's chart catalog (lab/fake-cli, LAB_CHARTS) carries:
+ * cilium 1.18.4 (the rendered bootstrap CNI's), coredns and cert-manager from the registries
+ * onedr0p/cluster-template@2026.8.0 pins, local-path-provisioner from containeroo's Helm
+ * repository, the tunnel from cloudflare/helm-charts (its Deployment is named after the release),
+ * echo on bjw-s app-template (cluster-template's echo-server before echo had a chart of its own),
+ * kube-prometheus-stack from prometheus-community's OCI registry.
  */
 
 /** Where `flux bootstrap git --path` points: the tree's entry point. */
@@ -26,10 +28,10 @@ interface App {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
-const oci = (url: string, chart: string, version: string, repository = chart): Chart => ({
+const chart = (url: string, name: string, version: string, repository = name): Chart => ({
   repository,
   url,
-  chart,
+  chart: name,
   version,
 });
 
@@ -109,52 +111,54 @@ const APPS: readonly App[] = [
   {
     namespace: "kube-system",
     name: "cilium",
-    chart: oci("oci://quay.io/cilium/charts", "cilium", "1.18.4"),
+    chart: chart("oci://quay.io/cilium/charts", "cilium", "1.18.4"),
     values:
       "    ipam:\n      mode: kubernetes\n    kubeProxyReplacement: true\n    operator:\n      replicas: 1\n",
   },
   {
     namespace: "kube-system",
     name: "coredns",
-    chart: oci("oci://ghcr.io/coredns/charts", "coredns", "1.47.0"),
+    chart: chart("oci://ghcr.io/coredns/charts", "coredns", "1.45.0"),
     values:
       "    fullnameOverride: coredns\n    k8sAppLabelOverride: kube-dns\n    service:\n      name: kube-dns\n      clusterIP: 10.43.0.10\n    replicaCount: 1\n",
   },
   {
     namespace: "storage",
     name: "local-path-provisioner",
-    chart: oci("https://charts.containeroo.ch", "local-path-provisioner", "0.0.33", "containeroo"),
+    chart: chart("https://charts.containeroo.ch", "local-path-provisioner", "0.0.33", "containeroo"),
     values:
-      "    storageClass:\n      name: local-path\n      defaultClass: true\n    nodePathMap:\n      - node: DEFAULT_PATH_FOR_NON_LISTED_NODES\n        paths: [/var/local-path-provisioner]\n",
+      "    storageClass:\n      create: true\n      name: local-path\n      defaultClass: true\n      reclaimPolicy: Delete\n",
   },
   {
+    // cluster-template's echo-server before its own chart: bjw-s app-template.
     namespace: "default",
     name: "echo",
-    chart: oci("oci://ghcr.io/home-operations/charts", "echo", "0.2.3"),
-    values: "    replicaCount: 1\n    service:\n      port: 80\n",
+    chart: chart("oci://ghcr.io/bjw-s-labs/helm", "app-template", "4.3.0", "bjw-s"),
+    values:
+      "    controllers:\n      echo:\n        containers:\n          app:\n            image:\n              repository: ghcr.io/mendhak/http-https-echo\n              tag: 37\n    service:\n      app:\n        ports:\n          http:\n            port: 80\n",
     extra: { "ingress.yaml": ECHO_INGRESS },
   },
   {
     namespace: "cert-manager",
     name: "cert-manager",
-    chart: oci("oci://quay.io/jetstack/charts", "cert-manager", "v1.21.1"),
+    chart: chart("oci://quay.io/jetstack/charts", "cert-manager", "v1.19.1"),
     values: "    crds:\n      enabled: true\n    replicaCount: 1\n",
     extra: { "clusterissuer.yaml": CLUSTER_ISSUER },
   },
   {
     namespace: "network",
     name: "cloudflare-tunnel",
-    chart: oci("oci://ghcr.io/bjw-s-labs/helm", "app-template", "5.1.0"),
+    chart: chart("https://cloudflare.github.io/helm-charts", "cloudflare-tunnel", "0.3.2", "cloudflare"),
     values:
-      '    controllers:\n      cloudflare-tunnel:\n        containers:\n          app:\n            image:\n              repository: docker.io/cloudflare/cloudflared\n              tag: 2026.8.2\n            args: ["tunnel", "run"]\n',
+      "    cloudflare:\n      tunnelName: kubernetes\n      secretName: cloudflare-tunnel-secret\n    replicaCount: 1\n",
     extra: { "certificate.yaml": CERTIFICATE, "ingressclass.yaml": INGRESS_CLASS },
   },
   {
     namespace: "observability",
     name: "kube-prometheus-stack",
-    chart: oci("oci://ghcr.io/prometheus-community/charts", "kube-prometheus-stack", "79.4.1"),
+    chart: chart("oci://ghcr.io/prometheus-community/charts", "kube-prometheus-stack", "79.5.0"),
     values:
-      "    prometheus:\n      service:\n        port: 9090\n      prometheusSpec:\n        retention: 7d\n    grafana:\n      enabled: false\n",
+      "    prometheus:\n      service:\n        port: 9090\n    kubeEtcd:\n      enabled: true\n    grafana:\n      enabled: false\n",
   },
 ];
 
