@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readWorld } from "../world/index.ts";
 import {
   CliExit,
   type CliOutput,
@@ -9,8 +10,15 @@ import {
   type ParsedCli,
   parseCli,
 } from "./args.ts";
+import {
+  artifactIntervalMs,
+  type FetchOutcome,
+  fetchArtifact,
+  pushBootstrapManifests,
+} from "./flux-source.ts";
 import { cniInstalled, connect, type Env, fluxObjects } from "./kube-api.ts";
-import type { FakeView } from "./world-view.ts";
+import { refreshSource, SSH_REFUSED } from "./source-refresh.ts";
+import { type FakeView, viewOf } from "./world-view.ts";
 
 /**
  * The fake `flux` CLI over the lab world: check, bootstrap git, reconcile, get ks|hr. As in real
@@ -48,17 +56,33 @@ const CONTROLLERS = [
   "source-controller",
 ];
 
-export function flux(
+/**
+ * Answers one flux call. Git work (bootstrap's clone and push, source fetches) happens first,
+ * outside the world lock; then the command runs over the world as the fetch left it.
+ */
+export async function flux(
   argv: readonly string[],
   env: Env,
   change: <T>(body: (view: FakeView) => T) => T,
-): CliOutput {
+  worldFile: string,
+): Promise<CliOutput> {
   const parsed = parseCli(argv, SPEC);
   const [verb] = parsed.positionals;
+  let bootstrapped: BootstrapGit | undefined;
+  if (verb === "bootstrap") {
+    onlyFlags(parsed, [...GLOBAL, "url", "branch", "path", "private-key-file", "silent", "allow-insecure-http"]);
+    bootstrapped = await bootstrapGit(parsed, env, worldFile);
+  } else {
+    const forced =
+      verb === "reconcile" &&
+      ((parsed.positionals[1] === "source" && parsed.positionals[2] === "git") ||
+        hasFlag(parsed, "with-source"));
+    await refreshSource(worldFile, forced);
+  }
   const outcome = change((view) => {
     try {
       connect(view, parsed, env, "flux");
-      const output = run(view, verb, parsed);
+      const output = run(view, verb, parsed, bootstrapped);
       view.store();
       return { output, exit: undefined };
     } catch (error) {
@@ -78,22 +102,18 @@ export function flux(
 /** Logger output only: the whole report is stderr. */
 const report = (text: string): CliOutput => ({ stdout: "", stderr: text });
 
-function run(view: FakeView, verb: string | undefined, parsed: ParsedCli): CliOutput {
+function run(
+  view: FakeView,
+  verb: string | undefined,
+  parsed: ParsedCli,
+  bootstrapped?: BootstrapGit,
+): CliOutput {
   switch (verb) {
     case "check":
       onlyFlags(parsed, [...GLOBAL, "pre"]);
       return report(check(view));
     case "bootstrap":
-      onlyFlags(parsed, [
-        ...GLOBAL,
-        "url",
-        "branch",
-        "path",
-        "private-key-file",
-        "silent",
-        "allow-insecure-http",
-      ]);
-      return report(bootstrap(view, parsed));
+      return report(bootstrap(view, bootstrapped));
     case "reconcile":
       onlyFlags(parsed, [...GLOBAL, "with-source"]);
       return report(reconcile(view, parsed));
@@ -116,46 +136,155 @@ function check(view: FakeView): string {
   return `${head}✔ distribution: flux-v2.7.5\n✔ bootstrapped: true\n► checking controllers\n${controllers}► checking crds\n✔ gitrepositories.source.toolkit.fluxcd.io/v1\n✔ helmreleases.helm.toolkit.fluxcd.io/v2\n✔ kustomizations.kustomize.toolkit.fluxcd.io/v1\n✔ all checks passed\n`;
 }
 
-function bootstrap(view: FakeView, parsed: ParsedCli): string {
-  const { flux: state } = view.kubernetes;
+/** What bootstrap's git work left for the command: the failure to report, or what it pushed and fetched. */
+type BootstrapGit =
+  | { readonly exit: CliExit }
+  | {
+      readonly url: string;
+      readonly branch: string;
+      readonly path: string;
+      readonly artifactDir: string;
+      readonly components: string;
+      readonly sync: string;
+      readonly fetched: FetchOutcome;
+      readonly fetchedAt: number;
+    };
+
+const INSTALLING = `► generating component manifests\n✔ generated component manifests\n`;
+
+/**
+ * `flux bootstrap git` up to its waits (fluxcd/flux2@v2.9.4 pkg/bootstrap/bootstrap.go Run):
+ * clone, component manifests committed and pushed unless up to date, install, sync manifests
+ * likewise, then the GitRepository fetched (here: the artifact checked out).
+ */
+async function bootstrapGit(parsed: ParsedCli, env: Env, worldFile: string): Promise<BootstrapGit> {
   if (parsed.positionals[1] !== "git") {
-    throw new CliExit(1, `✗ unknown command "${parsed.positionals[1] ?? ""}" for "flux bootstrap"\n`);
+    return {
+      exit: new CliExit(1, `✗ unknown command "${parsed.positionals[1] ?? ""}" for "flux bootstrap"\n`),
+    };
   }
-  state.bootstrapCalls++;
   const url = flag(parsed, "url") ?? "";
   const branch = flag(parsed, "branch") ?? "main";
   const path = flag(parsed, "path") ?? "";
   const keyFile = flag(parsed, "private-key-file");
   const cloning = `► cloning branch "${branch}" from Git repository "${url}"\n`;
   if (url === "") {
-    throw new CliExit(1, "✗ --url is required\n");
+    return { exit: new CliExit(1, "✗ --url is required\n") };
+  }
+  const view = viewOf(readWorld(worldFile));
+  try {
+    connect(view, parsed, env, "flux");
+  } catch (error) {
+    if (error instanceof CliExit) {
+      return { exit: error };
+    }
+    throw error;
   }
   // fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:380-383 (getAuthOpts, case "http").
   if (url.startsWith("http://") && !hasFlag(parsed, "allow-insecure-http")) {
-    throw new CliExit(1, "✗ scheme http is insecure, pass --allow-insecure-http=true to allow it\n");
+    return { exit: new CliExit(1, "✗ scheme http is insecure, pass --allow-insecure-http=true to allow it\n") };
   }
   if (keyFile !== undefined && !existsSync(keyFile)) {
-    throw failed(cloning, `open ${keyFile}: no such file or directory`);
+    return { exit: failed(cloning, `open ${keyFile}: no such file or directory`) };
   }
   if (view.faults.fluxSshAuthFails) {
-    throw failed(
-      cloning,
-      `failed to clone repository: unable to clone '${url}': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`,
-    );
+    return { exit: failed(cloning, `failed to clone repository: unable to clone '${url}': ${SSH_REFUSED}`) };
   }
-  const installing = `${cloning}✔ cloned repository\n► generating component manifests\n✔ generated component manifests\n► installing components in "flux-system" namespace\n✔ installed components\n✔ reconciled components\n`;
   if (!cniInstalled(view)) {
+    // The lab does not push when the install is bound to fail; real bootstrap has pushed the
+    // component manifests by then (bootstrap_plain_git.go:179-195 before :198-215).
+    return {
+      exit: failed(
+        `${cloning}✔ cloned repository\n${INSTALLING}► installing components in "flux-system" namespace\n`,
+        "install failed: timeout waiting for: [Deployment/flux-system/helm-controller status: 'InProgress', Deployment/flux-system/kustomize-controller status: 'InProgress', Deployment/flux-system/source-controller status: 'InProgress']",
+      ),
+    };
+  }
+  const pushed = await pushBootstrapManifests({ url, branch, path }, `${worldFile}.flux/bootstrap`);
+  if ("error" in pushed) {
+    return { exit: failed(cloning, pushed.error) };
+  }
+  const artifactDir = `${worldFile}.flux/artifact`;
+  const fetchedAt = Date.now();
+  const fetched = await fetchArtifact(url, branch, artifactDir);
+  return {
+    url,
+    branch,
+    path,
+    artifactDir,
+    components: pushed.components,
+    sync: pushed.sync,
+    fetched,
+    fetchedAt,
+  };
+}
+
+function bootstrap(view: FakeView, git: BootstrapGit | undefined): string {
+  const { flux: state } = view.kubernetes;
+  state.bootstrapCalls++;
+  if (git === undefined || "exit" in git) {
+    throw git?.exit ?? new CliExit(1, "✗ bootstrap did not run\n");
+  }
+  const cloning = `► cloning branch "${git.branch}" from Git repository "${git.url}"\n✔ cloned repository\n`;
+  const installed = `${cloning}${INSTALLING}${git.components}► installing components in "flux-system" namespace\n✔ installed components\n✔ reconciled components\n► determining if source secret "flux-system/flux-system" exists\n✔ source secret up to date\n► generating sync manifests\n✔ generated sync manifests\n${git.sync}► applying sync manifests\n✔ reconciled sync configuration\n◎ waiting for GitRepository "flux-system/flux-system" to be reconciled\n`;
+  Object.assign(state, {
+    installed: true,
+    url: git.url,
+    branch: git.branch,
+    path: git.path,
+    artifactDir: git.artifactDir,
+    fetchedAt: git.fetchedAt,
+  });
+  if ("revision" in git.fetched) {
+    state.revision = git.fetched.revision;
+    state.fetchError = null;
+    state.intervalMs = artifactIntervalMs(git.artifactDir, git.path) ?? state.intervalMs;
+  } else {
+    state.fetchError = `failed to checkout and determine revision: ${git.fetched.error}`;
+  }
+  if (state.fetchError !== null || state.revision === "") {
+    const message = state.fetchError ?? "waiting to be reconciled";
     throw failed(
-      installing,
-      "install failed: timeout waiting for: [Deployment/flux-system/helm-controller status: 'InProgress', Deployment/flux-system/kustomize-controller status: 'InProgress', Deployment/flux-system/source-controller status: 'InProgress']",
+      `${installed}✗ gitrepository 'flux-system/flux-system' not ready: '${message}'\n`,
+      `error while waiting for GitRepository to be ready: 'gitrepository 'flux-system/flux-system' not ready: '${message}''`,
     );
   }
-  Object.assign(state, { installed: true, url, branch, path });
-  return `${installing}► generating sync manifests\n✔ generated sync manifests\n► applying sync manifests\n✔ reconciled sync configuration\n◎ waiting for GitRepository "flux-system/flux-system" to be reconciled\n✔ GitRepository reconciled successfully\n◎ waiting for Kustomization "flux-system/flux-system" to be reconciled\n✔ Kustomization reconciled successfully\n► confirming components are healthy\n${CONTROLLERS.map((name) => `✔ ${name}: deployment ready\n`).join("")}✔ all components are healthy\n`;
+  const waiting = `${installed}✔ GitRepository reconciled successfully\n◎ waiting for Kustomization "flux-system/flux-system" to be reconciled\n`;
+  const root = fluxObjects(view, "Kustomization").find(
+    (ks) => ks.name === "flux-system" && ks.namespace === "flux-system",
+  );
+  if (root !== undefined && !root.ready) {
+    // bootstrap_plain_git.go:429-441: the Ready message, then the wrapped error.
+    throw failed(
+      `${waiting}✗ kustomization 'flux-system/flux-system' not ready: '${root.message}'\n`,
+      `error while waiting for Kustomization to be ready: 'kustomization 'flux-system/flux-system' not ready: '${root.message}''`,
+    );
+  }
+  return `${waiting}✔ Kustomization reconciled successfully\n► confirming components are healthy\n${CONTROLLERS.map((name) => `✔ ${name}: deployment ready\n`).join("")}✔ all components are healthy\n`;
+}
+
+/**
+ * The GitRepository's reconcile, as `flux reconcile source git` prints it
+ * (fluxcd/flux2@v2.9.4 cmd/flux/reconcile_source_git.go:49 `fetched revision …`); the fetch has
+ * already run. A failed fetch shows its Ready message after ✗.
+ */
+function reconcileSource(view: FakeView, name: string): string {
+  const { flux: state } = view.kubernetes;
+  if (name !== "flux-system" || !state.installed) {
+    throw new CliExit(1, `✗ gitrepositories.source.toolkit.fluxcd.io "${name}" not found\n`);
+  }
+  const head = `► annotating GitRepository ${name} in flux-system namespace\n✔ GitRepository annotated\n◎ waiting for GitRepository reconciliation\n`;
+  if (state.fetchError !== null) {
+    throw failed(head, state.fetchError);
+  }
+  return `${head}✔ fetched revision ${state.revision}\n`;
 }
 
 function reconcile(view: FakeView, parsed: ParsedCli): string {
   const [, kind, name = ""] = parsed.positionals;
+  if (kind === "source" && parsed.positionals[2] === "git") {
+    return reconcileSource(view, parsed.positionals[3] ?? "");
+  }
   if (kind !== "kustomization" && kind !== "ks") {
     throw new CliExit(1, `✗ the fake flux reconciles kustomizations only, not "${kind ?? ""}"\n`);
   }
@@ -167,9 +296,7 @@ function reconcile(view: FakeView, parsed: ParsedCli): string {
     throw new CliExit(1, `✗ kustomizations.kustomize.toolkit.fluxcd.io "${name}" not found\n`);
   }
   view.kubernetes.flux.reconciles++;
-  const source = hasFlag(parsed, "with-source")
-    ? `► annotating GitRepository flux-system in flux-system namespace\n✔ GitRepository annotated\n◎ waiting for GitRepository reconciliation\n✔ fetched revision ${object.revision}\n`
-    : "";
+  const source = hasFlag(parsed, "with-source") ? reconcileSource(view, "flux-system") : "";
   const head = `${source}► annotating Kustomization ${name} in ${namespace} namespace\n✔ Kustomization annotated\n◎ waiting for Kustomization reconciliation\n`;
   if (!object.ready) {
     throw failed(head, object.message);
@@ -198,10 +325,9 @@ function get(view: FakeView, parsed: ParsedCli): string {
     // (fluxcd/flux2@v2.9.4 cmd/flux/get.go:190-202, namespaceNameOrAny get.go:231-236).
     throw new CliExit(1, `✗ no ${which} objects found in ${all ? "any" : `"${namespace}"`} namespace\n`);
   }
-  const header = which === "Kustomization" ? "REVISION" : "REVISION";
   const lines = rows.map(
     (row) =>
-      `${row.namespace}\t${row.name}\t${row.revision}\tFalse    \t${row.ready ? "True" : "False"}\t${row.message}`,
+      `${row.namespace}\t${row.name}\t${row.revision}\t${row.suspended ? "True" : "False"}    \t${row.ready ? "True" : "False"}\t${row.message}`,
   );
-  return `NAMESPACE\tNAME\t${header}\tSUSPENDED\tREADY\tMESSAGE\n${lines.join("\n")}\n`;
+  return `NAMESPACE\tNAME\tREVISION\tSUSPENDED\tREADY\tMESSAGE\n${lines.join("\n")}\n`;
 }

@@ -1,16 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runProcess } from "../../src/adapters/process/index.ts";
 
@@ -138,28 +129,27 @@ async function startServer(entry: string, cwd: string): Promise<{ port: number; 
   };
 }
 
-/** lab/fake-cli and lab/world as JavaScript, built with TypeScript's transpiler (no type check). */
+/**
+ * The server and every module it imports (relative imports, followed through lab/ and src/), as
+ * JavaScript built with TypeScript's transpiler (no type check), cached under a hash of their text.
+ */
 function transpiledEntry(): string {
-  const labDir = resolve(HERE, "..");
-  const sources = ["fake-cli", "world"].flatMap((folder) =>
-    readdirSync(join(labDir, folder))
-      .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
-      .map((name) => join(folder, name)),
-  );
+  const repoRoot = resolve(HERE, "..", "..");
+  const sources = importClosure(join(HERE, "server.ts")).map((file) => relative(repoRoot, file));
   const hash = createHash("sha256");
   for (const source of sources) {
-    hash.update(source).update(readFileSync(join(labDir, source)));
+    hash.update(source).update(readFileSync(join(repoRoot, source)));
   }
-  const root = resolve(labDir, "..", "node_modules", ".cache", "lab-fake-cli");
+  const root = resolve(repoRoot, "node_modules", ".cache", "lab-fake-cli");
   const outDir = join(root, hash.digest("hex").slice(0, 16));
-  const entry = join(outDir, "fake-cli", "server.js");
+  const entry = join(outDir, "lab", "fake-cli", "server.js");
   if (existsSync(entry)) {
     return entry;
   }
   const staging = `${outDir}.${process.pid}.tmp`;
   const ts = loadTypeScript();
   for (const source of sources) {
-    const output = ts.transpileModule(readFileSync(join(labDir, source), "utf8"), {
+    const output = ts.transpileModule(readFileSync(join(repoRoot, source), "utf8"), {
       compilerOptions: {
         module: ts.ModuleKind.ESNext,
         target: ts.ScriptTarget.ES2023,
@@ -179,6 +169,24 @@ function transpiledEntry(): string {
     rmSync(staging, { recursive: true, force: true }); // another test process won the race
   }
   return entry;
+}
+
+/** `entry` and every .ts file it reaches by relative import (type-only imports included: harmless). */
+function importClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) {
+      return;
+    }
+    seen.add(file);
+    for (const match of readFileSync(file, "utf8").matchAll(
+      /^(?:import|export)[^;]*?from "(\.[^"]+\.ts)";/gms,
+    )) {
+      visit(resolve(dirname(file), match[1] ?? ""));
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
 }
 
 interface TypeScriptApi {

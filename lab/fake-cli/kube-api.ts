@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CliExit, flag, type ParsedCli } from "./args.ts";
+import { evaluateFluxTree, type FluxObjectState, type FluxTreeState } from "./flux-tree-eval.ts";
 import type { FakeView } from "./world-view.ts";
 
 /**
@@ -97,28 +98,25 @@ export function nodesOf(view: FakeView): KubeNode[] {
     }));
 }
 
-/** Flux objects exist once Flux has synced the repository; each is Ready unless a fault says why not. */
-export function fluxObjects(view: FakeView, kind: "Kustomization" | "HelmRelease") {
-  const { flux, git } = view.kubernetes;
-  if (!flux.installed) {
-    return [];
+/**
+ * Flux's view of the synced artifact (flux-tree-eval.ts), empty before bootstrap or before the
+ * first successful fetch. Evaluated per call: the artifact changes only when a fetch moves it.
+ */
+export function fluxTree(view: FakeView): FluxTreeState {
+  const { flux } = view.kubernetes;
+  if (!flux.installed || flux.revision === "" || flux.artifactDir === "") {
+    return { objects: [], applied: [], releases: [] };
   }
-  const refs = kind === "Kustomization" ? git.kustomizations : git.helmReleases;
-  const revision = `${flux.branch}@sha1:1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e`;
-  return refs.map((ref) => {
-    const fault = view.faults.fluxNotReady[`${kind} ${ref.namespace}/${ref.name}`];
-    const message =
-      fault ??
-      (kind === "Kustomization"
-        ? `Applied revision: ${revision}`
-        : `Helm install succeeded for release ${ref.namespace}/${ref.name}.v1 with chart ${ref.name}@1.0.0`);
-    return {
-      ...ref,
-      revision: kind === "Kustomization" ? revision : "1.0.0",
-      ready: fault === undefined,
-      message,
-    };
+  return evaluateFluxTree({
+    root: flux.artifactDir,
+    path: flux.path,
+    revision: flux.revision,
+    notReady: view.faults.fluxNotReady,
   });
+}
+
+export function fluxObjects(view: FakeView, kind: "Kustomization" | "HelmRelease"): FluxObjectState[] {
+  return fluxTree(view).objects.filter((object) => object.kind === kind);
 }
 
 export function helmReleaseReady(view: FakeView, namespace: string, name: string): boolean {

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
-import { connect, type Env, fluxObjects, helmReleaseReady, nodesOf } from "./kube-api.ts";
+import { certificates, ingresses, prometheus, storageClasses, tunnelDeployments } from "./cluster-facts.ts";
+import { connect, type Env, fluxObjects, fluxTree, nodesOf } from "./kube-api.ts";
 import type { FakeView } from "./world-view.ts";
 
 /** The fake `kubectl` over the lab world: what the stage steps, their checks and diagnostics run. */
@@ -86,8 +87,6 @@ function get(view: FakeView, parsed: ParsedCli): string {
     return getRaw(view, raw);
   }
   const kind = (parsed.positionals[1] ?? "").toLowerCase();
-  const { git } = view.kubernetes;
-  const synced = view.kubernetes.flux.installed;
   if (kind === "nodes" || kind === "node" || kind === "no") {
     const nodes = nodesOf(view);
     if (flag(parsed, "output") === "json") {
@@ -106,7 +105,7 @@ function get(view: FakeView, parsed: ParsedCli): string {
     );
   }
   if (kind === "sc" || kind === "storageclass" || kind === "storageclasses") {
-    const classes = synced ? git.storageClasses : [];
+    const classes = storageClasses(fluxTree(view));
     if (classes.length === 0) {
       return "No resources found\n";
     }
@@ -122,18 +121,82 @@ function get(view: FakeView, parsed: ParsedCli): string {
       ]),
     );
   }
-  if (kind === "certificate" || kind === "certificates" || kind === "cert") {
-    const certificates =
-      synced && helmReleaseReady(view, "cert-manager", "cert-manager") ? git.certificates : [];
-    if (certificates.length === 0) {
+  if (["certificate", "certificates", "cert", "certs"].includes(kind)) {
+    // cert-manager's printer columns (deploy/crds: Ready, Secret, Issuer, Status (wide), Age).
+    const wide = flag(parsed, "output") === "wide";
+    const rows = certificates(fluxTree(view), view.faults.certificatesNotReady);
+    if (rows.length === 0) {
       return "No resources found\n";
     }
     return table(
-      ["NAMESPACE", "NAME", "READY", "SECRET", "AGE"],
-      certificates.map((cert) => {
-        const ready = !view.faults.certificatesNotReady.includes(`${cert.namespace}/${cert.name}`);
-        return [cert.namespace, cert.name, ready ? "True" : "False", `${cert.name}-tls`, "3m"];
-      }),
+      ["NAMESPACE", "NAME", "READY", "SECRET", ...(wide ? ["ISSUER", "STATUS"] : []), "AGE"],
+      rows.map((cert) => [
+        cert.namespace,
+        cert.name,
+        cert.pending === undefined ? "True" : "False",
+        cert.secret,
+        ...(wide
+          ? [
+              cert.issuer,
+              cert.pending === undefined
+                ? "Certificate is up to date and has not expired"
+                : "Issuing certificate as Secret does not exist",
+            ]
+          : []),
+        "3m",
+      ]),
+    );
+  }
+  if (["certificaterequest", "certificaterequests", "cr", "crs"].includes(kind)) {
+    const wide = flag(parsed, "output") === "wide";
+    const rows = certificates(fluxTree(view), view.faults.certificatesNotReady);
+    if (rows.length === 0) {
+      return "No resources found\n";
+    }
+    return table(
+      [
+        "NAMESPACE",
+        "NAME",
+        "APPROVED",
+        "DENIED",
+        "READY",
+        "ISSUER",
+        "REQUESTER",
+        ...(wide ? ["STATUS"] : []),
+        "AGE",
+      ],
+      rows.map((cert) => [
+        cert.namespace,
+        `${cert.name}-1`,
+        "True",
+        "",
+        cert.pending === undefined ? "True" : "False",
+        cert.issuer,
+        "system:serviceaccount:cert-manager:cert-manager",
+        ...(wide ? [cert.pending ?? "Certificate fetched from issuer successfully"] : []),
+        "3m",
+      ]),
+    );
+  }
+  if (kind === "ingress" || kind === "ingresses" || kind === "ing") {
+    // kubectl's Ingress columns: NAME CLASS HOSTS ADDRESS PORTS AGE (kubernetes/kubernetes
+    // pkg/printers/internalversion/printers.go ingressColumnDefinitions); ADDRESS is
+    // status.loadBalancer, which only an ingress controller serving the class writes.
+    const rows = ingresses(fluxTree(view));
+    if (rows.length === 0) {
+      return "No resources found\n";
+    }
+    return table(
+      ["NAMESPACE", "NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
+      rows.map((ing) => [
+        ing.namespace,
+        ing.name,
+        ing.className,
+        ing.hosts.join(","),
+        ing.address,
+        "80",
+        "3m",
+      ]),
     );
   }
   if (kind === "kustomizations" || kind === "ks" || kind === "helmreleases" || kind === "hr") {
@@ -159,15 +222,17 @@ function getRaw(view: FakeView, path: string): string {
   const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/:]+):?(\d*)\/proxy\/api\/v1\/targets/.exec(
     path,
   );
-  const prometheus = view.kubernetes.git.prometheus;
-  if (proxy && prometheus && proxy[1] === prometheus.namespace && proxy[2] === prometheus.service) {
-    if (!helmReleaseReady(view, prometheus.namespace, "kube-prometheus-stack")) {
+  const served = prometheus(fluxTree(view));
+  const port = proxy ? served?.services[proxy[2] ?? ""] : undefined;
+  if (proxy && served && proxy[1] === served.namespace && port !== undefined) {
+    if (proxy[3] !== "" && Number(proxy[3]) !== port) {
+      // The API server proxies to a port the Service does not have.
       throw new CliExit(
         1,
-        `Error from server (ServiceUnavailable): the server is currently unable to handle the request\n`,
+        `Error from server (ServiceUnavailable): no endpoints available for service "${proxy[2]}:${proxy[3]}"\n`,
       );
     }
-    const activeTargets = prometheus.jobs.map((job) => {
+    const activeTargets = served.jobs.map((job) => {
       const down = view.faults.prometheusTargetsDown.includes(job);
       return {
         labels: { job },
@@ -255,21 +320,18 @@ function apply(view: FakeView, parsed: ParsedCli): string {
 }
 
 function tunnelTarget(view: FakeView, parsed: ParsedCli, positional: number) {
-  const tunnel = view.kubernetes.git.tunnel;
   const target = parsed.positionals[positional] ?? "";
   const namespace = flag(parsed, "namespace") ?? "default";
   const name = target.replace(/^(deploy|deployment)\//, "");
-  if (
-    !tunnel ||
-    namespace !== tunnel.namespace ||
-    name !== tunnel.deployment ||
-    !view.kubernetes.flux.installed
-  ) {
+  const tunnel = tunnelDeployments(fluxTree(view)).find(
+    (candidate) => candidate.namespace === namespace && candidate.deployment === name,
+  );
+  if (!tunnel) {
     throw new CliExit(1, `Error from server (NotFound): deployments.apps "${name}" not found\n`);
   }
   return {
     tunnel,
-    ready: helmReleaseReady(view, tunnel.namespace, tunnel.deployment) && view.faults.tunnelError === null,
+    ready: view.faults.tunnelError === null,
   };
 }
 

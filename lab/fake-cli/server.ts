@@ -8,11 +8,12 @@ import { parseFakeRequest } from "./request.ts";
  * variables a fake reads here over loopback TCP and prints the answer, so a call costs no Node
  * start and no loading of the fakes, yaml and zod (issue 16: a six-stage run took a minute).
  *
- * Calls are answered one at a time, synchronously, after moving to the caller's working folder:
- * this process does nothing else, so that is safe. It prints `listening on <port>` once it
+ * Calls are answered one at a time, in arrival order (a queue), after moving to the caller's
+ * working folder: an answer may await git (Flux's source), and the next call must not start, or
+ * change folder, before it is done. It prints `listening on <port>` once it
  * listens, and ends when its parent has gone (a lab whose owner was killed leaves nothing behind).
  */
-function answer(fields: readonly string[]): FakeAnswer {
+async function answer(fields: readonly string[]): Promise<FakeAnswer> {
   const call = parseFakeRequest(fields);
   if (call === undefined) {
     return { stdout: "", stderr: "fake-cli: the request is not what the fake's script sends\n", code: 2 };
@@ -24,13 +25,16 @@ function answer(fields: readonly string[]): FakeAnswer {
     return { stdout: "", stderr: `fake-cli: cannot work in ${call.cwd} (${code})\n`, code: 1 };
   }
   try {
-    return answerFakeCall(call);
+    return await answerFakeCall(call);
   } catch (error) {
     // A bug in a fake: shown as Node would show an uncaught error, exit 1.
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return { stdout: "", stderr: `${text}\n`, code: 1 };
   }
 }
+
+/** The answers under way: each starts when the one before it has been sent. */
+let queue: Promise<void> = Promise.resolve();
 
 function serve(socket: Socket): void {
   let pending = Buffer.alloc(0);
@@ -41,10 +45,20 @@ function serve(socket: Socket): void {
       return;
     }
     socket.off("data", onData);
-    const { stdout, stderr, code } = answer(fields);
-    const out = Buffer.from(stdout);
-    const err = Buffer.from(stderr);
-    socket.end(Buffer.concat([Buffer.from(`${code} ${out.length} ${err.length}\n`), out, err]));
+    queue = queue
+      .then(async () => {
+        const { stdout, stderr, code } = await answer(fields);
+        const out = Buffer.from(stdout);
+        const err = Buffer.from(stderr);
+        socket.end(Buffer.concat([Buffer.from(`${code} ${out.length} ${err.length}\n`), out, err]));
+      })
+      .catch((error: unknown) => {
+        // Only a bug gets here (answer() turns every failure into an answer): keep serving, say why.
+        process.stderr.write(
+          `fake-cli: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+        socket.destroy();
+      });
   };
   socket.on("data", onData);
   // The client went away (a stage timed it out): there is no one left to answer.

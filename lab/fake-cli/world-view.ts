@@ -34,40 +34,39 @@ export const FakeTalosState = z.looseObject({
 });
 export type FakeTalosState = z.output<typeof FakeTalosState>;
 
-export const GitObjectRef = z.object({ namespace: z.string(), name: z.string() });
-
-/** What the Flux path of the homelab repo holds, as far as the fakes care (seeded by the lab). */
-export const FakeGitContent = z.object({
-  kustomizations: z.array(GitObjectRef).default([]),
-  helmReleases: z.array(GitObjectRef).default([]),
-  storageClasses: z
-    .array(z.object({ name: z.string(), provisioner: z.string(), default: z.boolean() }))
-    .default([]),
-  certificates: z.array(GitObjectRef).default([]),
-  tunnel: z.object({ namespace: z.string(), deployment: z.string() }).nullable().default(null),
-  prometheus: z
-    .object({ namespace: z.string(), service: z.string(), port: z.number(), jobs: z.array(z.string()) })
-    .nullable()
-    .default(null),
+/**
+ * Flux as bootstrapped: the GitRepository's URL/branch and the Kustomization path, and the synced
+ * artifact (flux-source.ts). Time is the lab's: `(now - fetchedAt) * timeScale` is compared with
+ * the GitRepository's interval, so a test sets `fetchedAt` or `timeScale` instead of sleeping.
+ */
+export const FakeFluxState = z.object({
+  installed: z.boolean().default(false),
+  url: z.string().default(""),
+  branch: z.string().default(""),
+  path: z.string().default(""),
+  bootstrapCalls: z.number().default(0),
+  reconciles: z.number().default(0),
+  /** Where the artifact (a checkout of the synced commit) lives; set by bootstrap. */
+  artifactDir: z.string().default(""),
+  /** `<branch>@sha1:<sha>` of the artifact, "" before the first successful fetch. */
+  revision: z.string().default(""),
+  /** Epoch ms of the last fetch attempt. */
+  fetchedAt: z.number().default(0),
+  /** The GitRepository's spec.interval in ms (bootstrap's default is 1m). */
+  intervalMs: z.number().default(60_000),
+  /** Lab seconds per real second; 0 stops the interval clock. */
+  timeScale: z.number().min(0).default(1),
+  /** The last fetch's error (the GitRepository is Ready=False with it), or null. */
+  fetchError: z.string().nullable().default(null),
 });
-export type FakeGitContent = z.output<typeof FakeGitContent>;
+export type FakeFluxState = z.output<typeof FakeFluxState>;
 
 export const FakeKubernetesState = z.looseObject({
   /** Objects made by `kubectl apply`, keyed `Kind/namespace/name`. */
   objects: z
     .record(z.string(), z.object({ kind: z.string(), namespace: z.string(), name: z.string() }))
     .default({}),
-  git: FakeGitContent.default(FakeGitContent.parse({})),
-  flux: z
-    .object({
-      installed: z.boolean().default(false),
-      url: z.string().default(""),
-      branch: z.string().default(""),
-      path: z.string().default(""),
-      bootstrapCalls: z.number().default(0),
-      reconciles: z.number().default(0),
-    })
-    .default({ installed: false, url: "", branch: "", path: "", bootstrapCalls: 0, reconciles: 0 }),
+  flux: FakeFluxState.default(FakeFluxState.parse({})),
 });
 export type FakeKubernetesState = z.output<typeof FakeKubernetesState>;
 
@@ -120,45 +119,6 @@ export function viewOf(world: World): FakeView {
       world.talos = talos;
       world.kubernetes = kubernetes;
       world.faults = { ...world.faults, ...faults };
-    },
-  };
-}
-
-/** The default Flux content of a cluster-template-like homelab, for the lab and tests. */
-export function homelabGitContent(): FakeGitContent {
-  const refs = (list: string[]) =>
-    list.map((ref) => {
-      const [namespace = "", name = ""] = ref.split("/");
-      return { namespace, name };
-    });
-  // Each app is a Kustomization that installs one HelmRelease; flux-system syncs the rest.
-  const apps = [
-    "kube-system/cilium",
-    "kube-system/coredns",
-    "storage/local-path-provisioner",
-    "default/echo",
-    "network/cloudflare-tunnel",
-    "cert-manager/cert-manager",
-    "observability/kube-prometheus-stack",
-  ];
-  return {
-    kustomizations: refs(["flux-system/flux-system", ...apps]),
-    helmReleases: refs(apps),
-    storageClasses: [{ name: "local-path", provisioner: "rancher.io/local-path", default: true }],
-    certificates: refs(["network/example-com-production"]),
-    tunnel: { namespace: "network", deployment: "cloudflare-tunnel" },
-    prometheus: {
-      namespace: "observability",
-      service: "prometheus-operated",
-      port: 9090,
-      jobs: [
-        "apiserver",
-        "kubelet",
-        "node-exporter",
-        "kube-controller-manager",
-        "kube-scheduler",
-        "kube-etcd",
-      ],
     },
   };
 }

@@ -18,14 +18,35 @@ interface Chart {
   readonly version: string;
 }
 
+interface DependsOn {
+  readonly name: string;
+  /** Default: the Kustomization's own namespace. */
+  readonly namespace?: string;
+}
+
+/** A Flux Kustomization over one folder of the app (`app/`, `issuers/`…), listed in its ks.yaml. */
+interface Part {
+  readonly name: string;
+  readonly folder: string;
+  readonly dependsOn?: readonly DependsOn[];
+  /** Manifests in the folder, file name → text. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
 interface App {
   readonly namespace: string;
   readonly name: string;
-  readonly chart: Chart;
-  /** The HelmRelease's `spec.values`, as YAML indented by four spaces. */
-  readonly values: string;
+  /** The HelmRelease's chart and `spec.values` (YAML indented by four spaces); none for plain manifests. */
+  readonly release?: { readonly chart: Chart; readonly values: string };
+  readonly dependsOn?: readonly DependsOn[];
   /** More manifests in app/, file name → text. */
   readonly extra?: Readonly<Record<string, string>>;
+  /**
+   * Kustomizations after the app's own: objects of kinds its chart defines (a ClusterIssuer needs
+   * cert-manager's CRDs) cannot be applied with the chart, so they wait for it with dependsOn,
+   * as cluster-template's cert-manager-issuers did.
+   */
+  readonly parts?: readonly Part[];
 }
 
 const chart = (url: string, name: string, version: string, repository = name): Chart => ({
@@ -111,54 +132,82 @@ const APPS: readonly App[] = [
   {
     namespace: "kube-system",
     name: "cilium",
-    chart: chart("oci://quay.io/cilium/charts", "cilium", "1.18.4"),
-    values:
-      "    ipam:\n      mode: kubernetes\n    kubeProxyReplacement: true\n    operator:\n      replicas: 1\n",
+    release: {
+      chart: chart("oci://quay.io/cilium/charts", "cilium", "1.18.4"),
+      values:
+        "    ipam:\n      mode: kubernetes\n    kubeProxyReplacement: true\n    operator:\n      replicas: 1\n",
+    },
   },
   {
     namespace: "kube-system",
     name: "coredns",
-    chart: chart("oci://ghcr.io/coredns/charts", "coredns", "1.45.0"),
-    values:
-      "    fullnameOverride: coredns\n    k8sAppLabelOverride: kube-dns\n    service:\n      name: kube-dns\n      clusterIP: 10.43.0.10\n    replicaCount: 1\n",
+    release: {
+      chart: chart("oci://ghcr.io/coredns/charts", "coredns", "1.45.0"),
+      values:
+        "    fullnameOverride: coredns\n    k8sAppLabelOverride: kube-dns\n    service:\n      name: kube-dns\n      clusterIP: 10.43.0.10\n    replicaCount: 1\n",
+    },
   },
   {
     namespace: "storage",
     name: "local-path-provisioner",
-    chart: chart("https://charts.containeroo.ch", "local-path-provisioner", "0.0.33", "containeroo"),
-    values:
-      "    storageClass:\n      create: true\n      name: local-path\n      defaultClass: true\n      reclaimPolicy: Delete\n",
+    release: {
+      chart: chart("https://charts.containeroo.ch", "local-path-provisioner", "0.0.33", "containeroo"),
+      values:
+        "    storageClass:\n      create: true\n      name: local-path\n      defaultClass: true\n      reclaimPolicy: Delete\n",
+    },
   },
   {
     // cluster-template's echo-server before its own chart: bjw-s app-template.
     namespace: "default",
     name: "echo",
-    chart: chart("oci://ghcr.io/bjw-s-labs/helm", "app-template", "4.3.0", "bjw-s"),
-    values:
-      "    controllers:\n      echo:\n        containers:\n          app:\n            image:\n              repository: ghcr.io/mendhak/http-https-echo\n              tag: 37\n    service:\n      app:\n        ports:\n          http:\n            port: 80\n",
+    release: {
+      chart: chart("oci://ghcr.io/bjw-s-labs/helm", "app-template", "4.3.0", "bjw-s"),
+      values:
+        "    controllers:\n      echo:\n        containers:\n          app:\n            image:\n              repository: ghcr.io/mendhak/http-https-echo\n              tag: 37\n    service:\n      app:\n        ports:\n          http:\n            port: 80\n",
+    },
     extra: { "ingress.yaml": ECHO_INGRESS },
   },
   {
     namespace: "cert-manager",
     name: "cert-manager",
-    chart: chart("oci://quay.io/jetstack/charts", "cert-manager", "v1.19.1"),
-    values: "    crds:\n      enabled: true\n    replicaCount: 1\n",
-    extra: { "clusterissuer.yaml": CLUSTER_ISSUER },
+    release: {
+      chart: chart("oci://quay.io/jetstack/charts", "cert-manager", "v1.19.1"),
+      values: "    crds:\n      enabled: true\n    replicaCount: 1\n",
+    },
+    parts: [
+      {
+        name: "cert-manager-issuers",
+        folder: "issuers",
+        dependsOn: [{ name: "cert-manager" }],
+        files: { "clusterissuer.yaml": CLUSTER_ISSUER },
+      },
+    ],
   },
   {
     namespace: "network",
     name: "cloudflare-tunnel",
-    chart: chart("https://cloudflare.github.io/helm-charts", "cloudflare-tunnel", "0.3.2", "cloudflare"),
-    values:
-      "    cloudflare:\n      tunnelName: kubernetes\n      secretName: cloudflare-tunnel-secret\n    replicaCount: 1\n",
-    extra: { "certificate.yaml": CERTIFICATE, "ingressclass.yaml": INGRESS_CLASS },
+    release: {
+      chart: chart("https://cloudflare.github.io/helm-charts", "cloudflare-tunnel", "0.3.2", "cloudflare"),
+      values:
+        "    cloudflare:\n      tunnelName: kubernetes\n      secretName: cloudflare-tunnel-secret\n    replicaCount: 1\n",
+    },
+    extra: { "ingressclass.yaml": INGRESS_CLASS },
+  },
+  {
+    // The wildcard certificate the tunnel's Ingresses use (cluster-template's network certificates).
+    namespace: "network",
+    name: "certificates",
+    dependsOn: [{ name: "cert-manager-issuers", namespace: "cert-manager" }],
+    extra: { "certificate.yaml": CERTIFICATE },
   },
   {
     namespace: "observability",
     name: "kube-prometheus-stack",
-    chart: chart("oci://ghcr.io/prometheus-community/charts", "kube-prometheus-stack", "79.5.0"),
-    values:
-      "    prometheus:\n      service:\n        port: 9090\n    kubeEtcd:\n      enabled: true\n    grafana:\n      enabled: false\n",
+    release: {
+      chart: chart("oci://ghcr.io/prometheus-community/charts", "kube-prometheus-stack", "79.5.0"),
+      values:
+        "    prometheus:\n      service:\n        port: 9090\n    kubeEtcd:\n      enabled: true\n    grafana:\n      enabled: false\n",
+    },
   },
 ];
 
@@ -181,18 +230,33 @@ export function labApps(): Record<string, string> {
 }
 
 function appFiles(app: App, folder: string): Record<string, string> {
-  const extra = app.extra ?? {};
-  return {
-    [`${folder}/ks.yaml`]: fluxKustomization(app, `./${folder}/app`),
-    [`${folder}/app/kustomization.yaml`]: kustomization([
-      "./helmrelease.yaml",
-      "./helmrepository.yaml",
-      ...Object.keys(extra).map((file) => `./${file}`),
-    ]),
-    [`${folder}/app/helmrelease.yaml`]: helmRelease(app),
-    [`${folder}/app/helmrepository.yaml`]: helmRepository(app.chart),
-    ...Object.fromEntries(Object.entries(extra).map(([file, text]) => [`${folder}/app/${file}`, text])),
+  const own: Record<string, string> = {
+    ...(app.release === undefined
+      ? {}
+      : {
+          "helmrelease.yaml": helmRelease(app.name, app.release),
+          "helmrepository.yaml": helmRepository(app.release.chart),
+        }),
+    ...app.extra,
   };
+  const parts: Part[] = [
+    { name: app.name, folder: "app", ...(app.dependsOn ? { dependsOn: app.dependsOn } : {}), files: own },
+    ...(app.parts ?? []),
+  ];
+  const files: Record<string, string> = {
+    [`${folder}/ks.yaml`]: parts
+      .map((part) => fluxKustomization(app.namespace, part, `./${folder}/${part.folder}`))
+      .join(""),
+  };
+  for (const part of parts) {
+    files[`${folder}/${part.folder}/kustomization.yaml`] = kustomization(
+      Object.keys(part.files).map((file) => `./${file}`),
+    );
+    for (const [file, text] of Object.entries(part.files)) {
+      files[`${folder}/${part.folder}/${file}`] = text;
+    }
+  }
+  return files;
 }
 
 function namespaceManifest(name: string): string {
@@ -215,42 +279,51 @@ ${resources.map((resource) => `  - ${resource}`).join("\n")}
 `;
 }
 
-function fluxKustomization(app: App, path: string): string {
+function fluxKustomization(namespace: string, part: Part, path: string): string {
+  const dependsOn =
+    part.dependsOn === undefined
+      ? ""
+      : `  dependsOn:\n${part.dependsOn
+          .map(
+            (dep) =>
+              `    - name: ${dep.name}\n${dep.namespace === undefined ? "" : `      namespace: ${dep.namespace}\n`}`,
+          )
+          .join("")}`;
   return `---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
-  name: ${app.name}
+  name: ${part.name}
 spec:
-  interval: 1h
+${dependsOn}  interval: 1h
   path: ${path}
   prune: true
   sourceRef:
     kind: GitRepository
     name: flux-system
     namespace: flux-system
-  targetNamespace: ${app.namespace}
+  targetNamespace: ${namespace}
   wait: false
 `;
 }
 
-function helmRelease(app: App): string {
+function helmRelease(name: string, release: { chart: Chart; values: string }): string {
   return `---
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
-  name: ${app.name}
+  name: ${name}
 spec:
   chart:
     spec:
-      chart: ${app.chart.chart}
-      version: ${app.chart.version}
+      chart: ${release.chart.chart}
+      version: ${release.chart.version}
       sourceRef:
         kind: HelmRepository
-        name: ${app.chart.repository}
+        name: ${release.chart.repository}
   interval: 1h
   values:
-${app.values}`;
+${release.values}`;
 }
 
 function helmRepository(chart: Chart): string {

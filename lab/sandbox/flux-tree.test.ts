@@ -62,7 +62,7 @@ describe("the lab's Flux tree", () => {
     const kustomizations = ofKind("Kustomization").filter(({ document }) =>
       String(document["apiVersion"]).startsWith("kustomize.toolkit.fluxcd.io/"),
     );
-    expect(kustomizations.length).toBe(9);
+    expect(kustomizations.length).toBe(11);
     for (const { path, document } of kustomizations) {
       const folder = String(spec(document)["path"]).replace(/^\.\//, "");
       expect(

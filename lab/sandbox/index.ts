@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXAMPLE_CLUSTER_FILE } from "../../src/homelab/cluster-file/index.ts";
-import { homelabGitContent, installFakeClis } from "../fake-cli/index.ts";
+import { installFakeClis } from "../fake-cli/index.ts";
 import { type GitHttpServer, startGitHttpServer } from "../gitops/git-http.ts";
 import { type PullRequestServer, startPullRequestServer } from "../gitops/pull-request-server.ts";
 import { type LabProxmoxServer, type LabToken, startLabProxmoxServer } from "../proxmox-server/index.ts";
@@ -113,9 +113,6 @@ export async function startSandboxLab(
   const worldFile = join(dir, "world.json");
   if (!(restart.keepWorld && existsSync(worldFile))) {
     writeWorld(worldFile, newLabWorld({ taskPolls: 0, ...world, dhcpReservations }));
-    updateWorld(worldFile, (state) => {
-      state.kubernetes = { ...state.kubernetes, git: homelabGitContent() };
-    });
   }
   const proxmox = await startLabProxmoxServer({
     worldFile,

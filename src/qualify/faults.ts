@@ -369,7 +369,7 @@ function fluxTreeFaults(): Fault[] {
       "the wildcard Certificate's issuerRef names a ClusterIssuer the tree does not declare",
       "name: letsencrypt-production",
       "name: letsencrypt-prod",
-      "kubernetes/apps/network/cloudflare-tunnel/app/certificate.yaml",
+      "kubernetes/apps/network/certificates/app/certificate.yaml",
     ),
     swap(
       "obs-prometheus-port-refused",
