@@ -325,9 +325,12 @@ function get(view: FakeView, parsed: ParsedCli): string {
     // (fluxcd/flux2@v2.9.4 cmd/flux/get.go:190-202, namespaceNameOrAny get.go:231-236).
     throw new CliExit(1, `✗ no ${which} objects found in ${all ? "any" : `"${namespace}"`} namespace\n`);
   }
-  const lines = rows.map(
-    (row) =>
-      `${row.namespace}\t${row.name}\t${row.revision}\t${row.suspended ? "True" : "False"}    \t${row.ready ? "True" : "False"}\t${row.message}`,
-  );
+  // tablewriter prints a multi-line cell (helm's schema refusal) as more lines with the other
+  // columns empty (fluxcd/flux2@v2.9.4 pkg/printers/table_printer.go, olekukonko/tablewriter).
+  const lines = rows.map((row) => {
+    const [first = "", ...more] = row.message.split("\n");
+    const head = `${row.namespace}\t${row.name}\t${row.revision}\t${row.suspended ? "True" : "False"}    \t${row.ready ? "True" : "False"}\t${first}`;
+    return [head, ...more.map((line) => `\t\t\t\t\t${line}`)].join("\n");
+  });
   return `NAMESPACE\tNAME\tREVISION\tSUSPENDED\tREADY\tMESSAGE\n${lines.join("\n")}\n`;
 }

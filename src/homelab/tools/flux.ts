@@ -123,18 +123,25 @@ function withFailureLast(run: ToolRun): ToolRun {
   };
 }
 
-/** `flux get <kind> -A`: tab-separated columns with padding; READY and MESSAGE by header. */
+/**
+ * `flux get <kind> -A`: tab-separated columns with padding; READY and MESSAGE by header. A
+ * multi-line message (helm's schema refusal) continues on lines whose other columns are empty
+ * (fluxcd/flux2@v2.9.4 pkg/printers/table_printer.go prints rows with olekukonko/tablewriter):
+ * they belong to the message above.
+ */
 export function parseFluxGet(text: string): FluxObjectStatus[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
   const header = lines.shift()?.split(/\s*\t\s*/) ?? [];
-  return lines.map((line) => {
+  const rows: FluxObjectStatus[] = [];
+  for (const line of lines) {
     const cells = line.split(/\s*\t\s*/);
+    const previous = rows.at(-1);
+    if (cells[0]?.trim() === "" && previous !== undefined) {
+      rows[rows.length - 1] = { ...previous, message: `${previous.message}\n${(cells.at(-1) ?? "").trim()}` };
+      continue;
+    }
     const cell = (name: string) => (cells[header.indexOf(name)] ?? "").trim();
-    return {
-      namespace: cell("NAMESPACE"),
-      name: cell("NAME"),
-      ready: cell("READY"),
-      message: cell("MESSAGE"),
-    };
-  });
+    rows.push({ namespace: cell("NAMESPACE"), name: cell("NAME"), ready: cell("READY"), message: cell("MESSAGE") });
+  }
+  return rows;
 }
