@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 /** A fresh homelab repo with the fault, pushed to the lab's remote, as a user would set it up. */
-async function homelab(approval: "auto" | "propose") {
+async function homelab(approval: "auto" | "propose", mergeWait = "10ms") {
   if (!FAULT?.fix) {
     throw new Error("the fault library has no apps-helm-value-refused");
   }
@@ -58,7 +58,7 @@ async function homelab(approval: "auto" | "propose") {
     PATH: `${dirname(CLI)}:${lab.env["PATH"]}`,
     EXECUTOR: "command",
     EXECUTOR_COMMAND: agent,
-    GITOPS_MERGE_WAIT: "10ms",
+    GITOPS_MERGE_WAIT: mergeWait,
   });
   const userEnv = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
@@ -88,6 +88,14 @@ async function journal(repo: string): Promise<{ type: string; [key: string]: unk
 
 const remoteFile = (lab: SandboxLab, path: string) => git(lab.git.bareRepo, "show", `main:${path}`);
 
+/** The human pressing merge on pull request #n: GitHub's "Merge a pull request". */
+const mergeThroughTheApi = (lab: SandboxLab, number: number) =>
+  fetch(`${lab.forge.apiUrl}/repos/${lab.forge.repo}/pulls/${number}/merge`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${lab.forge.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ merge_method: "merge" }),
+  });
+
 describe("a fault in the Flux tree, fixed through a pull request on the lab's forge", {
   tags: ["slow"],
   timeout: 240_000,
@@ -113,7 +121,27 @@ describe("a fault in the Flux tree, fixed through a pull request on the lab's fo
     expect(apps.stdout).toContain("pull request #1 was merged through the forge's API");
   });
 
-  it("with propose: the pull request waits for the human; merged through the forge's API, the stage goes green", async () => {
+  it("with propose: the loop waits while the human merges the pull request through the forge's API, then the stage goes green", async () => {
+    const { lab, repo, env } = await homelab("propose", "5s");
+    const running = runInProcess(["all"], repo, { env });
+    // The human: waits for the pull request to appear, reads it, merges it.
+    while (lab.forge.server.pulls.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lab.forge.server.pulls[0]).toMatchObject({ number: 1, merged: false });
+    expect((await mergeThroughTheApi(lab, 1)).status).toBe(200);
+    const result = await running;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/apps: green/);
+    expect(result.stdout + result.stderr).toContain("pull request #1 was merged; running the stage again");
+    expect(remoteFile(lab, ECHO_RELEASE)).toMatch(/port: 80$/m);
+    const events = await journal(repo);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "delivery_merged", stage: "apps", by: "human" }),
+    );
+  });
+
+  it("with propose and nobody merging: gives up naming the pull request; merged later, the next run is green", async () => {
     const { lab, repo, env } = await homelab("propose");
     const first = await runInProcess(["all"], repo, { env });
     expect(first.code).toBe(1);
@@ -122,13 +150,8 @@ describe("a fault in the Flux tree, fixed through a pull request on the lab's fo
     );
     expect(lab.forge.server.pulls[0]?.merged).toBe(false);
     expect(remoteFile(lab, ECHO_RELEASE)).toContain('port: "80"');
-    // The human reads the pull request and presses merge: GitHub's "Merge a pull request".
-    const merged = await fetch(`${lab.forge.apiUrl}/repos/${lab.forge.repo}/pulls/1/merge`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${lab.forge.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ merge_method: "merge" }),
-    });
-    expect(merged.status).toBe(200);
+    // The human reads the pull request and presses merge.
+    expect((await mergeThroughTheApi(lab, 1)).status).toBe(200);
     // Then, as the give_up said: reset the stage and run again; the lab's Flux syncs the merge.
     expect((await runInProcess(["apps", "--reset"], repo, { env })).stdout).toBe("apps: reset to idle\n");
     const again = await runInProcess(["all"], repo, { env });
