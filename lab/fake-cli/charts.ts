@@ -2,7 +2,7 @@
  * The lab's Helm chart catalog: the charts a HelmRelease in the lab may install, each with its
  * versions, a values JSON-schema subset and what an installed release adds to the cluster that a
  * fake reads back (a StorageClass, the tunnel Deployment, Prometheus). Names, versions and value
- * keys are the real charts' (cilium/cilium, coredns/coredns, containeroo/local-path-provisioner,
+ * keys are the real charts' (cilium/cilium, coredns/coredns, rancher/local-path-provisioner,
  * cloudflare/cloudflare-tunnel, jetstack/cert-manager, prometheus-community/kube-prometheus-stack,
  * bjw-s/app-template); the schemas are small on purpose.
  *

@@ -28,7 +28,8 @@ export interface StorageClassFact {
 /**
  * StorageClasses applied from the tree (default by the `storageclass.kubernetes.io/is-default-class`
  * annotation, kubernetes.io/docs/tasks/administer-cluster/change-default-storage-class/) and the
- * one local-path-provisioner creates (containeroo/local-path-provisioner chart values
+ * one local-path-provisioner creates (rancher/local-path-provisioner deploy/chart/local-path-provisioner
+ * templates/storageclass.yaml: values
  * storageClass.create, .name default "local-path", .defaultClass default false).
  */
 export function storageClasses(tree: FluxTreeState): StorageClassFact[] {
@@ -113,8 +114,9 @@ export interface CertificateFact {
  * A Certificate is issued when its issuerRef names an issuer that exists: a ClusterIssuer, or an
  * Issuer in its namespace (issuerRef.kind defaults to Issuer). Otherwise its CertificateRequest
  * stays Pending with `Referenced "<Kind>" not found: <kind>.cert-manager.io "<name>" not found`
- * (cert-manager/cert-manager pkg/controller/certificaterequests/sync.go, reporter.Pending joins
- * message and error with ": ").
+ * (cert-manager/cert-manager pkg/controller/certificaterequests/sync.go `IssuerNotFound`; the
+ * condition message is `<message>: <error>`, pkg/controller/certificaterequests/util/reporter.go
+ * Pending). The Certificate itself says `Issuing certificate as Secret does not exist`.
  */
 export function certificates(tree: FluxTreeState, stuck: readonly string[]): CertificateFact[] {
   const exists = (kind: string, namespace: string, name: string) =>

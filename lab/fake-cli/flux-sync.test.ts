@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { startGitDaemon } from "../gitops/git-daemon.ts";
 import { parseFluxGet } from "../../src/homelab/tools/index.ts";
+import { startGitDaemon } from "../gitops/git-daemon.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../world/index.ts";
 import { bootstrapManifests, type FakeClis, installFakeClis, viewOf } from "./index.ts";
 
@@ -245,6 +245,26 @@ describe("the artifact revision", () => {
     expect(row("ks", "cluster-apps")).toContain(after);
   });
 
+  it("keeps the last artifact when a fetch fails, and says why on stderr", () => {
+    resync();
+    const head = git(work, "rev-parse", "HEAD");
+    renameSync(bare, `${bare}.away`);
+    try {
+      const result = run("flux", "reconcile", "source", "git", "flux-system");
+      expect(result).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `► annotating GitRepository flux-system in flux-system namespace\n✔ GitRepository annotated\n◎ waiting for GitRepository reconciliation\n✗ failed to checkout and determine revision: unable to clone: repository not found: git repository: '${bare}'\n`,
+      });
+      expect(row("ks", "echo")).toContain(`\tTrue\tApplied revision: main@sha1:${head}`);
+    } finally {
+      renameSync(`${bare}.away`, bare);
+    }
+    expect(run("flux", "reconcile", "source", "git", "flux-system").stderr).toContain(
+      `✔ fetched revision main@sha1:${head}\n`,
+    );
+  });
+
   it("follows a new commit once the GitRepository's interval has passed", () => {
     const after = push({ "kubernetes/apps/default/echo/app/note.txt": "y\n" });
     expect(row("ks", "echo")).not.toContain(after);
@@ -341,7 +361,11 @@ describe("Ready decided from the manifests", () => {
     expect(row("hr", "echo")).toContain(
       "HelmChart 'flux-system/default-echo' is not ready: invalid chart reference: failed to get chart version for remote reference: no 'app-template' chart with version matching '9.9.9' found",
     );
-    expect(row("hr", "cert-manager")).toContain(
+    // No chart yet, so no REVISION: the empty cell must not shift MESSAGE for the stage's parser.
+    const certManager = parseFluxGet(run("flux", "get", "hr", "-A").stdout).find(
+      (object) => object.name === "cert-manager",
+    );
+    expect(certManager?.message).toBe(
       `HelmChart 'flux-system/cert-manager-cert-manager' is not ready: failed to get source: helmrepositories.source.toolkit.fluxcd.io "cert-manager" not found`,
     );
   });
@@ -362,6 +386,30 @@ describe("Ready decided from the manifests", () => {
     expect(run("kubectl", "get", "certificaterequest", "-A", "-o", "wide").stdout).toContain(
       'Referenced "ClusterIssuer" not found: clusterissuer.cert-manager.io "letsencrypt-prod" not found',
     );
+  });
+
+  it("refuses a Certificate until its CRD is served, then applies it", () => {
+    push({
+      "kubernetes/apps/cert-manager/app/issuers.yaml":
+        greenTree()["kubernetes/apps/cert-manager/issuers/issuers.yaml"] ?? "",
+      "kubernetes/apps/cert-manager/issuers/issuers.yaml": null,
+    });
+    resync();
+    expect(row("ks", "cert-manager")).toContain(
+      'ClusterIssuer/letsencrypt-production dry-run failed: no matches for kind "ClusterIssuer" in version "cert-manager.io/v1"',
+    );
+    const crds = join(dir, "crds.yaml");
+    writeFileSync(
+      crds,
+      ["clusterissuers", "certificates"]
+        .map(
+          (plural) =>
+            `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${plural}.cert-manager.io\n`,
+        )
+        .join("---\n"),
+    );
+    expect(run("kubectl", "apply", "--server-side", "-f", crds).code).toBe(0);
+    expect(row("ks", "cert-manager")).toContain("\tTrue\tApplied revision");
   });
 
   it("gives an Ingress no address when its class does not exist", () => {
@@ -391,6 +439,55 @@ describe("Ready decided from the manifests", () => {
     const jobs = targets.data.activeTargets.map((target) => target.labels.job);
     expect(jobs).toContain("apiserver");
     expect(jobs).not.toContain("kube-etcd");
+  });
+
+  it("reads a chartRef's OCIRepository: missing, then present with a tag the catalog has", () => {
+    const oci = (withRepository: boolean) => ({
+      "kubernetes/apps/default/echo/app/helmrelease.yaml": stringify({
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "echo", namespace: "default" },
+        spec: { chartRef: { kind: "OCIRepository", name: "echo" } },
+      }),
+      "kubernetes/apps/default/echo/app/ocirepository.yaml": withRepository
+        ? "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: echo\nspec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref:\n    tag: 4.2.0\n"
+        : null,
+      "kubernetes/apps/default/echo/app/kustomization.yaml": `resources:\n- helmrelease.yaml\n- ingress.yaml\n${withRepository ? "- ocirepository.yaml\n" : ""}`,
+    });
+    push(oci(false));
+    resync();
+    expect(row("hr", "echo")).toContain(
+      'could not get Source object: ocirepositories.source.toolkit.fluxcd.io "echo" not found',
+    );
+    push(oci(true));
+    resync();
+    expect(row("hr", "echo")).toContain("with chart app-template@4.2.0");
+  });
+
+  it("serves the chart's Prometheus service on the port its values give", () => {
+    push({
+      "kubernetes/apps/observability/kps.yaml": release(
+        "observability",
+        "kube-prometheus-stack",
+        "kube-prometheus-stack",
+        "79.5.0",
+        { prometheus: { service: { port: 9091 } } },
+      ),
+    });
+    resync();
+    const targets = (service: string) =>
+      run(
+        "kubectl",
+        "get",
+        "--raw",
+        `/api/v1/namespaces/observability/services/${service}/proxy/api/v1/targets`,
+      );
+    expect(targets("kube-prometheus-stack-prometheus:9091").code).toBe(0);
+    expect(targets("kube-prometheus-stack-prometheus:9090")).toMatchObject({
+      code: 1,
+      stderr:
+        'Error from server (ServiceUnavailable): no service port 9090 found for service "kube-prometheus-stack-prometheus"\n',
+    });
   });
 
   it("keeps the world's fluxNotReady switch above what the tree says", () => {

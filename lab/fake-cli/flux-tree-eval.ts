@@ -1,4 +1,4 @@
-import { chartVersion, findChart, type LAB_CHARTS, schemaViolations } from "./charts.ts";
+import { evaluateHelmReleases } from "./helm-release-eval.ts";
 import { buildKustomization, CLUSTER_SCOPED, type Manifest, withNamespace } from "./kustomize-build.ts";
 
 /**
@@ -17,6 +17,18 @@ import { buildKustomization, CLUSTER_SCOPED, type Manifest, withNamespace } from
  *   is the chart, spec.ref.tag its version), Namespace, StorageClass, IngressClass, Ingress
  *   (spec.ingressClassName), ClusterIssuer/Issuer and Certificate (spec.issuerRef.{name,kind}).
  * - Charts and their values schemas: LAB_CHARTS (charts.ts).
+ *
+ * What a green tree needs, as on a real cluster:
+ * - `<path>/flux-system/` as `bootstrapManifests()` (flux-source.ts) writes it, or bootstrap
+ *   commits and pushes its own version to the branch (as the real one does);
+ * - a folder without kustomization.yaml is generated from every YAML file below it, down to
+ *   folders that have one (so an app's app/ folder is applied by the parent unless the
+ *   namespace folder's kustomization.yaml lists only the ks.yaml files);
+ * - Certificate/ClusterIssuer/Issuer and ServiceMonitor/PrometheusRule are refused (`no matches
+ *   for kind`) until their CRDs are served: the chart's HelmRelease is Ready (in another
+ *   Kustomization, e.g. through dependsOn) or the CRD was applied (kubernetes/bootstrap/);
+ * - the default StorageClass comes from local-path-provisioner's `storageClass.defaultClass: true`
+ *   or a StorageClass annotated `storageclass.kubernetes.io/is-default-class: "true"`.
  */
 
 export interface FluxObjectState {
@@ -54,6 +66,8 @@ export interface FluxTreeInput {
   readonly revision: string;
   /** `Kind ns/name` → message: objects held not Ready whatever the tree says (world faults). */
   readonly notReady: Readonly<Record<string, string>>;
+  /** CustomResourceDefinitions already in the cluster (e.g. applied from kubernetes/bootstrap/). */
+  readonly crds: readonly string[];
 }
 
 /** Namespaces every cluster has (the API server creates them; flux-system is bootstrap's). */
@@ -154,6 +168,7 @@ function evaluateKustomizations(root: KsSpec, input: FluxTreeInput, installedCha
   for (let grown = true; grown; ) {
     grown = false;
     const namespaces = new Set(BUILT_IN_NAMESPACES);
+    const crds = new Set(input.crds);
     for (const spec of specs.values()) {
       const built = build(spec);
       if ("objects" in built) {
@@ -161,9 +176,18 @@ function evaluateKustomizations(root: KsSpec, input: FluxTreeInput, installedCha
           if (object.kind === "Namespace") {
             namespaces.add(object.metadata.name);
           }
+          if (object.kind === "CustomResourceDefinition") {
+            crds.add(object.metadata.name);
+          }
         }
       }
     }
+    // A kind from a CRD is served once its chart is installed or its CRD applied (kubectl or the tree).
+    const kindServed = (groupKind: string) => {
+      const chart = CRD_CHART[groupKind];
+      const [group = "", kind = ""] = groupKind.split("/");
+      return chart === undefined || installedCharts.has(chart) || crds.has(`${kind.toLowerCase()}s.${group}`);
+    };
     statuses = new Map();
     const visiting = new Set<string>();
     const status = (id: string): { ready: boolean; message: string; applied: Manifest[] } => {
@@ -173,18 +197,10 @@ function evaluateKustomizations(root: KsSpec, input: FluxTreeInput, installedCha
       }
       const spec = specs.get(id);
       if (spec === undefined || visiting.has(id)) {
-        return { ready: false, message: "dependency cycle", applied: [] };
+        return { ready: false, message: "", applied: [] }; // the caller names the dependency
       }
       visiting.add(id);
-      const result = kustomizationStatus(
-        spec,
-        input,
-        build(spec),
-        namespaces,
-        installedCharts,
-        specs,
-        status,
-      );
+      const result = kustomizationStatus(spec, input, build(spec), namespaces, kindServed, specs, status);
       visiting.delete(id);
       statuses.set(id, result);
       return result;
@@ -223,7 +239,7 @@ function kustomizationStatus(
   input: FluxTreeInput,
   built: ReturnType<typeof buildKustomization>,
   namespaces: ReadonlySet<string>,
-  installedCharts: ReadonlySet<string>,
+  kindServed: (groupKind: string) => boolean,
   specs: ReadonlyMap<string, KsSpec>,
   status: (id: string) => { ready: boolean },
 ): { ready: boolean; message: string; applied: Manifest[] } {
@@ -248,7 +264,7 @@ function kustomizationStatus(
   if ("error" in built) {
     return { ready: false, message: built.error, applied: [] };
   }
-  const failure = applyFailure(built.objects, namespaces, installedCharts);
+  const failure = applyFailure(built.objects, namespaces, kindServed);
   if (failure !== undefined) {
     // Namespaces and CRDs are applied in the first stage, before the dry-run that failed
     // (fluxcd/pkg@ssa/v0.76.1 ssa/manager_apply.go ApplyAllStaged).
@@ -265,13 +281,12 @@ function kustomizationStatus(
 function applyFailure(
   objects: readonly Manifest[],
   namespaces: ReadonlySet<string>,
-  installedCharts: ReadonlySet<string>,
+  kindServed: (groupKind: string) => boolean,
 ): string | undefined {
   for (const object of objects) {
     const group = object.apiVersion.split("/")[0] ?? "";
-    const chart = CRD_CHART[`${group}/${object.kind}`];
     const id = `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`;
-    if (chart !== undefined && !installedCharts.has(chart)) {
+    if (!kindServed(`${group}/${object.kind}`)) {
       return `${id} dry-run failed: no matches for kind "${object.kind}" in version "${object.apiVersion}"`;
     }
     if (CLUSTER_SCOPED.has(object.kind)) {
@@ -286,186 +301,4 @@ function applyFailure(
     }
   }
   return undefined;
-}
-
-function evaluateHelmReleases(applied: readonly Manifest[], notReady: Readonly<Record<string, string>>) {
-  const find = (kind: string, namespace: string, name: string) =>
-    applied.find(
-      (object) =>
-        object.kind === kind && object.metadata.name === name && object.metadata.namespace === namespace,
-    );
-  const releases = applied.filter(
-    (object) => object.kind === "HelmRelease" && object.apiVersion.startsWith("helm.toolkit.fluxcd.io/"),
-  );
-  const objects: FluxObjectState[] = [];
-  const installed: InstalledRelease[] = [];
-  const ready = new Map<string, boolean>();
-  const visit = (release: Manifest): boolean => {
-    const namespace = release.metadata.namespace ?? "default";
-    const id = key(namespace, release.metadata.name);
-    const known = ready.get(id);
-    if (known !== undefined) {
-      return known;
-    }
-    ready.set(id, false); // a cycle stays not Ready
-    const spec = record(release.spec);
-    const outcome = helmReleaseOutcome(release, spec, namespace, find, notReady, (dep) => {
-      const target = releases.find((r) => key(r.metadata.namespace ?? "default", r.metadata.name) === dep);
-      return target !== undefined && visit(target);
-    });
-    ready.set(id, outcome.ready);
-    objects.push({
-      kind: "HelmRelease",
-      namespace,
-      name: release.metadata.name,
-      ready: outcome.ready,
-      suspended: spec["suspend"] === true,
-      message: outcome.message,
-      revision: outcome.version ?? "",
-    });
-    if (outcome.ready && outcome.chart !== undefined) {
-      installed.push({
-        namespace: typeof spec["targetNamespace"] === "string" ? spec["targetNamespace"] : namespace,
-        name: typeof spec["releaseName"] === "string" ? spec["releaseName"] : release.metadata.name,
-        chart: outcome.chart,
-        values: record(spec["values"]),
-      });
-    }
-    return outcome.ready;
-  };
-  for (const release of releases) {
-    visit(release);
-  }
-  return { objects, installed };
-}
-
-type Finder = (kind: string, namespace: string, name: string) => Manifest | undefined;
-
-interface ReleaseOutcome {
-  readonly ready: boolean;
-  readonly message: string;
-  readonly chart?: string;
-  readonly version?: string;
-}
-
-/**
- * One HelmRelease, in helm-controller's order (fluxcd/helm-controller@v1.6.3
- * internal/controller/helmrelease_controller.go): dependencies (:656 `dependency '…' is not
- * ready`), the source (:289 `could not get Source object: …`; :299 and isReady :871-897 for a
- * HelmChart source-controller could not build), then the install (internal/reconcile/install.go:137-139).
- */
-function helmReleaseOutcome(
-  release: Manifest,
-  spec: Record<string, unknown>,
-  namespace: string,
-  find: Finder,
-  notReady: Readonly<Record<string, string>>,
-  dependencyReady: (id: string) => boolean,
-): ReleaseOutcome {
-  const fault = notReady[`HelmRelease ${key(namespace, release.metadata.name)}`];
-  if (fault !== undefined) {
-    return { ready: false, message: fault };
-  }
-  for (const dep of Array.isArray(spec["dependsOn"]) ? spec["dependsOn"] : []) {
-    const id = key(String(record(dep)["namespace"] ?? namespace), String(record(dep)["name"] ?? ""));
-    if (!dependencyReady(id)) {
-      return { ready: false, message: `dependency '${id}' is not ready` };
-    }
-  }
-  const source = chartSource(release, spec, namespace, find);
-  if ("message" in source) {
-    return { ready: false, message: source.message };
-  }
-  const releaseNamespace = typeof spec["targetNamespace"] === "string" ? spec["targetNamespace"] : namespace;
-  const releaseName = typeof spec["releaseName"] === "string" ? spec["releaseName"] : release.metadata.name;
-  const violations = schemaViolations(source.chart, spec["values"]);
-  if (violations !== undefined) {
-    // helm/helm pkg/chart/common/util/values.go ToRenderValues; helm-controller trims the text.
-    const helm = `values don't meet the specifications of the schema(s) in the following chart(s):\n${violations}`;
-    return {
-      ready: false,
-      message: `Helm install failed for release ${releaseNamespace}/${releaseName} with chart ${source.chart.name}@${source.version}: ${helm.trim()}`,
-      chart: source.chart.name,
-      version: source.version,
-    };
-  }
-  return {
-    ready: true,
-    message: `Helm install succeeded for release ${releaseNamespace}/${releaseName}.v1 with chart ${source.chart.name}@${source.version}`,
-    chart: source.chart.name,
-    version: source.version,
-  };
-}
-
-function chartSource(
-  release: Manifest,
-  spec: Record<string, unknown>,
-  namespace: string,
-  find: Finder,
-): { chart: (typeof LAB_CHARTS)[number]; version: string } | { message: string } {
-  const chartRef = record(spec["chartRef"]);
-  if (Object.keys(chartRef).length > 0) {
-    const name = String(chartRef["name"] ?? "");
-    const refNamespace = String(chartRef["namespace"] ?? namespace);
-    const repository =
-      chartRef["kind"] === "OCIRepository" ? find("OCIRepository", refNamespace, name) : undefined;
-    if (repository === undefined) {
-      return {
-        message: `could not get Source object: ocirepositories.source.toolkit.fluxcd.io "${name}" not found`,
-      };
-    }
-    const ociSpec = record(repository.spec);
-    const url = String(ociSpec["url"] ?? "");
-    const tag = optionalString(record(ociSpec["ref"])["tag"]);
-    const chart = findChart(url.split("/").at(-1) ?? "", tag);
-    if (chart === undefined) {
-      // source-controller@v1.9.1 internal/controller/ocirepository_controller.go:448; the registry's
-      // own answer for an unknown repository or tag is MANIFEST_UNKNOWN (OCI distribution spec).
-      return {
-        message: `OCIRepository '${refNamespace}/${name}' is not ready: failed to determine artifact digest: ${url.replace(/^oci:\/\//, "")}:${tag ?? "latest"}: MANIFEST_UNKNOWN: manifest unknown`,
-      };
-    }
-    return { chart, version: tag ?? chart.versions[0] ?? "" };
-  }
-  const template = record(record(spec["chart"])["spec"]);
-  const sourceRef = record(template["sourceRef"]);
-  const sourceNamespace = String(sourceRef["namespace"] ?? namespace);
-  const chartName = `${sourceNamespace}/${namespace}-${release.metadata.name}`;
-  const repository = String(sourceRef["name"] ?? "");
-  if (find("HelmRepository", sourceNamespace, repository) === undefined) {
-    // source-controller@v1.9.1 internal/controller/helmchart_controller.go:438-455
-    return {
-      message: `HelmChart '${chartName}' is not ready: failed to get source: helmrepositories.source.toolkit.fluxcd.io "${repository}" not found`,
-    };
-  }
-  return resolveChart(
-    String(template["chart"] ?? ""),
-    optionalString(template["version"]),
-    `HelmChart '${chartName}'`,
-  );
-}
-
-/** A chart by name and version from the catalog, or source-controller's refusal. */
-function resolveChart(
-  name: string,
-  version: string | undefined,
-  source: string,
-): { chart: (typeof LAB_CHARTS)[number]; version: string } | { message: string } {
-  const chart = findChart(name, undefined);
-  // source-controller@v1.9.1 internal/helm/repository/chart_repository.go:194-243 (helm's
-  // repo.ErrNoChartName is "no chart name found"), wrapped by internal/helm/chart/builder_remote.go:141
-  // and errors.go:81 "invalid chart reference".
-  const prefix = `${source} is not ready: invalid chart reference: failed to get chart version for remote reference`;
-  if (chart === undefined) {
-    return { message: `${prefix}: no chart name found` };
-  }
-  const resolved = chartVersion(chart, version);
-  if (resolved === undefined) {
-    return { message: `${prefix}: no '${name}' chart with version matching '${version}' found` };
-  }
-  return { chart, version: resolved };
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
 }

@@ -107,13 +107,25 @@ export function fluxTree(view: FakeView): FluxTreeState {
   if (!flux.installed || flux.revision === "" || flux.artifactDir === "") {
     return { objects: [], applied: [], releases: [] };
   }
-  return evaluateFluxTree({
+  const input = {
     root: flux.artifactDir,
     path: flux.path,
     revision: flux.revision,
     notReady: view.faults.fluxNotReady,
-  });
+    crds: Object.values(view.kubernetes.objects)
+      .filter((object) => object.kind === "CustomResourceDefinition")
+      .map((object) => object.name),
+  };
+  // The artifact folder changes only when a fetch moves the revision: the long-lived server
+  // evaluates a tree once, not on every call.
+  const key = JSON.stringify(input);
+  if (lastTree?.key !== key) {
+    lastTree = { key, state: evaluateFluxTree(input) };
+  }
+  return lastTree.state;
 }
+
+let lastTree: { key: string; state: FluxTreeState } | undefined;
 
 export function fluxObjects(view: FakeView, kind: "Kustomization" | "HelmRelease"): FluxObjectState[] {
   return fluxTree(view).objects.filter((object) => object.kind === kind);

@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
-import { certificates, ingresses, prometheus, storageClasses, tunnelDeployments } from "./cluster-facts.ts";
-import { connect, type Env, fluxObjects, fluxTree, nodesOf } from "./kube-api.ts";
+import { prometheus, tunnelDeployments } from "./cluster-facts.ts";
+import { connect, type Env, fluxTree, nodesOf } from "./kube-api.ts";
+import { listFluxManaged, table } from "./kubectl-tables.ts";
 import type { FakeView } from "./world-view.ts";
 
 /** The fake `kubectl` over the lab world: what the stage steps, their checks and diagnostics run. */
@@ -69,18 +70,6 @@ export function kubectl(
   });
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((name, index) =>
-    Math.max(name.length, ...rows.map((row) => (row[index] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => cell.padEnd((widths[index] ?? 0) + 3))
-      .join("")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}
-
 function get(view: FakeView, parsed: ParsedCli): string {
   const raw = flag(parsed, "raw");
   if (raw !== undefined) {
@@ -104,113 +93,9 @@ function get(view: FakeView, parsed: ParsedCli): string {
       nodes.map((node) => [node.name, node.ready ? "Ready" : "NotReady", node.role, "5m", node.version]),
     );
   }
-  if (kind === "sc" || kind === "storageclass" || kind === "storageclasses") {
-    const classes = storageClasses(fluxTree(view));
-    if (classes.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"],
-      classes.map((sc) => [
-        `${sc.name}${sc.default ? " (default)" : ""}`,
-        sc.provisioner,
-        "Delete",
-        "WaitForFirstConsumer",
-        "true",
-        "4m",
-      ]),
-    );
-  }
-  if (["certificate", "certificates", "cert", "certs"].includes(kind)) {
-    // cert-manager's printer columns (deploy/crds: Ready, Secret, Issuer, Status (wide), Age).
-    const wide = flag(parsed, "output") === "wide";
-    const rows = certificates(fluxTree(view), view.faults.certificatesNotReady);
-    if (rows.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAMESPACE", "NAME", "READY", "SECRET", ...(wide ? ["ISSUER", "STATUS"] : []), "AGE"],
-      rows.map((cert) => [
-        cert.namespace,
-        cert.name,
-        cert.pending === undefined ? "True" : "False",
-        cert.secret,
-        ...(wide
-          ? [
-              cert.issuer,
-              cert.pending === undefined
-                ? "Certificate is up to date and has not expired"
-                : "Issuing certificate as Secret does not exist",
-            ]
-          : []),
-        "3m",
-      ]),
-    );
-  }
-  if (["certificaterequest", "certificaterequests", "cr", "crs"].includes(kind)) {
-    const wide = flag(parsed, "output") === "wide";
-    const rows = certificates(fluxTree(view), view.faults.certificatesNotReady);
-    if (rows.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      [
-        "NAMESPACE",
-        "NAME",
-        "APPROVED",
-        "DENIED",
-        "READY",
-        "ISSUER",
-        "REQUESTER",
-        ...(wide ? ["STATUS"] : []),
-        "AGE",
-      ],
-      rows.map((cert) => [
-        cert.namespace,
-        `${cert.name}-1`,
-        "True",
-        "",
-        cert.pending === undefined ? "True" : "False",
-        cert.issuer,
-        "system:serviceaccount:cert-manager:cert-manager",
-        ...(wide ? [cert.pending ?? "Certificate fetched from issuer successfully"] : []),
-        "3m",
-      ]),
-    );
-  }
-  if (kind === "ingress" || kind === "ingresses" || kind === "ing") {
-    // kubectl's Ingress columns: NAME CLASS HOSTS ADDRESS PORTS AGE (kubernetes/kubernetes
-    // pkg/printers/internalversion/printers.go ingressColumnDefinitions); ADDRESS is
-    // status.loadBalancer, which only an ingress controller serving the class writes.
-    const rows = ingresses(fluxTree(view));
-    if (rows.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAMESPACE", "NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
-      rows.map((ing) => [
-        ing.namespace,
-        ing.name,
-        ing.className,
-        ing.hosts.join(","),
-        ing.address,
-        "80",
-        "3m",
-      ]),
-    );
-  }
-  if (kind === "kustomizations" || kind === "ks" || kind === "helmreleases" || kind === "hr") {
-    const objects = fluxObjects(view, kind.startsWith("k") ? "Kustomization" : "HelmRelease");
-    return table(
-      ["NAMESPACE", "NAME", "AGE", "READY", "STATUS"],
-      objects.map((object) => [
-        object.namespace,
-        object.name,
-        "3m",
-        object.ready ? "True" : "False",
-        object.message,
-      ]),
-    );
+  const listed = listFluxManaged(view, kind, flag(parsed, "output") === "wide");
+  if (listed !== undefined) {
+    return listed;
   }
   throw new CliExit(1, `error: the server doesn't have a resource type "${kind}"\n`);
 }
@@ -226,10 +111,11 @@ function getRaw(view: FakeView, path: string): string {
   const port = proxy ? served?.services[proxy[2] ?? ""] : undefined;
   if (proxy && served && proxy[1] === served.namespace && port !== undefined) {
     if (proxy[3] !== "" && Number(proxy[3]) !== port) {
-      // The API server proxies to a port the Service does not have.
+      // A port the Service does not have (kubernetes/kubernetes pkg/registry/core/service/storage/
+      // storage.go ResourceLocation: `no service port %d found for service %q`, ServiceUnavailable).
       throw new CliExit(
         1,
-        `Error from server (ServiceUnavailable): no endpoints available for service "${proxy[2]}:${proxy[3]}"\n`,
+        `Error from server (ServiceUnavailable): no service port ${proxy[3]} found for service "${proxy[2]}"\n`,
       );
     }
     const activeTargets = served.jobs.map((job) => {

@@ -131,17 +131,28 @@ function withFailureLast(run: ToolRun): ToolRun {
  */
 export function parseFluxGet(text: string): FluxObjectStatus[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const header = lines.shift()?.split(/\s*\t\s*/) ?? [];
+  // Cells are padded with spaces and separated by one tab each, so an empty cell (a HelmRelease
+  // with no revision yet) is spaces between two tabs: split on each tab, then trim.
+  const header =
+    lines
+      .shift()
+      ?.split("\t")
+      .map((cell) => cell.trim()) ?? [];
   const rows: FluxObjectStatus[] = [];
   for (const line of lines) {
-    const cells = line.split(/\s*\t\s*/);
+    const cells = line.split("\t").map((cell) => cell.trim());
     const previous = rows.at(-1);
-    if (cells[0]?.trim() === "" && previous !== undefined) {
-      rows[rows.length - 1] = { ...previous, message: `${previous.message}\n${(cells.at(-1) ?? "").trim()}` };
+    if (cells[0] === "" && previous !== undefined) {
+      rows[rows.length - 1] = { ...previous, message: `${previous.message}\n${cells.at(-1) ?? ""}` };
       continue;
     }
     const cell = (name: string) => (cells[header.indexOf(name)] ?? "").trim();
-    rows.push({ namespace: cell("NAMESPACE"), name: cell("NAME"), ready: cell("READY"), message: cell("MESSAGE") });
+    rows.push({
+      namespace: cell("NAMESPACE"),
+      name: cell("NAME"),
+      ready: cell("READY"),
+      message: cell("MESSAGE"),
+    });
   }
   return rows;
 }
