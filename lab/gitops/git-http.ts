@@ -32,7 +32,8 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(baseDir: string): Promise<GitHttpServer> {
+/** `port`: the one to listen on (a lab brought back keeps its remote's URL); default any free one. */
+export async function startGitHttpServer(baseDir: string, port = 0): Promise<GitHttpServer> {
   const scratch = await mkdtemp(join(tmpdir(), "lab-git-http-"));
   let served = 0;
   const server = createServer((req, res) => {
@@ -50,7 +51,10 @@ export async function startGitHttpServer(baseDir: string): Promise<GitHttpServer
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
     baseUrl,

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXAMPLE_CLUSTER_FILE } from "../../src/homelab/cluster-file/index.ts";
 import { installFakeClis } from "../fake-cli/index.ts";
@@ -88,7 +88,10 @@ export const LAB_DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----EN
 
 /** How `lab up` brings a lab back: the world it left (VMs, nodes, cluster) and the same port. */
 export interface SandboxRestart {
-  /** Keep `dir/world.json` when it exists instead of seeding a new world. */
+  /**
+   * Keep `dir/world.json` when it exists instead of seeding a new world, and serve the git remote
+   * (what was pushed to it) on the port it had.
+   */
   readonly keepWorld?: boolean;
   /** The Proxmox API's port (default: any free one), so cluster files naming it still work. */
   readonly port?: number;
@@ -126,10 +129,15 @@ export async function startSandboxLab(
   const fakes = await installFakeClis(binDir, { worldFile, callLog });
   const gitBase = join(dir, "git");
   await mkdir(gitBase, { recursive: true });
+  // A lab brought back serves its remote at the same URL: the repo's cluster file and
+  // gotk-sync.yaml name it.
+  const portFile = join(gitBase, "port");
+  const gitPort = restart.keepWorld ? await previousPort(portFile) : 0;
   let gitServer: GitHttpServer | undefined;
   let server: PullRequestServer | undefined;
   try {
-    gitServer = await startGitHttpServer(gitBase);
+    gitServer = await startGitHttpServer(gitBase, gitPort);
+    await writeFile(portFile, `${new URL(gitServer.baseUrl).port}\n`);
     const bareRepo = join(gitBase, `${LAB_REPO}.git`);
     // A lab brought back keeps what was pushed to it.
     const url = existsSync(bareRepo)
@@ -146,6 +154,17 @@ export async function startSandboxLab(
     );
   } catch (error) {
     await Promise.all([proxmox.close(), fakes.close(), gitServer?.close(), server?.close()]);
+    throw error;
+  }
+}
+
+async function previousPort(file: string): Promise<number> {
+  try {
+    return Number.parseInt(await readFile(file, "utf8"), 10) || 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return 0;
+    }
     throw error;
   }
 }
