@@ -16,9 +16,12 @@
  * as bootstrap leaves them, so the repo names the GitRepository GitOps delivery pushes to.
  *
  * The apps are those the Flux stages wait for (src/homelab/stages/flux-checks.ts STAGE_NAMESPACES):
- * infra cilium/coredns/local-path-provisioner, apps echo, ingress cert-manager (its ClusterIssuer)
- * and cloudflare-tunnel (the wildcard Certificate, the IngressClass echo's Ingress names), obs
- * kube-prometheus-stack (Prometheus on the prometheus-operated service, port 9090).
+ * infra cilium/coredns/local-path-provisioner (the default StorageClass), apps echo (with an
+ * Ingress), ingress cert-manager with its ClusterIssuer (cert-manager-issuers, after the chart's
+ * CRDs), cloudflare-tunnel (and the IngressClass echo's Ingress names) and the wildcard
+ * Certificate (certificates, after the issuer), obs kube-prometheus-stack (Prometheus on the
+ * prometheus-operated service, port 9090). It is green in the lab as it is; every fault in it
+ * is a change to one file (src/qualify/faults.ts, the Flux-tree block).
  */
 import { bootstrapManifests } from "../fake-cli/flux-source.ts";
 import { LAB_FLUX_PATH, labApps } from "./flux-tree-apps.ts";
