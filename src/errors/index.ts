@@ -40,6 +40,14 @@ export class ConfigError extends UserError {
   }
 }
 
+/**
+ * A secret written into a tracked configuration file. Unlike other `ConfigError`s no fixer may
+ * repair it: the secret is already in git's history, so a person must move it out and rotate it.
+ */
+export class SecretInConfigError extends ConfigError {
+  override name = "SecretInConfigError";
+}
+
 /** Another run holds the repo's lock. */
 export class LockHeldError extends UserError {
   override name = "LockHeldError";

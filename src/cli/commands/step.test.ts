@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SandboxLab, startSandboxLab } from "../../../lab/sandbox/index.ts";
+import { LAB_TOKEN, type SandboxLab, startSandboxLab } from "../../../lab/sandbox/index.ts";
 import { publishToLab, writeRepoFiles } from "../../../lab/sandbox/publish.ts";
 import { readWorld } from "../../../lab/world/index.ts";
 import { runInProcess } from "../../../test/helpers/cli.ts";
@@ -88,13 +88,26 @@ describe("orchestrator step vms", () => {
     expect(lab.proxmox.requests).toEqual([]);
   });
 
-  it("refuses a bad cluster file with one line naming file, line and field, exit 78, and touches nothing", async () => {
+  it("refuses a bad cluster file with one line naming file, line and field, exit 1 (a fix to the file repairs it), and touches nothing", async () => {
     const { lab, repo } = await setUp((text) => text.replace("ip: 192.168.1.22", "ip: 192.168.1.21"));
     await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]);
-    expect(exitCode).toBe(78);
+    expect(exitCode).toBe(1);
     expect(stderr).toMatch(
       /^orchestrator: config\/clusters\/lab\.yaml:\d+: nodes\.1\.ip: 192\.168\.1\.21 is already used by node cp-1\n$/,
     );
+    expect(lab.proxmox.requests).toEqual([]);
+  });
+
+  it("stops for a human (exit 78) on a token secret written into the cluster file, without quoting it", async () => {
+    const { lab, repo } = await setUp((text) =>
+      text.replace(/ {2}tokenSecretFile: .*\n/, `  tokenSecret: ${LAB_TOKEN.secret}\n`),
+    );
+    await step(repo, ["vms", "--cluster", "config/clusters/lab.yaml"]);
+    expect(exitCode).toBe(78);
+    expect(stderr).toMatch(
+      /^orchestrator: config\/clusters\/lab\.yaml:\d+: proxmox\.tokenSecret: the token secret must not be written/,
+    );
+    expect(stderr).not.toContain(lab.token.secret);
     expect(lab.proxmox.requests).toEqual([]);
   });
 

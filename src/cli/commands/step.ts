@@ -8,9 +8,10 @@ import { exitOnConfigError } from "./config-error.ts";
 /**
  * `orchestrator step <name> [--cluster config/clusters/<name>.yaml]`: one stage's real work, run
  * once in the working folder (the AI worktree under the loop); the command a context map's stage
- * points at. Exit 0 done, 1 failed (last line: why), 78 (EX_CONFIG) a bad cluster file, a missing
- * secret, or a failure only a person can fix (a node down, a deploy key refused; the last line says
- * which): the loop stops on it at once as needs_human, since no retry or model can fix those.
+ * points at. Exit 0 done, 1 failed (last line: why; a cluster file that does not validate is one
+ * too, since a fix to that file repairs it), 78 (EX_CONFIG) a missing secret, a secret written into
+ * the cluster file, or a failure only a person can fix (a node down, a deploy key refused; the last
+ * line says which): the loop stops on it at once as needs_human, since no retry or model can fix those.
  */
 export async function run(
   [name]: [string],

@@ -22,7 +22,8 @@ type VerifyOptions = GlobalOptions & { cluster?: string; json?: boolean };
  * changing nothing. Any stage of ai/context_map.yaml runs its `success_criteria` (in the stage's
  * folder of this checkout, with its env); a check of the built-in pack by name (what the pack's
  * criteria call) runs that check against the cluster file. Exit 0 when they pass, 1 with the
- * failing check and why, 78 for a configuration error (a bad cluster file, a secret not set).
+ * failing check and why, 1 also for a cluster file that does
+ * not validate, 78 for a configuration no repo change fixes (a secret not set).
  */
 export async function run(
   [stage, check]: [string, string | undefined],

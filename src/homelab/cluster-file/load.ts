@@ -3,7 +3,7 @@ import { isAbsolute, join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { lineOf, parseYamlWithSchema } from "../../config/index.ts";
 import { issueMessage } from "../../config/parse-yaml.ts";
-import { ConfigError, UserError } from "../../errors/index.ts";
+import { ConfigError, SecretInConfigError, UserError } from "../../errors/index.ts";
 import { type ClusterFileProblem, clusterFileProblems, inlineSecretProblem } from "./rules.ts";
 import { ClusterFile } from "./schema.ts";
 
@@ -45,6 +45,9 @@ export function parseClusterFile(text: string, file: string): ClusterFile {
     reason: problem.reason,
   }));
   const [first] = located;
+  if (secret && first) {
+    throw new SecretInConfigError(file, first.line, first.field, first.reason);
+  }
   if (located.length === 1 && first) {
     throw new ConfigError(file, first.line, first.field, first.reason);
   }
