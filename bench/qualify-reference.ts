@@ -4,6 +4,7 @@
  * SEARCH/REPLACE, any other a give_up naming the fault. The ceiling a real model is measured
  * against: what the loop makes of a right answer. Args: fault ids (default all).
  */
+import { LAB_FLUX_TREE } from "../lab/sandbox/flux-tree.ts";
 import { CILIUM_MANIFEST } from "../lab/sandbox/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../src/homelab/cluster-file/index.ts";
 import {
@@ -28,6 +29,7 @@ function faultyText(fault: Fault, file: string): string {
   const files = new Map<string, string | undefined>([
     ["config/clusters/prox-n100.yaml", EXAMPLE_CLUSTER_FILE],
     ["kubernetes/bootstrap/20-cilium.yaml", CILIUM_MANIFEST],
+    ...Object.entries(LAB_FLUX_TREE),
   ]);
   fault.repo?.(files);
   return files.get(file) ?? "";

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { git } from "../../src/adapters/git/index.ts";
 import { runCli, testEnv } from "../../test/helpers/cli.ts";
 
 // Spawns the built CLI (npm run build first): `lab up` starts the compiled lab process.
@@ -20,6 +21,17 @@ describe("orchestrator lab up|status|down", { tags: ["slow"], timeout: 60_000 },
       expect(up.stdout).toContain(`export PATH="${join(dir, "bin")}:$PATH"`);
       expect(up.stdout).toContain("export PROXMOX_TOKEN_SECRET=");
       expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toContain(url);
+      // The homelab remote Flux syncs, and the forge for GitOps delivery's pull requests.
+      const gitUrl = /the homelab remote Flux syncs: (http:\/\/127\.0\.0\.1:\d+\/lab\/homelab\.git)/.exec(
+        up.stdout,
+      )?.[1];
+      expect(gitUrl).toBeDefined();
+      expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toContain(`url: ${gitUrl}`);
+      expect(up.stdout).toMatch(/pull requests on it: http:\/\/127\.0\.0\.1:\d+ /);
+      expect(up.stdout).toContain("export GITOPS_REPO='lab/homelab'");
+      expect(up.stdout).not.toContain("export GITOPS_APPROVAL");
+      const remote = await git(["ls-remote", gitUrl ?? ""], { cwd: dir });
+      expect(remote.exitCode).toBe(0);
       // The API answers the lab token, as the real one answers an API token (PVEAPIToken=...).
       const state = JSON.parse(readFileSync(join(dir, "lab.json"), "utf8")) as {
         env: Record<string, string>;

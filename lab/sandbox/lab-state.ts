@@ -11,6 +11,10 @@ export const LabState = z.object({
   worldFile: z.string(),
   tokenFile: z.string(),
   clusterFile: z.string(),
+  /** The homelab remote `git daemon` serves (push `main` there; Flux syncs it). */
+  gitUrl: z.string(),
+  /** The loopback forge's API root (GitHub's REST shape) for pull requests on that remote. */
+  forgeApiUrl: z.string(),
   /** Variables to export to use the lab by hand; PATH is written with a literal `$PATH` at its end. */
   env: z.record(z.string(), z.string()),
 });

@@ -29,7 +29,15 @@ const state: LabState = {
   worldFile: lab.worldFile,
   tokenFile: lab.tokenFile,
   clusterFile,
-  env: { ...lab.env, PROXMOX_TOKEN_SECRET: lab.token.secret, PATH: `${lab.binDir}:$PATH` },
+  gitUrl: lab.git.url,
+  forgeApiUrl: lab.forge.apiUrl,
+  // GitOps delivery's forge settings; GITOPS_APPROVAL (propose or auto) stays the user's choice.
+  env: {
+    ...lab.env,
+    PROXMOX_TOKEN_SECRET: lab.token.secret,
+    PATH: `${lab.binDir}:$PATH`,
+    ...withoutApproval(lab.forge.env("propose")),
+  },
 };
 await writeFile(join(dir, LAB_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -39,4 +47,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       .then(() => rm(join(dir, LAB_STATE_FILE), { force: true }))
       .then(() => process.exit(0));
   });
+}
+
+function withoutApproval(env: Record<string, string>): Record<string, string> {
+  const { GITOPS_APPROVAL: _chosenByTheUser, ...rest } = env;
+  return rest;
 }

@@ -8,6 +8,7 @@ import {
   type SandboxLab,
   startSandboxLab,
 } from "../../lab/sandbox/index.ts";
+import { publishToLab, writeRepoFiles } from "../../lab/sandbox/publish.ts";
 import { runProcess } from "../adapters/process/index.ts";
 import { RuntimeFailure } from "../errors/index.ts";
 
@@ -43,6 +44,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<boolean> {
   });
   const env: Record<string, string> = {
     ...lab.env,
+    // A fix to the Flux tree would be pushed and merged on the lab's forge (no such fault here).
+    ...lab.forge.env("auto"),
     ...GIT_IDENTITY,
     EXECUTOR: "playbook",
     RETRY_BACKOFF: "0",
@@ -158,7 +161,7 @@ async function makeHomelab(
   await mkdir(repo, { recursive: true });
   await run("git", ["init", "-q", "-b", "main"], repo, env);
   out(
-    `demo: a throwaway homelab repo at ${repo}\n      and a sandbox lab (Proxmox API at ${lab.proxmox.url}, fake talosctl/kubectl/flux)\n\n$ orchestrator init\n`,
+    `demo: a throwaway homelab repo at ${repo}\n      and a sandbox lab (Proxmox API at ${lab.proxmox.url}, fake talosctl/kubectl/flux,\n      the repo's remote ${lab.git.url} that Flux syncs)\n\n$ orchestrator init\n`,
   );
   if ((await cli(["init"])) !== 0) {
     throw new Error(`orchestrator init failed in ${repo}`);
@@ -170,12 +173,17 @@ async function makeHomelab(
     // the node; the talos stage's disk preflight (talosctl get disks --insecure) stops it first.
     .replace("installDisk: /dev/sda ", "installDisk: /dev/vda ");
   // storage stays local-lvm, the stock name, but this node has a ZFS pool: local-zfs
-  await writeFile(join(repo, CLUSTER_FILE), faulty);
-  await mkdir(join(repo, "kubernetes", "bootstrap"), { recursive: true });
-  await writeFile(join(repo, "kubernetes", "bootstrap", "20-cilium.yaml"), CILIUM_MANIFEST);
-  await writeFile(join(repo, "deploy.key"), LAB_DEPLOY_KEY);
+  await writeRepoFiles(repo, [
+    [CLUSTER_FILE, faulty],
+    ["kubernetes/bootstrap/20-cilium.yaml", CILIUM_MANIFEST],
+    ["deploy.key", LAB_DEPLOY_KEY],
+    // A cluster-template-shaped Flux tree: kubernetes/flux/cluster and kubernetes/apps.
+    ...Object.entries(lab.fluxTree()),
+  ]);
   await run("git", ["add", "-A"], repo, env);
   await run("git", ["commit", "-qm", "homelab: prox-n100"], repo, env);
+  out(`$ git remote add origin ${lab.git.url} && git push origin main\n`);
+  await publishToLab(repo, lab, env);
   out(
     "\nThree faults are in the cluster file: storage local-lvm (the node has local-zfs), bridge vmbr1\n(the node has vmbr0) and Talos install disk /dev/vda (the VMs' disks are SCSI, /dev/sda).\n",
   );

@@ -295,6 +295,8 @@ export const FAULTS: readonly Fault[] = [
     }),
     cause: /kube-etcd/,
   },
+  // The Flux tree (lab/sandbox/flux-tree.ts): its own block at the end of this file.
+  ...fluxTreeFaults(),
 ];
 
 /** The faults named in `ids` (all when empty), or an error naming the unknown ones. */
@@ -325,4 +327,66 @@ export function fixAsEdit(fix: Fix, faultyText: string): string {
   const lines = faultyText.slice(start, newline < 0 ? faultyText.length : newline);
   const fixed = lines.replace(fix.search, fix.replace);
   return `${fix.file}\n<<<<<<< SEARCH\n${lines}\n=======\n${fixed}\n>>>>>>> REPLACE\n`;
+}
+
+/**
+ * Faults in the Flux tree every lab repo holds (lab/sandbox/flux-tree.ts, cluster-template's
+ * layout). Their fixes change files Flux reads from the git server, so each reaches the cluster
+ * only through GitOps delivery: pushed, offered as a pull request on the lab's forge, merged,
+ * reconciled. The errors are the lab Flux's, which are kustomize-controller's, helm-controller's
+ * and cert-manager's (docs/conformance.md, "Lab Flux"). A function, so it can sit at the end of
+ * the file and still be spread into FAULTS above.
+ */
+function fluxTreeFaults(): Fault[] {
+  const echo = "kubernetes/apps/default/echo";
+  return [
+    swap(
+      "apps-kustomization-path-missing",
+      "apps",
+      "an app's Flux Kustomization points at a folder the repo does not have (echo-server/ for echo/)",
+      "path: ./kubernetes/apps/default/echo/app",
+      "path: ./kubernetes/apps/default/echo-server/app",
+      `${echo}/ks.yaml`,
+    ),
+    swap(
+      "apps-namespace-typo",
+      "apps",
+      "an app's targetNamespace is misspelt, a namespace the cluster does not have",
+      "targetNamespace: default",
+      "targetNamespace: defualt",
+      `${echo}/ks.yaml`,
+    ),
+    swap(
+      "apps-helm-value-refused",
+      "apps",
+      "a HelmRelease value the chart's values schema refuses (a quoted port)",
+      "port: 80",
+      'port: "80"',
+      `${echo}/app/helmrelease.yaml`,
+    ),
+    swap(
+      "infra-no-default-storage-class",
+      "infra",
+      "local-path-provisioner's StorageClass is not the default one, so no storage class is",
+      "defaultClass: true",
+      "defaultClass: false",
+      "kubernetes/apps/storage/local-path-provisioner/app/helmrelease.yaml",
+    ),
+    swap(
+      "ingress-cluster-issuer-missing",
+      "ingress",
+      "the wildcard Certificate's issuerRef names a ClusterIssuer the tree does not declare",
+      "name: letsencrypt-production",
+      "name: letsencrypt-prod",
+      "kubernetes/apps/network/certificates/app/certificate.yaml",
+    ),
+    swap(
+      "obs-prometheus-port-refused",
+      "obs",
+      "kube-prometheus-stack's prometheus.service.port is out of range (90900 for 9090)",
+      "port: 9090",
+      "port: 90900",
+      "kubernetes/apps/observability/kube-prometheus-stack/app/helmrelease.yaml",
+    ),
+  ];
 }

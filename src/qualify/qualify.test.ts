@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LAB_FLUX_TREE } from "../../lab/sandbox/flux-tree.ts";
 import { newLabWorld } from "../../lab/world/index.ts";
 import { applyEdit } from "../core/edits/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../homelab/cluster-file/index.ts";
@@ -17,6 +18,7 @@ describe("the fault library", () => {
       const files: RepoFiles = new Map([
         [CLUSTER_FILE, EXAMPLE_CLUSTER_FILE],
         ["kubernetes/bootstrap/20-cilium.yaml", CILIUM],
+        ...Object.entries(LAB_FLUX_TREE),
       ]);
       fault.repo?.(files);
       fault.world?.(newLabWorld());

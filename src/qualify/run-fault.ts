@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CILIUM_MANIFEST, LAB_DEPLOY_KEY, startSandboxLab } from "../../lab/sandbox/index.ts";
+import { publishToLab, writeRepoFiles } from "../../lab/sandbox/publish.ts";
 import { runProcess } from "../adapters/process/index.ts";
 import { STATE_FILES } from "../core/repo-layout/index.ts";
 import { CLUSTER_FILE, type Fault, type FaultClass, type RepoFiles, type StageName } from "./faults.ts";
@@ -46,8 +47,10 @@ export interface RunFaultOptions {
 }
 
 /**
- * Plants one fault in a throwaway homelab repo against a private sandbox lab, runs
- * `orchestrator all` there, and reads what happened back from ai/state (the journal).
+ * Plants one fault in a throwaway homelab repo against a private sandbox lab, pushes its `main`
+ * to the lab's git server (which Flux syncs), runs `orchestrator all` there with GitOps delivery
+ * `auto` on the lab's forge (a fix to the Flux tree reaches the cluster as a merged pull request),
+ * and reads what happened back from ai/state (the journal).
  */
 export async function runFault(fault: Fault, options: RunFaultOptions): Promise<FaultResult> {
   const started = performance.now();
@@ -61,6 +64,7 @@ export async function runFault(fault: Fault, options: RunFaultOptions): Promise<
     const env: Record<string, string> = {
       ...definedOnly(options.env),
       ...lab.env,
+      ...lab.forge.env("auto"),
       ...GIT_IDENTITY,
       RETRY_BACKOFF: "0",
       ...options.extraEnv,
@@ -74,16 +78,13 @@ export async function runFault(fault: Fault, options: RunFaultOptions): Promise<
       [CLUSTER_FILE, lab.clusterFile()],
       [CILIUM_FILE, CILIUM_MANIFEST],
       ["deploy.key", LAB_DEPLOY_KEY],
+      ...Object.entries(lab.fluxTree()),
     ]);
     fault.repo?.(files);
-    for (const [path, text] of files) {
-      if (text !== undefined) {
-        await mkdir(dirname(join(repo, path)), { recursive: true });
-        await writeFile(join(repo, path), text);
-      }
-    }
+    await writeRepoFiles(repo, files);
     await mustPass(run(["git", "add", "-A"]), "git add");
     await mustPass(run(["git", "commit", "-qm", `homelab with fault ${fault.id}`]), "git commit");
+    await publishToLab(repo, lab, env);
     const all = await run([process.execPath, CLI, "all"], options.timeoutMs ?? 15 * 60_000);
     const journal = await readJournal(repo);
     const cause = await causeLine(repo, journal);

@@ -53,6 +53,12 @@ describe("a fix Flux must pull (delivery in the loop)", () => {
     expect(harness.ran).toEqual(["vms", "vms"]);
   });
 
+  it("sees a merge made during the last interval of the wait", async () => {
+    const { harness, polls } = withDelivery("propose", 21);
+    expect(await convergeStage(harness.ctx, "vms")).toMatchObject({ status: "green", runs: 2 });
+    expect(polls()).toBe(21);
+  });
+
   it("gives up naming the pull request when only a merge is missing, without a model call", async () => {
     const { harness, polls } = withDelivery("propose", undefined);
     const outcome = await convergeStage(harness.ctx, "vms");
@@ -60,7 +66,7 @@ describe("a fix Flux must pull (delivery in the loop)", () => {
     expect(outcome.reason).toBe(
       `the fix is ready in pull request #7 (${URL}) and only a merge is missing: merge it into the branch Flux syncs, then run "orchestrator vms --reset"`,
     );
-    expect(polls()).toBe(20);
+    expect(polls()).toBe(21);
     expect(harness.ran).toEqual(["vms"]);
     expect(harness.calls.filter((call) => call.startsWith("escalate"))).toEqual([]);
     expect((await harness.state.stageErrors("vms")).apiCallsTotal).toBe(0);

@@ -32,13 +32,17 @@ export async function awaitDelivery(
   }
   ctx.reporter.note(stage, `waiting for a human to merge pull request #${pull} (${url})`);
   const polls = Math.max(1, Math.ceil(delivery.waitForMergeMs / Math.max(1, delivery.pollMs)));
-  for (let poll = 0; poll < polls && !ctx.signal.aborted; poll++) {
+  // One look now and one after each sleep, the last when the wait is over: a merge made during
+  // the final interval is seen, not given up on.
+  for (let poll = 0; poll <= polls && !ctx.signal.aborted; poll++) {
     if (await delivery.merged(pull)) {
       await ctx.state.journal({ type: "delivery_merged", stage, pull, url, by: "human" });
       ctx.reporter.note(stage, `pull request #${pull} was merged; running the stage again`);
       return undefined;
     }
-    await ctx.sleep(delivery.pollMs, ctx.signal);
+    if (poll < polls) {
+      await ctx.sleep(delivery.pollMs, ctx.signal);
+    }
   }
   if (ctx.signal.aborted) {
     return { stage, status: "interrupted", reason: "interrupted while waiting for a merge", runs: run };

@@ -58,7 +58,7 @@ export function fluxSourceOf(
   const spec = record(chosen.document["spec"]);
   const ref = record(spec["ref"]);
   const name = nameOf(chosen.document) ?? "flux-system";
-  const applying = documents.find(({ document }) => {
+  const applyingAny = documents.filter(({ document }) => {
     const sourceRef = record(record(document["spec"])["sourceRef"]);
     return (
       kindOf(document, "kustomize.toolkit.fluxcd.io", "Kustomization") &&
@@ -66,6 +66,12 @@ export function fluxSourceOf(
       sourceRef["name"] === name
     );
   });
+  // Every app's Kustomization names the same source (cluster-template's ks.yaml files); the root
+  // one is bootstrap's, beside the GitRepository in gotk-sync.yaml and named like it.
+  const applying =
+    applyingAny.find(({ document }) => nameOf(document) === name) ??
+    applyingAny.find(({ file }) => file === chosen.file) ??
+    applyingAny[0];
   const path = String(record(applying?.document["spec"])["path"] ?? "").replace(/^\.\/?/, "");
   return {
     name,

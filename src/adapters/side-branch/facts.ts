@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, posix, relative, sep } from "node:path";
 import {
   checkPatch,
+  fluxPathsNeedingFacts,
   type GuardFacts,
   type GuardRules,
   type ParsedPatch,
@@ -79,6 +80,14 @@ export async function gatherFacts(
     const object = blobs.get(path);
     if (object !== undefined && !facts.symlinks.some((link) => link.path === path)) {
       facts.oldContents[path] = (await git(["cat-file", "blob", object], { cwd })).stdout;
+    }
+  }
+  const fluxPaths = fluxPathsNeedingFacts(facts.oldContents).filter(
+    (path) => pathShapeProblem(path) === undefined,
+  );
+  if (fluxPaths.length > 0) {
+    for (const entry of await lsTree(cwd, ref, fluxPaths)) {
+      facts.existingPaths.push(entry.path);
     }
   }
   return facts;

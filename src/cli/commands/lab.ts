@@ -35,6 +35,8 @@ export async function up(_args: [], options: LabOptions, io: CliIO): Promise<num
       io.stdout.write(
         `lab up: Proxmox VE API at ${state.url} (pid ${state.pid}); fake talosctl, kubectl and flux in ${state.binDir}\n` +
           `a cluster file for this lab: ${state.clusterFile} (copy it to config/clusters/ to try the built-in stages)\n` +
+          `the homelab remote Flux syncs: ${state.gitUrl} (git remote add origin ${state.gitUrl} && git push origin main)\n` +
+          `pull requests on it: ${state.forgeApiUrl} (GitHub's API; set GITOPS_APPROVAL=propose or auto to deliver fixes there)\n` +
           `to use it in this shell:\n${exports(state)}stop it with: orchestrator lab down${options.dir ? ` --dir ${dir}` : ""}\n`,
       );
       return 0;
@@ -73,7 +75,7 @@ export async function status(_args: [], options: LabOptions, io: CliIO): Promise
     return 1;
   }
   io.stdout.write(
-    `lab is up since ${state.startedAt}: Proxmox VE API at ${state.url} (pid ${state.pid})\n${exports(state)}`,
+    `lab is up since ${state.startedAt}: Proxmox VE API at ${state.url} (pid ${state.pid}), git remote ${state.gitUrl}, forge ${state.forgeApiUrl}\n${exports(state)}`,
   );
   return 0;
 }

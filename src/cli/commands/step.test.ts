@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LAB_TOKEN, type SandboxLab, startSandboxLab } from "../../../lab/sandbox/index.ts";
+import { publishToLab, writeRepoFiles } from "../../../lab/sandbox/publish.ts";
 import { readWorld } from "../../../lab/world/index.ts";
 import { runInProcess } from "../../../test/helpers/cli.ts";
+import { GIT_ENV } from "../../../test/helpers/homelab-repo.ts";
+import { git } from "../../adapters/git/index.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../homelab/cluster-file/index.ts";
 import { STEPS } from "../../homelab/stages/step.ts";
 import { STEP_NAMES } from "../command-table.ts";
@@ -21,7 +24,8 @@ afterEach(async () => {
 
 /**
  * A homelab repo in the sandbox lab's temp folder with a cluster file pointing at the lab
- * Proxmox; the booted VMs answer as Talos nodes through the lab's fake talosctl.
+ * Proxmox and the lab's Flux tree, committed on main and pushed to the lab's git server as a
+ * user would; the booted VMs answer as Talos nodes through the lab's fake talosctl.
  */
 async function setUp(edit: (text: string) => string = (text) => text) {
   lab = await startSandboxLab(await mkdtemp(join(tmpdir(), "step-vms-")));
@@ -34,6 +38,12 @@ async function setUp(edit: (text: string) => string = (text) => text) {
     `  tokenSecretFile: ${secretFile}`,
   );
   await writeFile(join(repo, "config", "clusters", "lab.yaml"), edit(text));
+  await writeRepoFiles(repo, Object.entries(lab.fluxTree()));
+  const identity = { ...GIT_ENV };
+  await git(["init", "--quiet", "--initial-branch", "main"], { cwd: repo, env: identity });
+  await git(["add", "-A"], { cwd: repo, env: identity });
+  await git(["commit", "--quiet", "-m", "homelab"], { cwd: repo, env: identity });
+  await publishToLab(repo, lab, identity);
   return { lab, repo };
 }
 

@@ -118,7 +118,10 @@ export function switchOffHandling(rules: GuardRules, stage: string, source: stri
 export type GuardFacts = {
   /** Names at the top of the tree (files and folders). */
   topLevelEntries: string[];
-  /** Paths the patch names, and their parent folders, that exist as regular files or folders. */
+  /**
+   * Paths the patch names, and their parent folders, that exist as regular files or folders; and
+   * the folders its Flux Kustomizations apply today (`fluxPathsNeedingFacts`) that exist.
+   */
   existingPaths: string[];
   /** Symlinks among the patch's paths and their parent folders. */
   symlinks: { path: string; target: string; insideWorktree: boolean }[];
@@ -262,7 +265,7 @@ export function checkPatch(patch: ParsedPatch, facts: GuardFacts, rules: GuardRu
   if (rules.scope) {
     reasons.push(...scopeProblems(rules.scope, files));
   }
-  reasons.push(...destructiveProblems(patch, facts.oldContents));
+  reasons.push(...destructiveProblems(patch, facts.oldContents, facts.existingPaths));
   reasons.push(...reachProblems(patch, facts.oldContents, rules.secretGlobs));
   reasons.push(...repeatProblems(patch, rules.reverted ?? []));
   const switchOffs = [...new Set(switchOffProblems(patch, facts.oldContents))];

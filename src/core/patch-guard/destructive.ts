@@ -41,8 +41,35 @@ export function pathsNeedingContent(patch: ParsedPatch): string[] {
   );
 }
 
-/** Reasons this patch is destructive; empty when it is not. */
-export function destructiveProblems(patch: ParsedPatch, oldContents: Record<string, string>): string[] {
+/**
+ * The folders the Flux Kustomizations of the patch's YAML files apply today (spec.path without
+ * its leading `./`): the adapter says which exist at the branch tip, since moving a Kustomization
+ * off a folder that does not exist prunes nothing (below).
+ */
+export function fluxPathsNeedingFacts(oldContents: Record<string, string>): string[] {
+  const found = new Map<string, ManifestObject>();
+  for (const [path, text] of Object.entries(oldContents)) {
+    addObjects(found, path, text);
+  }
+  return [
+    ...new Set([...found.values()].flatMap((object) => (object.path ? [repoPathOf(object.path)] : []))),
+  ].filter((path) => path !== "");
+}
+
+const repoPathOf = (fluxPath: string) => fluxPath.replace(/^\.\//, "").replace(/\/+$/, "");
+
+/**
+ * Reasons this patch is destructive; empty when it is not. `existingPaths` (from the branch tip)
+ * lets a Kustomization leave a spec.path that does not exist: kustomize-controller fails such a
+ * build with "kustomization path not found" before it applies or prunes anything
+ * (fluxcd/kustomize-controller@v1.9.4 internal/controller/kustomization_controller.go:377-381), so
+ * the path produced nothing a prune could take: that is the fix for a mistyped path, not a deletion.
+ */
+export function destructiveProblems(
+  patch: ParsedPatch,
+  oldContents: Record<string, string>,
+  existingPaths?: readonly string[],
+): string[] {
   const reasons: string[] = [];
   for (const change of patch.files) {
     for (const path of new Set([change.oldPath, change.newPath])) {
@@ -80,7 +107,11 @@ export function destructiveProblems(patch: ParsedPatch, oldContents: Record<stri
         `the patch removes the ${object.what} "${object.name}" from Git; under Flux prune: true that deletes ` +
           "the live object (and everything it owns), so a human must do it",
       );
-    } else if (object.path !== undefined && kept.path !== object.path) {
+    } else if (
+      object.path !== undefined &&
+      kept.path !== object.path &&
+      (existingPaths === undefined || existingPaths.includes(repoPathOf(object.path)))
+    ) {
       reasons.push(
         `the patch changes spec.path of the Flux Kustomization "${object.name}" from ${object.path} to ` +
           `${kept.path ?? "nothing"}; under prune: true Flux deletes every object the old path produced`,

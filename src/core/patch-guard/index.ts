@@ -15,7 +15,7 @@ export {
   switchOffHandling,
   TOOL_RUNTIME_PATHS,
 } from "./check.ts";
-export { destructiveProblems, pathsNeedingContent } from "./destructive.ts";
+export { destructiveProblems, fluxPathsNeedingFacts, pathsNeedingContent } from "./destructive.ts";
 export { parseGitHeaderPaths, unquoteGitPath } from "./git-paths.ts";
 export { applyHunks, changedLineCount } from "./hunks.ts";
 export {

@@ -136,7 +136,10 @@ export type ClusterNode = z.output<typeof ClusterNode>;
 
 export const FluxSettings = z
   .object({
-    url: z.string().regex(/^(ssh|https):\/\/\S+$/, "expected an ssh:// or https:// repository URL"),
+    // What a GitRepository's spec.url accepts: `^(http|https|ssh)://.*$` (fluxcd/source-controller@065d6ef
+    // api/v1/gitrepository_types.go, GitRepositorySpec.URL); plain http is a LAN Gitea's, and
+    // bootstrap then needs --allow-insecure-http (src/homelab/tools/flux.ts).
+    url: z.string().regex(/^(ssh|https?):\/\/\S+$/, "expected an ssh://, https:// or http:// repository URL"),
     branch: z.string().min(1).default("main"),
     path: z.string().min(1),
     deployKeyFile: z.string().min(1).optional(),

@@ -1,18 +1,26 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { bootstrapManifests, type FakeClis, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { type FakeClis, installFakeClis, viewOf } from "../../../lab/fake-cli/index.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../../lab/gitops/git-http.ts";
+import { LAB_FLUX_PATH, labFluxTree } from "../../../lab/sandbox/flux-tree.ts";
+import { publishToLab, writeRepoFiles } from "../../../lab/sandbox/publish.ts";
 import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.ts";
+import { git } from "../../adapters/git/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
 import { FLUX_STAGE_CHECKS } from "./flux.ts";
 import { stageEnvironment, toolsOf } from "./stage-context.ts";
 
-/** The ingress tunnel check against the fake kubectl's cloudflared logs, fresh and long-running. */
+/**
+ * The ingress tunnel check against the fake kubectl's cloudflared logs, fresh and long-running.
+ * The tunnel is the lab Flux tree's cloudflare-tunnel HelmRelease: the tree is pushed to a git
+ * server on loopback and Flux is bootstrapped from it, as the infra stage does.
+ */
 
 let fakes: FakeClis;
+let gitServer: GitHttpServer;
 let dir: string;
 let worldFile: string;
 
@@ -23,6 +31,7 @@ beforeAll(async () => {
   updateWorld(worldFile, (world) => {
     const view = viewOf(world);
     view.talos.etcd = { clusterId: "x", bootstrapNode: "192.168.1.21" };
+    // The CNI the infra stage applies before bootstrapping Flux.
     view.kubernetes.objects["DaemonSet/kube-system/cilium"] = {
       kind: "DaemonSet",
       namespace: "kube-system",
@@ -38,57 +47,44 @@ beforeAll(async () => {
     }),
   );
   fakes = await installFakeClis(join(dir, "bin"), { worldFile });
-  // The lab's Flux reads the repository: one holding the tunnel's HelmRelease, bootstrapped.
-  const bare = join(dir, "home-ops.git");
-  const work = join(dir, "work");
-  const git = (cwd: string, ...args: string[]) => spawnSync("git", args, { cwd, encoding: "utf8" });
-  git(dir, "init", "-q", "--bare", "--initial-branch=main", bare);
-  git(dir, "init", "-q", "--initial-branch=main", work);
-  const tree: Record<string, string> = {
-    ...bootstrapManifests({ url: bare, branch: "main", path: "kubernetes/flux/cluster" }),
-    "kubernetes/flux/cluster/network.yaml": `apiVersion: v1\nkind: Namespace\nmetadata: { name: network }\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: { name: cloudflare, namespace: flux-system }\nspec: { url: "https://cloudflare.github.io/helm-charts" }\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: cloudflare-tunnel, namespace: network }\nspec:\n  chart: { spec: { chart: cloudflare-tunnel, version: 0.3.2, sourceRef: { kind: HelmRepository, name: cloudflare, namespace: flux-system } } }\n`,
+  mkdirSync(join(dir, "git"));
+  gitServer = await startGitHttpServer(join(dir, "git"));
+  const url = await gitServer.createRepo("lab/homelab");
+  const repo = join(dir, "homelab");
+  const identity = {
+    GIT_AUTHOR_NAME: "T",
+    GIT_AUTHOR_EMAIL: "t@t",
+    GIT_COMMITTER_NAME: "T",
+    GIT_COMMITTER_EMAIL: "t@t",
   };
-  for (const [file, text] of Object.entries(tree)) {
-    mkdirSync(dirname(join(work, file)), { recursive: true });
-    writeFileSync(join(work, file), text);
-  }
-  git(work, "add", "-A");
-  git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tree");
-  git(work, "push", "-q", bare, "HEAD:main");
-  const flux = spawnSync(
-    join(dir, "bin", "flux"),
-    [
-      "--kubeconfig",
-      join(dir, "kubeconfig"),
-      "bootstrap",
-      "git",
-      `--url=${bare}`,
-      "--branch=main",
-      "--path=kubernetes/flux/cluster",
-    ],
-    { encoding: "utf8" },
-  );
-  if (flux.status !== 0) {
-    throw new Error(flux.stderr);
-  }
+  await git(["init", "--quiet", "--initial-branch", "main", repo], { cwd: dir });
+  await writeRepoFiles(repo, Object.entries(labFluxTree(url)));
+  await git(["add", "-A"], { cwd: repo });
+  await git(["commit", "--quiet", "-m", "homelab"], { cwd: repo, env: identity });
+  await publishToLab(repo, { git: { url, bareRepo: join(dir, "git", "lab", "homelab.git") } });
+  await toolsOf(stage()).flux.bootstrapGit({ url, branch: "main", path: LAB_FLUX_PATH });
 });
 
 afterAll(async () => {
   await fakes.close();
+  await gitServer.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function tunnelCheck(): Promise<string | undefined> {
-  const stage = stageEnvironment(
+function stage() {
+  return stageEnvironment(
     dir,
     { PATH: `${join(dir, "bin")}:${process.env["PATH"]}`, LAB_WORLD: worldFile, ORCHESTRATOR_REPO_ROOT: dir },
     () => undefined,
   );
+}
+
+function tunnelCheck(): Promise<string | undefined> {
   const check = FLUX_STAGE_CHECKS.ingress.find((candidate) => candidate.name === "tunnel-connected");
   if (!check) {
     throw new Error("no tunnel-connected check");
   }
-  return check.run(parseClusterFile(EXAMPLE_CLUSTER_FILE, "c.yaml"), toolsOf(stage));
+  return check.run(parseClusterFile(EXAMPLE_CLUSTER_FILE, "c.yaml"), toolsOf(stage()));
 }
 
 const setFaults = (faults: { tunnelLongRunning?: boolean; tunnelError?: string | null }) =>

@@ -55,7 +55,12 @@ export class Flux {
     return (await this.call(["check"])).stderr;
   }
 
-  /** Safe to re-run: flux bootstrap reconciles what is already there. Returns its report (stderr). */
+  /**
+   * Safe to re-run: flux bootstrap reconciles what is already there. Returns its report (stderr).
+   * A plain http:// remote (a LAN Gitea, the lab's git server) is refused unless
+   * `--allow-insecure-http` is given: "scheme http is insecure, pass --allow-insecure-http=true to
+   * allow it" (fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:108, 380-383).
+   */
   async bootstrapGit(input: FluxBootstrapInput): Promise<string> {
     const run = await this.call([
       "bootstrap",
@@ -64,6 +69,7 @@ export class Flux {
       `--branch=${input.branch}`,
       `--path=${input.path}`,
       ...(input.privateKeyFile === undefined ? [] : [`--private-key-file=${input.privateKeyFile}`]),
+      ...(input.url.startsWith("http://") ? ["--allow-insecure-http"] : []),
       "--silent",
     ]);
     return run.stderr;
