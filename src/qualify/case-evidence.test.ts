@@ -14,8 +14,12 @@ import type { FaultResult } from "./run-fault.ts";
  * reaches a model for it — and that claim is checked too.
  */
 type Evidence =
-  /** The live facts section of the case file matches every pattern. */
-  | { readonly facts: readonly RegExp[] }
+  /**
+   * The live facts section of the case file matches every pattern; with `error`, the case file
+   * also quotes that error (the cluster file's own rule names the field, the wrong value and the
+   * right range, which no live fact adds to).
+   */
+  | { readonly facts: readonly RegExp[]; readonly error?: RegExp }
   /** The stage stops as needs_human before any model call (exit 78): no case file is sent. */
   | { readonly noModelCall: string }
   /** A transient fault: plain retries clear it below the escalation threshold; not run here. */
@@ -23,7 +27,7 @@ type Evidence =
 
 const facts = (...patterns: RegExp[]): Evidence => ({ facts: patterns });
 const NEEDS_HUMAN: Evidence = { noModelCall: "the stage names a cause only a person can fix (exit 78)" };
-const RULE: Evidence = { noModelCall: "the cluster file's own rule stops the stage first (exit 78)" };
+const rule = (error: RegExp, ...patterns: RegExp[]): Evidence => ({ error, facts: patterns });
 const RETRIED: Evidence = { transient: "the same run again succeeds; the loop retries before it escalates" };
 
 const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
@@ -38,8 +42,14 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
     /^pve: online$/m,
     /^pve2: named by the cluster file \(nodes\.3\.pveNode\), but this Proxmox cluster has no node/m,
   ),
-  "vms-vmid-duplicate": RULE,
-  "vms-node-ip-outside-subnet": RULE,
+  "vms-vmid-duplicate": rule(
+    /nodes\.1\.vmid: vmid 121 is already used by node cp-1/,
+    /^121 \(cp-2 in the cluster file\): no VM yet$/m,
+    /^100 \(the lowest vmid no VM or container uses\)$/m,
+  ),
+  "vms-node-ip-outside-subnet": rule(
+    /nodes\.1\.ip: 192\.168\.2\.22 is outside network\.cidr 192\.168\.1\.0\/24/,
+  ),
   "vms-lock-timeout": RETRIED,
   "vms-lock-timeout-two": RETRIED,
   "vms-node-down": NEEDS_HUMAN,
@@ -59,7 +69,12 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
     /^cp-1 192\.168\.1\.21 \(vmid 121, MAC bc:24:11:00:00:21\): answers in maintenance mode, Talos v1\.12\.4/m,
     /^122 cp-2: .*net0 virtio=BC:24:11:00:00:2F,bridge=vmbr0/m,
   ),
-  "talos-vip-outside-subnet": RULE,
+  "talos-vip-outside-subnet": rule(
+    /kubernetes\.endpoint\.vip: 192\.168\.2\.20 is outside network\.cidr 192\.168\.1\.0\/24/,
+  ),
+  "talos-kubernetes-unsupported": facts(
+    /^cp-1 192\.168\.1\.21 \(vmid 121, MAC bc:24:11:00:00:21\): answers in maintenance mode, Talos v1\.12\.4/m,
+  ),
   "talos-etcd-preparing": RETRIED,
   "infra-deploy-key-path": facts(
     /^gitops\.flux\.deployKeyFile deploy-key\.pem resolves to deploy-key\.pem \(in the repo's folder\): no such file$/m,
@@ -75,6 +90,24 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
     /^HelmRelease default\/echo: READY False: Helm upgrade failed: context deadline exceeded$/m,
   ),
   "obs-etcd-target-down": facts(/^job kube-etcd \(.*\): down: .*connection refused/m),
+  "apps-kustomization-path-missing": facts(
+    /^Kustomization default\/echo: READY False: kustomization path not found: .*\/kubernetes\/apps\/default\/echo-server\/app: no such file or directory$/m,
+  ),
+  "apps-namespace-typo": facts(
+    /^Kustomization default\/echo: READY False: .*namespaces "defualt" not found$/m,
+  ),
+  "apps-helm-value-refused": facts(
+    /^HelmRelease default\/echo: READY False: .*'\/service\/app\/ports\/http\/port': got string, want integer$/m,
+  ),
+  "infra-no-default-storage-class": facts(
+    /^local-path: provisioner cluster\.local\/local-path-provisioner, not the default$/m,
+  ),
+  "ingress-cluster-issuer-missing": facts(
+    /^network\/example-com-production: READY False, issuer letsencrypt-prod, .*not found/m,
+  ),
+  "obs-prometheus-port-refused": facts(
+    /^HelmRelease observability\/kube-prometheus-stack: READY False: .*'\/prometheus\/service\/port': maximum: got 90900, want 65535$/m,
+  ),
 };
 
 type RunFault = typeof import("./run-fault.ts").runFault;
@@ -173,6 +206,10 @@ describe("the case file's evidence per fault", () => {
       if (caseFile === undefined) {
         problems.push(`${id}: no case file reached the model (${result.ending}: ${result.reason})`);
         continue;
+      }
+      const error = evidence && "facts" in evidence ? evidence.error : undefined;
+      if (error && !error.test(caseFile)) {
+        problems.push(`${id}: the case file does not quote the rule's error ${error}`);
       }
       const section = liveFacts(caseFile);
       for (const pattern of evidence && "facts" in evidence ? evidence.facts : []) {

@@ -6,8 +6,12 @@ import { exists } from "./talos-facts.ts";
 
 /** One kubectl or flux call's limit. */
 const TOOL_TIMEOUT_MS = 15_000;
-/** A Flux message is free text; this much of it says why. */
-const MAX_MESSAGE_CHARS = 240;
+/**
+ * A Flux message is free text; this much of it says why. Helm's schema refusal puts the cause
+ * at the end of a long message, so a long one keeps its start and its end.
+ */
+const MAX_MESSAGE_CHARS = 220;
+const MESSAGE_END_CHARS = 140;
 
 export interface ClusterStateOptions {
   readonly repoRoot: string;
@@ -71,37 +75,80 @@ export async function fluxFacts(sheet: FactSheet, { flux }: Tools): Promise<void
 function fluxLine(object: FluxObjectStatus & { kind: string }): string {
   const message =
     object.message.length > MAX_MESSAGE_CHARS
-      ? `${object.message.slice(0, MAX_MESSAGE_CHARS - 1)}…`
+      ? `${object.message.slice(0, MAX_MESSAGE_CHARS - MESSAGE_END_CHARS - 1)}…${object.message.slice(-MESSAGE_END_CHARS)}`
       : object.message;
   return `${object.kind} ${object.namespace}/${object.name}: READY ${object.ready || "?"}: ${message}`;
 }
 
 /**
- * cert-manager Certificates that are not Ready: `kubectl get certificate -A` prints the CRD's
- * printer columns READY (the Ready condition's status) and SECRET (cert-manager/cert-manager@a39748ae
- * deploy/crds/crd-certificates.yaml:32-37).
+ * cert-manager Certificates that are not Ready, with their issuer and why: `kubectl get certificate
+ * -A -o wide` prints the CRD's printer columns READY, SECRET and, at priority 1 (wide), ISSUER and
+ * STATUS (the Ready condition's message) (cert-manager/cert-manager@a39748ae
+ * deploy/crds/crd-certificates.yaml:32-37). The reason an issuer gave is on the Certificate's
+ * CertificateRequest, whose wide STATUS column is its Ready condition's message (same tag,
+ * deploy/crds/crd-certificaterequests.yaml printer columns): a ClusterIssuer that does not exist is
+ * named there. Both messages are cert-manager's text: quoted.
  */
 export async function certificateFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
-  const rows = await sheet.attempt("kubectl get certificate -A", async () =>
-    parseKubectlTable(await kubectl.run(["get", "certificate", "-A"])),
+  const rows = await sheet.attempt("kubectl get certificate -A -o wide", async () =>
+    parseKubectlTable(await kubectl.run(["get", "certificate", "-A", "-o", "wide"])),
   );
   if (rows === undefined) {
     return;
   }
   const notReady = rows.filter((row) => row["READY"] !== "True");
+  const requests =
+    notReady.length === 0
+      ? []
+      : ((await sheet.attempt("kubectl get certificaterequest -A -o wide", async () =>
+          parseKubectlTable(await kubectl.run(["get", "certificaterequest", "-A", "-o", "wide"])),
+        )) ?? []);
+  const requestOf = (row: Record<string, string>) =>
+    requests.find(
+      (request) =>
+        request["NAMESPACE"] === row["NAMESPACE"] && (request["NAME"] ?? "").startsWith(`${row["NAME"]}-`),
+    );
   sheet.add({
     title: "Certificates not Ready",
-    source: "kubectl get certificate -A",
-    kind: "observed",
+    source: "kubectl get certificate,certificaterequest -A -o wide",
+    kind: "quoted",
     lines:
       rows.length === 0
         ? ["no Certificates at all yet"]
         : notReady.length === 0
           ? [`none: all ${rows.length} are Ready`]
-          : notReady.map(
-              (row) =>
-                `${plain(row["NAMESPACE"])}/${plain(row["NAME"])}: READY ${plain(row["READY"] || "?")}, secret ${plain(row["SECRET"])}`,
-            ),
+          : notReady.map((row) => {
+              const request = requestOf(row);
+              const why = request?.["STATUS"] ?? row["STATUS"] ?? "";
+              return `${row["NAMESPACE"]}/${row["NAME"]}: READY ${row["READY"] || "?"}, issuer ${row["ISSUER"] || "?"}, secret ${row["SECRET"]}${why ? `: ${why}` : ""}`;
+            }),
+  });
+}
+
+/**
+ * The StorageClasses and which is the default: `kubectl get storageclass` marks the default one
+ * `(default)` after its name (kubernetes/kubernetes pkg/printers/internalversion/printers.go
+ * printStorageClass, from the `storageclass.kubernetes.io/is-default-class` annotation).
+ */
+export async function storageClassFacts(sheet: FactSheet, { kubectl }: Tools): Promise<void> {
+  const rows = await sheet.attempt("kubectl get storageclass", async () =>
+    parseKubectlTable(await kubectl.run(["get", "storageclass"])),
+  );
+  if (rows === undefined) {
+    return;
+  }
+  sheet.add({
+    title: "StorageClasses",
+    source: "kubectl get storageclass",
+    kind: "observed",
+    lines:
+      rows.length === 0
+        ? ["none"]
+        : rows.map((row) => {
+            const name = row["NAME"] ?? "";
+            const isDefault = name.endsWith(" (default)");
+            return `${plain(name.replace(/ \(default\)$/, ""))}: provisioner ${plain(row["PROVISIONER"])}, ${isDefault ? "the default" : "not the default"}`;
+          }),
   });
 }
 

@@ -16,6 +16,7 @@ import {
   fluxFacts,
   kubernetesNodeFacts,
   prometheusFacts,
+  storageClassFacts,
 } from "./cluster-state-facts.ts";
 import { FactSheet } from "./fact-sheet.ts";
 import { deployKeyFacts, manifestFacts } from "./gitops-facts.ts";
@@ -64,6 +65,7 @@ const STAGE_FACTS: Readonly<Record<string, (context: StageFactContext) => Promis
     if (tools) {
       await kubernetesNodeFacts(context.sheet, tools);
       await fluxFacts(context.sheet, tools);
+      await storageClassFacts(context.sheet, tools);
     }
   },
   async apps(context) {

@@ -45,16 +45,25 @@ export class Kubectl {
   }
 }
 
-/** A `kubectl get` table (columns separated by two or more spaces) as rows keyed by header. */
+/**
+ * A `kubectl get` table as rows keyed by header. kubectl aligns its columns with a tabwriter
+ * (left-aligned, padding 3: k8s.io/cli-runtime pkg/printers/tabwriter.go), so every cell starts
+ * where its header starts: cells are cut at those offsets, which keeps an empty cell (DENIED) and
+ * a cell with single spaces inside it (a STATUS message) in their columns.
+ */
 export function parseKubectlTable(text: string): Record<string, string>[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const header =
-    lines
-      .shift()
-      ?.trim()
-      .split(/\s{2,}/) ?? [];
-  return lines.map((line) => {
-    const cells = line.trim().split(/\s{2,}/);
-    return Object.fromEntries(header.map((name, index) => [name, cells[index] ?? ""]));
-  });
+  const header = lines.shift() ?? "";
+  const columns = [...header.matchAll(/\S+(?: \S+)*/g)].map((match) => ({
+    name: match[0],
+    start: match.index,
+  }));
+  return lines.map((line) =>
+    Object.fromEntries(
+      columns.map((column, index) => [
+        column.name,
+        line.slice(column.start, columns[index + 1]?.start ?? line.length).trim(),
+      ]),
+    ),
+  );
 }
