@@ -75,6 +75,10 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
     /^HelmRelease default\/echo: READY False: Helm upgrade failed: context deadline exceeded$/m,
   ),
   "obs-etcd-target-down": facts(/^job kube-etcd \(.*\): down: .*connection refused/m),
+  "ingress-class-missing": facts(
+    /^default\/echo: class external \(no such IngressClass\), no address$/m,
+    /^IngressClasses that exist: nginx$/m,
+  ),
 };
 
 type RunFault = typeof import("./run-fault.ts").runFault;

@@ -4,6 +4,8 @@ import { basename, dirname, join, relative, sep } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import type { ClusterFile } from "../cluster-file/index.ts";
 import { BOOTSTRAP_MANIFESTS_DIR, deployKeyPath } from "../stages/flux.ts";
+import { GET_INGRESS_CLASSES, GET_INGRESSES, readIngresses } from "../stages/ingress-status.ts";
+import type { clusterTools } from "./cluster-state-facts.ts";
 import { type FactSheet, plain } from "./fact-sheet.ts";
 import { exists } from "./talos-facts.ts";
 
@@ -115,4 +117,44 @@ function describeManifest(text: string): string {
       : `${plain(value.kind)} ${plain(value.metadata?.name)}`;
   });
   return parts.length === 0 ? "no documents" : parts.join(", ");
+}
+
+/**
+ * The Ingresses Flux applied that have no address, each with the class it names and whether that
+ * IngressClass exists, and the IngressClasses that do exist: what the ingress stage's
+ * `ingresses-have-address` check compares (src/homelab/stages/ingress-status.ts), so a model sees
+ * which name to change without a diagnostic call. Names only, shape-checked.
+ */
+export async function ingressFacts(
+  sheet: FactSheet,
+  { kubectl }: NonNullable<Awaited<ReturnType<typeof clusterTools>>>,
+): Promise<void> {
+  const source = `kubectl ${GET_INGRESSES.join(" ")}; kubectl ${GET_INGRESS_CLASSES.join(" ")}`;
+  const report = await sheet.attempt(source, () => readIngresses(kubectl));
+  if (report === undefined) {
+    return;
+  }
+  const unaddressed = report.ingresses.filter((ingress) => ingress.addresses.length === 0);
+  const classOf = (name: string | undefined) =>
+    name === undefined
+      ? "no ingressClassName"
+      : `class ${plain(name)} (${report.classes.includes(name) ? "exists" : "no such IngressClass"})`;
+  sheet.add({
+    title: "Ingresses without an address",
+    source,
+    kind: "observed",
+    lines: [
+      ...(report.ingresses.length === 0
+        ? ["no Ingresses at all yet"]
+        : unaddressed.length === 0
+          ? [`none: all ${report.ingresses.length} have an address`]
+          : unaddressed.map(
+              (ingress) =>
+                `${plain(ingress.namespace)}/${plain(ingress.name)}: ${classOf(ingress.className)}, no address`,
+            )),
+      report.classes.length === 0
+        ? "IngressClasses that exist: none"
+        : `IngressClasses that exist: ${report.classes.map(plain).join(", ")}`,
+    ],
+  });
 }
