@@ -78,6 +78,7 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
   "ingress-class-missing": facts(
     /^default\/echo: class external \(no such IngressClass\), no address$/m,
     /^IngressClasses that exist: nginx$/m,
+    /^IngressClass nginx: kubernetes\/apps\/network\/cloudflare-tunnel\/app\/ingressclass\.yaml$/m,
   ),
 };
 

@@ -76,7 +76,7 @@ const STAGE_FACTS: Readonly<Record<string, (context: StageFactContext) => Promis
     const tools = await clusterTools(context.sheet, context);
     if (tools) {
       await fluxFacts(context.sheet, tools);
-      await ingressFacts(context.sheet, tools);
+      await ingressFacts(context.sheet, tools, context);
       await certificateFacts(context.sheet, tools);
     }
   },
