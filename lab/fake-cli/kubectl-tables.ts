@@ -1,8 +1,8 @@
-import { certificates, ingresses, storageClasses } from "./cluster-facts.ts";
+import { certificates, storageClasses } from "./cluster-facts.ts";
 import { fluxObjects, fluxTree } from "./kube-api.ts";
 import type { FakeView } from "./world-view.ts";
 
-/** kubectl's tables for what Flux put in the cluster: storage classes, certificates, ingresses, Flux objects. */
+/** kubectl's tables for what Flux put in the cluster: storage classes, certificates, Flux objects (Ingresses: kubectl-ingress.ts). */
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((name, index) =>
@@ -86,27 +86,6 @@ export function listFluxManaged(view: FakeView, kind: string, wide: boolean): st
         cert.issuer,
         "system:serviceaccount:cert-manager:cert-manager",
         ...(wide ? [cert.pending ?? "Certificate fetched from issuer successfully"] : []),
-        "3m",
-      ]),
-    );
-  }
-  if (kind === "ingress" || kind === "ingresses" || kind === "ing") {
-    // kubectl's Ingress columns: NAME CLASS HOSTS ADDRESS PORTS AGE (kubernetes/kubernetes
-    // pkg/printers/internalversion/printers.go ingressColumnDefinitions); ADDRESS is
-    // status.loadBalancer, which only an ingress controller serving the class writes.
-    const rows = ingresses(fluxTree(view));
-    if (rows.length === 0) {
-      return "No resources found\n";
-    }
-    return table(
-      ["NAMESPACE", "NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
-      rows.map((ing) => [
-        ing.namespace,
-        ing.name,
-        ing.className,
-        ing.hosts.join(","),
-        ing.address,
-        "80",
         "3m",
       ]),
     );

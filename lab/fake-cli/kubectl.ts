@@ -1,9 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { CliExit, type FlagSpec, flag, hasFlag, onlyFlags, type ParsedCli, parseCli } from "./args.ts";
+import {
+  CliExit,
+  type CliResult,
+  type FlagSpec,
+  flag,
+  hasFlag,
+  onlyFlags,
+  type ParsedCli,
+  parseCli,
+} from "./args.ts";
 import { prometheus, tunnelDeployments } from "./cluster-facts.ts";
 import { connect, type Env, fluxTree, nodesOf } from "./kube-api.ts";
+import { getIngressKinds } from "./kubectl-ingress.ts";
 import { listFluxManaged, table } from "./kubectl-tables.ts";
 import type { FakeView } from "./world-view.ts";
 
@@ -35,7 +45,7 @@ export function kubectl(
   argv: readonly string[],
   env: Env,
   read: <T>(body: (view: FakeView) => T) => T,
-): string {
+): CliResult {
   const parsed = parseCli(argv, SPEC);
   const [verb] = parsed.positionals;
   return read((view) => {
@@ -70,7 +80,7 @@ export function kubectl(
   });
 }
 
-function get(view: FakeView, parsed: ParsedCli): string {
+function get(view: FakeView, parsed: ParsedCli): CliResult {
   const raw = flag(parsed, "raw");
   if (raw !== undefined) {
     return getRaw(view, raw);
@@ -92,6 +102,10 @@ function get(view: FakeView, parsed: ParsedCli): string {
       ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
       nodes.map((node) => [node.name, node.ready ? "Ready" : "NotReady", node.role, "5m", node.version]),
     );
+  }
+  const ingressKinds = getIngressKinds(view, parsed, kind);
+  if (ingressKinds !== undefined) {
+    return ingressKinds;
   }
   const listed = listFluxManaged(view, kind, flag(parsed, "output") === "wide");
   if (listed !== undefined) {

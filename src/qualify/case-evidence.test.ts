@@ -108,6 +108,11 @@ const CASE_EVIDENCE: Readonly<Record<string, Evidence>> = {
   "obs-prometheus-port-refused": facts(
     /^HelmRelease observability\/kube-prometheus-stack: READY False: .*'\/prometheus\/service\/port': maximum: got 90900, want 65535$/m,
   ),
+  "ingress-class-missing": facts(
+    /^default\/echo: class external \(no such IngressClass\), no address$/m,
+    /^IngressClasses that exist: nginx$/m,
+    /^IngressClass nginx: kubernetes\/apps\/network\/cloudflare-tunnel\/app\/ingressclass\.yaml$/m,
+  ),
 };
 
 type RunFault = typeof import("./run-fault.ts").runFault;

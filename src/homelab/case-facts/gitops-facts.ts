@@ -1,9 +1,12 @@
-import { readdir, readFile } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import type { ClusterFile } from "../cluster-file/index.ts";
 import { BOOTSTRAP_MANIFESTS_DIR, deployKeyPath } from "../stages/flux.ts";
+import { GET_INGRESS_CLASSES, GET_INGRESSES, readIngresses } from "../stages/ingress-status.ts";
+import type { clusterTools } from "./cluster-state-facts.ts";
 import { type FactSheet, plain } from "./fact-sheet.ts";
 import { exists } from "./talos-facts.ts";
 
@@ -115,4 +118,128 @@ function describeManifest(text: string): string {
       : `${plain(value.kind)} ${plain(value.metadata?.name)}`;
   });
   return parts.length === 0 ? "no documents" : parts.join(", ");
+}
+
+/**
+ * The Ingresses Flux applied that have no address, each with the class it names and whether that
+ * IngressClass exists, and the IngressClasses that do exist: what the ingress stage's
+ * `ingresses-have-address` check compares (src/homelab/stages/ingress-status.ts), so a model sees
+ * which name to change without a diagnostic call. Names only, shape-checked.
+ */
+export async function ingressFacts(
+  sheet: FactSheet,
+  { kubectl }: NonNullable<Awaited<ReturnType<typeof clusterTools>>>,
+  tree: { readonly homelabDir: string; readonly cluster: ClusterFile },
+): Promise<void> {
+  const source = `kubectl ${GET_INGRESSES.join(" ")}; kubectl ${GET_INGRESS_CLASSES.join(" ")}`;
+  const report = await sheet.attempt(source, () => readIngresses(kubectl));
+  if (report === undefined) {
+    return;
+  }
+  const unaddressed = report.ingresses.filter((ingress) => ingress.addresses.length === 0);
+  const classOf = (name: string | undefined) =>
+    name === undefined
+      ? "no ingressClassName"
+      : `class ${plain(name)} (${report.classes.includes(name) ? "exists" : "no such IngressClass"})`;
+  sheet.add({
+    title: "Ingresses without an address",
+    source,
+    kind: "observed",
+    lines: [
+      ...(report.ingresses.length === 0
+        ? ["no Ingresses at all yet"]
+        : unaddressed.length === 0
+          ? [`none: all ${report.ingresses.length} have an address`]
+          : unaddressed.map(
+              (ingress) =>
+                `${plain(ingress.namespace)}/${plain(ingress.name)}: ${classOf(ingress.className)}, no address`,
+            )),
+      report.classes.length === 0
+        ? "IngressClasses that exist: none"
+        : `IngressClasses that exist: ${report.classes.map(plain).join(", ")}`,
+    ],
+  });
+  if (unaddressed.length > 0) {
+    await declarationFacts(sheet, tree.homelabDir, gitopsRoot(tree.cluster));
+  }
+}
+
+/** The folder the Flux tree lives in: the first segment of `gitops.flux.path` (cluster-template: kubernetes). */
+function gitopsRoot(cluster: ClusterFile): string {
+  return (cluster.gitops?.flux.path ?? "kubernetes").replace(/^\.\//, "").split("/")[0] || "kubernetes";
+}
+
+const MAX_TREE_FILES = 2000;
+const MAX_TREE_FILE_BYTES = 512 * 1024;
+
+/**
+ * Which files under the Flux tree declare the Ingresses and IngressClasses (the AI branch's
+ * files, parsed as YAML), so the file to change is named: an Ingress's namespace often comes from
+ * its Kustomization's targetNamespace, so Ingresses are matched by name.
+ */
+async function declarationFacts(sheet: FactSheet, homelabDir: string, root: string): Promise<void> {
+  const files = await sheet.attempt(`listing ${root}/`, () => yamlFilesUnder(join(homelabDir, root)));
+  if (files === undefined) {
+    return;
+  }
+  const lines: string[] = [];
+  for (const file of files) {
+    if ((await stat(file)).size > MAX_TREE_FILE_BYTES) {
+      continue;
+    }
+    const text = await readFile(file, "utf8");
+    if (!/kind:\s*Ingress/.test(text)) {
+      continue;
+    }
+    for (const document of parseAllDocuments(text, { prettyErrors: false })) {
+      const value = (document.errors.length === 0 ? document.toJS() : null) as {
+        kind?: unknown;
+        metadata?: { name?: unknown };
+        spec?: { ingressClassName?: unknown };
+      } | null;
+      const where = plain(relative(homelabDir, file).split(sep).join("/"));
+      if (value?.kind === "IngressClass") {
+        lines.push(`IngressClass ${plain(value.metadata?.name)}: ${where}`);
+      } else if (value?.kind === "Ingress") {
+        const className = value.spec?.ingressClassName;
+        const names =
+          className === undefined ? "no ingressClassName" : `ingressClassName ${plain(className)}`;
+        lines.push(`Ingress ${plain(value.metadata?.name)} (${names}): ${where}`);
+      }
+    }
+  }
+  sheet.add({
+    title: `Where ${root}/ declares Ingresses and IngressClasses`,
+    source: "the AI branch's files, parsed as YAML",
+    kind: "observed",
+    lines: lines.length === 0 ? ["none"] : lines,
+  });
+}
+
+/** YAML files below `folder`, sorted, at most MAX_TREE_FILES; a folder that does not exist has none. */
+async function yamlFilesUnder(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  const visit = async (at: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(at, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        return;
+      }
+      throw error;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (found.length >= MAX_TREE_FILES) {
+        return;
+      }
+      if (entry.isDirectory() && !entry.name.startsWith(".")) {
+        await visit(join(at, entry.name));
+      } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
+        found.push(join(at, entry.name));
+      }
+    }
+  };
+  await visit(folder);
+  return found;
 }

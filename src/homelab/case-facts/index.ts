@@ -19,7 +19,7 @@ import {
   storageClassFacts,
 } from "./cluster-state-facts.ts";
 import { FactSheet } from "./fact-sheet.ts";
-import { deployKeyFacts, manifestFacts } from "./gitops-facts.ts";
+import { deployKeyFacts, ingressFacts, manifestFacts } from "./gitops-facts.ts";
 import { proxmoxFacts, vmFacts } from "./proxmox-facts.ts";
 import { generatedFileFacts, talosFacts } from "./talos-facts.ts";
 
@@ -78,6 +78,7 @@ const STAGE_FACTS: Readonly<Record<string, (context: StageFactContext) => Promis
     const tools = await clusterTools(context.sheet, context);
     if (tools) {
       await fluxFacts(context.sheet, tools);
+      await ingressFacts(context.sheet, tools, context);
       await certificateFacts(context.sheet, tools);
     }
   },

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,10 +11,12 @@ import { newLabWorld, updateWorld, writeWorld } from "../../../lab/world/index.t
 import { git } from "../../adapters/git/index.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
 import { FLUX_STAGE_CHECKS } from "./flux.ts";
+import { readIngresses, whyNoAddress } from "./ingress-status.ts";
 import { stageEnvironment, toolsOf } from "./stage-context.ts";
 
 /**
- * The ingress tunnel check against the fake kubectl's cloudflared logs, fresh and long-running.
+ * The ingress checks against the fake kubectl: the tunnel's cloudflared logs, fresh and
+ * long-running, and the Ingresses' addresses and classes.
  * The tunnel is the lab Flux tree's cloudflare-tunnel HelmRelease: the tree is pushed to a git
  * server on loopback and Flux is bootstrapped from it, as the infra stage does.
  */
@@ -23,6 +25,13 @@ let fakes: FakeClis;
 let gitServer: GitHttpServer;
 let dir: string;
 let worldFile: string;
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "T",
+  GIT_AUTHOR_EMAIL: "t@t",
+  GIT_COMMITTER_NAME: "T",
+  GIT_COMMITTER_EMAIL: "t@t",
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "flux-checks-"));
@@ -51,16 +60,10 @@ beforeAll(async () => {
   gitServer = await startGitHttpServer(join(dir, "git"));
   const url = await gitServer.createRepo("lab/homelab");
   const repo = join(dir, "homelab");
-  const identity = {
-    GIT_AUTHOR_NAME: "T",
-    GIT_AUTHOR_EMAIL: "t@t",
-    GIT_COMMITTER_NAME: "T",
-    GIT_COMMITTER_EMAIL: "t@t",
-  };
   await git(["init", "--quiet", "--initial-branch", "main", repo], { cwd: dir });
   await writeRepoFiles(repo, Object.entries(labFluxTree(url)));
   await git(["add", "-A"], { cwd: repo });
-  await git(["commit", "--quiet", "-m", "homelab"], { cwd: repo, env: identity });
+  await git(["commit", "--quiet", "-m", "homelab"], { cwd: repo, env: IDENTITY });
   await publishToLab(repo, { git: { url, bareRepo: join(dir, "git", "lab", "homelab.git") } });
   await toolsOf(stage()).flux.bootstrapGit({ url, branch: "main", path: LAB_FLUX_PATH });
 });
@@ -113,6 +116,85 @@ describe("the tunnel-connected check with a broken credential", () => {
     });
     await expect(tunnelCheck()).resolves.toBe(
       'the tunnel registered no connection: 2026-01-12T09:14:03Z ERR Register tunnel error from server side error="Unauthorized: Invalid tunnel secret" connIndex=0 event=0 ip=198.41.200.13',
+    );
+  });
+});
+
+/** Replaces `from` with `to` in one file of the lab repo, pushes it and lets Flux sync it. */
+async function pushTreeChange(file: string, from: string, to: string): Promise<void> {
+  const repo = join(dir, "homelab");
+  const text = readFileSync(join(repo, file), "utf8");
+  expect(text).toContain(from);
+  writeFileSync(join(repo, file), text.replace(from, to));
+  await git(["commit", "--quiet", "-am", `${from} -> ${to}`], { cwd: repo, env: IDENTITY });
+  await git(["push", "--quiet", "origin", "main"], { cwd: repo });
+  await toolsOf(stage()).flux.reconcileKustomization("flux-system");
+}
+
+function addressCheck(): Promise<string | undefined> {
+  const check = FLUX_STAGE_CHECKS.ingress.find((candidate) => candidate.name === "ingresses-have-address");
+  if (!check) {
+    throw new Error("no ingresses-have-address check");
+  }
+  return check.run(parseClusterFile(EXAMPLE_CLUSTER_FILE, "c.yaml"), toolsOf(stage()));
+}
+
+describe("the ingresses-have-address check", () => {
+  const classFile = "kubernetes/apps/network/cloudflare-tunnel/app/ingressclass.yaml";
+
+  it("passes the lab tree, whose echo Ingress names the tunnel's IngressClass", async () => {
+    await expect(addressCheck()).resolves.toBeUndefined();
+  });
+
+  it("names the Ingress, its class and the classes that exist when the class is missing", async () => {
+    await pushTreeChange(classFile, "name: external", "name: nginx");
+    try {
+      await expect(addressCheck()).resolves.toBe(
+        "Ingress default/echo has no address: its ingressClassName external names an IngressClass that does not exist (IngressClasses that exist: nginx)",
+      );
+    } finally {
+      await pushTreeChange(classFile, "name: nginx", "name: external");
+    }
+    await expect(addressCheck()).resolves.toBeUndefined();
+  });
+});
+
+describe("why an Ingress has no address", () => {
+  const report = { ingresses: [], classes: ["external", "internal"] };
+
+  it("says an Ingress names no class, listing the classes it could name", () => {
+    expect(
+      whyNoAddress({ namespace: "media", name: "jellyfin", className: undefined, addresses: [] }, report),
+    ).toBe(
+      "Ingress media/jellyfin has no address: it names no ingressClassName, so no controller admits it (IngressClasses that exist: external, internal)",
+    );
+  });
+
+  it("blames the controller when the class exists but nothing admitted the Ingress", () => {
+    expect(
+      whyNoAddress({ namespace: "media", name: "jellyfin", className: "internal", addresses: [] }, report),
+    ).toBe(
+      "Ingress media/jellyfin has no address: no ingress controller has admitted it for its IngressClass internal",
+    );
+  });
+
+  it("says no IngressClass exists at all when the cluster has none", () => {
+    expect(
+      whyNoAddress(
+        { namespace: "default", name: "echo", className: "nginx", addresses: [] },
+        { ingresses: [], classes: [] },
+      ),
+    ).toBe(
+      "Ingress default/echo has no address: its ingressClassName nginx names an IngressClass that does not exist (no IngressClass exists)",
+    );
+  });
+
+  it("fails with one line naming the command when kubectl prints something that is not a list", async () => {
+    const kubectl = { run: async () => '{"kind": "Status"}' } as unknown as Parameters<
+      typeof readIngresses
+    >[0];
+    await expect(readIngresses(kubectl)).rejects.toThrow(
+      "kubectl get ingress -A -o json printed an unexpected list: items",
     );
   });
 });

@@ -1,6 +1,7 @@
 import { resolveNodes } from "../cluster-file/index.ts";
 import { type FluxObjectStatus, parseKubectlTable, ToolError } from "../tools/index.ts";
 import { listed, type StageCheck } from "./checks.ts";
+import { readIngresses, whyNoAddress } from "./ingress-status.ts";
 import type { toolsOf } from "./stage-context.ts";
 
 /**
@@ -143,6 +144,20 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         return bad.length === 0
           ? undefined
           : `certificates not Ready: ${listed(bad.map((row) => `${row["NAMESPACE"]}/${row["NAME"]}`))}`;
+      },
+    },
+    {
+      // Every app's Ingress, whatever its namespace: what this stage delivers is their way in. An
+      // Ingress without an address is unreachable, and its Kustomization is still Ready (the object
+      // applied fine), so only this check sees a class that does not exist.
+      name: "ingresses-have-address",
+      description: "every Ingress names an IngressClass that exists and has an address",
+      async run(_cluster, { kubectl }) {
+        const report = await readIngresses(kubectl);
+        const problems = report.ingresses
+          .map((ingress) => whyNoAddress(ingress, report))
+          .filter((problem) => problem !== undefined);
+        return problems.length === 0 ? undefined : problems.join("; ");
       },
     },
   ],

@@ -82,6 +82,8 @@ describe.runIf(REAL_KUBECTL)("kubectl argv the pack builds", () => {
         "-n network logs deploy/cloudflare-tunnel --tail=200",
         "get storageclass",
         "get certificate -A",
+        "get ingress -A -o json",
+        "get ingressclass -o json",
       ]),
     );
     expect(
