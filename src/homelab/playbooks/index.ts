@@ -15,6 +15,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 import { CLUSTER_FOLDER, loadFactStores } from "./fact-stores/load.ts";
+import {
+  issuerMissingPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+} from "./flux-playbooks.ts";
+import { isTreePlaybook, loadFluxTree } from "./flux-tree.ts";
+import { helmValueRefusedPlaybook, noDefaultStorageClassPlaybook } from "./flux-values-playbooks.ts";
 import { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 import {
@@ -29,6 +36,13 @@ export { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-pl
 export { CLUSTER_FOLDER, clusterFilesFor, loadFactStores } from "./fact-stores/load.ts";
 export type { FactStore, ProxmoxAccess } from "./fact-stores/types.ts";
 export { connectionFromProvider, liveFactSource } from "./facts.ts";
+export {
+  issuerMissingPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+} from "./flux-playbooks.ts";
+export { defineTreePlaybook, type FluxTree, fluxTreeOf, loadFluxTree } from "./flux-tree.ts";
+export { helmValueRefusedPlaybook, noDefaultStorageClassPlaybook } from "./flux-values-playbooks.ts";
 export { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 export {
@@ -62,6 +76,11 @@ export const PLAYBOOKS: readonly RunnablePlaybook[] = [
   unknownProxmoxNodePlaybook,
   duplicateVmidPlaybook,
   vipOutsideSubnetPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+  issuerMissingPlaybook,
+  helmValueRefusedPlaybook,
+  noDefaultStorageClassPlaybook,
 ];
 
 export type PlaybookRun =
@@ -80,6 +99,29 @@ export async function runPlaybooks(options: {
   if (playbooks.length === 0) {
     return { kind: "no_change", summary: "no built-in playbook knows this failure", tried: [] };
   }
+  // The Flux-tree playbooks read the repo's manifests, not a fact store.
+  const reasons: string[] = [];
+  const onTree = playbooks.filter(isTreePlaybook);
+  if (onTree.length > 0) {
+    const tree = await loadFluxTree(options.worktree, options.stageFiles ?? []);
+    for (const playbook of onTree) {
+      const change = playbook.attemptOnTree(tree, options.evidence);
+      if (change.kind === "changed" && change.text !== tree.files.get(change.path)) {
+        await writeFile(join(options.worktree, change.path), change.text);
+        return {
+          kind: "changed",
+          playbook: playbook.id,
+          path: change.path,
+          summary: `${playbook.id}: ${change.summary}`,
+          filesOpened: [change.path],
+        };
+      }
+      reasons.push(`${playbook.id}: ${change.kind === "changed" ? "no difference" : change.reason}`);
+    }
+    if (onTree.length === playbooks.length) {
+      return { kind: "no_change", summary: reasons.join("; "), tried: playbooks.map((p) => p.id) };
+    }
+  }
   const stores = await loadFactStores(options.worktree, {
     stageFiles: options.stageFiles ?? [],
     logTail: options.evidence.logTail,
@@ -91,8 +133,7 @@ export async function runPlaybooks(options: {
       tried: playbooks.map((p) => p.id),
     };
   }
-  const reasons: string[] = [];
-  for (const playbook of playbooks) {
+  for (const playbook of playbooks.filter((candidate) => !isTreePlaybook(candidate))) {
     for (const store of stores) {
       const change = await playbook.attempt({ store, facts: options.facts }, options.evidence);
       if (
