@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { isCloseName } from "./flux-names.ts";
 import { type FluxRepo, fluxRepo } from "./flux-playbooks.fixture.ts";
-import { isCloseName } from "./flux-tree.ts";
 
 /**
  * The error lines are those the lab's Flux printed for each fault of the qualification library

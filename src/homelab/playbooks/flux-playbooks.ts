@@ -1,8 +1,8 @@
 import { posix } from "node:path";
+import { closestName } from "./flux-names.ts";
 import {
   allMatches,
   artifactFolder,
-  closestName,
   defineTreePlaybook,
   type FluxTree,
   isFluxKustomization,
@@ -10,9 +10,9 @@ import {
   outsideStage,
   replaceScalar,
   type TreeManifest,
-  type TreeOutcome,
+  valueIn,
 } from "./flux-tree.ts";
-import { firstMatch } from "./types.ts";
+import { firstMatch, type PlaybookOutcome } from "./types.ts";
 
 /**
  * Playbooks for names in the Flux tree that point at nothing: a Kustomization's folder, a
@@ -20,19 +20,17 @@ import { firstMatch } from "./types.ts";
  * plainly meant (flux-tree.ts `isCloseName`), and only when exactly one is.
  */
 
-export const valueIn = (body: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>(
-    (at, key) => (at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined),
-    body,
-  );
-
 interface Place {
   readonly manifest: TreeManifest;
   readonly path: readonly string[];
 }
 
 /** Sets `value` at every place (all in one file the stage may change), or says why not. */
-function editPlaces(tree: FluxTree, places: readonly Place[], value: string): TreeOutcome | { why: string } {
+function editPlaces(
+  tree: FluxTree,
+  places: readonly Place[],
+  value: string,
+): PlaybookOutcome | { why: string } {
   const files = [...new Set(places.map((place) => place.manifest.file))];
   const [file, ...more] = files;
   if (file === undefined || more.length > 0) {

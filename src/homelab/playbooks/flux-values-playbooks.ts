@@ -1,4 +1,3 @@
-import { valueIn } from "./flux-playbooks.ts";
 import {
   allMatches,
   defineTreePlaybook,
@@ -7,6 +6,7 @@ import {
   removeKey,
   replaceScalar,
   type TreeManifest,
+  valueIn,
 } from "./flux-tree.ts";
 import { firstMatch } from "./types.ts";
 

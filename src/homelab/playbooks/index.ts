@@ -41,7 +41,7 @@ export {
   kustomizationPathMissingPlaybook,
   namespaceMissingPlaybook,
 } from "./flux-playbooks.ts";
-export { defineTreePlaybook, type FluxTree, fluxTreeOf, loadFluxTree } from "./flux-tree.ts";
+export { defineTreePlaybook, type FluxTree, loadFluxTree } from "./flux-tree.ts";
 export { helmValueRefusedPlaybook, noDefaultStorageClassPlaybook } from "./flux-values-playbooks.ts";
 export { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
