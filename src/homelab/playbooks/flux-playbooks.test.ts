@@ -70,6 +70,16 @@ describe("the Flux-tree playbooks", () => {
     expect(await repo.read(ECHO_KS)).toBe(repo.original[ECHO_KS]);
   });
 
+  it("still fixes the tree when another file in it is broken YAML, and leaves that file alone", async () => {
+    const broken = "kubernetes/bootstrap/20-cilium.yaml";
+    repo = await fluxRepo("apps-namespace-typo", (files) => {
+      files.set(broken, "kind: DaemonSet\n metadata:\n  name: cilium\n");
+    });
+    const run = await repo.run(NAMESPACE_MISSING);
+    expect(run).toMatchObject({ kind: "changed", path: ECHO_KS });
+    expect(await repo.read(broken)).toBe("kind: DaemonSet\n metadata:\n  name: cilium\n");
+  });
+
   it("leaves a namespace no defined one resembles to a human: it may need its own Namespace", async () => {
     repo = await fluxRepo(undefined, (files) => {
       files.set(

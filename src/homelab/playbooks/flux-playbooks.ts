@@ -17,7 +17,7 @@ import { firstMatch, type PlaybookOutcome } from "./types.ts";
 /**
  * Playbooks for names in the Flux tree that point at nothing: a Kustomization's folder, a
  * namespace, a certificate's issuer. Each changes a name only to the one existing name that is
- * plainly meant (flux-tree.ts `isCloseName`), and only when exactly one is.
+ * plainly meant (flux-names.ts `isCloseName`), and only when exactly one is.
  */
 
 interface Place {
@@ -42,17 +42,16 @@ function editPlaces(
   if (refused !== undefined) {
     return { why: refused };
   }
-  let text: string | undefined = tree.files.get(file) ?? "";
+  let text = tree.files.get(file) ?? "";
   for (const place of places) {
-    const current = valueIn(place.manifest.body, place.path);
-    text = text === undefined ? undefined : replaceScalar(text, place.manifest.index, place.path, value);
-    if (text === undefined) {
-      return {
-        why: `${place.path.join(".")} (${String(current)}) in ${file} is not a plain value to replace`,
-      };
+    const edited = replaceScalar(text, place.manifest.index, place.path, value);
+    if (edited === undefined) {
+      const current = String(valueIn(place.manifest.body, place.path));
+      return { why: `${place.path.join(".")} (${current}) in ${file} is not a plain value to replace` };
     }
+    text = edited;
   }
-  return { kind: "changed", path: file, text: text ?? "", summary: "" };
+  return { kind: "changed", path: file, text, summary: "" };
 }
 
 /**
