@@ -8,6 +8,8 @@
  * - `PLAYBOOKS`: the rules, in the order they are tried.
  * - `runPlaybooks({ worktree, evidence, facts, stageFiles })`: finds the fact stores, tries each
  *   matching rule on each, writes the first change into the worktree and says which rule made it.
+ *   The Flux-tree rules (flux-*.ts) work on the repo's manifests instead of a fact store and are
+ *   tried first, on the worktree's YAML files (flux-tree.ts).
  * - `liveFactSource({ baseDir, env })`: facts from Proxmox (the cluster file's connection or the
  *   Terraform provider's) and talosctl.
  */
@@ -129,7 +131,15 @@ export async function runPlaybooks(options: {
   if (stores.length === 0) {
     return {
       kind: "no_change",
-      summary: `${playbooks.map((p) => p.id).join(", ")} matched, but this repo has no cluster file under ${CLUSTER_FOLDER}/, Terraform module or talconfig.yaml to fix`,
+      summary: [
+        ...reasons,
+        `${playbooks
+          .filter((p) => !isTreePlaybook(p))
+          .map((p) => p.id)
+          .join(
+            ", ",
+          )} matched, but this repo has no cluster file under ${CLUSTER_FOLDER}/, Terraform module or talconfig.yaml to fix`,
+      ].join("; "),
       tried: playbooks.map((p) => p.id),
     };
   }
