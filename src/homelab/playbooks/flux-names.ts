@@ -69,7 +69,12 @@ export function closestName(
   const close = [...new Set(candidates)].filter((candidate) => isCloseName(wanted, candidate));
   const [name, ...others] = close;
   if (name === undefined) {
-    return { why: `none of ${[...new Set(candidates)].join(", ") || "nothing"} is close to ${wanted}` };
+    return {
+      why:
+        candidates.length === 0
+          ? "there is none to choose from"
+          : `none of ${[...new Set(candidates)].join(", ")} is close to ${wanted}`,
+    };
   }
   return others.length === 0
     ? { name }

@@ -13,8 +13,9 @@ const NAMESPACE_MISSING =
   'step apps failed: apps: Kustomizations and HelmReleases Ready: Kustomization default/echo is not Ready: HelmRelease/defualt/echo not found: namespaces "defualt" not found';
 const CERTIFICATE_NOT_READY =
   "step ingress failed: check certificates-ready: certificates not Ready: network/example-com-production";
+/** A row of `kubectl get certificaterequest -A -o wide` (the lab's table, lab/fake-cli/kubectl-tables.ts). */
 const ISSUER_NOT_FOUND =
-  'network/example-com-production-1: Pending: Referenced "ClusterIssuer" not found: clusterissuer.cert-manager.io "letsencrypt-prod" not found';
+  'network     example-com-production-1   True                False   letsencrypt-prod   system:serviceaccount:cert-manager:cert-manager   Referenced "ClusterIssuer" not found: clusterissuer.cert-manager.io "letsencrypt-prod" not found   3m';
 
 const ECHO_KS = "kubernetes/apps/default/echo/ks.yaml";
 const CERTIFICATE = "kubernetes/apps/network/certificates/app/certificate.yaml";
@@ -116,11 +117,32 @@ describe("the Flux-tree playbooks", () => {
     expect(await repo.read(CERTIFICATE)).toBe(repo.original[CERTIFICATE]);
   });
 
-  it("reads cert-manager's own IssuerNotFound message too", async () => {
+  it("reads cert-manager's own IssuerNotFound condition too", async () => {
     repo = await fluxRepo("ingress-cluster-issuer-missing");
     const run = await repo.run(ISSUER_NOT_FOUND);
     expect(run).toMatchObject({ kind: "changed", path: CERTIFICATE });
     expect(await repo.read(CERTIFICATE)).toBe(repo.original[CERTIFICATE]);
+  });
+
+  it("does not point a Certificate at an Issuer of another namespace", async () => {
+    repo = await fluxRepo(undefined, (files) => {
+      const certificate = (files.get(CERTIFICATE) ?? "").replace(
+        "    name: letsencrypt-production\n    kind: ClusterIssuer",
+        "    name: ca-issuer\n    kind: Issuer",
+      );
+      files.set(CERTIFICATE, certificate);
+      files.set(
+        "kubernetes/apps/cert-manager/issuers/app/issuer.yaml",
+        "---\napiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata:\n  name: ca-issuers\n  namespace: cert-manager\nspec:\n  selfSigned: {}\n",
+      );
+    });
+    const before = await repo.read(CERTIFICATE);
+    const run = await repo.run(CERTIFICATE_NOT_READY);
+    expect(run.kind).toBe("no_change");
+    expect(run.summary).toContain(
+      "Issuer ca-issuer is not defined in the repo and there is none to choose from",
+    );
+    expect(await repo.read(CERTIFICATE)).toBe(before);
   });
 
   it("changes nothing when the Certificate's issuer is defined: the cause is elsewhere", async () => {

@@ -263,8 +263,11 @@ export const issuerMissingPlaybook = defineTreePlaybook<IssuerMatch>({
     const reasons: string[] = [];
     for (const cert of concerned) {
       const ref = refOf(cert);
+      // An Issuer serves only its own namespace (a ClusterIssuer every one): compare the
+      // namespaces as written, as kustomize sets the same one on files of one folder.
       const defined = manifests
         .filter((m) => m.kind === ref.kind && m.apiVersion.startsWith("cert-manager.io/"))
+        .filter((m) => ref.kind === "ClusterIssuer" || m.namespace === cert.namespace)
         .map((m) => m.name);
       if (defined.includes(ref.name)) {
         reasons.push(
