@@ -8,6 +8,8 @@
  * - `PLAYBOOKS`: the rules, in the order they are tried.
  * - `runPlaybooks({ worktree, evidence, facts, stageFiles })`: finds the fact stores, tries each
  *   matching rule on each, writes the first change into the worktree and says which rule made it.
+ *   The Flux-tree rules (flux-*.ts) work on the repo's manifests instead of a fact store and are
+ *   tried first, on the worktree's YAML files (flux-tree.ts).
  * - `liveFactSource({ baseDir, env })`: facts from Proxmox (the cluster file's connection or the
  *   Terraform provider's) and talosctl.
  */
@@ -15,6 +17,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-playbooks.ts";
 import { CLUSTER_FOLDER, loadFactStores } from "./fact-stores/load.ts";
+import {
+  issuerMissingPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+} from "./flux-playbooks.ts";
+import { isTreePlaybook, loadFluxTree } from "./flux-tree.ts";
+import { helmValueRefusedPlaybook, noDefaultStorageClassPlaybook } from "./flux-values-playbooks.ts";
 import { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 import { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 import {
@@ -29,6 +38,13 @@ export { duplicateVmidPlaybook, storageLacksContentPlaybook } from "./cluster-pl
 export { CLUSTER_FOLDER, clusterFilesFor, loadFactStores } from "./fact-stores/load.ts";
 export type { FactStore, ProxmoxAccess } from "./fact-stores/types.ts";
 export { connectionFromProvider, liveFactSource } from "./facts.ts";
+export {
+  issuerMissingPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+} from "./flux-playbooks.ts";
+export { defineTreePlaybook, type FluxTree, loadFluxTree } from "./flux-tree.ts";
+export { helmValueRefusedPlaybook, noDefaultStorageClassPlaybook } from "./flux-values-playbooks.ts";
 export { missingInstallDiskPlaybook } from "./install-disk-playbook.ts";
 export { nodeIpOutsideSubnetPlaybook, vipOutsideSubnetPlaybook } from "./network-playbooks.ts";
 export {
@@ -62,6 +78,11 @@ export const PLAYBOOKS: readonly RunnablePlaybook[] = [
   unknownProxmoxNodePlaybook,
   duplicateVmidPlaybook,
   vipOutsideSubnetPlaybook,
+  kustomizationPathMissingPlaybook,
+  namespaceMissingPlaybook,
+  issuerMissingPlaybook,
+  helmValueRefusedPlaybook,
+  noDefaultStorageClassPlaybook,
 ];
 
 export type PlaybookRun =
@@ -80,6 +101,29 @@ export async function runPlaybooks(options: {
   if (playbooks.length === 0) {
     return { kind: "no_change", summary: "no built-in playbook knows this failure", tried: [] };
   }
+  // The Flux-tree playbooks read the repo's manifests, not a fact store.
+  const reasons: string[] = [];
+  const onTree = playbooks.filter(isTreePlaybook);
+  if (onTree.length > 0) {
+    const tree = await loadFluxTree(options.worktree, options.stageFiles ?? []);
+    for (const playbook of onTree) {
+      const change = playbook.attemptOnTree(tree, options.evidence);
+      if (change.kind === "changed" && change.text !== tree.files.get(change.path)) {
+        await writeFile(join(options.worktree, change.path), change.text);
+        return {
+          kind: "changed",
+          playbook: playbook.id,
+          path: change.path,
+          summary: `${playbook.id}: ${change.summary}`,
+          filesOpened: [change.path],
+        };
+      }
+      reasons.push(`${playbook.id}: ${change.kind === "changed" ? "no difference" : change.reason}`);
+    }
+    if (onTree.length === playbooks.length) {
+      return { kind: "no_change", summary: reasons.join("; "), tried: playbooks.map((p) => p.id) };
+    }
+  }
   const stores = await loadFactStores(options.worktree, {
     stageFiles: options.stageFiles ?? [],
     logTail: options.evidence.logTail,
@@ -87,12 +131,19 @@ export async function runPlaybooks(options: {
   if (stores.length === 0) {
     return {
       kind: "no_change",
-      summary: `${playbooks.map((p) => p.id).join(", ")} matched, but this repo has no cluster file under ${CLUSTER_FOLDER}/, Terraform module or talconfig.yaml to fix`,
+      summary: [
+        ...reasons,
+        `${playbooks
+          .filter((p) => !isTreePlaybook(p))
+          .map((p) => p.id)
+          .join(
+            ", ",
+          )} matched, but this repo has no cluster file under ${CLUSTER_FOLDER}/, Terraform module or talconfig.yaml to fix`,
+      ].join("; "),
       tried: playbooks.map((p) => p.id),
     };
   }
-  const reasons: string[] = [];
-  for (const playbook of playbooks) {
+  for (const playbook of playbooks.filter((candidate) => !isTreePlaybook(candidate))) {
     for (const store of stores) {
       const change = await playbook.attempt({ store, facts: options.facts }, options.evidence);
       if (
