@@ -198,3 +198,26 @@ describe("why an Ingress has no address", () => {
     );
   });
 });
+
+describe("the certificates-ready check", () => {
+  const certificateFile = "kubernetes/apps/network/certificates/app/certificate.yaml";
+  const certificatesCheck = () => {
+    const check = FLUX_STAGE_CHECKS.ingress.find((candidate) => candidate.name === "certificates-ready");
+    if (!check) {
+      throw new Error("no certificates-ready check");
+    }
+    return check.run(parseClusterFile(EXAMPLE_CLUSTER_FILE, "c.yaml"), toolsOf(stage()));
+  };
+
+  it("names the certificate and the reason its request gives when the issuer does not exist", async () => {
+    await pushTreeChange(certificateFile, "name: letsencrypt-production", "name: letsencrypt-prod");
+    try {
+      await expect(certificatesCheck()).resolves.toMatch(
+        /^certificates not Ready: network\/example-com-production \(.*"letsencrypt-prod" not found.*\)$/,
+      );
+    } finally {
+      await pushTreeChange(certificateFile, "name: letsencrypt-prod", "name: letsencrypt-production");
+    }
+    await expect(certificatesCheck()).resolves.toBeUndefined();
+  });
+});

@@ -141,9 +141,27 @@ export const FLUX_STAGE_CHECKS: Readonly<Record<FluxStageName, readonly StageChe
         if (rows.length === 0) {
           return "no certificates yet";
         }
-        return bad.length === 0
-          ? undefined
-          : `certificates not Ready: ${listed(bad.map((row) => `${row["NAMESPACE"]}/${row["NAME"]}`))}`;
+        if (bad.length === 0) {
+          return undefined;
+        }
+        // Why the issuer has not signed is on the CertificateRequest, not the Certificate: its wide
+        // STATUS column is its Ready condition's message, e.g. `Referenced "ClusterIssuer" not
+        // found: …` (cert-manager/cert-manager@a39748ae deploy/crds/crd-certificaterequests.yaml
+        // printer columns). It goes into the failure line, so the cause reaches the log and the
+        // case file; a request not created yet leaves the Certificate's name alone.
+        const requests = parseKubectlTable(
+          await kubectl.run(["get", "certificaterequest", "-A", "-o", "wide"]),
+        );
+        const why = (row: Record<string, string>) => {
+          const request = requests.find(
+            (candidate) =>
+              candidate["NAMESPACE"] === row["NAMESPACE"] &&
+              (candidate["NAME"] ?? "").startsWith(`${row["NAME"]}-`),
+          );
+          const status = request?.["STATUS"] ?? "";
+          return status === "" ? "" : ` (${status})`;
+        };
+        return `certificates not Ready: ${listed(bad.map((row) => `${row["NAMESPACE"]}/${row["NAME"]}${why(row)}`))}`;
       },
     },
     {

@@ -3,6 +3,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  certificateFacts,
+  kubernetesNodeFacts,
+  prometheusFacts,
+  storageClassFacts,
+} from "../case-facts/cluster-state-facts.ts";
+import { FactSheet } from "../case-facts/fact-sheet.ts";
 import { EXAMPLE_CLUSTER_FILE, parseClusterFile } from "../cluster-file/index.ts";
 import { FLUX_STAGE_CHECKS } from "../stages/flux.ts";
 import { stageEnvironment, toolsOf } from "../stages/stage-context.ts";
@@ -26,7 +33,8 @@ beforeAll(async () => {
   const bin = join(dir, "bin");
   mkdirSync(bin);
   log = join(dir, "argv.jsonl");
-  const recorder = `#!/usr/bin/env node\nrequire("node:fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify([require("node:path").basename(process.argv[1]), ...process.argv.slice(2)]) + "\\n");\nprocess.stdout.write('{"items":[]}\\n');\n`;
+  // One Certificate that is not Ready, so the calls that only follow a failing one are made too.
+  const recorder = `#!/usr/bin/env node\nrequire("node:fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify([require("node:path").basename(process.argv[1]), ...process.argv.slice(2)]) + "\\n");\nprocess.stdout.write(process.argv.includes("certificate") ? "NAMESPACE   NAME   READY   SECRET\\nnetwork   wildcard   False   wildcard-tls\\n" : '{"items":[]}\\n');\n`;
   for (const tool of ["kubectl", "flux"]) {
     writeFileSync(join(bin, tool), recorder);
     chmodSync(join(bin, tool), 0o755);
@@ -51,6 +59,11 @@ beforeAll(async () => {
     for (const check of checks) {
       await check.run(cluster, toolsOf(stage)).catch(() => undefined); // only the argv matters here
     }
+  }
+  // The live facts a case file carries read the cluster with kubectl too.
+  const tools = { kubectl, flux: toolsOf(stage).flux };
+  for (const gather of [certificateFacts, storageClassFacts, kubernetesNodeFacts, prometheusFacts]) {
+    await gather(new FactSheet(), tools);
   }
   argvs = readFileSync(log, "utf8")
     .split("\n")
@@ -82,6 +95,8 @@ describe.runIf(REAL_KUBECTL)("kubectl argv the pack builds", () => {
         "-n network logs deploy/cloudflare-tunnel --tail=200",
         "get storageclass",
         "get certificate -A",
+        "get certificaterequest -A -o wide",
+        "get certificate -A -o wide",
         "get ingress -A -o json",
         "get ingressclass -o json",
       ]),
