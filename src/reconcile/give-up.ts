@@ -84,7 +84,7 @@ export async function stopForHuman(
   run: number,
 ): Promise<StageOutcome> {
   const lines = result.process.tail.filter((line) => line.trim() !== "").slice(-NEEDS_HUMAN_LINES);
-  const reason = `the stage reported a configuration error (exit ${EX_CONFIG}): ${lines.at(-1) ?? "it printed nothing"}`;
+  const reason = `the stage said only a person can fix this (exit ${EX_CONFIG}, a configuration no change to the repo repairs): ${lines.at(-1) ?? "it printed nothing"}`;
   await ctx.state.setStageStatus(stage, {
     ...failedStatus(result, reason, attempt),
     status: "needs_human",

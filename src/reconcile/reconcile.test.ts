@@ -186,7 +186,7 @@ describe("the loop (convergeStage) with in-memory ports", () => {
     const outcome = await convergeStage(harness.ctx, "vms");
     expect(outcome).toMatchObject({ status: "needs_human", runs: 1 });
     expect(outcome.reason).toBe(
-      "the stage reported a configuration error (exit 78): PROXMOX_TOKEN_SECRET is not set: export it or put it in ~/.config/homelab/proxmox-token",
+      "the stage said only a person can fix this (exit 78, a configuration no change to the repo repairs): PROXMOX_TOKEN_SECRET is not set: export it or put it in ~/.config/homelab/proxmox-token",
     );
     expect(harness.calls).toEqual([]);
     expect((await harness.state.stageStatuses())["vms"]?.status).toBe("needs_human");
