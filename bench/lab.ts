@@ -2,7 +2,7 @@
  * `npm run bench:lab`: one six-stage run (`orchestrator all`) of a fault-free homelab against the
  * sandbox lab, as `orchestrator qualify` runs each fault: wall time, and the CPU time of every
  * process it started (Linux: the children's user+system time from /proc/self/stat), which the
- * load of a shared machine does not change. Issue 16's goal: at most 30 s on two cores.
+ * load of a shared machine does not change. The goal: at most 30 s on two cores.
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";

@@ -30,7 +30,7 @@ export const FAKE_CLI_ENV = ["LAB_WORLD", "LAB_CLI_LOG", "HOME", "TALOSCONFIG", 
 /**
  * One fake as a bash script that asks the lab's server (server.ts) over loopback TCP: bash's
  * /dev/tcp and builtins only, so a call forks nothing and costs a few milliseconds, where a Node
- * start costs fifty (issue 16: a six-stage run made some 150 calls). The request is NUL-separated
+ * start costs fifty (a six-stage run makes some 150 calls). The request is NUL-separated
  * fields: tool, working folder, the count and `NAME=value` entries of FAKE_CLI_ENV (an unset
  * variable sends an empty field), the count and the arguments. The answer is a line
  * `<exit code> <stdout bytes> <stderr bytes>` and then both outputs, read byte-exact (LC_ALL=C).

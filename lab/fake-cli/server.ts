@@ -6,7 +6,7 @@ import { parseFakeRequest } from "./request.ts";
  * `node server.js`: the lab's long-lived fake-CLI process. Each `talosctl`, `kubectl` or `flux` on
  * the lab's PATH is a bash script (install.ts) that sends its argv, working folder and the few
  * variables a fake reads here over loopback TCP and prints the answer, so a call costs no Node
- * start and no loading of the fakes, yaml and zod (issue 16: a six-stage run took a minute).
+ * start and no loading of the fakes, yaml and zod (a six-stage run once took a minute that way).
  *
  * Calls are answered one at a time, in arrival order (a queue), after moving to the caller's
  * working folder: an answer may await git (Flux's source), and the next call must not start, or

@@ -1,5 +1,5 @@
 /**
- * Issue 14 item 9: every failure the adversarial review found is one line on stderr, with the
+ * Every failure an adversarial review of the CLI found is one line on stderr, with the
  * cause and the exit code (2 for configuration, 1 for runtime), never a stack trace; and a
  * failed run leaves no lock and no stage "running".
  */

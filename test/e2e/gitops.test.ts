@@ -15,7 +15,7 @@ import { CLI, runInProcess, testEnv } from "../helpers/cli.ts";
 import { GIT_ENV, git } from "../helpers/homelab-repo.ts";
 
 /**
- * Issue 17's "done when": a fault in the Flux tree fixed end to end through a pull request. The
+ * A fault in the Flux tree fixed end to end through a pull request. The
  * sandbox lab serves the repo (git over HTTP on loopback) and a GitHub-shaped forge; its Flux
  * syncs `main` of that remote and decides Ready from the manifests; the six built-in stages run
  * for real (`orchestrator all`, each stage `orchestrator step <stage>` of the built CLI: run

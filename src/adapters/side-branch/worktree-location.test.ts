@@ -39,7 +39,7 @@ describe("where the AI worktree lives", () => {
       new RegExp(`^${basename(repo.root)}-[0-9a-f]{12}$`),
     );
     expect(existsSync(join(repo.root, "ai", "worktree"))).toBe(false);
-    // The attack of issue 14 item 3: a stage script that reads `../../talos/secrets.yaml`.
+    // The attack this guards against: a stage script that reads `../../talos/secrets.yaml`.
     expect(existsSync(resolve(side.worktree, "../../talos/secrets.yaml"))).toBe(false);
     expect(side.worktree.startsWith(realpathSync(repo.root))).toBe(false);
   });

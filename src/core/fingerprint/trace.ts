@@ -1,7 +1,7 @@
 /**
  * Stack traces a tool prints when it crashes: the frames say where the code was, not what went
  * wrong, and their paths and offsets differ between builds. The error-line selector prefers the
- * message around them (issue 17), and a `panic:` line only when there is no other message.
+ * message around them, and a `panic:` line only when there is no other message.
  */
 
 const FRAMES = [

@@ -105,7 +105,7 @@ export function rulesForStage(rules: GuardRules, stage: string, source?: string)
   return source === undefined ? scoped : { ...scoped, switchOffs: switchOffHandling(rules, stage, source) };
 }
 
-/** Proposed where the patch's source is proposed for approval anyway (issue 17: "or proposed for approval when the setting allows"). */
+/** Proposed where the patch's source is proposed for approval anyway; refused everywhere else. */
 export function switchOffHandling(rules: GuardRules, stage: string, source: string): SwitchOffHandling {
   if (rules.approval === undefined) {
     return "refuse";
