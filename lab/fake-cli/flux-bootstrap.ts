@@ -58,6 +58,14 @@ export async function bootstrapGit(parsed: ParsedCli, env: Env, worldFile: strin
   if (url === "") {
     return { exit: new CliExit(1, "✗ --url is required\n") };
   }
+  // Only http, https and ssh sources: any other scheme is refused before anything is cloned
+  // (fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:375-427, getAuthOpts' default case). The lab
+  // also takes a local path or file:// URL, which real flux refuses the same way (its scheme is
+  // "" or "file"): lab tests use it to sync without a server.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined && !["http", "https", "ssh", "file"].includes(scheme)) {
+    return { exit: new CliExit(1, `✗ scheme "${scheme}" is not supported\n`) };
+  }
   // fluxcd/flux2@v2.9.4 cmd/flux/bootstrap_git.go:380-383 (getAuthOpts, case "http").
   if (url.startsWith("http://") && !hasFlag(parsed, "allow-insecure-http")) {
     return {

@@ -4,7 +4,7 @@ import { runProcess } from "../../src/adapters/process/index.ts";
 
 /**
  * The lab's source-controller and `flux bootstrap git` push: real git against the URL the cluster
- * file names (the lab's `git daemon`, a local path or a file:// URL).
+ * file names (the lab's git server over http://, a local path or a file:// URL).
  *
  * The GitRepository's artifact is a checkout of the branch head in `artifactDir`; its revision
  * is `<branch>@sha1:<sha>` as source-controller records it (fluxcd/flux2@v2.9.4

@@ -1,10 +1,9 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startGitDaemon } from "../gitops/git-daemon.ts";
 import { updateWorld } from "../world/index.ts";
-import { FLUX_PATH, type FluxLab, git, startFluxLab } from "./flux-lab.fixture.ts";
-import { bootstrapManifests, viewOf } from "./index.ts";
+import { type FluxLab, git, startFluxLab } from "./flux-lab.fixture.ts";
+import { viewOf } from "./index.ts";
 
 /** The lab's Flux syncs a real repository: bootstrap's clone and push, the artifact revision. */
 
@@ -61,19 +60,11 @@ describe("flux bootstrap git against a real repository", () => {
     expect(lab.bootstrap().code).toBe(0);
   });
 
-  it("clones over git:// from the lab's git daemon", async () => {
-    const daemon = await startGitDaemon(lab.dir);
-    try {
-      const url = `${daemon.baseUrl}home-ops.git`;
-      lab.push(bootstrapManifests({ url, branch: "main", path: FLUX_PATH }));
-      const result = lab.bootstrap(url);
-      expect(result.stderr).toContain(`► cloning branch "main" from Git repository "${url}"`);
-      expect(result.code).toBe(0);
-    } finally {
-      lab.push(bootstrapManifests({ url: lab.bare, branch: "main", path: FLUX_PATH }));
-      await daemon.close();
-    }
-    expect(lab.bootstrap().code).toBe(0);
+  it("refuses a git:// source as flux does: only http, https and ssh", () => {
+    const url = "git://127.0.0.1:9418/home-ops.git";
+    const result = lab.bootstrap(url);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('✗ scheme "git" is not supported\n');
   });
 });
 

@@ -27,8 +27,11 @@ export interface GitHttpServer {
   readonly baseUrl: string;
   /** The folder served; `<name>.git` under it is `<baseUrl><name>.git`. */
   readonly baseDir: string;
-  /** A new, empty bare repository `<name>.git` whose default branch is `branch` (main). */
-  createRepo(name: string, options?: { branch?: string }): Promise<string>;
+  /**
+   * A new bare repository `<name>.git` whose default branch is `branch` (main): empty, or starting
+   * at the HEAD of the repository `from`.
+   */
+  createRepo(name: string, options?: { from?: string; branch?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,11 @@ export async function startGitHttpServer(baseDir: string, port = 0): Promise<Git
       await git(["init", "--quiet", "--bare", "--initial-branch", options.branch ?? "main", path], {
         cwd: baseDir,
       });
+      if (options.from !== undefined) {
+        await git(["push", "--quiet", path, `HEAD:refs/heads/${options.branch ?? "main"}`], {
+          cwd: options.from,
+        });
+      }
       return `${baseUrl}${name}.git`;
     },
     close: async () => {

@@ -1,6 +1,6 @@
 /**
  * A pull-request host on loopback speaking the real REST shapes, backed by bare repositories
- * (lab/gitops/git-daemon.ts), so the orchestrator's GitOps delivery can be tested end to end:
+ * (lab/gitops/git-http.ts), so the orchestrator's GitOps delivery can be tested end to end:
  *
  * - GitHub (docs.github.com/en/rest/pulls/pulls, API version 2022-11-28): "Create a pull request"
  *   `POST /repos/{owner}/{repo}/pulls` {title, head, base, body} → 201 with the pull request

@@ -11,7 +11,7 @@ export const LabState = z.object({
   worldFile: z.string(),
   tokenFile: z.string(),
   clusterFile: z.string(),
-  /** The homelab remote `git daemon` serves (push `main` there; Flux syncs it). */
+  /** The homelab remote the lab's git server serves (push `main` there; Flux syncs it). */
   gitUrl: z.string(),
   /** The loopback forge's API root (GitHub's REST shape) for pull requests on that remote. */
   forgeApiUrl: z.string(),

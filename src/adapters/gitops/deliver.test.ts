@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type GitDaemon, startGitDaemon } from "../../../lab/gitops/git-daemon.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../../lab/gitops/git-http.ts";
 import { type PullRequestServer, startPullRequestServer } from "../../../lab/gitops/pull-request-server.ts";
 import { git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
 import { deliverFix } from "./deliver.ts";
@@ -20,21 +20,21 @@ afterEach(async () => {
   }
 });
 
-/** A homelab repo whose Flux syncs main from a bare repo on a loopback git daemon, and an AI fix. */
+/** A homelab repo whose Flux syncs main from a bare repo on a loopback git server (git http-backend), and an AI fix. */
 async function homelabWithForge(kind: ForgeKind) {
   const base = mkdtempSync(join(tmpdir(), "forge-"));
-  const daemon: GitDaemon = await startGitDaemon(base);
+  const gitServer: GitHttpServer = await startGitHttpServer(base);
   cleanups.push(
     () => rmSync(base, { recursive: true, force: true }),
-    () => daemon.close(),
+    () => gitServer.close(),
   );
-  const url = `${daemon.baseUrl}lab/homelab.git`;
+  const url = `${gitServer.baseUrl}lab/homelab.git`;
   const repo = makeHomelabRepo({
     "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(url),
     [RELEASE]: releaseWithPort(9091),
   });
   cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
-  await daemon.createRepo("lab/homelab", { from: repo });
+  await gitServer.createRepo("lab/homelab", { from: repo });
   git(repo, "switch", "-q", "-c", AI_BRANCH);
   writeFileSync(join(repo, RELEASE), releaseWithPort(9090));
   git(repo, "commit", "-qam", "ai(obs): serve Prometheus on 9090, where the checks read it");

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGitDaemon } from "../../../lab/gitops/git-daemon.ts";
+import { startGitHttpServer } from "../../../lab/gitops/git-http.ts";
 import { type HostFlavor, startPullRequestServer } from "../../../lab/gitops/pull-request-server.ts";
 import { testEnv } from "../../../test/helpers/cli.ts";
 import { contextMap, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
@@ -52,7 +52,7 @@ export const releaseWithPort = (port: number) =>
 
 /**
  * A homelab repo whose obs stage fails until the HelmRelease on the remote's main is fixed: the
- * remote a bare repository on a loopback git daemon (`project`, e.g. `home/lab/homelab`), a
+ * remote a bare repository on a loopback git server (git http-backend) (`project`, e.g. `home/lab/homelab`), a
  * loopback forge of `flavor` in front of it, and the fix agent as the executor. `env` turns
  * GitOps delivery on with `approval`.
  */
@@ -66,10 +66,10 @@ export async function forgeHomelab(options: {
 }) {
   const { cleanups, project } = options;
   const base = mkdtempSync(join(tmpdir(), "forge-"));
-  const daemon = await startGitDaemon(base);
+  const gitServer = await startGitHttpServer(base);
   cleanups.push(
     () => rmSync(base, { recursive: true, force: true }),
-    () => daemon.close(),
+    () => gitServer.close(),
   );
   const tools = mkdtempSync(join(tmpdir(), "agent-"));
   writeFileSync(join(tools, "agent.sh"), FIX_AGENT, { mode: 0o755 });
@@ -78,7 +78,7 @@ export async function forgeHomelab(options: {
       '  obs:\n    command: ./obs.sh\n    files: ["kubernetes/apps/observability/**"]',
       "  executor_retry_threshold: 3\n  api_call_budget: 0",
     ),
-    "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${daemon.baseUrl}${project}.git`),
+    "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${gitServer.baseUrl}${project}.git`),
     [RELEASE]: releaseWithPort(9091),
     "obs.sh": OBS_STAGE,
   });
@@ -86,7 +86,7 @@ export async function forgeHomelab(options: {
     () => rmSync(repo, { recursive: true, force: true }),
     () => rmSync(tools, { recursive: true }),
   );
-  await daemon.createRepo(project, { from: repo });
+  await gitServer.createRepo(project, { from: repo });
   const remote = join(base, ...`${project}.git`.split("/"));
   const forge = await startPullRequestServer({
     flavor: options.flavor,

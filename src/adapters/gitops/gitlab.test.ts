@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startGitDaemon } from "../../../lab/gitops/git-daemon.ts";
+import { startGitHttpServer } from "../../../lab/gitops/git-http.ts";
 import { startPullRequestServer } from "../../../lab/gitops/pull-request-server.ts";
 import { git, makeHomelabRepo } from "../../../test/helpers/homelab-repo.ts";
 import { gitopsConfigFrom } from "./config.ts";
@@ -27,17 +27,17 @@ afterEach(async () => {
 /** A homelab repo whose Flux syncs main of a GitLab project (group/homelab) on loopback, and an AI fix. */
 async function homelabOnGitlab(options: { checkingMerges?: number; conflict?: boolean } = {}) {
   const base = mkdtempSync(join(tmpdir(), "gitlab-"));
-  const daemon = await startGitDaemon(base);
+  const gitServer = await startGitHttpServer(base);
   cleanups.push(
     () => rmSync(base, { recursive: true, force: true }),
-    () => daemon.close(),
+    () => gitServer.close(),
   );
   const repo = makeHomelabRepo({
-    "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${daemon.baseUrl}lab/homelab.git`),
+    "kubernetes/flux/flux-system/gotk-sync.yaml": gotkSync(`${gitServer.baseUrl}lab/homelab.git`),
     [RELEASE]: releaseWithPort(9091),
   });
   cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
-  await daemon.createRepo("lab/homelab", { from: repo });
+  await gitServer.createRepo("lab/homelab", { from: repo });
   const remote = join(base, "lab", "homelab.git");
   git(repo, "switch", "-q", "-c", AI_BRANCH);
   writeFileSync(join(repo, RELEASE), releaseWithPort(9090));
