@@ -1,7 +1,8 @@
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { delimiter, join, posix } from "node:path";
 import { git } from "../adapters/git/index.ts";
+import { pathExists } from "../adapters/state-store/atomic-file.ts";
 import type { ContextMap } from "../config/schema.ts";
 import { matchesAnyGlob } from "../core/glob/index.ts";
 import {
@@ -60,7 +61,7 @@ export async function preflight(
   const ignoredPaths = new Set(ignored.map((hit) => hit.path));
   const needed = new Set<string>();
   for (const path of INIT_TRACKED_FILES) {
-    if (!committed.has(path) && !ignoredPaths.has(path) && (await exists(join(repoRoot, path)))) {
+    if (!committed.has(path) && !ignoredPaths.has(path) && (await pathExists(join(repoRoot, path)))) {
       needed.add(path);
     }
   }
@@ -132,7 +133,7 @@ interface IgnoreHit {
 export async function ignoredInitFiles(repoRoot: string): Promise<IgnoreHit[]> {
   const present: string[] = [];
   for (const path of INIT_TRACKED_FILES) {
-    if (await exists(join(repoRoot, path))) {
+    if (await pathExists(join(repoRoot, path))) {
       present.push(path);
     }
   }
@@ -179,18 +180,6 @@ async function committedFiles(repoRoot: string): Promise<Set<string> | undefined
 async function gitLines(repoRoot: string, args: string[]): Promise<string[]> {
   const run = await git(["-c", "core.quotePath=false", ...args], { cwd: repoRoot });
   return run.stdout.split("\n").filter((line) => line !== "");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return false;
-    }
-    throw error;
-  }
 }
 
 async function onPath(tool: string, env: NodeJS.ProcessEnv): Promise<boolean> {

@@ -1,8 +1,8 @@
+import { pathExists } from "../../adapters/state-store/atomic-file.ts";
 import { PROMETHEUS_TARGETS } from "../stages/flux-checks.ts";
 import { generatedPaths } from "../stages/index.ts";
 import { Flux, type FluxObjectStatus, Kubectl, parseKubectlTable } from "../tools/index.ts";
 import { type FactSheet, plain } from "./fact-sheet.ts";
-import { exists } from "./talos-facts.ts";
 
 /** One kubectl or flux call's limit. */
 const TOOL_TIMEOUT_MS = 15_000;
@@ -21,7 +21,7 @@ export interface ClusterStateOptions {
 /** The Kubernetes wrappers on the talos stage's kubeconfig, or undefined (said once) before it exists. */
 export async function clusterTools(sheet: FactSheet, options: ClusterStateOptions) {
   const { kubeconfig } = generatedPaths(options.repoRoot);
-  if (!(await exists(kubeconfig))) {
+  if (!(await pathExists(kubeconfig))) {
     sheet.fail(
       "Kubernetes and Flux",
       new Error("no kubeconfig in the repo's folder yet (the talos stage writes it)"),

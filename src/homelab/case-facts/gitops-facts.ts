@@ -3,12 +3,12 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
+import { pathExists } from "../../adapters/state-store/atomic-file.ts";
 import type { ClusterFile } from "../cluster-file/index.ts";
 import { BOOTSTRAP_MANIFESTS_DIR, deployKeyPath } from "../stages/flux.ts";
 import { GET_INGRESS_CLASSES, GET_INGRESSES, readIngresses } from "../stages/ingress-status.ts";
 import type { clusterTools } from "./cluster-state-facts.ts";
 import { type FactSheet, plain } from "./fact-sheet.ts";
-import { exists } from "./talos-facts.ts";
 
 /** File names that look like a private key: a deploy key, an ssh identity, a PEM file. */
 const KEY_FILE = /^(?!.*\.pub$)(.*deploy.*|id_(rsa|ecdsa|ed25519)(_sk)?|.*\.key|.*\.pem)$/i;
@@ -46,7 +46,7 @@ export async function deployKeyFacts(
     return plain(inHome.startsWith("..") ? path : `~/${inHome}`);
   };
   const lines = [
-    `gitops.flux.deployKeyFile ${plain(configured)} resolves to ${shown(resolved)}: ${(await exists(resolved)) ? "the file is there" : "no such file"}`,
+    `gitops.flux.deployKeyFile ${plain(configured)} resolves to ${shown(resolved)}: ${(await pathExists(resolved)) ? "the file is there" : "no such file"}`,
   ];
   const folders = [...new Set([dirname(resolved), repoRoot, join(home, ".ssh")])];
   const candidates: string[] = [];

@@ -1,5 +1,5 @@
-import { stat } from "node:fs/promises";
 import { relative } from "node:path";
+import { pathExists } from "../../adapters/state-store/atomic-file.ts";
 import { type ClusterFile, type ResolvedNode, resolveNodes, talosIsoUrl } from "../cluster-file/index.ts";
 import { generatedPaths } from "../stages/index.ts";
 import { parseDisksTable, parseServerTag, runToolOrThrow, type TalosDisk } from "../tools/index.ts";
@@ -34,7 +34,7 @@ export async function talosFacts(
   options: TalosFactOptions,
 ): Promise<void> {
   const { talosconfig } = generatedPaths(options.repoRoot);
-  const haveTalosconfig = await exists(talosconfig);
+  const haveTalosconfig = await pathExists(talosconfig);
   const nodes = resolveNodes(cluster).filter((node) => options.vmids?.has(node.vmid) ?? true);
   if (nodes.length === 0) {
     return;
@@ -147,7 +147,7 @@ export async function generatedFileFacts(sheet: FactSheet, repoRoot: string): Pr
   const lines = await Promise.all(
     files.map(
       async ([what, path]) =>
-        `${what}: ${plain(relative(repoRoot, path))} in the repo's folder, ${(await exists(path)) ? "present" : "not there yet"}`,
+        `${what}: ${plain(relative(repoRoot, path))} in the repo's folder, ${(await pathExists(path)) ? "present" : "not there yet"}`,
     ),
   );
   sheet.add({
@@ -156,16 +156,4 @@ export async function generatedFileFacts(sheet: FactSheet, repoRoot: string): Pr
     kind: "observed",
     lines,
   });
-}
-
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return false;
-    }
-    throw error;
-  }
 }
