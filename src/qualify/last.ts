@@ -1,20 +1,15 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readIfExists } from "../adapters/state-store/atomic-file.ts";
 import { QUALIFY_REPORT_FILE } from "../core/repo-layout/index.ts";
 
 /**
  * One line on the last qualification kept in the repo, for `status`; undefined when there is none.
- * Only node built-ins: `status` must start fast.
+ * Only node built-ins and one small file reader: `status` must start fast.
  */
 export async function lastQualificationLine(repoRoot: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(repoRoot, QUALIFY_REPORT_FILE), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return undefined;
-    }
-    throw error;
+  const text = await readIfExists(join(repoRoot, QUALIFY_REPORT_FILE));
+  if (text === undefined) {
+    return undefined;
   }
   let report: {
     finishedAt?: string;

@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CILIUM_MANIFEST, LAB_DEPLOY_KEY, startSandboxLab } from "../../lab/sandbox/index.ts";
 import { publishToLab, writeRepoFiles } from "../../lab/sandbox/publish.ts";
 import { runProcess } from "../adapters/process/index.ts";
+import { readIfExists } from "../adapters/state-store/atomic-file.ts";
+import { type JournalRecord, parseJournal } from "../core/journal/index.ts";
 import { STATE_FILES } from "../core/repo-layout/index.ts";
 import { CLUSTER_FILE, type Fault, type FaultClass, type RepoFiles, type StageName } from "./faults.ts";
 
@@ -97,51 +99,38 @@ export async function runFault(fault: Fault, options: RunFaultOptions): Promise<
   }
 }
 
-type JournalLine = Record<string, unknown> & { type: string };
+/** The journal the run wrote, read as every other reader of it does (tolerant of a torn line). */
+async function readJournal(repo: string): Promise<JournalRecord[]> {
+  return parseJournal((await readIfExists(join(repo, STATE_FILES.journal))) ?? "").records;
+}
 
-async function readJournal(repo: string): Promise<JournalLine[]> {
-  let text: string;
-  try {
-    text = await readFile(join(repo, STATE_FILES.journal), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return [];
-    }
-    throw error;
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as JournalLine);
+/** The records of one event type, typed as that event. */
+function ofType<T extends JournalRecord["type"]>(
+  journal: readonly JournalRecord[],
+  type: T,
+): Extract<JournalRecord, { type: T }>[] {
+  return journal.filter((event): event is Extract<JournalRecord, { type: T }> => event.type === type);
 }
 
 function resultOf(
   fault: Fault,
-  journal: readonly JournalLine[],
+  journal: readonly JournalRecord[],
   exitCode: number | null,
   seconds: number,
   tail: readonly string[],
   cause: string | undefined,
 ): FaultResult {
-  const count = (type: string) => journal.filter((event) => event.type === type).length;
-  const calls = journal.filter((event) => event.type === "api_call");
-  const tokens = calls.reduce((sum, event) => {
-    const usage = event["usage"] as { inputTokens?: number; outputTokens?: number } | undefined;
-    return sum + (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
-  }, 0);
-  const apiCalls = calls.reduce((sum, event) => sum + Number(event["requests"] ?? 0), 0);
-  const stop = [...journal]
-    .reverse()
-    .find((event) => event.type === "give_up" || event.type === "needs_human");
-  const finished = [...journal].reverse().find((event) => event.type === "run_finished");
-  const outcomes = (finished?.["outcomes"] ?? []) as { stage: string; status: string }[];
+  const calls = ofType(journal, "api_call");
+  const tokens = calls.reduce((sum, event) => sum + event.usage.inputTokens + event.usage.outputTokens, 0);
+  const apiCalls = calls.reduce((sum, event) => sum + event.requests, 0);
+  const stop = journal.findLast(
+    (event): event is Extract<JournalRecord, { type: "give_up" | "needs_human" }> =>
+      event.type === "give_up" || event.type === "needs_human",
+  );
+  const outcomes = ofType(journal, "run_finished").at(-1)?.outcomes ?? [];
   const allGreen = outcomes.length === 6 && outcomes.every((outcome) => outcome.status === "green");
-  const ending: FaultResult["ending"] = allGreen
-    ? "green"
-    : stop
-      ? (stop.type as "give_up" | "needs_human")
-      : "failed";
-  const stopReason = stop ? String(stop["reason"] ?? "") : "";
+  const ending: FaultResult["ending"] = allGreen ? "green" : stop ? stop.type : "failed";
+  const stopReason = stop?.reason ?? "";
   // The loop's give_up reason may only count attempts; the stage's own last line says why.
   const withCause =
     cause !== undefined && !stopReason.includes(cause) ? `${stopReason} — cause: ${cause}` : stopReason;
@@ -162,8 +151,8 @@ function resultOf(
     class: fault.class,
     converged,
     ending,
-    stageRuns: count("stage_run"),
-    executorRuns: count("executor_run"),
+    stageRuns: ofType(journal, "stage_run").length,
+    executorRuns: ofType(journal, "executor_run").length,
     apiCalls,
     escalations: calls.length,
     tokens,
@@ -173,25 +162,13 @@ function resultOf(
 }
 
 /** The last line of the last failed stage run's log: the stage's own words for what went wrong. */
-async function causeLine(repo: string, journal: readonly JournalLine[]): Promise<string | undefined> {
-  const failed = [...journal]
-    .reverse()
-    .find((event) => event.type === "stage_run" && event["green"] === false);
-  const logFile = failed?.["logFile"];
-  if (typeof logFile !== "string") {
-    return undefined;
-  }
-  let text: string;
-  try {
-    text = await readFile(join(repo, logFile), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return undefined;
-    }
-    throw error;
-  }
+async function causeLine(repo: string, journal: readonly JournalRecord[]): Promise<string | undefined> {
+  const failed = ofType(journal, "stage_run")
+    .filter((event) => !event.green)
+    .at(-1);
+  const text = failed === undefined ? undefined : await readIfExists(join(repo, failed.logFile));
   return text
-    .split("\n")
+    ?.split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("[orchestrator]"))
     .at(-1)
     ?.trim();

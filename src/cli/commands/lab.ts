@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { LAB_STATE_FILE, LabState } from "../../../lab/sandbox/lab-state.ts";
 import { startDetached } from "../../adapters/process/index.ts";
+import { readIfExists } from "../../adapters/state-store/atomic-file.ts";
 import { RuntimeFailure, UserError } from "../../errors/index.ts";
 import type { CliIO } from "../io.ts";
 
@@ -91,14 +92,9 @@ function labDir(options: LabOptions, io: CliIO): string {
 
 /** The lab's state when its process is alive; a state file a killed lab left is ignored. */
 async function runningLab(dir: string): Promise<LabState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, LAB_STATE_FILE), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return undefined;
-    }
-    throw error;
+  const text = await readIfExists(join(dir, LAB_STATE_FILE));
+  if (text === undefined) {
+    return undefined;
   }
   const state = LabState.parse(JSON.parse(text));
   return alive(state.pid) ? state : undefined;
