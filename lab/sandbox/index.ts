@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readIfExists } from "../../src/adapters/state-store/atomic-file.ts";
 import { EXAMPLE_CLUSTER_FILE } from "../../src/homelab/cluster-file/index.ts";
 import { installFakeClis } from "../fake-cli/index.ts";
 import { type GitHttpServer, startGitHttpServer } from "../gitops/git-http.ts";
@@ -159,14 +160,7 @@ export async function startSandboxLab(
 }
 
 async function previousPort(file: string): Promise<number> {
-  try {
-    return Number.parseInt(await readFile(file, "utf8"), 10) || 0;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return 0;
-    }
-    throw error;
-  }
+  return Number.parseInt((await readIfExists(file)) ?? "", 10) || 0;
 }
 
 function sandboxLab(

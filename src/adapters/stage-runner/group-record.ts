@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { processGroupRecordFile } from "../../core/repo-layout/index.ts";
 import { endGroup, groupRunning, hasProcFs, processStartTime } from "../process/index.ts";
+import { readIfExists } from "../state-store/atomic-file.ts";
 
 /**
  * `ai/state/process-groups/<stage>.json`: the process group of a stage command while it runs.
@@ -112,14 +113,9 @@ export async function endOrphanedGroup(
   graceMs: number,
 ): Promise<{ ended?: OrphanedGroup; note?: string }> {
   const path = join(repoRoot, processGroupRecordFile(stage));
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return {};
-    }
-    throw error;
+  const text = await readIfExists(path);
+  if (text === undefined) {
+    return {};
   }
   const record = parseGroupRecord(text);
   await rm(path, { force: true });

@@ -1,6 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { parseDocument } from "yaml";
+import { readIfExists } from "../../adapters/state-store/atomic-file.ts";
 import { CLUSTER_FILES_DIR, ClusterFile } from "../cluster-file/index.ts";
 
 export type ClusterForFacts =
@@ -23,14 +24,9 @@ export async function clusterForFacts(
   if (path === undefined) {
     return { kind: "none" };
   }
-  let text: string;
-  try {
-    text = await readFile(isAbsolute(path) ? path : join(homelabDir, path), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return { kind: "unreadable", path, reason: "not found" };
-    }
-    throw error;
+  const text = await readIfExists(isAbsolute(path) ? path : join(homelabDir, path));
+  if (text === undefined) {
+    return { kind: "unreadable", path, reason: "not found" };
   }
   const document = parseDocument(text, { prettyErrors: false });
   const [syntax] = document.errors;
