@@ -5,7 +5,6 @@ import { readIfExists, writeFileAtomic } from "../adapters/state-store/atomic-fi
 import { StateStore } from "../adapters/state-store/index.ts";
 import { loadContextMap } from "../config/context-map.ts";
 import { CONTEXT_MAP_FILE, STATE_DIR, STATE_FILES } from "../core/repo-layout/index.ts";
-import { preflight } from "../preflight/index.ts";
 import type { CliIO } from "./io.ts";
 
 /**
@@ -28,6 +27,9 @@ export async function preflightPasses(repoRoot: string, stage: string, io: CliIO
   ) {
     return true;
   }
+  // Loaded only when the remembered pass does not hold: a run of green stages skips the checks,
+  // so it should not pay for loading them either.
+  const { preflight } = await import("../preflight/index.ts");
   const report = await preflight(repoRoot, contextMap, stages, io.env);
   for (const warning of report.warnings) {
     io.stderr.write(`warning: ${warning}\n`);
