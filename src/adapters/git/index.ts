@@ -168,7 +168,8 @@ async function checkDotGit(pinned: PinnedWorktree, args: string[]): Promise<void
   }
 }
 
-async function samePath(a: string, b: string): Promise<boolean> {
+/** Whether two paths name the same place once symlinks are resolved (a missing one as written). */
+export async function samePath(a: string, b: string): Promise<boolean> {
   if (a === b) {
     return true;
   }

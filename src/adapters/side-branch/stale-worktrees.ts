@@ -8,7 +8,7 @@
  */
 import { readdir, realpath, rm } from "node:fs/promises";
 import { basename, join, resolve, sep } from "node:path";
-import { commonGitDir, git } from "../git/index.ts";
+import { commonGitDir, git, samePath } from "../git/index.ts";
 import { readIfExists } from "../state-store/atomic-file.ts";
 
 export type WorktreeEntry = {
@@ -21,14 +21,6 @@ export type WorktreeEntry = {
 
 /** The folder name aiWorktreeFolderName gives: `<repo folder>-<12 hex of the git folder's hash>`. */
 const AI_WORKTREE_NAME = /-[0-9a-f]{12}$/;
-
-export async function samePath(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([
-    realpath(a).catch(() => resolve(a)),
-    realpath(b).catch(() => resolve(b)),
-  ]);
-  return left === right;
-}
 
 /**
  * Clears the records of this repository's linked worktrees that stand in the way, and says what

@@ -11,9 +11,10 @@ import {
   type PinnedWorktree,
   pinWorktree,
   QUIET_COMMIT_CONFIG,
+  samePath,
 } from "../git/index.ts";
 import { readIfExists } from "../state-store/atomic-file.ts";
-import { pruneStaleAiWorktrees, samePath, type WorktreeEntry } from "./stale-worktrees.ts";
+import { pruneStaleAiWorktrees, type WorktreeEntry } from "./stale-worktrees.ts";
 
 /** Where earlier versions kept the worktree, inside the checkout; migrated away on open. */
 export const LEGACY_WORKTREE_PATH = WORKTREE_DIR;
