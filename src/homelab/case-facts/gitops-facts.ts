@@ -1,10 +1,10 @@
-import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { pathExists } from "../../adapters/state-store/atomic-file.ts";
 import type { ClusterFile } from "../cluster-file/index.ts";
+import { loadFluxTree, manifestsOf, valueIn } from "../playbooks/flux-tree.ts";
 import { BOOTSTRAP_MANIFESTS_DIR, deployKeyPath } from "../stages/flux.ts";
 import { GET_INGRESS_CLASSES, GET_INGRESSES, readIngresses } from "../stages/ingress-status.ts";
 import type { clusterTools } from "./cluster-state-facts.ts";
@@ -178,34 +178,25 @@ const MAX_TREE_FILE_BYTES = 512 * 1024;
  * its Kustomization's targetNamespace, so Ingresses are matched by name.
  */
 async function declarationFacts(sheet: FactSheet, homelabDir: string, root: string): Promise<void> {
-  const files = await sheet.attempt(`listing ${root}/`, () => yamlFilesUnder(join(homelabDir, root)));
-  if (files === undefined) {
+  const tree = await sheet.attempt(`listing ${root}/`, () =>
+    loadFluxTree(homelabDir, [], {
+      under: root,
+      maxFiles: MAX_TREE_FILES,
+      maxFileBytes: MAX_TREE_FILE_BYTES,
+    }),
+  );
+  if (tree === undefined) {
     return;
   }
   const lines: string[] = [];
-  for (const file of files) {
-    if ((await stat(file)).size > MAX_TREE_FILE_BYTES) {
-      continue;
-    }
-    const text = await readFile(file, "utf8");
-    if (!/kind:\s*Ingress/.test(text)) {
-      continue;
-    }
-    for (const document of parseAllDocuments(text, { prettyErrors: false })) {
-      const value = (document.errors.length === 0 ? document.toJS() : null) as {
-        kind?: unknown;
-        metadata?: { name?: unknown };
-        spec?: { ingressClassName?: unknown };
-      } | null;
-      const where = plain(relative(homelabDir, file).split(sep).join("/"));
-      if (value?.kind === "IngressClass") {
-        lines.push(`IngressClass ${plain(value.metadata?.name)}: ${where}`);
-      } else if (value?.kind === "Ingress") {
-        const className = value.spec?.ingressClassName;
-        const names =
-          className === undefined ? "no ingressClassName" : `ingressClassName ${plain(className)}`;
-        lines.push(`Ingress ${plain(value.metadata?.name)} (${names}): ${where}`);
-      }
+  for (const manifest of manifestsOf(tree)) {
+    const where = plain(manifest.file);
+    if (manifest.kind === "IngressClass") {
+      lines.push(`IngressClass ${plain(manifest.name)}: ${where}`);
+    } else if (manifest.kind === "Ingress") {
+      const className = valueIn(manifest.body, ["spec", "ingressClassName"]);
+      const names = className === undefined ? "no ingressClassName" : `ingressClassName ${plain(className)}`;
+      lines.push(`Ingress ${plain(manifest.name)} (${names}): ${where}`);
     }
   }
   sheet.add({
@@ -214,32 +205,4 @@ async function declarationFacts(sheet: FactSheet, homelabDir: string, root: stri
     kind: "observed",
     lines: lines.length === 0 ? ["none"] : lines,
   });
-}
-
-/** YAML files below `folder`, sorted, at most MAX_TREE_FILES; a folder that does not exist has none. */
-async function yamlFilesUnder(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  const visit = async (at: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(at, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        return;
-      }
-      throw error;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (found.length >= MAX_TREE_FILES) {
-        return;
-      }
-      if (entry.isDirectory() && !entry.name.startsWith(".")) {
-        await visit(join(at, entry.name));
-      } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
-        found.push(join(at, entry.name));
-      }
-    }
-  };
-  await visit(folder);
-  return found;
 }

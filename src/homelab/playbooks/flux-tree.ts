@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { isMap, isScalar, type Node, parseAllDocuments, Scalar } from "yaml";
 import type { PlaybookEvidence, PlaybookOutcome, RunnablePlaybook } from "./types.ts";
@@ -34,22 +35,55 @@ export interface TreeManifest {
 
 const SKIPPED_FOLDERS = new Set([".git", "node_modules", "ai"]);
 
-/** Reads every YAML file of the worktree (but .git, node_modules, ai/). */
-export async function loadFluxTree(worktree: string, stageFiles: readonly string[]): Promise<FluxTree> {
+/** Where to read and how much, for a reader on a deadline (the case file's facts). */
+export interface FluxTreeScope {
+  /** Repo-relative folder to read below (default: the whole worktree); absent means empty. */
+  readonly under?: string;
+  /** At most this many files, the first in path order. */
+  readonly maxFiles?: number;
+  /** Files larger than this are left out. */
+  readonly maxFileBytes?: number;
+}
+
+/**
+ * Reads every YAML file of the worktree (but .git, node_modules, ai/), in path order, or those
+ * below `scope.under` within its bounds.
+ */
+export async function loadFluxTree(
+  worktree: string,
+  stageFiles: readonly string[],
+  scope: FluxTreeScope = {},
+): Promise<FluxTree> {
   const files = new Map<string, string>();
   const folders = new Set<string>();
+  const maxFiles = scope.maxFiles ?? Number.POSITIVE_INFINITY;
   const walk = async (folder: string): Promise<void> => {
-    for (const entry of await readdir(join(worktree, folder), { withFileTypes: true })) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(worktree, folder), { withFileTypes: true });
+    } catch (error) {
+      if (folder === scope.under && (error as NodeJS.ErrnoException).code === "ENOENT") {
+        return;
+      }
+      throw error;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = folder === "" ? entry.name : `${folder}/${entry.name}`;
+      if (files.size >= maxFiles) {
+        return;
+      }
       if (entry.isDirectory() && !SKIPPED_FOLDERS.has(entry.name)) {
         folders.add(path);
         await walk(path);
       } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
-        files.set(path, await readFile(join(worktree, path), "utf8"));
+        const full = join(worktree, path);
+        if (scope.maxFileBytes === undefined || (await stat(full)).size <= scope.maxFileBytes) {
+          files.set(path, await readFile(full, "utf8"));
+        }
       }
     }
   };
-  await walk("");
+  await walk(scope.under ?? "");
   return { files, folders, stageFiles };
 }
 
